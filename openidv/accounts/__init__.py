@@ -1,0 +1,1 @@
+"""Accounts (`act_`): the business's own users, found by reference id."""

@@ -1,0 +1,28 @@
+"""SQL for accounts."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openidv.kit.jsonapi import Page
+from openidv.kit.paging import PageResult, paged
+from openidv.models import Account
+
+
+def get(session: Session, environment_id: str, account_id: str) -> Account | None:
+    account = session.get(Account, account_id)
+    return account if account is not None and account.environment_id == environment_id else None
+
+
+def by_reference(session: Session, environment_id: str, reference_id: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.environment_id == environment_id, Account.reference_id == reference_id))
+
+
+def list_page(session: Session, environment_id: str, page: Page, reference_ids: list[str] | None = None) -> PageResult[Account]:
+    query = select(Account).where(Account.environment_id == environment_id)
+    if reference_ids:
+        query = query.where(Account.reference_id.in_(reference_ids))
+    return paged(session, query, Account, page)
+
+
+def consolidated_into(session: Session, account_id: str) -> list[Account]:
+    return list(session.scalars(select(Account).where(Account.consolidated_into_id == account_id)))

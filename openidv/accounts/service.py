@@ -1,0 +1,153 @@
+"""Account rules: unique reference ids, sealed fields, redaction, tags, consolidation."""
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openidv.accounts import repository
+from openidv.events import service as events
+from openidv.kit import crypto, fields as typed_fields, tags as tag_names
+from openidv.kit.clock import now
+from openidv.kit.errors import ApiError, bad_request, conflict, not_found
+from openidv.kit.ids import new_id
+from openidv.models import Account
+
+
+def _index(account: Account, values: dict[str, Any]) -> None:
+    name = typed_fields.full_name(values)
+    email = typed_fields.value_of(values, "email-address")
+    account.name_index = crypto.ring().blind_index("name", name) if name else None
+    account.email_index = crypto.ring().blind_index("email", email) if isinstance(email, str) and email else None
+
+
+def create(
+    session: Session,
+    environment_id: str,
+    *,
+    reference_id: str | None = None,
+    fields: dict[str, Any] | None = None,
+    tags: list[str] | None = None,
+    account_status: str | None = None,
+    account_type_name: str | None = None,
+    actor: str | None = None,
+) -> Account:
+    if reference_id is not None and repository.by_reference(session, environment_id, reference_id):
+        raise conflict(f"An account with reference id {reference_id} already exists", title="Record not unique")
+    stamp = now()
+    account = Account(
+        id=new_id("act"),
+        environment_id=environment_id,
+        reference_id=reference_id,
+        account_type_name=account_type_name or "User",
+        account_status=account_status or "Default",
+        tags=tags or [],
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    values = fields or {}
+    account.fields = values
+    _index(account, values)
+    tag_names.register(session, environment_id, account.tags)
+    session.add(account)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise conflict(f"An account with reference id {reference_id} already exists", title="Record not unique") from None
+    events.record(session, account, "account.created", actor=actor)
+    return account
+
+
+def find_or_create(session: Session, environment_id: str, reference_id: str, actor: str | None = None) -> Account:
+    return repository.by_reference(session, environment_id, reference_id) or create(session, environment_id, reference_id=reference_id, actor=actor)
+
+
+def usable(session: Session, environment_id: str, account_id: str) -> Account:
+    """An account new inquiries may attach to (not consolidated away)."""
+    account = repository.get(session, environment_id, account_id)
+    if account is None:
+        raise not_found("account", account_id)
+    if account.consolidated_into_id or account.archived_at:
+        raise ApiError(422, f"Account {account_id} was consolidated into another account", title="Unprocessable entity")
+    return account
+
+
+def update(session: Session, account: Account, *, reference_id: str | None, fields: dict[str, Any] | None, tags: list[str] | None, account_status: str | None, actor: str | None) -> None:
+    if reference_id is not None and reference_id != account.reference_id:
+        other = repository.by_reference(session, account.environment_id, reference_id)
+        if other is not None and other.id != account.id:
+            raise conflict(f"An account with reference id {reference_id} already exists", title="Record not unique")
+        account.reference_id = reference_id
+    if fields is not None:
+        merged = {**account.fields, **fields}
+        account.fields = merged
+        _index(account, merged)
+        events.record(session, account, "account.updated-fields", actor=actor)
+    if tags is not None:
+        set_tags(session, account, tags, actor)
+    if account_status is not None:
+        account.account_status = account_status
+    account.updated_at = now()
+    session.flush()
+
+
+def set_tags(session: Session, account: Account, names: list[str], actor: str | None) -> None:
+    tag_names.register(session, account.environment_id, names)
+    account.tags = names
+    account.updated_at = now()
+    session.flush()
+    events.record(session, account, "account.updated-tags", actor=actor)
+
+
+def add_tag(session: Session, account: Account, names: list[str], actor: str | None) -> None:
+    tag_names.register(session, account.environment_id, names)
+    account.tags = list(account.tags) + [n for n in names if n not in account.tags]
+    account.updated_at = now()
+    session.flush()
+    events.record(session, account, "account.tag-added", actor=actor)
+
+
+def remove_tag(session: Session, account: Account, names: list[str], actor: str | None) -> None:
+    account.tags = [t for t in account.tags if t not in names]
+    account.updated_at = now()
+    session.flush()
+    events.record(session, account, "account.tag-removed", actor=actor)
+
+
+def redact(session: Session, account: Account, actor: str | None) -> None:
+    """Remove PII irreversibly; the account stays (and stays updatable). Its inquiries follow."""
+    if account.redacted_at is not None:
+        raise conflict("Account already redacted")
+    account.fields = {}
+    account.name_index = account.email_index = None
+    account.redacted_at = now()
+    account.updated_at = now()
+    session.flush()
+    events.record(session, account, "account.redacted", actor=actor)
+    from openidv.inquiries import service as inquiries  # the account's inquiries are redacted with it
+
+    inquiries.redact_all_of_account(session, account, actor)
+
+
+def consolidate(session: Session, target: Account, source_ids: list[str], actor: str | None) -> None:
+    """Move the sources' inquiries onto `target`; each source is consolidated once, then archived."""
+    if not source_ids:
+        raise bad_request("meta.source-account-ids must not be empty")
+    from openidv.inquiries import repository as inquiry_repository
+
+    for source_id in source_ids:
+        if source_id == target.id:
+            raise bad_request("an account cannot be consolidated into itself")
+        source = repository.get(session, target.environment_id, source_id)
+        if source is None:
+            raise not_found("account", source_id)
+        if source.consolidated_into_id:
+            raise conflict(f"Account {source_id} was already consolidated")
+        inquiry_repository.move_to_account(session, source.id, target.id)
+        source.consolidated_into_id = target.id
+        source.archived_at = now()
+        source.updated_at = now()
+        session.flush()
+        events.record(session, source, "account.consolidated", actor=actor)
+        events.record(session, source, "account.archived", actor=actor)
+    events.record(session, target, "account.consolidated-with", actor=actor)

@@ -1,0 +1,96 @@
+"""The per-request API context: who is calling, in which environment, and how to answer."""
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from openidv.kit import versions
+from openidv.kit.errors import ApiError
+from openidv.kit.inflection import inflect
+from openidv.kit.jsonapi import apply_sparse_fields, include_paths, list_body, list_links, sparse_fields
+from openidv.models import ApiKey, Environment
+
+
+@dataclass
+class ApiContext:
+    environment: Environment
+    api_key: ApiKey
+    version: str  # response shape: versions.V2023 or versions.V2025
+    inflection: str
+    request_id: str
+    query: dict[str, str]
+    body: Any = None
+    settings: Any = None  # openidv.config.Settings
+    db: Session = field(default=None)  # type: ignore[assignment]
+
+    @property
+    def environment_id(self) -> str:
+        return self.environment.id
+
+    @property
+    def actor(self) -> str:
+        return self.api_key.id
+
+    @property
+    def include(self) -> list[str] | None:
+        return include_paths(self.query)
+
+    def render(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """One resource object in the caller's version, sparse fieldsets applied."""
+        adapted = versions.adapt(resource, self.version)
+        wanted = sparse_fields(self.query)
+        return apply_sparse_fields(adapted, wanted) if wanted else adapted
+
+    def respond_page(self, path: str, result: Any, render: Any) -> Response:
+        """A list page: `render` turns each row into a resource; links keep the caller's filters."""
+        items = [render(row) for row in result.items]
+        first, last = (items[0]["id"], items[-1]["id"]) if items else (None, None)
+        return self.respond(list_body(items, list_links(path, self.query, first, last, result.has_prev, result.has_next)))
+
+    def respond(self, document: dict[str, Any], status: int = 200) -> Response:
+        """Commit the request's unit of work, then answer with the document rendered for this caller."""
+        if self.db is not None:
+            self.db.commit()
+        out = dict(document)
+        if isinstance(out.get("data"), list):
+            out["data"] = [self.render(item) for item in out["data"]]
+        elif isinstance(out.get("data"), dict):
+            out["data"] = self.render(out["data"])
+        if "included" in out:
+            out["included"] = [self.render(item) for item in out["included"]]
+        # From 2025-10-27 keys inside `fields` keep their own spelling.
+        raw = frozenset({"fields"}) if self.version == versions.V2025 else frozenset()
+        body = inflect(out, self.inflection, raw_keys_under=raw)
+        return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
+
+
+def api_context(request: Request) -> ApiContext:
+    ctx = getattr(request.state, "api", None)
+    if ctx is None:  # the middleware sets it on every /api/v1 request
+        raise ApiError(401, title="Must be authenticated to access this endpoint")
+    return ctx
+
+
+class Permission:
+    """Dependency: the API context with a database session, after checking one permission."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, request: Request) -> Iterator[ApiContext]:
+        ctx = api_context(request)
+        if self.name not in ctx.api_key.permissions:
+            raise ApiError(403, f"API key does not have the {self.name} permission")
+        ctx.settings = request.app.state.settings
+        factory = request.app.state.writer if request.method not in ("GET", "HEAD") else request.app.state.reader
+        ctx.db = factory()
+        try:
+            yield ctx
+        finally:
+            ctx.db.rollback()  # a no-op after respond() committed; undoes anything half-done on error
+            ctx.db.close()

@@ -1,0 +1,161 @@
+"""ASGI middleware for `/api/v1`: Request-Id, authentication, rate limit, Idempotency-Key, headers.
+
+Authentication and rate limiting run first, so 401 and 429 answers are never stored for replay.
+"""
+
+import json
+import logging
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from openidv.api.context import ApiContext
+from openidv.auth import repository as auth_repository
+from openidv.auth import service as auth_service
+from openidv.kit import idempotency, versions
+from openidv.kit.db import transaction
+from openidv.kit.errors import ApiError
+from openidv.kit.ids import new_id
+from openidv.kit.inflection import parse_inflection
+from openidv.kit.jsonapi import parse_json
+from openidv.kit.ratelimit import FixedWindow
+
+log = logging.getLogger("openidv.api")
+API_PREFIX = "/api/v1"
+UNAUTHENTICATED = {"/api/v1/openapi.json", "/api/v1/docs"}
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+
+
+def error_response(error: ApiError) -> tuple[int, bytes, dict[str, str]]:
+    return error.status, json.dumps(error.body()).encode(), error.headers
+
+
+class ApiMiddleware:
+    def __init__(self, app: ASGIApp, *, limiter: FixedWindow, max_body_bytes: int):
+        self.app = app
+        self.limiter = limiter
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX) or scope["path"] in UNAUTHENTICATED:
+            await self.app(scope, receive, send)
+            return
+        request_id = new_id("req")
+        extra = {"Request-Id": request_id}
+        try:
+            body = await self._read_body(receive)
+            ctx = await self._authenticate(scope, request_id, extra)
+        except ApiError as error:
+            await self._send(send, *error_response(error), {**extra, **error.headers})
+            return
+
+        headers = _headers(scope)
+        key = headers.get("idempotency-key") if scope["method"] == "POST" else None
+        digest = None
+        if key:
+            digest = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
+            replay = await self._run_sync(scope, self._find_idempotent, ctx.environment_id, key)
+            if replay is not None:
+                if replay.request_hash != digest:
+                    error = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
+                    await self._send(send, *error_response(error), extra)
+                else:
+                    await self._send(send, replay.status_code, replay.body, {**extra, "Idempotent-Replayed": "true"})
+                return
+
+        if "json" in headers.get("content-type", "json") or not headers.get("content-type"):
+            try:
+                ctx.body = parse_json(body)
+            except ApiError as error:
+                await self._send(send, *error_response(error), extra)
+                return
+        scope.setdefault("state", {})["api"] = ctx
+        scope["state"]["raw_body"] = body
+
+        captured: dict[str, Any] = {"status": 500, "body": b""}
+
+        async def replay_receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def capture_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                raw = list(message.get("headers", []))
+                raw += [(k.encode(), v.encode()) for k, v in extra.items()]
+                message = {**message, "headers": raw}
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        await self.app(scope, replay_receive, capture_send)
+        if key and digest:
+            await self._run_sync(scope, self._store_idempotent, ctx.environment_id, key, digest, captured["status"], captured["body"])
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                raise ApiError(413, f"Request body is larger than {self.max_body_bytes} bytes", title="Payload Too Large")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    async def _authenticate(self, scope: Scope, request_id: str, extra: dict[str, str]) -> ApiContext:
+        headers = _headers(scope)
+        key, environment = await self._run_sync(scope, self._lookup_key, headers.get("authorization"))
+        extra["Persona-Environment-Id"] = environment.id
+        extra["Persona-Organization-Id"] = environment.organization_id
+        verdict = self.limiter.hit(environment.id)
+        extra.update({"RateLimit-Limit": str(verdict.limit), "RateLimit-Remaining": str(verdict.remaining), "RateLimit-Reset": str(verdict.reset_seconds)})
+        if not verdict.allowed:
+            raise ApiError(429, "Too many requests for this environment; retry after the reset", headers={"Retry-After": str(verdict.reset_seconds)})
+        version = versions.resolve(headers.get("persona-version"), key.api_version)
+        inflection = parse_inflection(headers.get("key-inflection") or key.inflection)
+        query = {k: v for k, v in _query_items(scope)}
+        return ApiContext(environment=environment, api_key=key, version=version, inflection=inflection, request_id=request_id, query=query)
+
+    @staticmethod
+    async def _run_sync(scope: Scope, fn, *args):  # noqa: ANN001, ANN205
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(fn, scope["app"].state, *args)
+
+    @staticmethod
+    def _lookup_key(state, authorization: str | None):  # noqa: ANN001, ANN205
+        with transaction(state.reader) as session:
+            key = auth_service.authenticate(session, authorization)
+            environment = auth_repository.environment(session, key.environment_id)
+            session.expunge_all()
+            return key, environment
+
+    @staticmethod
+    def _find_idempotent(state, environment_id: str, key: str):  # noqa: ANN001, ANN205
+        with transaction(state.writer) as session:
+            record = idempotency.find(session, environment_id, key)
+            if record is not None:
+                session.expunge(record)
+            return record
+
+    @staticmethod
+    def _store_idempotent(state, environment_id: str, key: str, digest: str, status: int, body: bytes) -> None:  # noqa: ANN001
+        with transaction(state.writer) as session:
+            idempotency.store(session, environment_id, key, digest, status, body)
+
+    @staticmethod
+    async def _send(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
+        raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+        raw += [(k.encode(), v.encode()) for k, v in headers.items()]
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _query_items(scope: Scope) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)

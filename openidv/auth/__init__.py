@@ -1,0 +1,1 @@
+"""Environments, API keys (stored hashed), permissions and dashboard users."""

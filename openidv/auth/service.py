@@ -1,0 +1,119 @@
+"""Environments and API keys: creation, look-up by secret, permission checks."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy.orm import Session
+
+from openidv.auth import permissions, repository
+from openidv.kit.clock import now
+from openidv.kit.errors import ApiError
+from openidv.kit.ids import new_id
+from openidv.models import ApiKey, Environment, User
+
+ENVIRONMENT_NAMES = ("sandbox", "production")
+ROLES = ("admin", "reviewer", "viewer")
+_passwords = PasswordHasher()
+
+
+def hash_secret(secret: str) -> str:
+    # API key secrets are 256-bit random strings: a fast hash is enough and keeps look-ups O(1).
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def ensure_environments(session: Session) -> list[Environment]:
+    """Create the sandbox and production environments once (idempotent)."""
+    existing = {env.name: env for env in repository.environments(session)}
+    organization_id = next(iter(existing.values())).organization_id if existing else new_id("org")
+    for name in ENVIRONMENT_NAMES:
+        if name not in existing:
+            existing[name] = Environment(id=new_id("env"), organization_id=organization_id, name=name, created_at=now())
+            session.add(existing[name])
+    session.flush()
+    return [existing[name] for name in ENVIRONMENT_NAMES]
+
+
+@dataclass
+class NewApiKey:
+    key: ApiKey
+    secret: str  # shown once, never stored
+
+
+def create_api_key(
+    session: Session,
+    environment: Environment,
+    *,
+    name: str = "",
+    granted: list[str] | None = None,
+    api_version: str | None = None,
+    inflection: str | None = None,
+) -> NewApiKey:
+    granted = list(granted) if granted is not None else list(permissions.ALL)
+    unknown = sorted(set(granted) - set(permissions.KNOWN))
+    if unknown:
+        raise ApiError(400, f"unknown permissions: {', '.join(unknown)}")
+    secret = f"persona_{environment.name}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        id=new_id("api"),
+        environment_id=environment.id,
+        name=name,
+        secret_hash=hash_secret(secret),
+        secret_hint=secret[-6:],
+        permissions=granted,
+        api_version=api_version,
+        inflection=inflection,
+        ip_allowlist=["*"],
+        created_at=now(),
+    )
+    session.add(key)
+    session.flush()
+    return NewApiKey(key=key, secret=secret)
+
+
+def revoke_api_key(session: Session, key: ApiKey) -> None:
+    key.revoked_at = now()
+    session.flush()
+
+
+def authenticate(session: Session, authorization: str | None) -> ApiKey:
+    if not authorization:
+        raise ApiError(401, title="Must be authenticated to access this endpoint")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, title="Must be authenticated to access this endpoint")
+    key = repository.api_key_by_hash(session, hash_secret(token.strip()))
+    if key is None or key.revoked_at is not None:
+        raise ApiError(401, title="Token is invalid")
+    return key
+
+
+# ---------------------------------------------------------------- dashboard users
+
+
+def hash_password(password: str) -> str:
+    return _passwords.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _passwords.verify(password_hash, password)
+    except Exception:  # argon2 raises several kinds of mismatch errors
+        return False
+
+
+def create_user(session: Session, email: str, password: str, role: str) -> User:
+    email = email.strip().lower()
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if "@" not in email:
+        raise ValueError("email must be an e-mail address")
+    if len(password) < 10:
+        raise ValueError("password must have at least 10 characters")
+    if repository.user_by_email(session, email):
+        raise ValueError(f"a user with e-mail {email} exists already")
+    user = User(id=new_id("user"), email=email, password_hash=hash_password(password), role=role, created_at=now())
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,175 @@
+"""The `openidv` command: setup | serve | migrate | api-key | user."""
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import secrets
+import sys
+from pathlib import Path
+
+from openidv.config import Settings, bootstrap
+
+log = logging.getLogger("openidv.cli")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if getattr(args, "data_dir", None):
+        os.environ["OPENIDV_DATA_DIR"] = str(args.data_dir)
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return bootstrap(settings)
+
+
+def _transaction(settings: Settings):  # noqa: ANN202
+    from openidv.kit.db import make_engine, session_factory, transaction
+
+    engine = make_engine(settings.resolved_database_url, pool_size=2)
+    return transaction(session_factory(engine, writer=True))
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from openidv.migrate import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.resolved_database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    """Idempotent: database, environments, an admin user, starter templates in both environments."""
+    from openidv.auth import repository as auth_repository, service as auth
+    from openidv.inquiry_templates import repository as templates_repository, service as templates
+    from openidv.inquiry_templates.config import starter_templates
+    from openidv.migrate import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.resolved_database_url)
+    out: dict = {"environments": {}, "admin": None}
+    with _transaction(settings) as db:
+        for environment in auth.ensure_environments(db):
+            made = []
+            for name, config in starter_templates():
+                template = templates_repository.template_by_name(db, environment.id, name)
+                if template is None:
+                    template, _ = templates.create_template(db, environment.id, name, config)
+                made.append({"name": name, "id": template.id, "version-id": template.latest_published_version_id})
+            out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made}
+        admin_email = os.environ.get("OPENIDV_ADMIN_EMAIL", "admin@openidv.local")
+        if auth_repository.user_by_email(db, admin_email) is None:
+            password = os.environ.get("OPENIDV_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+            auth.create_user(db, admin_email, password, "admin")
+            out["admin"] = {"email": admin_email, "password": password}
+    if args.json:
+        print(json.dumps(out, indent=2))
+    else:
+        for name, env in out["environments"].items():
+            print(f"{name:<11} {env['id']}")
+            for template in env["templates"]:
+                print(f"  {template['id']}  {template['name']}")
+        if out["admin"]:
+            print(f"dashboard admin: {out['admin']['email']}  password: {out['admin']['password']}  (shown once)")
+    return 0
+
+
+def cmd_api_key_create(args: argparse.Namespace) -> int:
+    from openidv.auth import repository as auth_repository, service as auth
+
+    settings = _settings(args)
+    with _transaction(settings) as db:
+        environment = auth_repository.environment_by_name(db, args.environment)
+        if environment is None:
+            print("run `openidv setup` first", file=sys.stderr)
+            return 1
+        if args.replace:
+            for key in auth_repository.api_keys(db, environment.id):
+                if key.name == args.name and key.revoked_at is None:
+                    auth.revoke_api_key(db, key)
+        permissions = args.permissions.split(",") if args.permissions else None
+        made = auth.create_api_key(db, environment, name=args.name, granted=permissions)
+        result = {"id": made.key.id, "environment": environment.name, "environment-id": environment.id, "secret": made.secret, "permissions": made.key.permissions}
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(made.secret)
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from openidv.auth import service as auth
+
+    settings = _settings(args)
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    try:
+        with _transaction(settings) as db:
+            user = auth.create_user(db, args.email, password, args.role)
+            print(user.id)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from openidv.app import create_app
+
+    settings = _settings(args)
+    if args.port != 8000 or args.host != "127.0.0.1":
+        if "OPENIDV_BASE_URL" not in os.environ:
+            settings.base_url = f"http://{args.host}:{args.port}"
+    app = create_app(settings)
+    base = settings.base_url.rstrip("/")
+    print(f"openidv {base}\n  API        {base}/api/v1  (docs {base}/api/v1/docs)\n  dashboard  {base}/dashboard\n  flow       {base}/verify", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False, workers=1)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="openidv", description="Self-hostable identity verification")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default ./openidv-data, or OPENIDV_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("setup", help="create or update the database, environments, admin user and starter templates")
+    p.add_argument("--data-dir", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_setup)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("serve", help="run the API, hosted flow and dashboard")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_serve)
+
+    keys = sub.add_parser("api-key", help="manage API keys").add_subparsers(dest="action", required=True)
+    p = keys.add_parser("create", help="create an API key and print its secret (shown once)")
+    p.add_argument("--environment", choices=("sandbox", "production"), required=True)
+    p.add_argument("--name", default="")
+    p.add_argument("--permissions", help="comma-separated permission names (default: all)")
+    p.add_argument("--replace", action="store_true", help="revoke earlier keys of the same name")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_api_key_create)
+
+    users = sub.add_parser("user", help="manage dashboard users").add_subparsers(dest="action", required=True)
+    p = users.add_parser("create", help="create a dashboard user")
+    p.add_argument("--email", required=True)
+    p.add_argument("--role", choices=("admin", "reviewer", "viewer"), required=True)
+    p.add_argument("--password-stdin", action="store_true")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_user_create)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Settings from `OPENIDV_*` environment variables (pydantic-settings).
+
+Embedded mode (SQLite in the data folder) generates missing secrets into `<data>/secrets.json` on first
+start and says so; with PostgreSQL (distributed mode) the secrets must be given.
+"""
+
+import json
+import logging
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from openidv.kit import crypto
+
+log = logging.getLogger("openidv.config")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENIDV_", extra="ignore")
+
+    data_dir: Path = Path("./openidv-data")
+    database_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"  # where the API, flow and dashboard are reached
+    encryption_keys: str | None = None  # kid:base64,kid:base64 (first seals)
+    blind_index_key: str | None = None
+    session_token_secret: str | None = None  # signs inquiry-session JWTs
+    secret_key: str | None = None  # signs cookies and file links
+    rate_limit_per_minute: int = 300
+    max_body_bytes: int = 20 * 1024 * 1024
+    db_pool_size: int = 16
+    log_level: str = "info"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'openidv.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def secrets(self) -> dict[str, str]:
+        """Secrets from settings, else (embedded mode) from the data folder, generated once."""
+        given = {
+            "encryption_keys": self.encryption_keys,
+            "blind_index_key": self.blind_index_key,
+            "session_token_secret": self.session_token_secret,
+            "secret_key": self.secret_key,
+        }
+        if all(given.values()):
+            return given  # type: ignore[return-value]
+        if not self.is_sqlite:
+            missing = ", ".join("OPENIDV_" + k.upper() for k, v in given.items() if not v)
+            raise RuntimeError(f"distributed mode needs these settings: {missing}")
+        path = self.data_dir / "secrets.json"
+        stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        generated = False
+        for key in given:
+            if not stored.get(key):
+                stored[key] = "k1:" + crypto.generate_key() if key == "encryption_keys" else crypto.generate_key()
+                generated = True
+        if generated:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(stored, indent=2))
+            os.chmod(path, 0o600)
+            log.warning("generated missing secrets into %s; keep this file safe", path)
+        return {k: v or stored[k] for k, v in given.items()}  # type: ignore[misc]
+
+
+def bootstrap(settings: Settings) -> Settings:
+    """Install process-wide pieces derived from the settings (the encryption key ring)."""
+    secrets = settings.secrets
+    crypto.install(crypto.KeyRing.from_setting(secrets["encryption_keys"], secrets["blind_index_key"]))
+    return settings

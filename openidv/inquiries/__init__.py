@@ -1,0 +1,1 @@
+"""Inquiries (`inq_`): one person's attempt to verify, made from a template version."""

@@ -1,0 +1,84 @@
+"""SQL for inquiries and the rows that hang off them."""
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from openidv.kit.jsonapi import Page
+from openidv.kit.paging import PageResult, paged
+from openidv.models import Inquiry, InquirySession, Verification
+
+
+def get(session: Session, environment_id: str, inquiry_id: str) -> Inquiry | None:
+    inquiry = session.get(Inquiry, inquiry_id)
+    return inquiry if inquiry is not None and inquiry.environment_id == environment_id else None
+
+
+def get_for_update(session: Session, environment_id: str, inquiry_id: str) -> Inquiry | None:
+    """Lock the row on PostgreSQL so two status changes of one inquiry queue (SQLite's writer lock does it there)."""
+    inquiry = session.scalar(select(Inquiry).where(Inquiry.id == inquiry_id, Inquiry.environment_id == environment_id).with_for_update())
+    return inquiry
+
+
+def list_page(
+    session: Session,
+    environment_id: str,
+    page: Page,
+    *,
+    ids: list[str] | None = None,
+    account_ids: list[str] | None = None,
+    template_ids: list[str] | None = None,
+    statuses: list[str] | None = None,
+    reference_id: str | None = None,
+    note: str | None = None,
+    created_start: datetime | None = None,
+    created_end: datetime | None = None,
+) -> PageResult[Inquiry]:
+    query = select(Inquiry).where(Inquiry.environment_id == environment_id)
+    if ids:
+        query = query.where(Inquiry.id.in_(ids))
+    if account_ids:
+        query = query.where(Inquiry.account_id.in_(account_ids))
+    if template_ids:
+        query = query.where(Inquiry.template_id.in_(template_ids))
+    if statuses:
+        query = query.where(Inquiry.status.in_(statuses))
+    if reference_id is not None:
+        query = query.where(Inquiry.reference_id == reference_id)
+    if note is not None:
+        query = query.where(Inquiry.note == note)
+    if created_start is not None:
+        query = query.where(Inquiry.created_at >= created_start)
+    if created_end is not None:
+        query = query.where(Inquiry.created_at <= created_end)
+    return paged(session, query, Inquiry, page)
+
+
+def of_account(session: Session, account_id: str) -> list[Inquiry]:
+    return list(session.scalars(select(Inquiry).where(Inquiry.account_id == account_id)))
+
+
+def move_to_account(session: Session, from_account_id: str, to_account_id: str) -> None:
+    session.execute(update(Inquiry).where(Inquiry.account_id == from_account_id).values(account_id=to_account_id))
+
+
+def session_ids(session: Session, inquiry_id: str) -> list[str]:
+    return list(session.scalars(select(InquirySession.id).where(InquirySession.inquiry_id == inquiry_id).order_by(InquirySession.created_at)))
+
+
+def verification_refs(session: Session, inquiry_id: str) -> list[tuple[str, str]]:
+    rows = session.execute(select(Verification.kind, Verification.id).where(Verification.inquiry_id == inquiry_id).order_by(Verification.created_at))
+    return [(f"verification/{kind}", vid) for kind, vid in rows]
+
+
+def verifications(session: Session, inquiry_id: str) -> list[Verification]:
+    return list(session.scalars(select(Verification).where(Verification.inquiry_id == inquiry_id).order_by(Verification.created_at)))
+
+
+def due_for_expiry(session: Session, at: datetime, limit: int = 500) -> list[Inquiry]:
+    return list(
+        session.scalars(
+            select(Inquiry).where(Inquiry.status.in_(("created", "pending")), Inquiry.expires_at <= at).order_by(Inquiry.expires_at).limit(limit)
+        )
+    )

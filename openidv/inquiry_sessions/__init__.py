@@ -1,0 +1,1 @@
+"""Inquiry sessions (`iqse_`), their JWT session tokens and one-time links."""

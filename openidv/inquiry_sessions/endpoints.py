@@ -1,0 +1,79 @@
+"""HTTP for inquiry sessions (COMPAT.md §5)."""
+
+from fastapi import APIRouter, Depends
+
+from openidv.api import included
+from openidv.api.context import ApiContext, Permission
+from openidv.inquiries import service as inquiries
+from openidv.inquiries.endpoints import secrets_of
+from openidv.inquiry_sessions import repository, schemas, service
+from openidv.kit.errors import bad_request, not_found
+from openidv.kit.jsonapi import Body, comma_list, filters, get_int, get_str, page_params
+
+router = APIRouter()
+read = Permission("inquiry.read")
+write = Permission("inquiry.write")
+
+
+def _load(ctx: ApiContext, session_id: str):  # noqa: ANN202
+    row = repository.get(ctx.db, ctx.environment_id, session_id)
+    if row is None:
+        raise not_found("inquiry session", session_id)
+    return row
+
+
+def _document(ctx: ApiContext, row, status: int = 200, **extra):  # noqa: ANN001, ANN003, ANN202
+    return ctx.respond(included.document(ctx.db, ctx.environment_id, schemas.render_session(row), ctx.include, **extra), status)
+
+
+@router.get("/inquiry-sessions")
+def list_inquiry_sessions(ctx: ApiContext = Depends(read)):
+    result = repository.list_page(ctx.db, ctx.environment_id, page_params(ctx.query), comma_list(filters(ctx.query).get("inquiry-id")))
+    return ctx.respond_page("/api/v1/inquiry-sessions", result, schemas.render_session)
+
+
+@router.post("/inquiry-sessions", status_code=201)
+def create_inquiry_session(ctx: ApiContext = Depends(write)):
+    inquiry_id = get_str(Body.of(ctx.body).attributes, "inquiry-id", "data.attributes", required=True)
+    inquiry = inquiries.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
+    row = service.create_session(ctx.db, inquiry, actor=ctx.actor)
+    return _document(ctx, row, 201, meta={"session-token": service.token_for(secrets_of(ctx), row)})
+
+
+@router.get("/inquiry-sessions/{session_id}")
+def retrieve_inquiry_session(session_id: str, ctx: ApiContext = Depends(read)):
+    return _document(ctx, _load(ctx, session_id))
+
+
+@router.post("/inquiry-sessions/{session_id}/expire")
+def expire_inquiry_session(session_id: str, ctx: ApiContext = Depends(write)):
+    row = _load(ctx, session_id)
+    service.expire_session(ctx.db, row, actor=ctx.actor)
+    return _document(ctx, row)
+
+
+@router.post("/inquiry-sessions/expire-all")
+def expire_inquiry_sessions(ctx: ApiContext = Depends(write)):
+    ids = Body.of(ctx.body).meta.get("inquiry-ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise bad_request("meta.inquiry-ids must be a non-empty array of inquiry ids")
+    expired = []
+    for inquiry_id in ids:
+        inquiry = inquiries.load(ctx.db, ctx.environment_id, inquiry_id)
+        for row in repository.of_inquiry(ctx.db, inquiry.id):
+            if row.status != "expired":
+                service.expire_session(ctx.db, row, actor=ctx.actor)
+                expired.append(row)
+    return ctx.respond({"data": [schemas.render_session(row) for row in expired]})
+
+
+@router.post("/inquiry-sessions/{session_id}/generate-one-time-link")
+def generate_session_one_time_link(session_id: str, ctx: ApiContext = Depends(write)):
+    row = _load(ctx, session_id)
+    inquiry = inquiries.load(ctx.db, ctx.environment_id, row.inquiry_id, for_update=True)
+    seconds = get_int(Body.of(ctx.body).meta, "expires-in-seconds", "meta")
+    link, short = service.create_one_time_link(ctx.db, secrets_of(ctx), inquiry, seconds, actor=ctx.actor)
+    return _document(ctx, row, meta={"one-time-link": link, "one-time-link-short": short})
+
+
+included.register("inquiry-session", lambda db, env, sid: (lambda r: schemas.render_session(r) if r else None)(repository.get(db, env, sid)))

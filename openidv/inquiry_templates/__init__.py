@@ -1,0 +1,1 @@
+"""Inquiry templates (`itmpl_`) and their immutable versions (`itmplv_`)."""

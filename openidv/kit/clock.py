@@ -1,0 +1,42 @@
+"""The one source of "now", so tests can move time (e.g. to expire inquiries)."""
+
+from datetime import datetime, timedelta, timezone
+
+_offset = timedelta(0)
+
+
+def now() -> datetime:
+    """Current UTC time (naive-free: always timezone-aware)."""
+    return datetime.now(timezone.utc) + _offset
+
+
+def advance(delta: timedelta) -> None:
+    """Move the clock forward (tests only)."""
+    global _offset
+    _offset += delta
+
+
+def reset() -> None:
+    global _offset
+    _offset = timedelta(0)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; treat them as UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 UTC with milliseconds, as Persona prints timestamps."""
+    value = as_utc(value)
+    if value is None:
+        return None
+    value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def unix(value: datetime | None) -> int | None:
+    value = as_utc(value)
+    return None if value is None else int(value.timestamp())

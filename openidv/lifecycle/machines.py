@@ -1,0 +1,79 @@
+"""Transition tables as data: resource -> {(from status, action): Move}. Read top to bottom.
+
+`None` as the from-status is creation. A move with `to=None` keeps the status and only records its
+event. `stamp` names the `*_at` column the move sets.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Move:
+    to: str | None
+    events: tuple[str, ...] = ()
+    stamp: str | None = None
+
+
+INQUIRY_STATUSES = ("created", "pending", "completed", "failed", "expired", "needs_review", "approved", "declined")
+_NOT_DECIDED = ("created", "pending", "completed", "failed", "expired", "needs_review")
+
+INQUIRY: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("created", ("inquiry.created",)),
+    ("created", "start"): Move("pending", ("inquiry.started",), "started_at"),
+    ("pending", "complete"): Move("completed", ("inquiry.completed",), "completed_at"),
+    ("pending", "fail"): Move("failed", ("inquiry.failed",), "failed_at"),
+    ("created", "expire"): Move("expired", ("inquiry.expired",), "expired_at"),
+    ("pending", "expire"): Move("expired", ("inquiry.expired",), "expired_at"),
+    ("expired", "resume"): Move("pending"),
+    **{(s, "mark_for_review"): Move("needs_review", ("inquiry.marked-for-review",), "marked_for_review_at") for s in _NOT_DECIDED if s != "needs_review"},
+    **{(s, "approve"): Move("approved", ("inquiry.approved",), "decisioned_at") for s in _NOT_DECIDED + ("declined",)},
+    **{(s, "decline"): Move("declined", ("inquiry.declined",), "decisioned_at") for s in _NOT_DECIDED + ("approved",)},
+    **{(s, "redact"): Move(None, ("inquiry.redacted",), "redacted_at") for s in INQUIRY_STATUSES},
+    **{(s, "update_tags"): Move(None, ("inquiry.updated-tags",)) for s in INQUIRY_STATUSES},
+    ("pending", "transition_step"): Move(None, ("inquiry.transitioned",)),
+}
+
+VERIFICATION_STATUSES = ("initiated", "submitted", "confirmed", "passed", "failed", "requires_retry", "canceled")
+
+VERIFICATION: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("initiated", ("verification.created",)),
+    ("initiated", "submit"): Move("submitted", ("verification.submitted",), "submitted_at"),
+    ("confirmed", "submit"): Move("submitted", ("verification.submitted",), "submitted_at"),
+    ("initiated", "confirm"): Move("confirmed"),
+    ("submitted", "pass"): Move("passed", ("verification.passed",), "completed_at"),
+    ("submitted", "fail"): Move("failed", ("verification.failed",), "completed_at"),
+    ("submitted", "require_retry"): Move("requires_retry", ("verification.requires-retry",)),
+    ("initiated", "cancel"): Move("canceled", ("verification.canceled",), "canceled_at"),
+    ("confirmed", "cancel"): Move("canceled", ("verification.canceled",), "canceled_at"),
+    ("submitted", "cancel"): Move("canceled", ("verification.canceled",), "canceled_at"),
+    **{(s, "redact"): Move(None, (), "redacted_at") for s in VERIFICATION_STATUSES},
+}
+
+SESSION_STATUSES = ("new", "active", "expired")
+
+INQUIRY_SESSION: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("new"),
+    ("new", "start"): Move("active", ("inquiry-session.started",), "started_at"),
+    ("new", "expire"): Move("expired", ("inquiry-session.expired",), "expired_at"),
+    ("active", "expire"): Move("expired", ("inquiry-session.expired",), "expired_at"),
+    ("new", "cancel"): Move(None, ("inquiry-session.canceled",)),
+    ("active", "cancel"): Move(None, ("inquiry-session.canceled",)),
+}
+
+# Templates: versions are drafts until published (then immutable); templates are active or inactive.
+INQUIRY_TEMPLATE_VERSION: dict[tuple[str | None, str], Move] = {
+    ("draft", "publish"): Move("published", (), "published_at"),
+}
+
+INQUIRY_TEMPLATE: dict[tuple[str | None, str], Move] = {
+    ("active", "deactivate"): Move("inactive"),
+    ("inactive", "activate"): Move("active"),
+}
+
+MACHINES = {
+    "inquiry": INQUIRY,
+    "verification": VERIFICATION,
+    "inquiry-session": INQUIRY_SESSION,
+    "inquiry-template-version": INQUIRY_TEMPLATE_VERSION,
+    "inquiry-template": INQUIRY_TEMPLATE,
+}

@@ -1,0 +1,69 @@
+"""`transition()`: the one function that changes a status.
+
+It checks the machine's table (an illegal move raises `IllegalTransition`, answered 409), sets the
+status and its `*_at` timestamp, and records the move's events in the caller's transaction. Recording
+an event also runs the registered follow-ups (webhook fan-out, ...) in that same transaction, so a
+status change, its events and the work they start commit together or not at all.
+"""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openidv.events import service as events
+from openidv.kit.clock import now
+from openidv.kit.errors import ApiError
+from openidv.lifecycle.machines import MACHINES, Move
+from openidv.models import Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Verification
+
+_RESOURCE_OF = {
+    Inquiry: "inquiry",
+    Verification: "verification",
+    InquirySession: "inquiry-session",
+    InquiryTemplate: "inquiry-template",
+    InquiryTemplateVersion: "inquiry-template-version",
+}
+
+
+class IllegalTransition(ApiError):
+    def __init__(self, resource: str, status: str | None, action: str):
+        pretty = action.replace("_", " ")
+        super().__init__(409, f"Cannot {pretty} a {resource.replace('-', ' ')} that is {status}")
+        self.resource, self.status_from, self.action = resource, status, action
+
+
+def resource_of(obj: object) -> str:
+    return _RESOURCE_OF[type(obj)]
+
+
+def allowed(obj: object, action: str) -> bool:
+    return (obj.status, action) in MACHINES[resource_of(obj)]  # type: ignore[attr-defined]
+
+
+def _apply(session: Session, obj: Any, move: Move, actor: str | None, context: dict[str, Any] | None) -> list[Event]:
+    stamp_time = now()
+    if move.to is not None:
+        obj.status = move.to
+    if move.stamp:
+        setattr(obj, move.stamp, stamp_time)
+    if hasattr(obj, "updated_at"):
+        obj.updated_at = stamp_time
+    session.flush()
+    return [events.record(session, obj, name, actor=actor, context=context) for name in move.events]
+
+
+def create(session: Session, obj: Any, actor: str | None = None, context: dict[str, Any] | None = None) -> list[Event]:
+    """Insert a new inquiry, verification or session in its initial status and record its events."""
+    move = MACHINES[resource_of(obj)][(None, "create")]
+    session.add(obj)
+    return _apply(session, obj, move, actor, context)
+
+
+def transition(
+    session: Session, obj: Any, action: str, actor: str | None = None, context: dict[str, Any] | None = None
+) -> list[Event]:
+    resource = resource_of(obj)
+    move = MACHINES[resource].get((obj.status, action))
+    if move is None:
+        raise IllegalTransition(resource, obj.status, action)
+    return _apply(session, obj, move, actor, context)

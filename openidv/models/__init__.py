@@ -1,0 +1,31 @@
+"""SQLAlchemy tables, one file per table. Importing this package registers them all on `Base.metadata`."""
+
+from openidv.models.account import Account
+from openidv.models.api_key import ApiKey
+from openidv.models.environment import Environment
+from openidv.models.event import Event
+from openidv.models.idempotency_record import IdempotencyRecord
+from openidv.models.inquiry import Inquiry
+from openidv.models.inquiry_session import InquirySession
+from openidv.models.inquiry_template import InquiryTemplate
+from openidv.models.inquiry_template_version import InquiryTemplateVersion
+from openidv.models.one_time_link import OneTimeLink
+from openidv.models.tag import Tag
+from openidv.models.user import User
+from openidv.models.verification import Verification
+
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Environment",
+    "Event",
+    "IdempotencyRecord",
+    "Inquiry",
+    "InquirySession",
+    "InquiryTemplate",
+    "InquiryTemplateVersion",
+    "OneTimeLink",
+    "Tag",
+    "User",
+    "Verification",
+]

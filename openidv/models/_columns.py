@@ -1,0 +1,30 @@
+"""Column shorthands shared by the table files."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openidv.kit.clock import now
+from openidv.kit.db import UtcDateTime
+
+
+def id_column() -> Mapped[str]:
+    return mapped_column(String(40), primary_key=True)
+
+
+def created_at_column() -> Mapped[datetime]:
+    return mapped_column(UtcDateTime(), default=now, nullable=False)
+
+
+def timestamp() -> Mapped[datetime | None]:
+    return mapped_column(UtcDateTime(), nullable=True)
+
+
+def json_list() -> Mapped[list[Any]]:
+    return mapped_column(JSON, default=list, nullable=False)
+
+
+def json_dict() -> Mapped[dict[str, Any]]:
+    return mapped_column(JSON, default=dict, nullable=False)

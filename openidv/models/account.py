@@ -1,0 +1,42 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openidv.kit import crypto
+from openidv.kit.db import Base
+from openidv.models._columns import created_at_column, id_column, json_list, timestamp
+
+
+class Account(Base):
+    """`act_`: the business's own user, found by `reference-id`; its fields are sealed (PII)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("environment_id", "reference_id"),
+        Index("ix_accounts_env_created", "environment_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = id_column()
+    environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
+    reference_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    account_type_name: Mapped[str] = mapped_column(String(100), nullable=False, default="User")
+    account_status: Mapped[str] = mapped_column(String(20), nullable=False, default="Default")
+    tags: Mapped[list[str]] = json_list()
+    fields_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    name_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    email_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    consolidated_into_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()
+    redacted_at: Mapped[datetime | None] = timestamp()
+    archived_at: Mapped[datetime | None] = timestamp()
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return crypto.open_json(self.fields_sealed, self.id) or {}
+
+    @fields.setter
+    def fields(self, value: dict[str, Any] | None) -> None:
+        self.fields_sealed = crypto.seal_json(value or {}, self.id)

@@ -1,0 +1,62 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openidv.kit import crypto
+from openidv.kit.db import Base
+from openidv.models._columns import created_at_column, id_column, json_dict, json_list, timestamp
+
+
+class Inquiry(Base):
+    """`inq_`: one person's attempt to verify. Its status is written only by `openidv.lifecycle`."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (
+        Index("ix_inquiries_env_created", "environment_id", "created_at", "id"),
+        Index("ix_inquiries_env_status", "environment_id", "status", "created_at"),
+        Index("ix_inquiries_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[str] = id_column()
+    environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
+    template_id: Mapped[str] = mapped_column(ForeignKey("inquiry_templates.id"), nullable=False, index=True)
+    template_version_id: Mapped[str] = mapped_column(ForeignKey("inquiry_template_versions.id"), nullable=False)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), nullable=True, index=True)
+    reference_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="created")
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    tags: Mapped[list[str]] = json_list()
+    creator: Mapped[str] = mapped_column(String(255), nullable=False, default="API")
+    reviewer_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewer_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    reviewer_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    behaviors: Mapped[dict[str, Any]] = json_dict()
+    fields_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    name_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    email_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    redirect_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
+    previous_step_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    next_step_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # expiry policy fixed at creation (template values, overridden by the create request's meta)
+    expire_after_start_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    expire_after_resume_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime] = created_at_column()
+    started_at: Mapped[datetime | None] = timestamp()
+    expires_at: Mapped[datetime | None] = timestamp()
+    completed_at: Mapped[datetime | None] = timestamp()
+    failed_at: Mapped[datetime | None] = timestamp()
+    marked_for_review_at: Mapped[datetime | None] = timestamp()
+    decisioned_at: Mapped[datetime | None] = timestamp()
+    expired_at: Mapped[datetime | None] = timestamp()
+    redacted_at: Mapped[datetime | None] = timestamp()
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return crypto.open_json(self.fields_sealed, self.id) or {}
+
+    @fields.setter
+    def fields(self, value: dict[str, Any] | None) -> None:
+        self.fields_sealed = crypto.seal_json(value or {}, self.id)
