@@ -16,5 +16,6 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """To every head: features may add migrations side by side until a merge revision joins them."""
     command.upgrade(alembic_config(database_url), revision)
