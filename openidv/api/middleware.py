@@ -148,9 +148,9 @@ class ApiMiddleware:
             idempotency.store(session, environment_id, key, digest, status, body)
 
     @staticmethod
-    async def _send(send: Send, status: int, body: bytes, headers: dict[str, str]) -> None:
+    async def _send(send: Send, status: int, body: bytes, *header_sets: dict[str, str]) -> None:
         raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        raw += [(k.encode(), v.encode()) for k, v in headers.items()]
+        raw += [(k.encode(), v.encode()) for headers in header_sets for k, v in headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})
 
