@@ -2,6 +2,7 @@
 
 from openidv.models.account import Account
 from openidv.models.api_key import ApiKey
+from openidv.models.confirmation_code import ConfirmationCode
 from openidv.models.environment import Environment
 from openidv.models.event import Event
 from openidv.models.idempotency_record import IdempotencyRecord
@@ -10,6 +11,7 @@ from openidv.models.inquiry_session import InquirySession
 from openidv.models.inquiry_template import InquiryTemplate
 from openidv.models.inquiry_template_version import InquiryTemplateVersion
 from openidv.models.one_time_link import OneTimeLink
+from openidv.models.record import Record
 from openidv.models.tag import Tag
 from openidv.models.user import User
 from openidv.models.verification import Verification
@@ -17,6 +19,7 @@ from openidv.models.verification import Verification
 __all__ = [
     "Account",
     "ApiKey",
+    "ConfirmationCode",
     "Environment",
     "Event",
     "IdempotencyRecord",
@@ -25,6 +28,7 @@ __all__ = [
     "InquiryTemplate",
     "InquiryTemplateVersion",
     "OneTimeLink",
+    "Record",
     "Tag",
     "User",
     "Verification",
