@@ -21,6 +21,7 @@ from openidv.kit.db import make_engine, session_factory
 from openidv.kit.errors import ApiError
 from openidv.kit.ratelimit import FixedWindow
 from openidv.verifications.endpoints import router as verifications_router
+from openidv.verifications.typed_endpoints import router as typed_verifications_router
 
 log = logging.getLogger("openidv")
 API = "/api/v1"
@@ -54,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.writer = session_factory(engine, writer=True)
     app.add_middleware(ApiMiddleware, limiter=FixedWindow(settings.rate_limit_per_minute), max_body_bytes=settings.max_body_bytes)
 
-    for router in (inquiries_router, accounts_router, sessions_router, templates_router, events_router, verifications_router):
+    for router in (inquiries_router, accounts_router, sessions_router, templates_router, events_router, verifications_router, typed_verifications_router):
         app.include_router(router, prefix=API)
 
     @app.exception_handler(ApiError)

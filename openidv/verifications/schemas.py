@@ -1,5 +1,6 @@
 """JSON:API rendering shared by every verification type (`verification/<kind>`)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -8,6 +9,14 @@ from openidv.events import snapshot
 from openidv.kit.clock import iso, unix
 from openidv.kit.jsonapi import ref, resource
 from openidv.models import Inquiry, Verification
+
+
+# Per-kind attributes (`phone-number`, `normalized-address-*`, ...): kind -> fn(verification) -> attributes.
+_kind_attributes: dict[str, Callable[[Verification], dict[str, Any]]] = {}
+
+
+def register_attributes(kind: str, render: Callable[[Verification], dict[str, Any]]) -> None:
+    _kind_attributes[kind] = render
 
 
 def render_verification(session: Session, verification: Verification) -> dict[str, Any]:
@@ -25,6 +34,8 @@ def render_verification(session: Session, verification: Verification) -> dict[st
         "tags": list(verification.tags or []),
         "checks": list(verification.checks or []),
     }
+    if verification.kind in _kind_attributes:
+        attributes.update(_kind_attributes[verification.kind](verification))
     return resource(
         f"verification/{verification.kind}",
         verification.id,

@@ -10,13 +10,17 @@ from openidv.kit.ids import new_id
 from openidv.models import Inquiry, Verification
 
 
-def create(db: Session, inquiry: Inquiry, kind: str, step_id: str | None, *, actor: str | None = None, data: dict[str, Any] | None = None) -> Verification:
-    """A new verification on an inquiry; the first one starts a `created` inquiry."""
+def create(
+    db: Session, inquiry: Inquiry | None, kind: str, step_id: str | None, *, actor: str | None = None, data: dict[str, Any] | None = None,
+    environment_id: str | None = None,
+) -> Verification:
+    """A new verification, on an inquiry (the first one starts a `created` inquiry) or, by API, on none."""
     verification = Verification(
-        id=new_id("ver"), environment_id=inquiry.environment_id, inquiry_id=inquiry.id, kind=kind, step_id=step_id, created_at=now()
+        id=new_id("ver"), environment_id=inquiry.environment_id if inquiry else environment_id, inquiry_id=inquiry.id if inquiry else None,
+        kind=kind, step_id=step_id, created_at=now(),
     )
     verification.data = data or {}
-    if inquiry.status == "created":
+    if inquiry is not None and inquiry.status == "created":
         lifecycle.transition(db, inquiry, "start", actor=actor)
     lifecycle.create(db, verification, actor=actor)
     return verification

@@ -1,0 +1,146 @@
+"""What the typed verifications (phone number, e-mail address, database) share: finding the template
+step a new verification answers, starting it on its inquiry, and finishing it (submit, checks,
+outcome, then the inquiry runner)."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openidv import lifecycle
+from openidv.inquiries import service as inquiries
+from openidv.inquiry_templates.config import Step, TemplateConfig
+from openidv.inquiry_templates.repository import get_version
+from openidv.inquiry_templates.service import config_of
+from openidv.kit.errors import ApiError, bad_request, conflict, not_found
+from openidv.kit.jsonapi import get_str
+from openidv.lifecycle import runner
+from openidv.models import Inquiry, Verification
+from openidv.verifications import repository
+from openidv.verifications import service as verifications
+
+ATTR = "data.attributes"
+
+
+@dataclass
+class Target:
+    inquiry: Inquiry | None
+    version_id: str
+    config: TemplateConfig
+    step: Step
+
+
+def resolve(db: Session, environment_id: str, attrs: dict[str, Any], kind: str) -> Target:
+    """The inquiry (optional) and template step from `inquiry-id` and `verification-template-id`."""
+    inquiry_id = get_str(attrs, "inquiry-id", ATTR)
+    step_id = get_str(attrs, "verification-template-id", ATTR)
+    if inquiry_id:
+        inquiry = inquiries.load(db, environment_id, inquiry_id, for_update=True)
+        if inquiry.redacted_at is not None:
+            raise conflict("Inquiry already redacted")
+        if inquiry.status not in ("created", "pending"):
+            raise conflict(f"Cannot create a verification on an inquiry that is {inquiry.status}")
+        version = get_version(db, environment_id, inquiry.template_version_id)
+        config = config_of(version)  # type: ignore[arg-type]
+        step = config.step(step_id) if step_id else config.step_of_kind(kind)
+        if step is None or step.kind != kind:
+            raise not_found("verification template", step_id) if step_id else bad_request(f"the inquiry's template has no {kind} step")
+        return Target(inquiry, inquiry.template_version_id, config, step)
+    if not step_id:
+        raise bad_request(f"{ATTR}.verification-template-id is missing")
+    for version in repository.published_versions(db, environment_id):
+        config = config_of(version)
+        step = config.step(step_id)
+        if step is not None:
+            if step.kind != kind:
+                raise bad_request(f"{ATTR}.verification-template-id is a {step.kind} template, not {kind}")
+            return Target(None, version.id, config, step)
+    raise not_found("verification template", step_id)
+
+
+def start(db: Session, environment_id: str, target: Target, kind: str, data: dict[str, Any], country_code: str | None, actor: str) -> Verification:
+    if target.inquiry is not None and target.inquiry.status == "created":
+        inquiries.start(db, target.inquiry, actor)
+    verification = verifications.create(
+        db, target.inquiry, kind, target.step.id, actor=actor, data={**data, "template-version-id": target.version_id}, environment_id=environment_id
+    )
+    verification.country_code = country_code
+    if target.inquiry is not None:
+        runner.advance(db, target.inquiry, actor)
+    return verification
+
+
+def load(db: Session, environment_id: str, verification_id: str, kind: str) -> Verification:
+    verification = repository.get_for_update(db, environment_id, verification_id)
+    if verification is None or verification.kind != kind:
+        raise not_found(f"verification/{kind}", verification_id)
+    if verification.redacted_at is not None:
+        raise conflict("Verification already redacted")
+    return verification
+
+
+def config_for(db: Session, verification: Verification) -> tuple[TemplateConfig, Step]:
+    version = get_version(db, verification.environment_id, verification.data.get("template-version-id", ""))
+    if version is None:
+        raise ApiError(409, "The verification's template version is gone")
+    config = config_of(version)
+    step = config.step(verification.step_id or "") or config.step_of_kind(verification.kind)
+    if step is None:
+        raise ApiError(409, "The verification's template step is gone")
+    return config, step
+
+
+def requirement(step: Step, defaults: frozenset[str]) -> frozenset[str]:
+    """The checks that decide the outcome: the step's `required_checks`, else the kind's defaults."""
+    return frozenset(step.required_checks) if step.required_checks is not None else defaults
+
+
+def check(name: str, status: str | bool, required: frozenset[str], reasons: list[str] | None = None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A check object; `status` True/False for passed/failed, or `not_applicable`."""
+    made = verifications.check(name, status is True, reasons=reasons, required=name in required, metadata=metadata)
+    if status == "not_applicable":
+        made["status"] = "not_applicable"
+    return made
+
+
+def finish(db: Session, verification: Verification, checks: list[dict[str, Any]], actor: str | None) -> None:
+    """initiated/confirmed → submitted → passed or failed; then the inquiry moves on or fails."""
+    lifecycle.transition(db, verification, "submit", actor=actor)
+    verifications.conclude(db, verification, checks, actor=actor)
+    if verification.inquiry_id:
+        inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
+        if inquiry is not None:
+            runner.advance(db, inquiry, actor)
+
+
+PII_ATTRIBUTES = frozenset({
+    "phone-number", "email-address", "name-first", "name-middle", "name-last", "birthdate", "address-street-1", "address-street-2",
+    "address-city", "address-subdivision", "address-postal-code", "identification-number", "normalized-address-street-1",
+    "normalized-address-street-2", "normalized-address-city", "normalized-address-subdivision", "normalized-address-postal-code",
+})
+
+
+def redact(db: Session, verification: Verification, actor: str) -> None:
+    """Remove the verification's PII (claims, number, address, pending code) and its earlier event snapshots' copies."""
+    from openidv.events import repository as events
+    from openidv.models import ConfirmationCode
+
+    if verification.redacted_at is not None:
+        raise conflict("Verification already redacted")
+    verification.data = {"template-version-id": verification.data.get("template-version-id")}
+    code = db.get(ConfirmationCode, verification.id)
+    if code is not None:
+        code.code_hash = None
+    lifecycle.transition(db, verification, "redact", actor=actor)
+    for event in events.of_object(db, verification.id):
+        payload = event.payload
+        attributes = (payload.get("data") or {}).get("attributes") or {}
+        if PII_ATTRIBUTES & set(attributes):
+            for key in PII_ATTRIBUTES & set(attributes):
+                attributes[key] = None
+            event.payload = payload
+
+
+def settings(step: Step) -> dict[str, Any]:
+    """The step's settings with snake_case keys (API bodies may arrive in any key casing)."""
+    return {str(k).replace("-", "_"): v for k, v in step.settings.items()}
