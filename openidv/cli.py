@@ -112,6 +112,29 @@ def cmd_user_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_records_import(args: argparse.Namespace) -> int:
+    """Import people from CSV / JSON into a record source for database verifications."""
+    from openidv.providers.imported_records import import_rows, progress_bar, read_rows, summary
+
+    settings = _settings(args)
+    try:
+        rows = list(read_rows(Path(args.file)))
+    except (OSError, ValueError) as exc:
+        print(f"error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    draw = progress_bar(len(rows), sys.stderr)
+    with _transaction(settings) as db:
+        report = import_rows(db, args.source, rows, draw)
+        if args.strict and report.rejected:
+            db.rollback()  # all or nothing
+    draw(len(rows))
+    print(file=sys.stderr)
+    print("\n".join(summary(report, args.source)))
+    if args.strict and report.rejected:
+        print("nothing imported (--strict)")
+    return 1 if report.rejected and (args.strict or not report.imported + report.replaced) else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -166,6 +189,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--password-stdin", action="store_true")
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_user_create)
+
+    records = sub.add_parser("records", help="record sources for database verifications").add_subparsers(dest="action", required=True)
+    p = records.add_parser("import", help="import people from a CSV, JSON or JSON-lines file")
+    p.add_argument("file")
+    p.add_argument("--source", required=True, help="record source name (a database step's `source` setting)")
+    p.add_argument("--strict", action="store_true", help="import nothing when any row is rejected")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_records_import)
 
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

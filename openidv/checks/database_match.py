@@ -343,11 +343,11 @@ def compare(claim: dict[str, Any], record: dict[str, Any]) -> Comparison:
 
 
 def judge(results: dict[str, str]) -> Comparison:
-    """Identity: name full/partial, and birthdate or identification number full; none on either is a conflict."""
+    """Identity: name full/partial, and birthdate or identification number full; anything less on either is a conflict."""
     name_ok = results["name"] in (FULL, PARTIAL)
     anchors = [a for a in ("birthdate", "identification_number") if results[a] != NA]
     anchor_ok = any(results[a] == FULL for a in anchors)
-    conflict = any(results[a] == NONE for a in anchors)
+    conflict = any(results[a] != FULL for a in anchors)  # a near birthdate or number is still another person
     reasons = ["property_conflict"] if conflict else []
     requirements = [
         _requirement("database_name_comparison", results["name"], (FULL, PARTIAL)),

@@ -173,3 +173,23 @@ def import_rows(db: Session, source: str, rows: Iterable[dict[str, Any] | str], 
         record.phone_index = keys.get("phone")
     db.flush()
     return report
+
+
+def progress_bar(total: int, out: Any) -> Callable[[int], None]:
+    """A one-line progress bar on `out` (stderr), redrawn in place."""
+
+    def draw(done: int) -> None:
+        filled = int(30 * done / total) if total else 30
+        out.write(f"\r[{'#' * filled}{' ' * (30 - filled)}] {done}/{total} rows")
+        out.flush()
+
+    return draw
+
+
+def summary(report: ImportReport, source: str, limit: int = 50) -> list[str]:
+    lines = [f"source {source}: {report.imported} imported, {report.replaced} replaced, {len(report.rejected)} rejected"]
+    for number, reason in report.rejected[:limit]:
+        lines.append(f"  row {number}: {reason}")
+    if len(report.rejected) > limit:
+        lines.append(f"  ... and {len(report.rejected) - limit} more rejected rows")
+    return lines

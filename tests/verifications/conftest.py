@@ -7,7 +7,7 @@ import re
 import socket
 import threading
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -39,11 +39,11 @@ class Mailbox:
     logins: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-        self.messages.append(message_from_bytes(envelope.content))
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 
     def last_code(self) -> str:
-        body = self.messages[-1].get_payload(decode=True).decode()
+        body = self.messages[-1].get_content()
         return CODE.search(body).group(1)
 
 
