@@ -177,8 +177,13 @@ _PO_BOX = re.compile(r"\b(p\s*o\s*box|post\s*office\s*box|pobox|apartado(\s+post
 
 
 def street(value: Any) -> str:
-    words = [_STREET_WORDS.get(w, w) for w in fold(value).replace("#", " apt ").split()]
+    words = [_STREET_WORDS.get(w, w) for w in fold(value.replace("#", " apt ") if isinstance(value, str) else value).split()]
     return " ".join(w for w in words if w)
+
+
+def _street_key(value: str) -> str:
+    """For comparison, unit designators do not matter ("Apt 4" = "Unit 4" = "#4")."""
+    return " ".join(w for w in street(value).split() if w not in ("apt", "ste", "unit", "fl", "bldg"))
 
 
 def subdivision(value: Any) -> str:
@@ -210,8 +215,8 @@ def normalized_address(claim: dict[str, Any]) -> dict[str, str | None]:
 
 
 def compare_addresses(claim: dict[str, Any], record: dict[str, Any]) -> str:
-    c_street = street(" ".join(filter(None, [claim.get("address-street-1"), claim.get("address-street-2")])))
-    r_street = street(" ".join(filter(None, [record.get("address-street-1"), record.get("address-street-2")])))
+    c_street = _street_key(" ".join(filter(None, [claim.get("address-street-1"), claim.get("address-street-2")])))
+    r_street = _street_key(" ".join(filter(None, [record.get("address-street-1"), record.get("address-street-2")])))
     if not c_street or not r_street:
         return NA
     c_country, r_country = (claim.get("address-country-code") or "").upper(), (record.get("address-country-code") or "").upper()
@@ -270,7 +275,8 @@ def compare_emails(claim: Any, record: Any) -> str:
     (a_local, a_domain), (b_local, b_domain) = _mailbox(claim), _mailbox(record)
     if (a_local, a_domain) == (b_local, b_domain):
         return FULL
-    return PARTIAL if a_local == b_local and len(a_local) >= 4 else NONE
+    same_local = a_local.replace(".", "") == b_local.replace(".", "")
+    return PARTIAL if same_local and len(a_local) >= 4 else NONE  # same mailbox name at another provider
 
 
 # Personal identification numbers per country, validated with python-stdnum (format and check digits).
