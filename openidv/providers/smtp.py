@@ -42,12 +42,13 @@ class SmtpEmailSender:
                 if server["starttls"]:
                     client.starttls(context=self._tls())
                 if server["user"]:
-                    client.login(server["user"], server["password"] or "")
+                    try:
+                        client.login(server["user"], server["password"] or "")
+                    except smtplib.SMTPException as exc:  # some servers hang up after a refused AUTH
+                        raise SendError(f"SMTP authentication failed ({type(exc).__name__})", retry=False) from None
                 client.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
             raise SendError(f"recipient refused: {list(exc.recipients.values())[0][0]}", retry=False) from None
-        except smtplib.SMTPAuthenticationError as exc:
-            raise SendError(f"SMTP authentication failed ({exc.smtp_code})", retry=False) from None
         except smtplib.SMTPResponseException as exc:
             raise SendError(f"SMTP error {exc.smtp_code}", retry=exc.smtp_code < 500) from None
         except (smtplib.SMTPException, OSError, socket.timeout) as exc:
