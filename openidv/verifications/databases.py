@@ -3,7 +3,8 @@ matching record of a record source (`openidv.providers`, built in: records impor
 `openidv records import`), attribute by attribute (`openidv.checks.database_match`).
 
 Claims come from `data.attributes` on create and submit, falling back to the inquiry's fields. Step
-settings: `source` (record source name, default `default`), `provider` (default `imported`).
+settings: `source` (record source name, default `default`) or `sources` (several), `provider` (default
+`imported`), `two_plus_two` (true: two sources must each confirm the name plus one more attribute).
 """
 
 from typing import Any
@@ -76,9 +77,25 @@ def submit(db: Session, verification: Verification, attrs: dict[str, Any], actor
     verification.data = {**data, "claims": claims}
     verification.country_code = claims.get("address-country-code") or verification.country_code
     _, step = steps.config_for(db, verification)
-    source = record_source(str(steps.settings(step).get("source") or "default"), str(steps.settings(step).get("provider") or "imported"))
-    record, comparison = match.best(claims, source.candidates(db, claims))
-    steps.finish(db, verification, build_checks(claims, record, comparison, steps.requirement(step, REQUIRED)), actor)
+    options = steps.settings(step)
+    provider = str(options.get("provider") or "imported")
+    names = [str(n) for n in options.get("sources") or [options.get("source") or "default"]]
+    found = [match.best(claims, record_source(name, provider).candidates(db, claims)) for name in names]
+    record, comparison = max(found, key=lambda pair: pair[1].score if pair[1] else -1)
+    required = steps.requirement(step, REQUIRED | ({"database_two_plus_two_detection"} if options.get("two_plus_two") else set()))
+    checks = build_checks(claims, record, comparison, required)
+    if options.get("two_plus_two"):
+        checks.append(two_plus_two([c for _, c in found], required))
+    steps.finish(db, verification, checks, actor)
+
+
+def two_plus_two(comparisons: list[match.Comparison | None], required: frozenset[str]) -> dict[str, Any]:
+    """The "2+2" rule: two sources each confirm the name and one more of birthdate, address or number."""
+    agreeing = sum(
+        1 for c in comparisons
+        if c and c.results["name"] in (match.FULL, match.PARTIAL) and any(c.results[a] == match.FULL for a in ("birthdate", "address", "identification_number"))
+    )
+    return steps.check("database_two_plus_two_detection", agreeing >= 2, required, [] if agreeing >= 2 else ["not_enough_sources"], {"agreeing_sources": agreeing})
 
 
 def build_checks(claims: dict[str, Any], record: dict[str, Any] | None, comparison: match.Comparison | None, required: frozenset[str]) -> list[dict[str, Any]]:

@@ -142,3 +142,22 @@ def test_bad_claims_are_400_and_write_nothing(client, api, world, db):  # noqa: 
     nameless = client.post(f"{BASE}/{vid}/submit")
     assert nameless.status_code == 400
     assert client.get(f"{BASE}/{vid}").json()["data"]["attributes"]["status"] == "initiated"  # nothing half-written
+
+
+def test_two_plus_two_across_two_sources(client, api, world, records, tmp_path, capsys):  # noqa: ANN001
+    second = tmp_path / "registry.jsonl"
+    second.write_text(json.dumps({"id": "r-1", "name_first": "Jose", "name_last": "Garcia", "birthdate": "1984-03-07"}) + "\n")
+    assert main(["records", "import", str(second), "--source", "registry"]) == 0
+    config = {"steps": [{"kind": "database", "settings": {"sources": ["default", "registry"], "two_plus_two": True}}]}
+    template = client.post("/api/v1/inquiry-templates", json={"data": {"attributes": {"name": "2+2", "configuration": config}}}).json()["data"]["id"]
+
+    def run(fields):  # noqa: ANN001, ANN202
+        inquiry = api.new_inquiry(template, fields)
+        vid = _create(client, inquiry["id"]).json()["data"]["id"]
+        attributes = client.post(f"{BASE}/{vid}/submit").json()["data"]["attributes"]
+        return attributes["status"], next(c for c in attributes["checks"] if c["name"] == "database_two_plus_two_detection")
+
+    status, check = run({"name-first": "José", "name-last": "García Pérez", "birthdate": "1984-03-07"})
+    assert status == "passed" and check["metadata"] == {"agreeing_sources": 2}
+    status, check = run({"name-first": "Mary", "name-last": "O'Brien", "birthdate": "1990-12-01"})  # only in one source
+    assert status == "failed" and check["reasons"] == ["not_enough_sources"] and check["requirement"] == "required"
