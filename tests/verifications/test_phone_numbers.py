@@ -190,3 +190,26 @@ def test_permissions(client, api, world):  # noqa: ANN001
     inquiry = api.new_inquiry(world.templates["Phone"])
     answer = client.post(BASE, json={"data": {"attributes": {"inquiry-id": inquiry["id"], "phone-number": MOBILE}}}, headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 403
+
+
+def test_older_version_and_snake_case_clients(client, api, world, twilio, run_jobs):  # noqa: ANN001
+    import json
+
+    import jsonschema
+
+    from conftest import SPEC
+
+    inquiry = api.new_inquiry(world.templates["Phone"])
+    headers = {"Persona-Version": "2023-01-05", "Key-Inflection": "snake"}
+    made = client.post(BASE, json={"data": {"attributes": {"inquiry_id": inquiry["id"], "phone_number": MOBILE}}}, headers=headers)
+    assert made.status_code == 201, made.text
+    data = made.json()["data"]
+    assert data["attributes"]["phone_number"] == "+14155550132" and "created_at_ts" in data["attributes"]
+    client.post(f"{BASE}/{data['id']}/send-confirmation-code", headers=headers)
+    run_jobs(data["id"])
+    confirmed = client.post(f"{BASE}/{data['id']}/confirm", json={"data": {"attributes": {"confirmation_code": twilio.last_code()}}}, headers={"Persona-Version": "2023-01-05"})
+    assert confirmed.status_code == 200, confirmed.text
+    with open(str(SPEC).replace("2025-12-08", "2023-01-05")) as f:
+        spec = json.load(f)
+    schema = {"$ref": "#/components/schemas/verification-phone-number", "components": spec["components"]}
+    jsonschema.validate(confirmed.json()["data"], schema, cls=jsonschema.Draft202012Validator)

@@ -49,11 +49,11 @@ def test_smtp_starttls_with_auth(tmp_path):  # noqa: ANN001
         settings = ProviderSettings(smtp_url=f"smtp://u:p%20w@127.0.0.1:{port}?starttls=true&verify=false", email_from="a@example.test")
         providers.sender("email", settings).send(Message("email", "b@example.test", "Subject", "code 123456\n"))
         assert mailbox.last_code() == "123456"
-        wrong = ProviderSettings(smtp_url=f"smtp://u:nope@127.0.0.1:{port}?starttls=true&verify=false")
+        wrong = ProviderSettings(smtp_url=f"smtp://u:nope@127.0.0.1:{port}?starttls=true&verify=false", send_timeout_seconds=2)
         with pytest.raises(SendError) as failed:
             providers.sender("email", wrong).send(Message("email", "b@example.test", "S", "x"))
         assert failed.value.retry is False
-        unverified = ProviderSettings(smtp_url=f"smtp://u:p%20w@127.0.0.1:{port}?starttls=true")
+        unverified = ProviderSettings(smtp_url=f"smtp://u:p%20w@127.0.0.1:{port}?starttls=true", send_timeout_seconds=2)
         with pytest.raises(SendError):  # a self-signed certificate is refused unless verify=false
             providers.sender("email", unverified).send(Message("email", "b@example.test", "S", "x"))
     finally:
