@@ -4,10 +4,10 @@ from fastapi import APIRouter, Depends
 
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
-from openidv.inquiries import service as inquiries
+from openidv.inquiries import repository as inquiry_repository, service as inquiries
 from openidv.inquiries.endpoints import secrets_of
 from openidv.inquiry_sessions import repository, schemas, service
-from openidv.kit.errors import bad_request, not_found
+from openidv.kit.errors import bad_request, not_found, unprocessable
 from openidv.kit.jsonapi import Body, comma_list, filters, get_int, get_str, page_params
 
 router = APIRouter()
@@ -37,7 +37,8 @@ def create_inquiry_session(ctx: ApiContext = Depends(write)):
     inquiry_id = get_str(Body.of(ctx.body).attributes, "inquiry-id", "data.attributes", required=True)
     inquiry = inquiries.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     row = service.create_session(ctx.db, inquiry, actor=ctx.actor)
-    return _document(ctx, row, 201, meta={"session-token": service.token_for(secrets_of(ctx), row)})
+    # Persona's spec allows no `meta` here; a session token comes from inquiry create or resume.
+    return _document(ctx, row, 201)
 
 
 @router.get("/inquiry-sessions/{session_id}")
@@ -58,8 +59,10 @@ def expire_inquiry_sessions(ctx: ApiContext = Depends(write)):
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise bad_request("meta.inquiry-ids must be a non-empty array of inquiry ids")
     expired = []
-    for inquiry_id in ids:
-        inquiry = inquiries.load(ctx.db, ctx.environment_id, inquiry_id)
+    for index, inquiry_id in enumerate(ids):
+        inquiry = inquiry_repository.get(ctx.db, ctx.environment_id, inquiry_id)
+        if inquiry is None:  # an id in the body, not the URL: 422 (Persona's spec lists no 404 here)
+            raise unprocessable(f"meta.inquiry-ids[{index}] is not an inquiry of this environment", pointer=f"/meta/inquiry-ids/{index}")
         for row in repository.of_inquiry(ctx.db, inquiry.id):
             if row.status != "expired":
                 service.expire_session(ctx.db, row, actor=ctx.actor)

@@ -83,7 +83,7 @@ def normalise(
         if isinstance(value, dict) and set(value) <= {"type", "value"} and "value" in value:
             value = value["value"]  # accept the read shape back
         kind, choices = schema.get(key, (None, None))
-        kind = kind or _infer_type(value)
+        kind = kind or STANDARD_TYPES.get(key) or _infer_type(value)
         value = _check(key, kind, value, where)
         if choices and value is not None:
             values = value if isinstance(value, list) else [value]
@@ -99,6 +99,9 @@ STANDARD_KEYS = frozenset({
     "address-subdivision", "address-postal-code", "address-country-code", "email-address", "phone-number",
     "identification-number", "identification-class", "selected-country-code", "selected-id-class",
 })
+
+# Persona's schemas type the standard keys (`birthdate` is a date string) when no template field says otherwise.
+STANDARD_TYPES = {key: "date" if key == "birthdate" else "string" for key in STANDARD_KEYS}
 
 
 def value_of(fields: dict[str, Any], key: str) -> Any:

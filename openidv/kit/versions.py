@@ -39,7 +39,11 @@ def shape_of(version: str) -> str:
 
 def _field_value(fields: dict[str, Any], key: str) -> Any:
     item = fields.get(key) or fields.get(key.replace("-", "_"))
-    return item.get("value") if isinstance(item, dict) else item
+    value = item.get("value") if isinstance(item, dict) else item
+    # The 2023-01-05 schemas type these attributes as string or null, whatever a field holds.
+    if value is None or isinstance(value, str):
+        return value
+    return None if isinstance(value, (dict, list)) else str(value)
 
 
 def adapt(resource: dict[str, Any], version: str) -> dict[str, Any]:

@@ -1,0 +1,122 @@
+"""Schemathesis hooks for the Persona conformance run (loaded through SCHEMATHESIS_HOOKS).
+
+The spec cannot know our ids, so most generated cases get real objects: ids from the pool that
+test_schemathesis.py seeded on the live server (CONTRACT_POOL, a JSON file {name: [ids]}), or, for
+operations that move an object to a final state, a fresh object made for the call through the API.
+Some cases keep schemathesis' own values, so 404 answers are checked too.
+
+Two request features are pinned because Persona itself answers outside its own schemas there
+(README, "Conformance"): `Key-Inflection` other than kebab (the schemas are written in kebab case)
+and `fields[...]` sparse fieldsets (they drop attributes the schemas mark as required).
+"""
+
+import json
+import os
+import random
+import uuid
+from typing import Any
+
+import httpx
+import schemathesis
+
+POOL: dict[str, list[str]] = json.loads(open(os.environ["CONTRACT_POOL"]).read())
+VERSION = os.environ["CONTRACT_PERSONA_VERSION"]
+API = httpx.Client(base_url=os.environ["CONTRACT_URL"], headers={"Authorization": f"Bearer {os.environ['CONTRACT_KEY']}"}, timeout=30)
+RANDOM = random.Random(int(os.environ.get("CONTRACT_SEED", "1")))
+REAL_ID_SHARE = 0.85
+TEMPLATE_KEYS = ("inquiry-template-id", "inquiry-template-version-id", "template-id")
+INCLUDES = {
+    "inquiries": ["account", "inquiry-template", "sessions", "verifications", "reports", "documents", "selfies", ""],
+    "accounts": ["account-type", ""],
+    "inquiry-sessions": ["inquiry", ""],
+}
+# Operations that end their object's life (or need one in a given state) get a fresh one half the time.
+FRESH = {
+    ("DELETE", "/inquiries/{inquiry-id}"): [],
+    ("POST", "/inquiries/{inquiry-id}/approve"): [],
+    ("POST", "/inquiries/{inquiry-id}/decline"): [],
+    ("POST", "/inquiries/{inquiry-id}/mark-for-review"): [],
+    ("POST", "/inquiries/{inquiry-id}/expire"): [],
+    ("POST", "/inquiries/{inquiry-id}/resume"): ["expire"],
+    ("POST", "/inquiries/{inquiry-id}/perform-simulate-actions"): [],
+    ("POST", "/inquiries/{inquiry-id}/generate-one-time-link"): [],
+}
+
+
+def _pick(name: str) -> str | None:
+    ids = POOL.get(name)
+    return RANDOM.choice(ids) if ids else None
+
+
+def _post(path: str, body: dict) -> dict:
+    answer = API.post(path, json=body)
+    assert answer.status_code in (200, 201), (path, answer.status_code, answer.text)
+    return answer.json()["data"]
+
+
+def fresh_inquiry(actions: list[str]) -> str:
+    inquiry_id = _post("/inquiries", {"data": {"attributes": {"inquiry-template-id": _pick("inquiry-template-id"), "reference-id": f"c-{uuid.uuid4().hex[:8]}"}}})["id"]
+    for action in actions:
+        _post(f"/inquiries/{inquiry_id}/{action}", {})
+    return inquiry_id
+
+
+def fresh_account() -> str:
+    return _post("/accounts", {"data": {"attributes": {"reference-id": f"c-{uuid.uuid4().hex}", "name-first": "Ada"}}})["id"]
+
+
+def fresh_session() -> str:
+    return _post("/inquiry-sessions", {"data": {"attributes": {"inquiry-id": fresh_inquiry([])}}})["id"]
+
+
+def _real_path_ids(case) -> None:  # noqa: ANN001
+    method, path = case.method.upper(), case.operation.path
+    for name in list(case.path_parameters or {}):
+        if RANDOM.random() >= REAL_ID_SHARE:
+            continue  # keep schemathesis' value: exercises 404
+        fresh = RANDOM.random() < 0.5
+        if name == "inquiry-id" and (method, path) in FRESH and fresh:
+            case.path_parameters[name] = fresh_inquiry(FRESH[(method, path)])
+        elif name == "account-id" and method == "DELETE":
+            case.path_parameters[name] = fresh_account()
+        elif name == "inquiry-session-id" and method == "POST" and fresh:
+            case.path_parameters[name] = fresh_session()
+        else:
+            case.path_parameters[name] = _pick(name) or case.path_parameters[name]
+
+
+def _fix_ids(value: Any) -> Any:
+    """Ids named in bodies and filters point at real objects most of the time."""
+    if isinstance(value, dict):
+        present = [key for key in TEMPLATE_KEYS if key in value]
+        for extra in present[1:]:  # an inquiry is created from exactly one template reference
+            del value[extra]
+        for key, item in list(value.items()):
+            if key in ("inquiry-template-id", "inquiry-template-version-id", "account-id", "inquiry-id") and isinstance(item, str):
+                if RANDOM.random() < REAL_ID_SHARE:
+                    value[key] = _pick(key) or item
+            elif key == "source-account-ids" and isinstance(item, list) and RANDOM.random() < REAL_ID_SHARE:
+                value[key] = [fresh_account() for _ in range(min(len(item), 2) or 1)]
+            elif key == "reference-id" and item == "" and RANDOM.random() < 0.7:
+                value[key] = f"c-{uuid.uuid4().hex}"  # the spec's example repeats one reference id
+            else:
+                _fix_ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            _fix_ids(item)
+    return value
+
+
+@schemathesis.hook
+def before_call(ctx, case, **kwargs) -> None:  # noqa: ANN001, ARG001
+    _real_path_ids(case)
+    headers = {k: v for k, v in (case.headers or {}).items() if k.lower() not in ("key-inflection", "persona-version")}
+    headers["Persona-Version"] = VERSION
+    case.headers = headers
+    if case.query:
+        query = {k: v for k, v in case.query.items() if k != "fields" and not k.startswith("fields[")}
+        if "include" in query and RANDOM.random() < 0.5:
+            query["include"] = RANDOM.choice(INCLUDES.get(case.operation.path.split("/")[1], [""]))
+        case.query = _fix_ids(query)
+    if isinstance(case.body, (dict, list)):
+        _fix_ids(case.body)

@@ -1,0 +1,179 @@
+"""Persona conformance: schemathesis runs Persona's own OpenAPI spec against a real `openidv serve`.
+
+The server is a subprocess on a free 127.0.0.1 port with its own data folder, seeded through the API
+with objects in many states; hooks.py hands their ids to the generated cases. Both API versions run
+against the same server: 2025-12-08 (the default) and 2023-01-05 (`Persona-Version` header).
+`CONTRACT_EXAMPLES` sets the examples per operation (`make contract`: 100, `make test`: 25).
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.contract
+
+REPO = Path(__file__).resolve().parents[2]
+SPECS = REPO / ".." / "shared" / "persona-openapi"
+BIN = Path(sys.executable).parent
+HOOKS = Path(__file__).with_name("hooks.py")
+EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "25"))
+
+# The operations of Persona's spec that openidv implements (README, "Implemented operations").
+OPERATIONS = [
+    "list-all-inquiries", "create-an-inquiry", "retrieve-an-inquiry", "update-an-inquiry", "redact-an-inquiry",
+    "approve-an-inquiry", "decline-an-inquiry", "mark-an-inquiry-for-review", "expire-an-inquiry", "resume-an-inquiry",
+    "generate-a-one-time-link", "inquiries-add-tag", "inquiries-remove-tag", "inquiries-set-all-tags",
+    "inquiries-perform-simulate-actions",
+    "list-all-accounts", "create-an-account", "retrieve-an-account", "update-an-account", "redact-an-account",
+    "accounts-add-tag", "accounts-remove-tag", "accounts-set-all-tags", "consolidate-into-an-account",
+    "list-all-inquiry-sessions", "create-an-inquiry-session", "expire-inquiry-sessions", "retrieve-an-inquiry-session",
+    "expire-an-inquiry-session", "generate-a-one-time-link-for-an-inquiry-session",
+    "list-all-inquiry-templates", "retrieve-an-inquiry-template", "list-all-inquiry-template-versions",
+    "list-all-events", "retrieve-an-event",
+    "retrieve-a-verification",
+]
+CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cli(data_dir: Path, *args: str) -> dict:
+    out = subprocess.run([str(BIN / "openidv"), *args, "--data-dir", str(data_dir), "--json"], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+@dataclass
+class Live:
+    url: str
+    key: str
+    templates: list[dict]
+
+
+def _seed(api: httpx.Client, templates: list[dict]) -> dict[str, list[str]]:
+    """Objects in many states, so that generated calls reach real ones."""
+    pool: dict[str, list[str]] = {name: [] for name in ("inquiry-id", "account-id", "inquiry-session-id", "event-id", "inquiry-template-id", "verification-id")}
+    pool["inquiry-template-id"] = [t["id"] for t in templates]
+    pool["inquiry-template-version-id"] = [t["version-id"] for t in templates]
+    run = uuid.uuid4().hex[:8]
+
+    def post(path: str, body: dict | None = None) -> dict:
+        answer = api.post(path, json=body or {})
+        assert answer.status_code in (200, 201, 202), (path, answer.status_code, answer.text)
+        return answer.json()
+
+    for n in range(8):
+        account = post("/accounts", {"data": {"attributes": {"reference-id": f"user-{run}-{n}", "fields": {"name-first": {"type": "string", "value": "Ada"}}, "tags": ["vip"]}}})
+        pool["account-id"].append(account["data"]["id"])
+
+    version_id = templates[0]["version-id"]
+    steps = api.get(f"/inquiry-template-versions/{version_id}").json()["meta"]["configuration"]["steps"]
+    for n in range(12):
+        attributes = {"inquiry-template-id": templates[n % len(templates)]["id"], "reference-id": f"user-{run}-{n % 8}", "note": f"seed {n}",
+                      "fields": {"name-first": "Ada", "name-last": "Lovelace", "birthdate": "1990-12-10", "email-address": "ada@example.com"}}
+        if n % 2:
+            attributes["account-id"] = pool["account-id"][n % 8]
+        created = post("/inquiries", {"data": {"attributes": attributes}, "meta": {"auto-create-inquiry-session": n % 3 == 0}})
+        inquiry_id = created["data"]["id"]
+        pool["inquiry-id"].append(inquiry_id)
+        if n % 2 == 0:
+            post("/inquiry-sessions", {"data": {"attributes": {"inquiry-id": inquiry_id}}})
+        if n % 12 == 1:
+            post(f"/inquiries/{inquiry_id}/add-tag", {"meta": {"tag-name": "seeded"}})
+        if templates[n % len(templates)]["id"] == templates[0]["id"]:
+            actions = [{"type": "create_passed_verification", "data": {"verification-template-id": steps[0]["id"]}}]
+            if n % 4 == 0:
+                actions.append({"type": "create_passed_verification", "data": {"verification-template-id": steps[-1]["id"]}})
+            post(f"/inquiries/{inquiry_id}/perform-simulate-actions", {"meta": {"simulate-actions": actions}})
+        action = {3: "approve", 4: "decline", 5: "mark-for-review", 7: "expire"}.get(n % 9)
+        if action:
+            api.post(f"/inquiries/{inquiry_id}/{action}", json={})
+    for inquiry_id in pool["inquiry-id"]:
+        document = api.get(f"/inquiries/{inquiry_id}").json()
+        relationships = document["data"]["relationships"]
+        pool["inquiry-session-id"] += [s["id"] for s in relationships["sessions"]["data"]]
+        pool["verification-id"] += [v["id"] for v in relationships["verifications"]["data"]]
+    pool["event-id"] = [e["id"] for e in api.get("/events", params={"page[size]": 100}).json()["data"]]
+    assert all(pool.values()), {k: len(v) for k, v in pool.items()}
+    return pool
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    data_dir = tmp_path_factory.mktemp("contract-data")
+    setup = _cli(data_dir, "setup")
+    key = _cli(data_dir, "api-key", "create", "--environment", "sandbox")["secret"]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "OPENIDV_RATE_LIMIT_PER_MINUTE": "1000000", "OPENIDV_LOG_LEVEL": "warning"}
+    log = (data_dir / "server.log").open("w")
+    server = subprocess.Popen([str(BIN / "openidv"), "serve", "--port", str(port), "--data-dir", str(data_dir)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, (data_dir / "server.log").read_text()
+            time.sleep(0.2)
+        yield Live(url, key, setup["environments"]["sandbox"]["templates"])
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+        errors = [line for line in (data_dir / "server.log").read_text().splitlines() if "Traceback" in line]
+        assert not errors, (data_dir / "server.log").read_text()[-5000:]
+
+
+def test_docs_and_openapi_document_load(live: Live) -> None:
+    document = httpx.get(f"{live.url}/api/v1/openapi.json").json()
+    assert document["openapi"].startswith("3.") and "/api/v1/inquiries" in document["paths"]
+    page = httpx.get(f"{live.url}/api/v1/docs")
+    assert page.status_code == 200 and "/api/v1/openapi.json" in page.text
+
+
+@pytest.mark.parametrize("version", ["2025-12-08", "2023-01-05"])
+def test_persona_spec(live: Live, version: str, tmp_path: Path) -> None:
+    spec = SPECS / version / "openapi-bundled.json"
+    assert spec.exists(), f"{spec} is missing: clone the shared folder beside the repository"
+    with httpx.Client(base_url=f"{live.url}/api/v1", headers={"Authorization": f"Bearer {live.key}"}, timeout=30) as api:
+        pool = tmp_path / "pool.json"
+        pool.write_text(json.dumps(_seed(api, live.templates)))
+    command = [
+        str(BIN / "schemathesis"), "run", str(spec), "--url", f"{live.url}/api/v1",
+        "-H", f"Authorization: Bearer {live.key}", "-H", f"Persona-Version: {version}",
+        "--checks", CHECKS, "--max-examples", str(EXAMPLES), "--seed", "20251208",
+        "--workers", "1", "--phases", "examples,coverage,fuzzing", "--no-shrink",
+        "--generation-database", "none", "--request-timeout", "30", "--no-color", "--output-truncate", "false",
+        "--warnings", "off",
+    ]
+    command += os.environ.get("CONTRACT_ARGS", "").split()  # e.g. "--report ndjson" while debugging
+    for operation_id in OPERATIONS:
+        command += ["--include-operation-id", operation_id]
+    env = {
+        **os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS), "CONTRACT_POOL": str(pool), "CONTRACT_PERSONA_VERSION": version,
+        "CONTRACT_URL": f"{live.url}/api/v1", "CONTRACT_KEY": live.key,
+    }
+    result = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    output = tmp_path / f"schemathesis-{version}.txt"
+    output.write_text(result.stdout + result.stderr)
+    assert "Selected: " + str(len(OPERATIONS)) in result.stdout, result.stdout[-3000:]
+    assert result.returncode == 0, f"full output in {output}\n" + result.stdout[-20000:] + result.stderr[-3000:]
