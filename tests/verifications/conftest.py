@@ -3,12 +3,8 @@ takes Twilio-shaped requests, plus helpers that drive a verification through the
 
 import base64
 import json
-import re
-import socket
 import threading
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from pathlib import Path
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
@@ -20,31 +16,7 @@ from aiosmtpd.controller import Controller
 from openidv.kit.db import session_factory
 from openidv.verifications import tasks
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi" / "2025-12-08" / "openapi-bundled.json"
-CODE = re.compile(r"\b(\d{6})\b")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-# ---------------------------------------------------------------- SMTP
-
-
-@dataclass
-class Mailbox:
-    messages: list[Any] = field(default_factory=list)
-    logins: list[tuple[str, str]] = field(default_factory=list)
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def last_code(self) -> str:
-        body = self.messages[-1].get_content()
-        return CODE.search(body).group(1)
+from verification_support import CODE, SPEC, Mailbox, free_port
 
 
 @pytest.fixture

@@ -197,7 +197,7 @@ def test_older_version_and_snake_case_clients(client, api, world, twilio, run_jo
 
     import jsonschema
 
-    from conftest import SPEC
+    from verification_support import SPEC
 
     inquiry = api.new_inquiry(world.templates["Phone"])
     headers = {"Persona-Version": "2023-01-05", "Key-Inflection": "snake"}

@@ -19,7 +19,7 @@ from openidv import providers
 from openidv.providers import Message, ProviderSettings, SendError
 from openidv.providers.settings import parse_smtp_url
 
-from conftest import Mailbox, free_port  # noqa: I001
+from verification_support import Mailbox, free_port  # noqa: I001
 
 
 def _certificate(tmp_path):  # noqa: ANN001, ANN202
