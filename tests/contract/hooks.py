@@ -92,9 +92,10 @@ def _fix_ids(value: Any) -> Any:
         for extra in present[1:]:  # an inquiry is created from exactly one template reference
             del value[extra]
         for key, item in list(value.items()):
-            if key in ("inquiry-template-id", "inquiry-template-version-id", "account-id", "inquiry-id") and isinstance(item, str):
+            name = key[7:-1] if key.startswith("filter[") and key.endswith("]") else key  # query keys may come flat
+            if name in ("inquiry-template-id", "inquiry-template-version-id", "account-id", "inquiry-id") and isinstance(item, str):
                 if RANDOM.random() < REAL_ID_SHARE:
-                    value[key] = _pick(key) or item
+                    value[key] = _pick(name) or item
             elif key == "source-account-ids" and isinstance(item, list) and RANDOM.random() < REAL_ID_SHARE:
                 value[key] = [fresh_account() for _ in range(min(len(item), 2) or 1)]
             elif key == "reference-id" and item == "" and RANDOM.random() < 0.7:
@@ -117,6 +118,9 @@ def before_call(ctx, case, **kwargs) -> None:  # noqa: ANN001, ARG001
         query = {k: v for k, v in case.query.items() if k != "fields" and not k.startswith("fields[")}
         if "include" in query and RANDOM.random() < 0.5:
             query["include"] = RANDOM.choice(INCLUDES.get(case.operation.path.split("/")[1], [""]))
+        nested = query.get("filter") if isinstance(query.get("filter"), dict) else query
+        if any(k in nested for k in ("note", "filter[note]")) and len(nested) > 1 and RANDOM.random() < 0.7:
+            nested.pop("note", None), nested.pop("filter[note]", None)  # `note` must be alone; reach the others too
         case.query = _fix_ids(query)
     if isinstance(case.body, (dict, list)):
         _fix_ids(case.body)

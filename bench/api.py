@@ -1,0 +1,202 @@
+"""API benchmark: 16 concurrent HTTP clients create and retrieve inquiries on a real `openidv serve`,
+on SQLite and on PostgreSQL, beside a bare FastAPI + SQLAlchemy reference (bench/reference_app.py)
+that inserts one inquiry row and one event row, served with the same engine, uvicorn and thread settings.
+
+    .venv/bin/python bench/api.py [--seconds 15] [--clients 16] [--databases sqlite,postgresql]
+
+Floor (issue 2): openidv's creations/s >= 60 % of the reference's, and its creation p99 <= 2x the reference's.
+PostgreSQL: OPENIDV_TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/test, in a fresh schema.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PG_URL = os.environ.get("OPENIDV_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+FIELDS = {"name-first": "Ada", "name-last": "Lovelace", "birthdate": "1990-12-10", "email-address": "ada@example.com"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    create: list[float] = field(default_factory=list)
+    retrieve: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def creations_per_second(self) -> float:
+        return len(self.create) / self.seconds
+
+    def line(self) -> str:
+        total = (len(self.create) + len(self.retrieve)) / self.seconds
+        ms = lambda xs, p: percentile(xs, p) * 1000  # noqa: E731
+        return (
+            f"  {self.name:<26} {total:7.1f} req/s  creations {self.creations_per_second():6.1f}/s "
+            f"p50/p95/p99 {ms(self.create, .5):5.0f}/{ms(self.create, .95):5.0f}/{ms(self.create, .99):5.0f} ms  "
+            f"retrievals p50/p95/p99 {ms(self.retrieve, .5):5.0f}/{ms(self.retrieve, .95):5.0f}/{ms(self.retrieve, .99):5.0f} ms"
+            + (f"  errors {self.errors}" if self.errors else "")
+        )
+
+
+class Server:
+    """A server process on a free 127.0.0.1 port, stopped on exit."""
+
+    def __init__(self, command: list[str], env: dict[str, str], log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("w")
+        self.process = subprocess.Popen([*command, "--port", str(self.port)], env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
+
+    def __enter__(self) -> "Server":
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.2)
+            if self.process.poll() is not None:
+                break
+        self.__exit__()
+        raise RuntimeError(f"server did not start; see {self.log.name}")
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+async def load(name: str, base: str, headers: dict[str, str], body: dict, clients: int, seconds: float) -> Result:
+    """Each client loops: create an inquiry, then retrieve it. A short warm-up is not counted."""
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
+        for _ in range(5):
+            (await http.post("/inquiries", json=body)).raise_for_status()
+        result = Result(name, seconds)
+        stop = time.perf_counter() + seconds
+
+        async def client() -> None:
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                created = await http.post("/inquiries", json=body)
+                result.create.append(time.perf_counter() - started)
+                if created.status_code != 201:
+                    result.errors += 1
+                    continue
+                started = time.perf_counter()
+                fetched = await http.get(f"/inquiries/{created.json()['data']['id']}")
+                result.retrieve.append(time.perf_counter() - started)
+                result.errors += fetched.status_code != 200
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        result.seconds = time.perf_counter() - began
+    return result
+
+
+def _pg_schema_url(schema: str) -> str:
+    from sqlalchemy import text
+
+    from openidv.kit.db import make_engine
+
+    admin = make_engine(PG_URL, pool_size=1)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+
+
+def _drop_pg_schema(schema: str) -> None:
+    from sqlalchemy import text
+
+    from openidv.kit.db import make_engine
+
+    admin = make_engine(PG_URL, pool_size=1)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def run_database(kind: str, work: Path, clients: int, seconds: float) -> tuple[Result, Result]:
+    from openidv.kit.crypto import generate_key
+
+    env = {**os.environ, "OPENIDV_RATE_LIMIT_PER_MINUTE": "100000000", "OPENIDV_LOG_LEVEL": "warning"}
+    data_dir = work / kind
+    schemas: list[str] = []
+    if kind == "postgresql":
+        schemas = [f"bench_{uuid.uuid4().hex[:8]}", f"bench_ref_{uuid.uuid4().hex[:8]}"]
+        openidv_url, reference_url = _pg_schema_url(schemas[0]), _pg_schema_url(schemas[1])
+        env.update({
+            "OPENIDV_DATABASE_URL": openidv_url, "OPENIDV_ENCRYPTION_KEYS": "k1:" + generate_key(), "OPENIDV_BLIND_INDEX_KEY": generate_key(),
+            "OPENIDV_SESSION_TOKEN_SECRET": generate_key(), "OPENIDV_SECRET_KEY": generate_key(),
+        })
+    else:
+        openidv_url, reference_url = None, f"sqlite:///{work / 'reference.db'}"
+    try:
+        cli = [str(BIN / "openidv")]
+        setup = json.loads(subprocess.run([*cli, "setup", "--data-dir", str(data_dir), "--json"], env=env, check=True, capture_output=True, text=True).stdout)
+        key = json.loads(subprocess.run([*cli, "api-key", "create", "--environment", "sandbox", "--data-dir", str(data_dir), "--json"], env=env, check=True, capture_output=True, text=True).stdout)["secret"]
+        template_id = next(t["id"] for t in setup["environments"]["sandbox"]["templates"] if t["name"] == "Government ID and Selfie")
+        body = {"data": {"attributes": {"inquiry-template-id": template_id, "fields": FIELDS}}}
+
+        with Server([*cli, "serve", "--data-dir", str(data_dir)], env, work / f"openidv-{kind}.log") as server:
+            ours = asyncio.run(load(f"openidv ({kind})", f"{server.url}/api/v1", {"Authorization": f"Bearer {key}"}, body, clients, seconds))
+        reference_command = [sys.executable, str(REPO / "bench" / "reference_app.py"), "--database-url", reference_url]
+        with Server(reference_command, env, work / f"reference-{kind}.log") as server:
+            reference = asyncio.run(load(f"reference ({kind})", server.url, {}, body, clients, seconds))
+    finally:
+        for schema in schemas:
+            _drop_pg_schema(schema)
+    return ours, reference
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+    ok = True
+    print(f"bench/api.py: {args.clients} concurrent clients, {args.seconds:.0f} s per server; each client creates an inquiry, then retrieves it", flush=True)
+    with tempfile.TemporaryDirectory(prefix="openidv-bench-") as tmp:
+        for kind in args.databases.split(","):
+            ours, reference = run_database(kind, Path(tmp), args.clients, args.seconds)
+            print(ours.line(), reference.line(), sep="\n")
+            share = ours.creations_per_second() / reference.creations_per_second()
+            p99_ratio = percentile(ours.create, .99) / percentile(reference.create, .99)
+            passed = share >= 0.6 and p99_ratio <= 2 and not ours.errors
+            ok &= passed
+            print(f"  {kind}: creations {share:.0%} of the reference (floor 60%), p99 {p99_ratio:.2f}x the reference's (ceiling 2x): {'PASS' if passed else 'FAIL'}", flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
