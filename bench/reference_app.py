@@ -10,11 +10,12 @@ import json
 import secrets
 from datetime import datetime, timezone
 
-import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import Response
 from sqlalchemy import JSON, Column, DateTime, MetaData, String, Table, insert, select
 
+from openidv.config import Settings
+from openidv.kit import serving
 from openidv.kit.db import make_engine, session_factory, transaction
 
 metadata = MetaData()
@@ -71,9 +72,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--pool-size", type=int, default=16)
     args = parser.parse_args()
-    uvicorn.run(build(args.database_url, args.pool_size), host="127.0.0.1", port=args.port, log_level="warning", access_log=False, workers=1)
+    settings = Settings()  # the same OPENIDV_* server settings as `openidv serve`: pool size, threads
+    app = build(args.database_url, settings.db_pool_size)
+    serving.serve(app, host="127.0.0.1", port=args.port, threads=settings.worker_threads, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -136,9 +136,8 @@ def cmd_records_import(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from openidv.app import create_app
+    from openidv.kit import serving
 
     settings = _settings(args)
     if args.port != 8000 or args.host != "127.0.0.1":
@@ -147,7 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     base = settings.base_url.rstrip("/")
     print(f"openidv {base}\n  API        {base}/api/v1  (docs {base}/api/v1/docs)\n  dashboard  {base}/dashboard\n  flow       {base}/verify", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level, access_log=False, workers=1)
+    serving.serve(app, host=args.host, port=args.port, threads=settings.worker_threads, log_level=settings.log_level)
     return 0
 
 

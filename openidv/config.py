@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 300
     max_body_bytes: int = 20 * 1024 * 1024
     db_pool_size: int = 16
+    worker_threads: int = 40  # threads for sync endpoints (anyio's default is 40)
     log_level: str = "info"
 
     @property
