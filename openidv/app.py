@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -14,6 +15,8 @@ from openidv.accounts.endpoints import router as accounts_router
 from openidv.api.middleware import ApiMiddleware
 from openidv.config import Settings, bootstrap
 from openidv.events.endpoints import router as events_router
+from openidv.flow.endpoints import STATIC as FLOW_STATIC
+from openidv.flow.endpoints import router as flow_router
 from openidv.inquiries.endpoints import router as inquiries_router
 from openidv.inquiry_sessions.endpoints import router as sessions_router
 from openidv.inquiry_templates.endpoints import router as templates_router
@@ -57,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (inquiries_router, accounts_router, sessions_router, templates_router, events_router, verifications_router, typed_verifications_router):
         app.include_router(router, prefix=API)
+    app.include_router(flow_router)  # /verify, /widget, /preload, /flow/*
+    app.mount("/flow/static", StaticFiles(directory=FLOW_STATIC), name="flow-static")
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

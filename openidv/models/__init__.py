@@ -5,6 +5,8 @@ from openidv.models.api_key import ApiKey
 from openidv.models.confirmation_code import ConfirmationCode
 from openidv.models.environment import Environment
 from openidv.models.event import Event
+from openidv.models.flow_consent import FlowConsent
+from openidv.models.flow_upload import FlowUpload
 from openidv.models.idempotency_record import IdempotencyRecord
 from openidv.models.inquiry import Inquiry
 from openidv.models.inquiry_session import InquirySession
@@ -22,6 +24,8 @@ __all__ = [
     "ConfirmationCode",
     "Environment",
     "Event",
+    "FlowConsent",
+    "FlowUpload",
     "IdempotencyRecord",
     "Inquiry",
     "InquirySession",

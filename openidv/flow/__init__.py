@@ -1,0 +1,1 @@
+"""The end-user flow: hosted `/verify`, embedded `/widget` and `/preload` (Persona's SDK contract)."""

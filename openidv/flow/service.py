@@ -1,0 +1,368 @@
+"""Flow rules: opening an inquiry from the browser, what screen comes next, consent, fields, steps.
+
+Nothing here speaks HTTP or commits; the endpoints do. Problems the person must see raise
+`FlowError` (a catalogue key, an HTTP status and the SDK's error code) or `uploads.InputProblem`.
+"""
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
+
+from openidv import lifecycle
+from openidv.auth import repository as auth_repository
+from openidv.flow import repository, steps, uploads
+from openidv.flow.i18n import BIOMETRIC_CONSENT_VERSION, CONSENT_VERSION
+from openidv.inquiries import repository as inquiry_repository
+from openidv.inquiries import service as inquiries
+from openidv.inquiry_sessions import service as sessions
+from openidv.inquiry_sessions import tokens
+from openidv.inquiry_templates import service as templates
+from openidv.inquiry_templates.config import ID_CLASSES, Step, TemplateConfig
+from openidv.kit import fields as typed_fields
+from openidv.kit.clock import now
+from openidv.kit.errors import ApiError
+from openidv.kit.ids import new_id
+from openidv.lifecycle import runner
+from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
+from openidv.verifications import service as verifications
+
+ACTOR = "flow"
+OPEN_STATUSES = ("created", "pending")
+TWO_SIDED = {"dl", "id", "rp", "pr", "wp", "cid", "nric", "umid", "hic", "munid", "myn"}
+FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
+SELFIE_POSES = ("center", "left", "right")
+
+
+class FlowError(Exception):
+    """A page-level problem: catalogue `key`, HTTP `status`, the SDK `code` (COMPAT.md §10)."""
+
+    def __init__(self, key: str, status: int = 400, code: str = "invalid_config", **values: object):
+        super().__init__(key)
+        self.key, self.status, self.code, self.values = key, status, code, values
+
+
+@dataclass
+class Opened:
+    inquiry: Inquiry
+    token: str
+
+
+@dataclass
+class Screen:
+    name: str  # consent | biometric | fields | step | done
+    step: Step | None = None
+    retry_reasons: list[str] = field(default_factory=list)
+    attempts_left: int = 0
+    number: int = 1
+    total: int = 1
+
+
+def _secrets(settings_secrets: dict[str, str], base_url: str) -> sessions.Secrets:
+    return sessions.Secrets(settings_secrets["session_token_secret"], base_url)
+
+
+# ---------------------------------------------------------------- opening
+
+
+def _environment(db: Session, params: dict[str, Any], template_ref: str) -> str:
+    """`environment-id`, else the deprecated `environment` name, else where the template lives."""
+    env_id = params.get("environment-id")
+    if not env_id and params.get("environment"):
+        env = auth_repository.environment_by_name(db, str(params["environment"]))
+        env_id = env.id if env else None
+        if env is None:
+            raise FlowError("error.bad_request", details="unknown environment")
+    if env_id:
+        if auth_repository.environment(db, env_id) is None:
+            raise FlowError("error.bad_request", details="unknown environment-id")
+        return env_id
+    found = repository.environment_of_template(db, template_ref)
+    if found is None:
+        raise FlowError("error.bad_request", status=404, details=f"inquiry template {template_ref} not found")
+    return found
+
+
+def check_redirect(uri: str | None, allowed_schemes: list[str]) -> str | None:
+    if not uri:
+        return None
+    scheme = urlsplit(uri).scheme.lower()
+    if not scheme or scheme in FORBIDDEN_SCHEMES or (allowed_schemes and scheme not in [s.lower() for s in allowed_schemes]):
+        raise FlowError("error.redirect")
+    if scheme in ("http", "https") and not urlsplit(uri).netloc:
+        raise FlowError("error.redirect")
+    return uri
+
+
+def open_new(db: Session, params: dict[str, Any], written_fields: dict[str, str], secrets: sessions.Secrets) -> Opened:
+    """A new inquiry from the query of `/verify` or `/widget` (COMPAT.md §9, §10)."""
+    keys = [k for k in inquiries.TEMPLATE_KEYS if params.get(k)]
+    if len(keys) != 1:
+        raise FlowError("error.bad_request", details="give exactly one of inquiry-template-id, inquiry-template-version-id, template-id")
+    if params.get("account-id") and params.get("reference-id"):
+        raise FlowError("error.bad_request", details="give reference-id or account-id, not both")
+    template_ref = str(params[keys[0]])
+    environment_id = _environment(db, params, template_ref)
+    attrs: dict[str, Any] = {keys[0]: template_ref}
+    for key in ("reference-id", "account-id", "redirect-uri"):
+        if params.get(key):
+            attrs[key] = str(params[key])
+    if written_fields:
+        attrs["fields"] = written_fields
+    try:
+        template, _version = templates.resolve_for_inquiry(db, environment_id, template_ref, keys[0])
+        check_redirect(attrs.get("redirect-uri"), template.hosted_flow_redirect_uri_schemes)
+        created = inquiries.create(db, environment_id, attrs, {"auto-create-inquiry-session": True}, actor=ACTOR, session_secrets=secrets)
+    except ApiError as exc:
+        code = "inactive_template" if exc.status == 422 and "inactive" in (exc.details or "") else "invalid_config"
+        raise FlowError("error.bad_request", status=exc.status, code=code, details=exc.details or exc.title) from None
+    assert created.meta["session-token"]
+    return Opened(created.inquiry, created.meta["session-token"])
+
+
+def open_existing(db: Session, inquiry_id: str, token: str | None, secrets: sessions.Secrets) -> Opened:
+    """`inquiry-id`: a `created` inquiry opens by id alone; a `pending` one needs its session token."""
+    inquiry = repository.inquiry(db, inquiry_id)
+    if inquiry is None or inquiry.redacted_at is not None:
+        raise FlowError("error.unauthenticated", status=404, code="unauthenticated")
+    if token:
+        row = _session_of_token(db, token, secrets.token_secret)
+        if row is None or row.inquiry_id != inquiry.id:
+            raise FlowError("error.unauthenticated", status=409, code="unauthenticated")
+        return Opened(inquiry, token)
+    if inquiry.status != "created":
+        raise FlowError("error.unauthenticated", status=409, code="unauthenticated")
+    row = sessions.usable_session(db, inquiry) or sessions.create_session(db, inquiry, actor=ACTOR)
+    return Opened(inquiry, sessions.token_for(secrets, row))
+
+
+def open_link(db: Session, code: str, secrets: sessions.Secrets) -> Opened:
+    link = sessions.redeem_one_time_link(db, code)
+    row = repository.session(db, link.session_id) if link else None
+    inquiry = repository.inquiry(db, link.inquiry_id) if link else None
+    if link is None or row is None or inquiry is None or row.status == "expired" or inquiry.redacted_at is not None:
+        raise FlowError("error.link", status=410, code="unauthenticated")
+    return Opened(inquiry, sessions.token_for(secrets, row))
+
+
+def _session_of_token(db: Session, token: str, secret: str) -> InquirySession | None:
+    session_id = tokens.session_id_of(secret, token)
+    row = repository.session(db, session_id) if session_id else None
+    if row is None or row.status == "expired" or (row.expires_at is not None and row.expires_at <= now()):
+        return None
+    return row
+
+
+def load(db: Session, token: str | None, secret: str) -> tuple[Inquiry, InquirySession]:
+    """The inquiry and session behind the flow cookie; activates a new session (`inquiry-session.started`)."""
+    row = _session_of_token(db, token, secret) if token else None
+    inquiry = inquiry_repository.get_for_update(db, row.environment_id, row.inquiry_id) if row else None
+    if row is None or inquiry is None or inquiry.redacted_at is not None:
+        raise FlowError("error.no_session", status=401, code="unauthenticated")
+    if row.status == "new":
+        lifecycle.transition(db, row, "start", actor=ACTOR)
+    return inquiry, row
+
+
+def cancel(db: Session, row: InquirySession) -> None:
+    """The person closed the flow (the SDK's `exit`)."""
+    if lifecycle.allowed(row, "cancel"):
+        lifecycle.transition(db, row, "cancel", actor=ACTOR)
+
+
+# ---------------------------------------------------------------- screens
+
+
+def config_of(db: Session, inquiry: Inquiry) -> TemplateConfig:
+    version = templates.repository.get_version(db, inquiry.environment_id, inquiry.template_version_id)
+    assert version is not None
+    return templates.config_of(version)
+
+
+def is_sandbox(db: Session, inquiry: Inquiry) -> bool:
+    env = auth_repository.environment(db, inquiry.environment_id)
+    return bool(env and env.is_sandbox)
+
+
+def missing_fields(config: TemplateConfig, inquiry: Inquiry) -> list[str]:
+    values = inquiry.fields
+    return [spec.key for spec in config.field_schema if spec.required and typed_fields.value_of(values, spec.key) in (None, "", [])]
+
+
+def _current_step(config: TemplateConfig, inquiry: Inquiry, verifications: list[Verification]) -> Step | None:
+    name = (inquiry.next_step_name or "").removeprefix("retry_")
+    for step in config.steps:
+        passed = any(v.status == "passed" and v.step_id == step.id for v in verifications)
+        if step.step_name == name and not passed:
+            return step
+    return None
+
+
+def screen(db: Session, inquiry: Inquiry) -> Screen:
+    if inquiry.status not in OPEN_STATUSES:
+        return Screen("done")
+    config = config_of(db, inquiry)
+    consents = repository.consent_kinds(db, inquiry.id)
+    total = len(config.steps) + 1
+    if "general" not in consents:
+        return Screen("consent", total=total)
+    if missing_fields(config, inquiry):
+        return Screen("fields", total=total)
+    if inquiry.status == "created":
+        inquiries.start(db, inquiry, ACTOR)  # the first real step starts the inquiry
+        if inquiry.status not in OPEN_STATUSES:
+            return Screen("done")
+    verifications = inquiry_repository.verifications(db, inquiry.id)
+    step = _current_step(config, inquiry, verifications)
+    if step is None:
+        return Screen("done")
+    number = config.steps.index(step) + 2
+    if step.kind == "selfie" and "biometric" not in consents:
+        return Screen("biometric", step=step, number=number, total=total)
+    if steps.engine_for(step.kind) is None and not is_sandbox(db, inquiry):
+        raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
+    mine = [v for v in verifications if v.step_id == step.id]
+    failed = [v for v in mine if v.status in ("failed", "requires_retry")]
+    reasons: list[str] = []
+    if inquiry.next_step_name and inquiry.next_step_name.startswith("retry_") and failed:
+        reasons = sorted({r for c in failed[-1].checks if c.get("status") == "failed" for r in (c.get("reasons") or ["unknown"])})
+    return Screen("step", step=step, retry_reasons=reasons, attempts_left=config.attempts_for(step) - len(failed), number=number, total=total)
+
+
+def accept_consent(db: Session, inquiry: Inquiry, row: InquirySession, kind: str, language: str) -> None:
+    if kind in repository.consent_kinds(db, inquiry.id):
+        return
+    version = BIOMETRIC_CONSENT_VERSION if kind == "biometric" else CONSENT_VERSION
+    db.add(FlowConsent(id=new_id("cnst"), inquiry_id=inquiry.id, session_id=row.id, kind=kind, text_version=version, language=language, accepted_at=now()))
+    db.flush()
+
+
+def save_fields(db: Session, inquiry: Inquiry, form: dict[str, str]) -> dict[str, str]:
+    """Validates the fields form against the schema; returns {key: catalogue key} for each problem."""
+    config = config_of(db, inquiry)
+    schema = inquiries.field_schema(config)
+    problems: dict[str, str] = {}
+    written: dict[str, Any] = {}
+    for spec in config.field_schema:
+        raw = (form.get(spec.key) or "").strip()
+        if spec.type == "boolean":
+            written[spec.key] = raw == "true"
+            continue
+        if not raw:
+            if spec.required:
+                problems[spec.key] = "fields.missing"
+            continue
+        value: Any = raw
+        try:
+            if spec.type in ("number", "integer"):
+                value = int(raw) if spec.type == "integer" else float(raw)
+            typed_fields.normalise({spec.key: value}, schema)
+        except (ValueError, ApiError):
+            problems[spec.key] = "fields.invalid"
+            continue
+        written[spec.key] = value
+    if not problems and written:
+        inquiries.update(db, inquiry, {"fields": written}, ACTOR)
+    return problems
+
+
+def redirect_target(db: Session, inquiry: Inquiry, config: TemplateConfig) -> str | None:
+    """Where the hosted flow sends the browser once the inquiry completed or failed (COMPAT.md §9)."""
+    if inquiry.status not in ("completed", "failed"):
+        return None
+    template = repository.template(db, inquiry.template_id)
+    uri = check_redirect(inquiry.redirect_uri or config.redirect_uri, template.hosted_flow_redirect_uri_schemes if template else [])
+    if not uri:
+        return None
+    query = {"inquiry-id": inquiry.id, "status": inquiry.status}
+    if inquiry.reference_id:
+        query["reference-id"] = inquiry.reference_id
+    plain = {k: typed_fields.value_of(inquiry.fields, k) for k in inquiry.fields}
+    query["fields"] = json.dumps({k: v for k, v in plain.items() if v is not None}, separators=(",", ":"), default=str)
+    return uri + ("&" if urlsplit(uri).query else "?") + urlencode(query)
+
+
+def sdk_fields(inquiry: Inquiry) -> dict[str, Any]:
+    """`fields` of the SDK's `complete`/`fail` metadata: the same typed shape the API answers."""
+    return inquiry.fields
+
+
+# ---------------------------------------------------------------- verification steps
+
+
+def _store(db: Session, inquiry: Inquiry, step: Step, role: str, checked: uploads.Checked) -> str:
+    row = FlowUpload(
+        id=new_id("file"), inquiry_id=inquiry.id, step_id=step.id, role=role, mime_type=checked.mime_type,
+        byte_size=len(checked.content), width=checked.width, height=checked.height, created_at=now(),
+    )
+    row.content = checked.content
+    db.add(row)
+    return row.id
+
+
+def capture(db: Session, inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes]) -> steps.Captured:
+    """Validates and stores what the person gave for `step`; raises `uploads.InputProblem`."""
+    captured = steps.Captured()
+    if step.kind == "government-id":
+        country = (form.get("country") or "").upper()
+        id_class = form.get("id-class") or ""
+        if len(country) != 2 or not country.isalpha() or (config.allowed_countries and country not in config.allowed_countries):
+            raise uploads.InputProblem("country", "country.invalid")
+        if id_class not in (config.allowed_id_classes or ID_CLASSES):
+            raise uploads.InputProblem("id-class", "idclass.invalid")
+        sides = ("front", "back") if id_class in TWO_SIDED else ("front",)
+        checked = {side: uploads.check(side, files.get(side)) for side in sides}
+        captured.country_code = country
+        captured.values = {"selected-country-code": country, "selected-id-class": id_class}
+        captured.upload_ids = {side: _store(db, inquiry, step, side, c) for side, c in checked.items()}
+    elif step.kind == "selfie":
+        if any(not files.get(pose) for pose in SELFIE_POSES):
+            raise uploads.InputProblem("center", "selfie.missing")
+        checked = {pose: uploads.check(pose, files.get(pose)) for pose in SELFIE_POSES}
+        captured.upload_ids = {pose: _store(db, inquiry, step, pose, c) for pose, c in checked.items()}
+    elif step.kind == "document":
+        captured.upload_ids = {"document": _store(db, inquiry, step, "document", uploads.check("document", files.get("document"), allow_pdf=True))}
+    elif step.kind == "phone-number":
+        raw = (form.get("phone-number") or "").strip()
+        try:
+            number = phonenumbers.parse(raw, None)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise uploads.InputProblem("phone-number", "phone.invalid")
+        captured.values = {"phone-number": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)}
+    elif step.kind == "email-address":
+        try:
+            address = validate_email((form.get("email-address") or "").strip(), check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise uploads.InputProblem("email-address", "email.invalid") from None
+        captured.values = {"email-address": address}
+    elif step.kind == "database":
+        values = inquiry.fields
+        captured.values = {k: typed_fields.value_of(values, k) for k in ("name-first", "name-last", "birthdate") if typed_fields.value_of(values, k)}
+    return captured
+
+
+def submit(db: Session, inquiry: Inquiry, step: Step, captured: steps.Captured) -> None:
+    """Runs the step's engine, or in the sandbox the honest simulation, then moves the inquiry on."""
+    engine = steps.engine_for(step.kind)
+    if engine is None:
+        if not is_sandbox(db, inquiry):
+            raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
+        inquiries._simulate_verification(db, inquiry, step.id, True, ACTOR)  # noqa: SLF001 - the one sandbox rule
+        verification = [v for v in inquiry_repository.verifications(db, inquiry.id) if v.step_id == step.id][-1]
+    else:
+        verification = verifications.create(db, inquiry, step.kind, step.id, actor=ACTOR)
+        lifecycle.transition(db, verification, "submit", actor=ACTOR)
+    verification.data = {**captured.values, "files": captured.upload_ids}
+    verification.country_code = captured.country_code
+    for upload_id in captured.upload_ids.values():
+        db.get(FlowUpload, upload_id).verification_id = verification.id  # type: ignore[union-attr]
+    if engine is not None:
+        verifications.conclude(db, verification, engine(db, inquiry, step, verification, captured), actor=ACTOR)
+        runner.advance(db, inquiry, ACTOR)
+    db.flush()

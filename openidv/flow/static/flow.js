@@ -1,0 +1,125 @@
+// openidv flow: Persona SDK postMessage contract (COMPAT.md §10) and camera capture. No dependencies.
+const data = JSON.parse(document.getElementById("flow-data").textContent);
+const embed = data.embed;
+const text = data.text;
+
+// ---------------------------------------------------------------- SDK messages (iframe -> parent)
+function post(name, metadata, error) {
+  if (!embed || !embed.target_origin || window.parent === window) return;
+  window.parent.postMessage({
+    name,
+    containerId: embed.container_id,
+    templateId: embed.template_id,
+    templateVersionId: embed.template_version_id,
+    metadata: metadata || {},
+    error: error || null,
+  }, embed.target_origin);
+}
+
+async function exitFlow() {
+  if (data.csrf) {
+    const body = new FormData();
+    body.append("csrf", data.csrf);
+    try { await fetch("/flow/cancel", { method: "POST", body, credentials: "same-origin" }); } catch (_) { /* still tell the parent */ }
+  }
+  post("exit", { inquiryId: data.inquiryId, sessionToken: data.sessionToken });
+}
+
+if (embed) {
+  window.addEventListener("message", (event) => {
+    // Only the parent that framed us, from the origin it told us about.
+    if (event.source !== window.parent || event.origin !== embed.target_origin) return;
+    const action = event.data && event.data.action;
+    if (action === "open") post("start", { inquiryId: data.inquiryId });
+    else if (action === "exit") exitFlow();
+  });
+  if (location.hash === "#load") {
+    history.replaceState(null, "", location.pathname);
+    post("load");
+    post("ready", {
+      preferredDimensions: { minimumWidth: 360, maximumWidth: 560, minimumHeight: 600, maximumHeight: 800 },
+      styles: { borderRadius: "12px" },
+    });
+  }
+  post("page-change", { pathname: location.pathname, pageHeight: document.documentElement.scrollHeight });
+  if (data.sdk && data.sdk.event) post(data.sdk.event, data.sdk.metadata);
+  if (data.sdk && data.sdk.error) post("error", {}, data.sdk.error);
+  for (const button of document.querySelectorAll("[data-exit]")) button.addEventListener("click", exitFlow);
+}
+
+// ---------------------------------------------------------------- camera capture
+function grab(video) {
+  const canvas = document.createElement("canvas");
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext("2d").drawImage(video, 0, 0);
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+}
+
+function setFile(input, blob, name) {
+  const files = new DataTransfer();
+  files.items.add(new File([blob], name, { type: "image/jpeg" }));
+  input.files = files.files;
+}
+
+function setupCamera(box) {
+  const start = box.querySelector("[data-camera-start]");
+  const video = box.querySelector("video");
+  const status = box.querySelector(".camera-status");
+  const poseText = box.querySelector(".pose");
+  const poses = box.dataset.poses ? box.dataset.poses.split(" ") : null;
+  const form = box.closest("form");
+  const submit = form.querySelector("[data-submit]");
+  let stream = null;
+  let index = 0;
+  if (poses) submit.disabled = true;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    status.textContent = text.unavailable;
+    start.hidden = true;
+    return;
+  }
+  const showPose = () => { if (poses && poseText) poseText.textContent = poseText.dataset[poses[index]]; };
+  const stop = () => {
+    stream.getTracks().forEach((track) => track.stop());
+    stream = null;
+    video.hidden = true;
+    start.hidden = true;
+  };
+  start.addEventListener("click", async () => {
+    if (!stream) {
+      try {
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: box.dataset.facing } });
+      } catch (_) {
+        status.textContent = text.unavailable;
+        return;
+      }
+      video.srcObject = stream;
+      video.hidden = false;
+      await video.play();
+      start.textContent = text.capture;
+      showPose();
+      return;
+    }
+    const name = poses ? poses[index] : box.dataset.target;
+    setFile(form.querySelector(`input[name="${name}"]`), await grab(video), `${name}.jpg`);
+    status.textContent = text.captured;
+    if (poses && ++index < poses.length) {
+      showPose();
+      return;
+    }
+    stop();
+    if (poses) { poseText.textContent = ""; submit.disabled = false; submit.focus(); }
+  });
+}
+
+for (const box of document.querySelectorAll(".camera")) setupCamera(box);
+
+// Government ID: the back side only for ID types that have one.
+const idClass = document.getElementById("id-class");
+if (idClass) {
+  const twoSided = new Set(idClass.dataset.twoSided.split(" "));
+  const back = document.querySelector('fieldset[data-side="back"]');
+  const sync = () => { back.hidden = !twoSided.has(idClass.value); };
+  idClass.addEventListener("change", sync);
+  sync();
+}

@@ -1,0 +1,75 @@
+"""Helpers for the flow tests: images and a fake-camera video the tests generate, a live server on
+loopback, and Chromium flags for Debian's `/usr/bin/chromium`."""
+
+import io
+import os
+import random
+import socket
+import threading
+import time
+from pathlib import Path
+
+import uvicorn
+from PIL import Image
+
+CHROMIUM = "/usr/bin/chromium"
+SDK_DIR = Path(__file__).resolve().parents[1] / "sdk" / "node_modules"
+BASE_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def noise_image(width: int = 800, height: int = 500, fmt: str = "JPEG", seed: int = 1) -> bytes:
+    """A picture whose noise keeps its JPEG above the 10 KB minimum."""
+    rng = random.Random(seed)
+    image = Image.frombytes("RGB", (width, height), bytes(rng.getrandbits(8) for _ in range(width * height * 3)))
+    out = io.BytesIO()
+    image.save(out, fmt)
+    return out.getvalue()
+
+
+def fake_camera_video(path: Path, width: int = 640, height: int = 480, frames: int = 3) -> Path:
+    """A Y4M clip for `--use-file-for-fake-video-capture`: noisy grey frames (YUV 4:2:0)."""
+    rng = random.Random(7)
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n")
+            out.write(os.urandom(width * height) if rng else b"")
+            out.write(bytes([128]) * (width * height // 2))
+    return path
+
+
+def camera_args(video: Path) -> list[str]:
+    return BASE_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+
+
+class LiveServer:
+    """The app under uvicorn in a thread on 127.0.0.1, stopped by `stop()`."""
+
+    def __init__(self, app, port: int | None = None):  # noqa: ANN001
+        self.port = port or free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}"
