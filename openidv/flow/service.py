@@ -83,7 +83,7 @@ def _environment(db: Session, params: dict[str, Any], template_ref: str) -> str:
         return env_id
     found = repository.environment_of_template(db, template_ref)
     if found is None:
-        raise FlowError("error.bad_request", status=404, details=f"inquiry template {template_ref} not found")
+        raise FlowError("error.bad_request", status=404, details=f"Could not find inquiry template with id {template_ref}")
     return found
 
 

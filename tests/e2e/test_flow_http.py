@@ -1,0 +1,233 @@
+"""The hosted flow over HTTP (no browser): entry, tokens, CSRF, consent, fields, uploads, languages, errors."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from flow_support import noise_image
+from openidv.flow import steps
+from openidv.kit import clock
+from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession
+from openidv.verifications import service as verifications
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+STEP_ID = re.compile(r'name="step-id" value="([^"]+)"')
+
+
+@pytest.fixture
+def browser(app, world):  # noqa: ANN001, ANN201
+    """A cookie jar of its own, like one browser; redirects are looked at, not followed."""
+    with TestClient(app, follow_redirects=False) as c:
+        yield c
+
+
+def _open(c: TestClient, query: str) -> str:
+    entered = c.get(f"/verify?{query}")
+    assert entered.status_code == 303, entered.text
+    assert entered.headers["location"] == "/verify"
+    page = c.get("/verify")
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _consent(c: TestClient, page: str) -> str:
+    done = c.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
+    assert done.status_code == 303
+    return c.get("/verify").text
+
+
+def _inquiries(db) -> list[Inquiry]:  # noqa: ANN001
+    db.rollback()  # a fresh snapshot
+    return list(db.scalars(select(Inquiry)))
+
+
+def test_database_template_walks_consent_and_fields_to_the_redirect(browser, client, world, db):  # noqa: ANN001
+    query = f"inquiry-template-id={world.templates['Database']}&reference-id=user-7&redirect-uri=https://app.example.test/back?x=1&fields[name-first]=Jane"
+    page = _open(browser, query)
+    assert "Before we start" in page and 'type="checkbox"' in page
+
+    not_accepted = browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1)})
+    assert not_accepted.status_code == 422 and "Please tick the box" in not_accepted.text
+    page = _consent(browser, page)
+    assert "Your details" in page and 'value="Jane"' in page  # prefilled from fields[...]
+
+    csrf = CSRF.search(page).group(1)
+    bad = browser.post("/flow/fields", data={"csrf": csrf, "name-first": "Jane", "birthdate": "31/02/1990"})
+    assert bad.status_code == 422
+    assert "This field is required." in bad.text and "This value is not valid." in bad.text
+    assert 'id="f-name-last" name="name-last"' in bad.text and 'aria-invalid="true"' in bad.text
+
+    ok = browser.post("/flow/fields", data={"csrf": csrf, "name-first": "Jane", "name-last": "Doe", "birthdate": "1990-02-03"})
+    assert ok.status_code == 303
+    page = browser.get("/verify").text
+    assert "Check your details" in page
+    done = browser.post("/flow/step", data={"csrf": csrf, "step-id": STEP_ID.search(page).group(1)})
+    assert done.status_code == 303
+    final = browser.get("/verify")
+    assert final.status_code == 303
+    target = final.headers["location"]
+    (inquiry,) = _inquiries(db)
+    assert target.startswith("https://app.example.test/back?x=1&inquiry-id=" + inquiry.id)
+    assert "status=completed" in target and "reference-id=user-7" in target
+    assert "%22name-last%22%3A%22Doe%22" in target  # fields as JSON
+
+    api = client.get(f"/api/v1/inquiries/{inquiry.id}").json()["data"]["attributes"]
+    assert api["status"] == "completed" and api["fields"]["name-last"]["value"] == "Doe"
+    names = [e["attributes"]["name"] for e in client.get(f"/api/v1/events?filter[object-id]={inquiry.id}&page[size]=100").json()["data"]]
+    for name in ("inquiry.created", "inquiry.started", "inquiry.transitioned", "inquiry.completed"):
+        assert name in names
+    session_events = client.get("/api/v1/events?filter[name]=inquiry-session.started").json()["data"]
+    assert len(session_events) == 1
+    (consent,) = db.scalars(select(FlowConsent))
+    assert consent.kind == "general" and consent.text_version.startswith("2026-11-general") and consent.language == "en"
+    (session,) = db.scalars(select(InquirySession))
+    assert session.status == "active"
+    verification = client.get(f"/api/v1/inquiries/{inquiry.id}?include=verifications").json()["included"][0]
+    assert verification["attributes"]["status"] == "passed"
+    assert [c["name"] for c in verification["attributes"]["checks"]] == ["database_sandbox_simulation"]
+
+
+def test_tokens_in_the_url_become_an_httponly_cookie_and_wrong_tokens_are_refused(browser, client, app, world, db):  # noqa: ANN001
+    created = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Email"]}}, "meta": {"auto-create-inquiry-session": True}}).json()
+    inquiry_id, token = created["data"]["id"], created["meta"]["session-token"]
+    entered = browser.get(f"/verify?inquiry-id={inquiry_id}&session-token={token}")
+    assert entered.status_code == 303 and entered.headers["location"] == "/verify"
+    cookie = entered.headers["set-cookie"]
+    assert "openidv_flow=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = _consent(browser, browser.get("/verify").text)
+    assert "E-mail address" in page
+    client.post(f"/api/v1/inquiries/{inquiry_id}/perform-simulate-actions", json={"meta": {"simulate-actions": [{"type": "start_inquiry"}]}})
+
+    with TestClient(app, follow_redirects=False) as other:
+        other_token = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Email"]}}, "meta": {"auto-create-inquiry-session": True}}).json()["meta"]["session-token"]
+        wrong = other.get(f"/verify?inquiry-id={inquiry_id}&session-token={other_token}")
+        assert wrong.status_code == 409 and "needs a valid session" in wrong.text
+        forged = other.get(f"/verify?inquiry-id={inquiry_id}&session-token={token[:-4]}AAAA")
+        assert forged.status_code == 409
+        no_token = other.get(f"/verify?inquiry-id={inquiry_id}")  # pending: the id alone is not enough
+        assert no_token.status_code == 409
+        assert "openidv_flow=" not in wrong.headers.get("set-cookie", "")
+        no_cookie = other.get("/verify")
+        assert no_cookie.status_code == 401 and "session has ended" in no_cookie.text
+        # CSRF: another browser posting with the victim's cookie but no token changes nothing
+        other.cookies.set("openidv_flow", token)
+        forged_post = other.post("/flow/step", data={"email-address": "x@example.test"})
+        assert forged_post.status_code == 403 and "form expired" in forged_post.text
+    assert client.get(f"/api/v1/inquiries/{inquiry_id}").json()["data"]["relationships"]["verifications"]["data"] == []
+
+
+def test_one_time_links_are_single_use_and_expire(app, client, world):  # noqa: ANN001
+    inquiry_id = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Phone"]}}}).json()["data"]["id"]
+    link = client.post(f"/api/v1/inquiries/{inquiry_id}/generate-one-time-link", json={"meta": {}}).json()["meta"]["one-time-link"]
+    code = link.split("code=")[1]
+    with TestClient(app, follow_redirects=False) as first:
+        assert first.get(f"/verify?code={code}").status_code == 303
+        assert "Before we start" in first.get("/verify").text
+    clock.advance(timedelta(minutes=6))  # past the 5-minute grace
+    with TestClient(app, follow_redirects=False) as second:
+        reused = second.get(f"/verify?code={code}")
+        assert reused.status_code == 410 and "already used" in reused.text
+        short = client.post(f"/api/v1/inquiries/{inquiry_id}/generate-one-time-link", json={"meta": {"expires-in-seconds": 60}}).json()["meta"]["one-time-link"]
+        clock.advance(timedelta(seconds=61))
+        expired = second.get(f"/verify?code={short.split('code=')[1]}")
+        assert expired.status_code == 410 and "expired" in expired.text
+        assert second.get("/verify?code=not-a-code").status_code == 410
+
+
+def test_another_environments_template_and_bad_redirects_create_nothing(browser, world, db):  # noqa: ANN001
+    wrong_env = browser.get(f"/verify?inquiry-template-id={world.production_templates['Phone']}&environment-id={world.sandbox_id}")
+    assert wrong_env.status_code == 404 and "Could not find inquiry template" in wrong_env.text
+    unknown = browser.get("/verify?inquiry-template-id=itmpl_nothing")
+    assert unknown.status_code == 404 and "Could not find inquiry template" in unknown.text
+    script = browser.get(f"/verify?inquiry-template-id={world.templates['Phone']}&redirect-uri=javascript:alert(1)")
+    assert script.status_code == 400 and "redirect address is not allowed" in script.text
+    both = browser.get(f"/verify?inquiry-template-id={world.templates['Phone']}&reference-id=a&account-id=act_x")
+    assert both.status_code == 400
+    assert _inquiries(db) == []
+
+
+def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db):  # noqa: ANN001
+    page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Document']}"))
+    csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
+
+    def send(content: bytes, name: str = "doc.jpg") -> str:
+        answer = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id}, files={"document": (name, content, "image/jpeg")})
+        assert answer.status_code in (303, 422)
+        return answer.text if answer.status_code == 422 else ""
+
+    assert "not a JPEG, PNG or WebP image or a PDF" in send(b"MZ" + b"\0" * 20_000, "evil.jpg")
+    assert "too small" in send(noise_image(40, 40, "PNG"))
+    assert "too large" in send(b"\xff\xd8\xff" + b"\0" * (15 * 1024 * 1024 + 10))
+    assert "too small (200×120 pixels)" in send(noise_image(200, 120))
+    assert db.scalar(select(func.count()).select_from(FlowUpload)) == 0  # nothing half-written
+    pdf = b"%PDF-1.4\n" + b"% filler\n" * 2000 + b"%%EOF\n"
+    assert send(pdf, "statement.pdf") == ""
+    assert browser.get("/verify").text.count("Thank you") == 1  # no redirect URI: a clear end screen
+    db.rollback()  # a fresh snapshot
+    (upload,) = db.scalars(select(FlowUpload))
+    assert upload.mime_type == "application/pdf" and upload.role == "document" and upload.verification_id
+    assert b"filler" not in upload.content_sealed and upload.content == pdf
+
+
+def test_spanish_by_parameter_or_browser(app, world):  # noqa: ANN001
+    with TestClient(app, follow_redirects=False, headers={"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}) as c:
+        page = _open(c, f"inquiry-template-id={world.templates['Phone']}")
+        assert '<html lang="es">' in page and "Antes de empezar" in page
+    with TestClient(app, follow_redirects=False) as c:
+        page = _open(c, f"inquiry-template-id={world.templates['Phone']}&language=es-MX")
+        assert "Antes de empezar" in page
+        assert "Número de teléfono" in _consent(c, page)
+
+
+def test_production_refuses_a_step_without_an_engine(browser, world, db):  # noqa: ANN001
+    page = _open(browser, f"inquiry-template-id={world.production_templates['Phone']}&environment-id={world.production_id}")
+    done = browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
+    assert done.status_code == 303
+    refused = browser.get("/verify")
+    assert refused.status_code == 501 and "not available on this server" in refused.text
+    (inquiry,) = _inquiries(db)
+    assert inquiry.status == "pending"
+
+
+def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client, world, db):  # noqa: ANN001
+    seen = []
+
+    def engine(db_, inquiry, step, verification, captured):  # noqa: ANN001, ANN202
+        seen.append(captured.values["email-address"])
+        return [verifications.check("email_address_deliverability", captured.values["email-address"].endswith("@ok.example.com"), reasons=["no_face"])]
+
+    steps.register_engine("email-address", engine)
+    try:
+        page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Email']}"))
+        csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
+        invalid = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "not an address"})
+        assert invalid.status_code == 422 and "valid e-mail address" in invalid.text
+        assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "jane@bad.example.com"}).status_code == 303
+        retry = browser.get("/verify").text
+        assert "try that again" in retry and "Attempts left: 4" in retry and "No face was found" in retry
+        assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "jane@ok.example.com"}).status_code == 303
+        assert "Thank you" in browser.get("/verify").text
+    finally:
+        steps.unregister_engine("email-address")
+    assert seen == ["jane@bad.example.com", "jane@ok.example.com"]
+    (inquiry,) = _inquiries(db)
+    assert inquiry.status == "completed"
+
+
+def test_embedded_frame_ancestors_follow_the_allowlist(app, client, world):  # noqa: ANN001
+    template_id = world.templates["Phone"]
+    patched = client.patch(f"/api/v1/inquiry-templates/{template_id}", json={"data": {"attributes": {"embedded-flow-domain-allowlist": ["https://shop.example.test"]}}})
+    assert patched.status_code == 200, patched.text
+    with TestClient(app, follow_redirects=False) as c:
+        entered = c.get(f"/widget?inquiry-template-id={template_id}&iframe-origin=https://shop.example.test&frame-ancestors[0]=https://evil.example.test")
+        assert entered.status_code == 303 and entered.headers["location"] == "/verify#load"
+        page = c.get("/verify")
+        assert page.headers["content-security-policy"].endswith("frame-ancestors https://shop.example.test")
+        assert '"target_origin": "https://shop.example.test"' in page.text and f'"template_id": "{template_id}"' in page.text
+        assert c.get("/preload").status_code == 200
+    with TestClient(app, follow_redirects=False) as hosted:
+        _open(hosted, f"inquiry-template-id={template_id}")
+        assert hosted.get("/verify").headers["content-security-policy"].endswith("frame-ancestors 'none'")
