@@ -10,7 +10,6 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openidv.api.context import ApiContext
-from openidv.auth import repository as auth_repository
 from openidv.auth import service as auth_service
 from openidv.kit import idempotency, versions
 from openidv.kit.db import transaction
@@ -129,8 +128,7 @@ class ApiMiddleware:
     @staticmethod
     def _lookup_key(state, authorization: str | None):  # noqa: ANN001, ANN205
         with transaction(state.reader) as session:
-            key = auth_service.authenticate(session, authorization)
-            environment = auth_repository.environment(session, key.environment_id)
+            key, environment = auth_service.authenticate(session, authorization)
             session.expunge_all()
             return key, environment
 

@@ -1,6 +1,6 @@
 """SQL for environments, API keys and dashboard users."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from openidv.models import ApiKey, Environment, User
@@ -18,8 +18,13 @@ def environment(session: Session, environment_id: str) -> Environment | None:
     return session.get(Environment, environment_id)
 
 
-def api_key_by_hash(session: Session, secret_hash: str) -> ApiKey | None:
-    return session.scalar(select(ApiKey).where(ApiKey.secret_hash == secret_hash))
+# Every API request runs this: built once, and it loads the key's environment in the same query.
+_KEY_BY_HASH = select(ApiKey, Environment).join(Environment, Environment.id == ApiKey.environment_id).where(ApiKey.secret_hash == bindparam("secret_hash"))
+
+
+def api_key_by_hash(session: Session, secret_hash: str) -> tuple[ApiKey, Environment] | None:
+    row = session.execute(_KEY_BY_HASH, {"secret_hash": secret_hash}).first()
+    return (row[0], row[1]) if row else None
 
 
 def api_keys(session: Session, environment_id: str) -> list[ApiKey]:

@@ -77,16 +77,17 @@ def revoke_api_key(session: Session, key: ApiKey) -> None:
     session.flush()
 
 
-def authenticate(session: Session, authorization: str | None) -> ApiKey:
+def authenticate(session: Session, authorization: str | None) -> tuple[ApiKey, Environment]:
+    """The key named by an `Authorization: Bearer` header, and its environment."""
     if not authorization:
         raise ApiError(401, title="Must be authenticated to access this endpoint")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, title="Must be authenticated to access this endpoint")
-    key = repository.api_key_by_hash(session, hash_secret(token.strip()))
-    if key is None or key.revoked_at is not None:
+    found = repository.api_key_by_hash(session, hash_secret(token.strip()))
+    if found is None or found[0].revoked_at is not None:
         raise ApiError(401, title="Token is invalid")
-    return key
+    return found
 
 
 # ---------------------------------------------------------------- dashboard users

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import String, bindparam, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
@@ -63,13 +63,20 @@ def move_to_account(session: Session, from_account_id: str, to_account_id: str) 
     session.execute(update(Inquiry).where(Inquiry.account_id == from_account_id).values(account_id=to_account_id))
 
 
-def session_ids(session: Session, inquiry_id: str) -> list[str]:
-    return list(session.scalars(select(InquirySession.id).where(InquirySession.inquiry_id == inquiry_id).order_by(InquirySession.created_at)))
+def _related_statement():  # noqa: ANN202
+    sessions = select(InquirySession.id, literal("", String).label("kind"), InquirySession.created_at).where(InquirySession.inquiry_id == bindparam("inquiry_id"))
+    checks = select(Verification.id, Verification.kind, Verification.created_at).where(Verification.inquiry_id == bindparam("inquiry_id"))
+    both = union_all(sessions, checks).subquery()
+    return select(both.c.id, both.c.kind).order_by(both.c.created_at, both.c.id)
 
 
-def verification_refs(session: Session, inquiry_id: str) -> list[tuple[str, str]]:
-    rows = session.execute(select(Verification.kind, Verification.id).where(Verification.inquiry_id == inquiry_id).order_by(Verification.created_at))
-    return [(f"verification/{kind}", vid) for kind, vid in rows]
+_RELATED = _related_statement()  # built once: constructing the union costs more than running it
+
+
+def related_refs(session: Session, inquiry_id: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """Session ids and (verification type, id) pairs, oldest first, in one round trip: every inquiry answer needs them."""
+    rows = session.execute(_RELATED, {"inquiry_id": inquiry_id}).all()
+    return [i for i, kind in rows if not kind], [(f"verification/{kind}", i) for i, kind in rows if kind]
 
 
 def verifications(session: Session, inquiry_id: str) -> list[Verification]:

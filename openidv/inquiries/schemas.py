@@ -13,6 +13,7 @@ from openidv.models import Inquiry
 
 def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
     reviewer = ref(inquiry.reviewer_type, inquiry.reviewer_id) if inquiry.reviewer_type else {"data": None}
+    session_ids, verification_refs = repository.related_refs(session, inquiry.id)
     return resource(
         "inquiry",
         inquiry.id,
@@ -48,8 +49,8 @@ def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
             "transaction": {"data": None},
             "reviewer": reviewer,
             "selfies": {"data": []},
-            "sessions": refs(("inquiry-session", sid) for sid in repository.session_ids(session, inquiry.id)),
-            "verifications": refs(repository.verification_refs(session, inquiry.id)),
+            "sessions": refs(("inquiry-session", sid) for sid in session_ids),
+            "verifications": refs(verification_refs),
         },
     )
 
