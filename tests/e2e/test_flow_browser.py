@@ -1,0 +1,184 @@
+"""The hosted flow in headless Debian Chromium with a fake camera: every starter template to its redirect,
+accessibility (axe-core, no serious or critical violation) and the layout at 360 px."""
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from flow_support import CHROMIUM, SDK_DIR, LiveServer, camera_args, fake_camera_video, noise_image
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs Debian's chromium (apt-get install chromium); CI installs it"
+)
+AXE = SDK_DIR / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def server(app):  # noqa: ANN001, ANN201
+    live = LiveServer(app).start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):  # noqa: ANN001, ANN201
+    from playwright.sync_api import sync_playwright
+
+    video = fake_camera_video(tmp_path_factory.mktemp("camera") / "camera.y4m")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, server):  # noqa: ANN001, ANN201
+    # bypass_csp only so axe-core can be injected; the app's own scripts run under its CSP elsewhere.
+    context = chromium.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True, base_url=server.url)
+    context.grant_permissions(["camera"], origin=server.url)
+    yield context.new_page()
+    context.close()
+
+
+def check_screen(page) -> None:  # noqa: ANN001
+    """axe-core finds no serious or critical problem, and nothing overflows a 360 px wide screen."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
+    )
+    assert violations == [], violations
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def _files(tmp_path: Path) -> dict[str, Path]:
+    front, back = tmp_path / "front.jpg", tmp_path / "back.jpg"
+    front.write_bytes(noise_image(seed=1))
+    back.write_bytes(noise_image(seed=2))
+    pdf = tmp_path / "statement.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n" + b"% filler\n" * 2000 + b"%%EOF\n")
+    return {"front": front, "back": back, "pdf": pdf}
+
+
+def _consent(page) -> None:  # noqa: ANN001
+    check_screen(page)
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Continue").click()
+
+
+def _government_id(page, files: dict[str, Path], *, camera: bool) -> None:  # noqa: ANN001
+    page.get_by_label("Country that issued your ID").fill("US")
+    if camera:  # passport: one side, taken with the (fake) camera
+        page.get_by_label("Type of ID").select_option("pp")
+        assert page.locator('fieldset[data-side="back"]').is_hidden()
+        front = page.locator('fieldset[data-side="front"]')
+        front.get_by_role("button", name="Use camera").click()
+        front.get_by_role("button", name="Take photo").click()
+        page.wait_for_function("document.querySelector('input[name=front]').files.length === 1")
+    else:  # driver licence: front and back, the upload fallback
+        page.get_by_label("Type of ID").select_option("dl")
+        page.locator("#file-front").set_input_files(files["front"])
+        page.locator("#file-back").set_input_files(files["back"])
+    check_screen(page)
+    page.get_by_role("button", name="Submit").click()
+
+
+def _selfie(page) -> None:  # noqa: ANN001
+    check_screen(page)  # biometric consent
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Continue").click()
+    assert page.locator('input[type="file"]:visible').count() == 0  # camera only, no file picker
+    submit = page.get_by_role("button", name="Submit")
+    assert submit.is_disabled()
+    page.get_by_role("button", name="Use camera").click()
+    for pose in ("Look straight ahead", "Turn your head to the left", "Turn your head to the right"):
+        page.get_by_text(pose).wait_for()
+        page.get_by_role("button", name="Take photo").click()
+    page.wait_for_function("!document.querySelector('[data-submit]').disabled")
+    check_screen(page)
+    submit.click()
+
+
+WALKS = {
+    "Government ID and Selfie": ("government-id", "selfie"),
+    "Government ID": ("government-id-camera",),
+    "Database": ("fields", "database"),
+    "Phone": ("phone-number",),
+    "Email": ("email-address",),
+    "Document": ("document",),
+}
+
+
+@pytest.mark.parametrize("name", list(WALKS))
+def test_each_starter_template_walks_to_the_redirect(name, page, server, world, tmp_path):  # noqa: ANN001
+    files = _files(tmp_path)
+    redirect = f"{server.url}/healthz"
+    page.goto(f"/verify?inquiry-template-id={world.templates[name]}&reference-id=ref-{len(name)}&redirect-uri={redirect}")
+    assert urlsplit(page.url).path == "/verify" and not urlsplit(page.url).query  # tokens never stay in the URL
+    _consent(page)
+    for part in WALKS[name]:
+        if part == "fields":
+            check_screen(page)
+            page.get_by_role("button", name="Continue").click()
+            assert page.get_by_text("This field is required.").count() == 3
+            page.get_by_label("First name").fill("Jane")
+            page.get_by_label("Last name").fill("Doe")
+            page.get_by_label("Date of birth").fill("1990-02-03")
+            page.get_by_role("button", name="Continue").click()
+        elif part.startswith("government-id"):
+            _government_id(page, files, camera=part.endswith("camera"))
+        elif part == "selfie":
+            _selfie(page)
+        elif part == "phone-number":
+            check_screen(page)
+            page.get_by_label("Your mobile phone number").fill("+1 415 555 0123")
+            page.get_by_role("button", name="Submit").click()
+        elif part == "email-address":
+            check_screen(page)
+            page.get_by_label("Your e-mail address").fill("jane@example.com")
+            page.get_by_role("button", name="Submit").click()
+        elif part == "database":
+            check_screen(page)
+            page.get_by_role("button", name="Submit").click()
+        elif part == "document":
+            check_screen(page)
+            page.get_by_label("Upload a PDF or a photo").set_input_files(files["pdf"])
+            page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(f"{redirect}?**")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["status"] == ["completed"] and query["reference-id"] == [f"ref-{len(name)}"]
+    inquiry_id = query["inquiry-id"][0]
+
+    api = httpx.Client(base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {world.sandbox_key}"})
+    inquiry = api.get(f"/inquiries/{inquiry_id}?include=verifications").json()
+    assert inquiry["data"]["attributes"]["status"] == "completed"
+    kinds = [v["type"] for v in inquiry["included"]]
+    assert len(kinds) == len([p for p in WALKS[name] if p != "fields"])
+    assert all(v["attributes"]["status"] == "passed" for v in inquiry["included"])
+    if name == "Database":
+        assert json.loads(query["fields"][0])["name-last"] == "Doe"
+    names = [e["attributes"]["name"] for e in api.get(f"/events?filter[object-id]={inquiry_id}&page[size]=100").json()["data"]]
+    for event in ("inquiry.created", "inquiry.started", "inquiry.completed"):
+        assert event in names
+    assert len(api.get("/events?filter[name]=inquiry-session.started").json()["data"]) == 1
+
+
+def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world):  # noqa: ANN001
+    page.goto(f"/verify?inquiry-template-id={world.templates['Phone']}&language=es")
+    assert page.locator("html").get_attribute("lang") == "es"
+    check_screen(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "accept"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_text("Número de teléfono").wait_for()
+    page.keyboard.press("Tab")
+    page.keyboard.type("+34600123456")
+    page.keyboard.press("Enter")
+    page.get_by_text("Gracias, has terminado.").wait_for()
+    check_screen(page)
