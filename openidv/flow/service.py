@@ -170,7 +170,7 @@ def load(db: Session, token: str | None, secret: str) -> tuple[Inquiry, InquiryS
 
 def cancel(db: Session, row: InquirySession) -> None:
     """The person closed the flow (the SDK's `exit`)."""
-    if lifecycle.allowed(row, "cancel"):
+    if lifecycle.transition_allowed(row, "cancel"):
         lifecycle.transition(db, row, "cancel", actor=ACTOR)
 
 

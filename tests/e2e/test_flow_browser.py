@@ -2,37 +2,17 @@
 accessibility (axe-core, no serious or critical violation) and the layout at 360 px."""
 
 import json
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from flow_support import CHROMIUM, SDK_DIR, LiveServer, camera_args, fake_camera_video, noise_image
+from flow_support import SDK_DIR, noise_image
+from flow_support.fixtures import chromium, needs_chromium, server  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not os.environ.get("CI"), reason="needs Debian's chromium (apt-get install chromium); CI installs it"
-)
+pytestmark = needs_chromium
 AXE = SDK_DIR / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def server(app):  # noqa: ANN001, ANN201
-    live = LiveServer(app).start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):  # noqa: ANN001, ANN201
-    from playwright.sync_api import sync_playwright
-
-    video = fake_camera_video(tmp_path_factory.mktemp("camera") / "camera.y4m")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
