@@ -14,8 +14,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -33,6 +34,7 @@ _jinja = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"
 
 TOKEN_COOKIE = "openidv_flow"
 CONTEXT_COOKIE = "openidv_flow_ctx"
+HANDOFF_COOKIE = "openidv_flow_handoff"
 ENTRY_KEYS = ("code", "session-token", "inquiry-id", "inquiry-template-id", "inquiry-template-version-id", "template-id")
 FIELD_KEY = re.compile(r"^fields\[([^\]]{1,100})\]$")
 HOST_SOURCE = re.compile(r"^(https?://)?(\*\.)?[A-Za-z0-9.\-]+(:(\d{1,5}|\*))?$")  # a CSP host-source
@@ -59,7 +61,10 @@ def _sign(request: Request, data: dict[str, Any]) -> str:
 
 def _context(request: Request) -> dict[str, Any]:
     """The signed flow context cookie: language and, in an iframe, the SDK's ids and the parent origin."""
-    raw = request.cookies.get(CONTEXT_COOKIE, "")
+    return _unsign(request, request.cookies.get(CONTEXT_COOKIE, ""))
+
+
+def _unsign(request: Request, raw: str) -> dict[str, Any]:
     body, _, mac = raw.rpartition(".")
     good = hmac.new(_secret(request, "secret_key").encode(), body.encode(), hashlib.sha256).hexdigest()
     if not body or not hmac.compare_digest(mac, good):
@@ -315,6 +320,15 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
         if problems:
             return _screen_page(request, ctx, db, inquiry, row, field_problems=problems, form=values, status=422)
         return done
+    if action == "handoff":
+        if screen.name != "step":
+            return done
+        # Post/redirect/get: the link rides in a short-lived cookie of this browser, so a reload shows it again.
+        link = service.handoff_link(db, inquiry, _session_secrets(request))
+        shown = RedirectResponse("/flow/handoff", status_code=303, headers=_headers(ctx))
+        shown.set_cookie(HANDOFF_COOKIE, _sign(request, {"link": link, "session": row.id}), httponly=True, secure=request.url.scheme == "https",
+                         samesite="lax", path="/flow/handoff", max_age=service.HANDOFF_SECONDS)
+        return shown
     if screen.name != "step" or screen.step is None or values.get("step-id") != screen.step.id:
         return done  # a stale or replayed form: show what is current
     try:
@@ -347,6 +361,38 @@ async def fields(request: Request) -> Response:
 @router.post("/flow/step")
 async def step(request: Request) -> Response:
     return await _handle(request, "step")
+
+
+@router.post("/flow/handoff")
+async def handoff(request: Request) -> Response:
+    return await _handle(request, "handoff")
+
+
+@router.get("/flow/handoff")
+def handoff_page(request: Request) -> Response:
+    ctx = _context(request)
+    shown = _unsign(request, request.cookies.get(HANDOFF_COOKIE, ""))
+    with transaction(request.app.state.writer) as db:
+        try:
+            inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
+        except service.FlowError as exc:
+            return _error_page(request, ctx, exc)
+        if not shown or shown.get("session") != row.id:
+            return RedirectResponse("/verify", status_code=303, headers=_headers(ctx))
+        link = shown["link"]
+        return _render(request, ctx, "handoff.html", inquiry=inquiry, csrf=_csrf(request, row), link=link, qr=Markup(service.qr_svg(link)),
+                       handoff={"state": service.progress_state(inquiry)}, session_token=request.cookies.get(TOKEN_COOKIE))
+
+
+@router.get("/flow/status")
+def status(request: Request) -> Response:
+    """Polled by a desktop waiting for the phone: the inquiry's progress, nothing personal."""
+    with transaction(request.app.state.reader) as db:
+        try:
+            inquiry, _row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"), activate=False)
+        except service.FlowError:
+            return JSONResponse({"state": None}, status_code=401, headers={"Cache-Control": "no-store"})
+        return JSONResponse({"state": service.progress_state(inquiry)}, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/flow/cancel")

@@ -157,13 +157,14 @@ def _session_of_token(db: Session, token: str, secret: str) -> InquirySession | 
     return row
 
 
-def load(db: Session, token: str | None, secret: str) -> tuple[Inquiry, InquirySession]:
+def load(db: Session, token: str | None, secret: str, *, activate: bool = True) -> tuple[Inquiry, InquirySession]:
     """The inquiry and session behind the flow cookie; activates a new session (`inquiry-session.started`)."""
     row = _session_of_token(db, token, secret) if token else None
-    inquiry = inquiry_repository.get_for_update(db, row.environment_id, row.inquiry_id) if row else None
+    get = inquiry_repository.get_for_update if activate else inquiry_repository.get
+    inquiry = get(db, row.environment_id, row.inquiry_id) if row else None
     if row is None or inquiry is None or inquiry.redacted_at is not None:
         raise FlowError("error.no_session", status=401, code="unauthenticated")
-    if row.status == "new":
+    if activate and row.status == "new":
         lifecycle.transition(db, row, "start", actor=ACTOR)
     return inquiry, row
 
@@ -366,3 +367,25 @@ def submit(db: Session, inquiry: Inquiry, step: Step, captured: steps.Captured) 
         verifications.conclude(db, verification, engine(db, inquiry, step, verification, captured), actor=ACTOR)
         runner.advance(db, inquiry, ACTOR)
     db.flush()
+
+
+# ---------------------------------------------------------------- hand-off to a phone
+
+HANDOFF_SECONDS = 900
+
+
+def handoff_link(db: Session, inquiry: Inquiry, secrets: sessions.Secrets) -> str:
+    """A one-time link for another device to continue the same inquiry (a new session there)."""
+    link, _short = sessions.create_one_time_link(db, secrets, inquiry, HANDOFF_SECONDS, actor=ACTOR)
+    return link
+
+
+def progress_state(inquiry: Inquiry) -> str:
+    """What the waiting desktop compares to notice that the phone moved the inquiry on."""
+    return f"{inquiry.status}:{inquiry.next_step_name or ''}"
+
+
+def qr_svg(link: str) -> str:
+    import segno
+
+    return segno.make(link, error="m").svg_inline(scale=5, border=2, title="QR code", dark="#000", light="#fff")

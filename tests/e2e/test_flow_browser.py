@@ -162,3 +162,27 @@ def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world
     page.keyboard.press("Enter")
     page.get_by_text("Gracias, has terminado.").wait_for()
     check_screen(page)
+
+
+def test_phone_handoff_in_two_browser_contexts(chromium, page, server, world, tmp_path):  # noqa: ANN001
+    files = _files(tmp_path)
+    redirect = f"{server.url}/healthz"
+    page.goto(f"/verify?inquiry-template-id={world.templates['Government ID']}&redirect-uri={redirect}")
+    _consent(page)
+    page.get_by_role("button", name="Continue on another device").click()
+    assert page.locator(".qr svg").count() == 1
+    check_screen(page)
+    link = page.locator("#handoff-link").inner_text()
+    code = link.split("code=")[1]
+
+    phone_context = chromium.new_context(viewport={"width": 360, "height": 740}, base_url=server.url, is_mobile=True, bypass_csp=True)
+    try:
+        phone = phone_context.new_page()
+        phone.goto(f"/verify?code={code}")
+        phone.get_by_role("heading", name="Government ID").wait_for()  # consent was given on the desktop
+        _government_id(phone, files, camera=False)
+        phone.wait_for_url(f"{redirect}?**")
+    finally:
+        phone_context.close()
+    page.wait_for_url(f"{redirect}?**", timeout=10_000)  # the desktop followed along
+    assert "status=completed" in page.url

@@ -123,3 +123,17 @@ if (idClass) {
   idClass.addEventListener("change", sync);
   sync();
 }
+
+// ---------------------------------------------------------------- hand-off: follow the phone
+if (data.handoff) {
+  const timer = setInterval(async () => {
+    try {
+      const answer = await fetch("/flow/status", { credentials: "same-origin", cache: "no-store" });
+      const state = (await answer.json()).state;
+      if (state !== data.handoff.state) {
+        clearInterval(timer);
+        location.assign("/verify");
+      }
+    } catch (_) { /* try again on the next tick */ }
+  }, 1500);
+}
