@@ -236,7 +236,7 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
             values["pdf"] = t("upload.or_pdf") if values["pdf"] else ""
         problem_text = t(problem.key, **values)
     return _render(
-        request, ctx, f"{screen.name}.html", status=status, screen=screen, config=config, inquiry=inquiry, csrf=_csrf(request, row),
+        request, ctx, "consent.html" if screen.name == "biometric" else f"{screen.name}.html", status=status, screen=screen, config=config, inquiry=inquiry, csrf=_csrf(request, row),
         problem=problem, problem_text=problem_text, field_problems=field_problems or {}, form=form or {},
         values={k: v.get("value") if isinstance(v, dict) else v for k, v in inquiry.fields.items()},
         id_classes=config.allowed_id_classes or list(ID_CLASSES), two_sided=sorted(service.TWO_SIDED),
@@ -348,26 +348,6 @@ async def _handle(request: Request, action: str) -> Response:
     return await run_in_threadpool(_post, request, read[0], read[1], action)
 
 
-@router.post("/flow/consent")
-async def consent(request: Request) -> Response:
-    return await _handle(request, "consent")
-
-
-@router.post("/flow/fields")
-async def fields(request: Request) -> Response:
-    return await _handle(request, "fields")
-
-
-@router.post("/flow/step")
-async def step(request: Request) -> Response:
-    return await _handle(request, "step")
-
-
-@router.post("/flow/handoff")
-async def handoff(request: Request) -> Response:
-    return await _handle(request, "handoff")
-
-
 @router.get("/flow/handoff")
 def handoff_page(request: Request) -> Response:
     ctx = _context(request)
@@ -395,6 +375,13 @@ def status(request: Request) -> Response:
         return JSONResponse({"state": service.progress_state(inquiry)}, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/flow/cancel")
-async def cancel(request: Request) -> Response:
-    return await _handle(request, "cancel")
+def _form_route(action: str):  # noqa: ANN202
+    async def route(request: Request) -> Response:
+        return await _handle(request, action)
+
+    return route
+
+
+# Every form posts to /flow/<action>; `_act` holds what each does.
+for _action in ("consent", "fields", "step", "handoff", "cancel"):
+    router.add_api_route(f"/flow/{_action}", _form_route(_action), methods=["POST"], name=f"flow-{_action}")
