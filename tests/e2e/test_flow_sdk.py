@@ -132,3 +132,14 @@ def test_official_sdk_cancel(page, parent, server, world):  # noqa: ANN001
     # the token the SDK handed back resumes the same inquiry
     resumed = httpx.get(f"{server.url}/verify", params={"inquiry-id": cancel["inquiryId"], "session-token": cancel["sessionToken"]})
     assert resumed.status_code == 303
+
+
+def test_official_sdk_gets_onerror_for_an_inactive_template(page, parent, server, world):  # noqa: ANN001
+    api = httpx.Client(base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {world.sandbox_key}"})
+    assert api.patch(f"/inquiry-templates/{world.templates['Phone']}", json={"data": {"attributes": {"status": "inactive"}}}).status_code == 200
+    query = urlencode({"tid": world.templates["Phone"], "env": world.sandbox_id, "host": f"localhost:{server.port}"})
+    page.goto(f"http://localhost:{parent}/?{query}")
+    page.wait_for_function("events.some(e => e.type === 'error')")
+    (error,) = _events(page, "error")
+    assert error["error"]["status"] == 422 and error["error"]["code"] == "inactive_template"
+    assert api.get("/inquiries").json()["data"] == []
