@@ -26,6 +26,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PG_URL = os.environ.get("OPENIDV_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ROUNDS = 4
 FIELDS = {"name-first": "Ada", "name-last": "Lovelace", "birthdate": "1990-12-10", "email-address": "ada@example.com"}
 
 
@@ -47,6 +48,12 @@ class Result:
     create: list[float] = field(default_factory=list)
     retrieve: list[float] = field(default_factory=list)
     errors: int = 0
+
+    def add(self, other: "Result") -> None:
+        self.seconds += other.seconds
+        self.create += other.create
+        self.retrieve += other.retrieve
+        self.errors += other.errors
 
     def creations_per_second(self) -> float:
         return len(self.create) / self.seconds
@@ -167,11 +174,14 @@ def run_database(kind: str, work: Path, clients: int, seconds: float) -> tuple[R
         template_id = next(t["id"] for t in setup["environments"]["sandbox"]["templates"] if t["name"] == "Government ID and Selfie")
         body = {"data": {"attributes": {"inquiry-template-id": template_id, "fields": FIELDS}}}
 
-        with Server([*cli, "serve", "--data-dir", str(data_dir)], env, work / f"openidv-{kind}.log") as server:
-            ours = asyncio.run(load(f"openidv ({kind})", f"{server.url}/api/v1", {"Authorization": f"Bearer {key}"}, body, clients, seconds))
         reference_command = [sys.executable, str(REPO / "bench" / "reference_app.py"), "--database-url", reference_url]
-        with Server(reference_command, env, work / f"reference-{kind}.log") as server:
-            reference = asyncio.run(load(f"reference ({kind})", server.url, {}, body, clients, seconds))
+        ours, reference = Result(f"openidv ({kind})", 0), Result(f"reference ({kind})", 0)
+        with Server([*cli, "serve", "--data-dir", str(data_dir)], env, work / f"openidv-{kind}.log") as server, \
+                Server(reference_command, env, work / f"reference-{kind}.log") as bare:
+            # Short alternating rounds, so that load from elsewhere on the machine hits both alike.
+            for _ in range(ROUNDS):
+                ours.add(asyncio.run(load(ours.name, f"{server.url}/api/v1", {"Authorization": f"Bearer {key}"}, body, clients, seconds / ROUNDS)))
+                reference.add(asyncio.run(load(reference.name, bare.url, {}, body, clients, seconds / ROUNDS)))
     finally:
         for schema in schemas:
             _drop_pg_schema(schema)
@@ -180,12 +190,12 @@ def run_database(kind: str, work: Path, clients: int, seconds: float) -> tuple[R
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=20, help="load time per server and database, in alternating rounds")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     ok = True
-    print(f"bench/api.py: {args.clients} concurrent clients, {args.seconds:.0f} s per server; each client creates an inquiry, then retrieves it", flush=True)
+    print(f"bench/api.py: {args.clients} concurrent clients, {args.seconds:.0f} s per server in {ROUNDS} alternating rounds; each client creates an inquiry, then retrieves it", flush=True)
     with tempfile.TemporaryDirectory(prefix="openidv-bench-") as tmp:
         for kind in args.databases.split(","):
             ours, reference = run_database(kind, Path(tmp), args.clients, args.seconds)

@@ -73,9 +73,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database-url", required=True)
     args = parser.parse_args()
-    settings = Settings()  # the same OPENIDV_* server settings as `openidv serve`: pool size, threads
+    settings = Settings()  # the same OPENIDV_* server settings as `openidv serve`: pool size, threads, switch interval
     app = build(args.database_url, settings.db_pool_size)
-    serving.serve(app, host="127.0.0.1", port=args.port, threads=settings.worker_threads, log_level="warning")
+    serving.serve(app, host="127.0.0.1", port=args.port, threads=settings.worker_threads, log_level="warning", switch_interval=settings.switch_interval)
 
 
 if __name__ == "__main__":

@@ -146,7 +146,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     base = settings.base_url.rstrip("/")
     print(f"openidv {base}\n  API        {base}/api/v1  (docs {base}/api/v1/docs)\n  dashboard  {base}/dashboard\n  flow       {base}/verify", flush=True)
-    serving.serve(app, host=args.host, port=args.port, threads=settings.worker_threads, log_level=settings.log_level)
+    serving.serve(app, host=args.host, port=args.port, threads=settings.worker_threads, log_level=settings.log_level, switch_interval=settings.switch_interval)
     return 0
 
 

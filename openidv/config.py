@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 300
     max_body_bytes: int = 20 * 1024 * 1024
     db_pool_size: int = 16
-    worker_threads: int = 40  # threads for sync endpoints (anyio's default is 40)
+    worker_threads: int = 16  # threads for sync endpoints (anyio's default is 40)
+    switch_interval: float = 0.001  # seconds; Python's GIL switch interval (default 0.005)
     log_level: str = "info"
 
     @property

@@ -107,7 +107,12 @@ class ApiMiddleware:
 
     async def _authenticate(self, scope: Scope, request_id: str, extra: dict[str, str]) -> ApiContext:
         headers = _headers(scope)
-        key, environment = await self._run_sync(scope, self._lookup_key, headers.get("authorization"))
+        authorization = headers.get("authorization")
+        found = auth_service.recent_key(authorization)
+        if found is None:
+            found = await self._run_sync(scope, self._lookup_key, authorization)
+            auth_service.remember_key(authorization, *found)
+        key, environment = found
         extra["Persona-Environment-Id"] = environment.id
         extra["Persona-Organization-Id"] = environment.organization_id
         verdict = self.limiter.hit(environment.id)

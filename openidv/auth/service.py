@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -75,6 +76,31 @@ def create_api_key(
 def revoke_api_key(session: Session, key: ApiKey) -> None:
     key.revoked_at = now()
     session.flush()
+    forget_recent_keys()
+
+
+# Every API request authenticates. A key found in the last second is trusted again without SQL (half the
+# database work of a small request); revoking through openidv clears this at once, and a revocation made
+# by another process takes effect within RECENT_KEY_SECONDS.
+RECENT_KEY_SECONDS = 1.0
+_recent: dict[str, tuple[float, ApiKey, Environment]] = {}
+
+
+def recent_key(authorization: str | None) -> tuple[ApiKey, Environment] | None:
+    hit = _recent.get(hash_secret(authorization or ""))
+    if hit is None or hit[0] < time.monotonic():
+        return None
+    return hit[1], hit[2]
+
+
+def remember_key(authorization: str, key: ApiKey, environment: Environment) -> None:
+    if len(_recent) > 1000:
+        _recent.clear()
+    _recent[hash_secret(authorization)] = (time.monotonic() + RECENT_KEY_SECONDS, key, environment)  # never the secret itself
+
+
+def forget_recent_keys() -> None:
+    _recent.clear()
 
 
 def authenticate(session: Session, authorization: str | None) -> tuple[ApiKey, Environment]:
