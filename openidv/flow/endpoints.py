@@ -5,10 +5,12 @@ Tokens in a URL are exchanged at once for an HttpOnly cookie and the browser is 
 """
 
 import base64
+import logging
 import hashlib
 import hmac
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,17 +19,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from openidv.flow import service, uploads
+from openidv.flow import codes, service, uploads
 from openidv.flow.i18n import Translator, pick
 from openidv.inquiry_sessions import service as sessions
-from openidv.inquiry_templates.config import ID_CLASSES
+from openidv.inquiry_templates.config import ID_CLASSES, Step
 from openidv.kit.db import transaction
 from openidv.models import Inquiry, InquirySession
 
+log = logging.getLogger("openidv.flow")
 router = APIRouter(include_in_schema=False)
 STATIC = Path(__file__).parent / "static"
 _jinja = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
@@ -240,8 +243,13 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
         problem=problem, problem_text=problem_text, field_problems=field_problems or {}, form=form or {},
         values={k: v.get("value") if isinstance(v, dict) else v for k, v in inquiry.fields.items()},
         id_classes=config.allowed_id_classes or list(ID_CLASSES), two_sided=sorted(service.TWO_SIDED),
-        countries=config.allowed_countries, session_token=request.cookies.get(TOKEN_COOKIE),
+        countries=config.allowed_countries, session_token=request.cookies.get(TOKEN_COOKIE), code_to=_code_to(db, inquiry, screen.step),
     )
+
+
+def _code_to(db: Session, inquiry: Inquiry, step: Step | None) -> str | None:
+    waiting = codes.waiting(db, inquiry, step) if step is not None and codes.handles(step.kind) else None
+    return codes.sent_to(waiting) if waiting else None
 
 
 def _show(request: Request) -> Response:
@@ -283,23 +291,26 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]
 
 def _post(request: Request, values: dict[str, str], files: dict[str, bytes], action: str) -> Response:
     ctx = _context(request)
+    after_commit: list[Callable[[sessionmaker[Session]], None]] = []
     with transaction(request.app.state.writer) as db:
         try:
             inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
             if not hmac.compare_digest(values.get("csrf", ""), _csrf(request, row)):
                 raise service.FlowError("error.csrf", status=403, code="application_error")
+            response = _act(request, ctx, db, inquiry, row, values, files, action, after_commit)
         except service.FlowError as exc:
             db.rollback()
             return _error_page(request, ctx, exc)
+    for deliver in after_commit:  # e.g. a confirmation code, once its hash is committed
         try:
-            return _act(request, ctx, db, inquiry, row, values, files, action)
-        except service.FlowError as exc:
-            db.rollback()
-            return _error_page(request, ctx, exc)
+            deliver(request.app.state.writer)
+        except Exception:  # noqa: BLE001 - the person can ask for a new code
+            log.exception("flow: delivery after commit failed")
+    return response
 
 
 def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, row: InquirySession,
-         values: dict[str, str], files: dict[str, bytes], action: str) -> Response:
+         values: dict[str, str], files: dict[str, bytes], action: str, after_commit: list) -> Response:
     done = RedirectResponse("/verify", status_code=303, headers=_headers(ctx))
     if action == "cancel":
         service.cancel(db, row)
@@ -332,6 +343,11 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
     if screen.name != "step" or screen.step is None or values.get("step-id") != screen.step.id:
         return done  # a stale or replayed form: show what is current
     try:
+        if codes.handles(screen.step.kind):
+            if _code_step(db, inquiry, screen.step, values, _language(request, ctx), after_commit) is False:
+                # a wrong code counts: keep the attempt (commit) and ask again
+                return _screen_page(request, ctx, db, inquiry, row, problem=uploads.InputProblem("code", "code.wrong"), status=422)
+            return done
         captured = service.capture(db, inquiry, screen.step, service.config_of(db, inquiry), values, files)
         service.submit(db, inquiry, screen.step, captured)
     except uploads.InputProblem as problem:
@@ -339,6 +355,19 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
         inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
         return _screen_page(request, ctx, db, inquiry, row, problem=problem, form=values, status=422)
     return done
+
+
+def _code_step(db: Session, inquiry: Inquiry, step: Step, values: dict[str, str], language: str, after_commit: list) -> bool | None:
+    """Phone and e-mail: first the number or address (a code is sent), then the code or a resend.
+    False when a code was wrong and the verification still waits."""
+    waiting = codes.waiting(db, inquiry, step)
+    if waiting is None:
+        after_commit.append(codes.begin(db, inquiry, step, values.get(step.kind, ""), language))
+    elif values.get("resend"):
+        after_commit.append(codes.resend(db, waiting, language))
+    elif not codes.confirm(db, waiting, values.get("code", "")):
+        return False if waiting.status == "initiated" else None
+    return None
 
 
 async def _handle(request: Request, action: str) -> Response:

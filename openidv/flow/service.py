@@ -9,13 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.auth import repository as auth_repository
-from openidv.flow import repository, steps, uploads
+from openidv.flow import codes, repository, steps, uploads
 from openidv.flow.i18n import BIOMETRIC_CONSENT_VERSION, CONSENT_VERSION
 from openidv.inquiries import repository as inquiry_repository
 from openidv.inquiries import service as inquiries
@@ -224,7 +222,7 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
     number = config.steps.index(step) + 2
     if step.kind == "selfie" and "biometric" not in consents:
         return Screen("biometric", step=step, number=number, total=total)
-    if steps.engine_for(step.kind) is None and not is_sandbox(db, inquiry):
+    if steps.engine_for(step.kind) is None and not codes.handles(step.kind) and not is_sandbox(db, inquiry):
         raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
     mine = [v for v in verifications if v.step_id == step.id]
     failed = [v for v in mine if v.status in ("failed", "requires_retry")]
@@ -327,21 +325,6 @@ def capture(db: Session, inquiry: Inquiry, step: Step, config: TemplateConfig, f
         captured.upload_ids = {pose: _store(db, inquiry, step, pose, c) for pose, c in checked.items()}
     elif step.kind == "document":
         captured.upload_ids = {"document": _store(db, inquiry, step, "document", uploads.check("document", files.get("document"), allow_pdf=True))}
-    elif step.kind == "phone-number":
-        raw = (form.get("phone-number") or "").strip()
-        try:
-            number = phonenumbers.parse(raw, None)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise uploads.InputProblem("phone-number", "phone.invalid")
-        captured.values = {"phone-number": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)}
-    elif step.kind == "email-address":
-        try:
-            address = validate_email((form.get("email-address") or "").strip(), check_deliverability=False).normalized
-        except EmailNotValidError:
-            raise uploads.InputProblem("email-address", "email.invalid") from None
-        captured.values = {"email-address": address}
     elif step.kind == "database":
         values = inquiry.fields
         captured.values = {k: typed_fields.value_of(values, k) for k in ("name-first", "name-last", "birthdate") if typed_fields.value_of(values, k)}

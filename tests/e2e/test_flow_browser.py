@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from flow_support import SDK_DIR, noise_image
-from flow_support.fixtures import chromium, needs_chromium, server  # noqa: F401 - fixtures
+from flow_support.fixtures import chromium, mailbox, needs_chromium, server, sms_inbox  # noqa: F401 - fixtures
 
 pytestmark = needs_chromium
 AXE = SDK_DIR / "axe-core" / "axe.min.js"
@@ -83,6 +83,16 @@ def _selfie(page) -> None:  # noqa: ANN001
     submit.click()
 
 
+def _code(page, inbox, to: str) -> None:  # noqa: ANN001
+    page.get_by_text(f"We sent a 6-digit code to {to}.").wait_for()
+    check_screen(page)
+    page.get_by_label("6-digit code").fill("000000" if inbox.last_code() != "000000" else "111111")
+    page.get_by_role("button", name="Submit").click()
+    page.get_by_text("That code is not right.").wait_for()
+    page.get_by_label("6-digit code").fill(inbox.last_code())
+    page.get_by_role("button", name="Submit").click()
+
+
 WALKS = {
     "Government ID and Selfie": ("government-id", "selfie"),
     "Government ID": ("government-id-camera",),
@@ -94,7 +104,7 @@ WALKS = {
 
 
 @pytest.mark.parametrize("name", list(WALKS))
-def test_each_starter_template_walks_to_the_redirect(name, page, server, world, tmp_path):  # noqa: ANN001
+def test_each_starter_template_walks_to_the_redirect(name, page, server, world, tmp_path, mailbox, sms_inbox):  # noqa: ANN001
     files = _files(tmp_path)
     redirect = f"{server.url}/healthz"
     page.goto(f"/verify?inquiry-template-id={world.templates[name]}&reference-id=ref-{len(name)}&redirect-uri={redirect}")
@@ -117,10 +127,12 @@ def test_each_starter_template_walks_to_the_redirect(name, page, server, world, 
             check_screen(page)
             page.get_by_label("Your mobile phone number").fill("+1 415 555 0123")
             page.get_by_role("button", name="Submit").click()
+            _code(page, sms_inbox, "+14155550123")
         elif part == "email-address":
             check_screen(page)
             page.get_by_label("Your e-mail address").fill("jane@example.com")
             page.get_by_role("button", name="Submit").click()
+            _code(page, mailbox, "jane@example.com")
         elif part == "database":
             check_screen(page)
             page.get_by_role("button", name="Submit").click()
@@ -147,7 +159,7 @@ def test_each_starter_template_walks_to_the_redirect(name, page, server, world, 
     assert len(api.get("/events?filter[name]=inquiry-session.started").json()["data"]) == 1
 
 
-def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world):  # noqa: ANN001
+def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world, sms_inbox):  # noqa: ANN001
     page.goto(f"/verify?inquiry-template-id={world.templates['Phone']}&language=es")
     assert page.locator("html").get_attribute("lang") == "es"
     check_screen(page)
@@ -159,6 +171,12 @@ def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world
     page.get_by_text("Número de teléfono").wait_for()
     page.keyboard.press("Tab")
     page.keyboard.type("+34600123456")
+    page.keyboard.press("Enter")
+    page.get_by_text("Enviamos un código de 6 dígitos a +34600123456.").wait_for()
+    assert sms_inbox.texts[-1].startswith("Tu código de verificación")  # the code goes out in the flow's language
+    check_screen(page)
+    page.keyboard.press("Tab")
+    page.keyboard.type(sms_inbox.last_code())
     page.keyboard.press("Enter")
     page.get_by_text("Gracias, has terminado.").wait_for()
     check_screen(page)

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from flow_support import noise_image
+from flow_support.fixtures import mailbox  # noqa: F401 - fixture
 from openidv.flow import steps
 from openidv.kit import clock
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession
@@ -183,7 +184,7 @@ def test_spanish_by_parameter_or_browser(app, world):  # noqa: ANN001
 
 
 def test_production_refuses_a_step_without_an_engine(browser, world, db):  # noqa: ANN001
-    page = _open(browser, f"inquiry-template-id={world.production_templates['Phone']}&environment-id={world.production_id}")
+    page = _open(browser, f"inquiry-template-id={world.production_templates['Document']}&environment-id={world.production_id}")
     done = browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
     assert done.status_code == 303
     refused = browser.get("/verify")
@@ -196,24 +197,52 @@ def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client,
     seen = []
 
     def engine(db_, inquiry, step, verification, captured):  # noqa: ANN001, ANN202
-        seen.append(captured.values["email-address"])
-        return [verifications.check("email_address_deliverability", captured.values["email-address"].endswith("@ok.example.com"), reasons=["no_face"])]
+        seen.append(sorted(captured.upload_ids))
+        return [verifications.check("document_readability", len(seen) > 1, reasons=["blurry"])]
 
-    steps.register_engine("email-address", engine)
+    steps.register_engine("document", engine)
+    pdf = b"%PDF-1.4\n" + b"% filler\n" * 2000 + b"%%EOF\n"
     try:
-        page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Email']}"))
+        page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Document']}"))
         csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
-        invalid = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "not an address"})
-        assert invalid.status_code == 422 and "valid e-mail address" in invalid.text
-        assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "jane@bad.example.com"}).status_code == 303
+        assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id}, files={"document": ("a.pdf", pdf, "application/pdf")}).status_code == 303
         retry = browser.get("/verify").text
-        assert "try that again" in retry and "Attempts left: 4" in retry and "No face was found" in retry
-        assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "jane@ok.example.com"}).status_code == 303
+        assert "try that again" in retry and "Attempts left: 4" in retry and "The picture is blurry" in retry
+        assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id}, files={"document": ("a.pdf", pdf, "application/pdf")}).status_code == 303
         assert "Thank you" in browser.get("/verify").text
     finally:
-        steps.unregister_engine("email-address")
-    assert seen == ["jane@bad.example.com", "jane@ok.example.com"]
+        steps.unregister_engine("document")
+    assert seen == [["document"], ["document"]]
     (inquiry,) = _inquiries(db)
+    assert inquiry.status == "completed"
+
+
+def test_email_code_entry_with_resend_cooldown_and_wrong_code_limit(browser, client, world, db, mailbox):  # noqa: ANN001
+    page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Email']}"))
+    csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
+    invalid = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "not an address"})
+    assert invalid.status_code == 422 and "valid e-mail address" in invalid.text
+    assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "jane@example.com"}).status_code == 303
+    page = browser.get("/verify").text
+    assert "We sent a 6-digit code to jane@example.com" in page
+    soon = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "resend": "1"})
+    assert soon.status_code == 422 and "Wait 30 seconds" in soon.text and len(mailbox.texts) == 1
+    clock.advance(timedelta(seconds=31))
+    assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "resend": "1"}).status_code == 303
+    assert len(mailbox.texts) == 2
+    for _ in range(4):
+        wrong = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "code": "000000" if mailbox.last_code() != "000000" else "111111"})
+        assert wrong.status_code == 422 and "That code is not right" in wrong.text
+    fifth = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "code": "000000" if mailbox.last_code() != "000000" else "111111"})
+    assert fifth.status_code == 303  # the limit: this verification failed, a new attempt starts
+    retry = browser.get("/verify").text
+    assert "try that again" in retry and "Attempts left: 4" in retry and "type it exactly" in retry
+    assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "jane@example.com"}).status_code == 303
+    assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "code": mailbox.last_code()}).status_code == 303
+    assert "Thank you" in browser.get("/verify").text
+    (inquiry,) = _inquiries(db)
+    included = client.get(f"/api/v1/inquiries/{inquiry.id}?include=verifications").json()["included"]
+    assert sorted(v["attributes"]["status"] for v in included) == ["failed", "passed"]
     assert inquiry.status == "completed"
 
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from flow_support import SDK_DIR, free_port
-from flow_support.fixtures import chromium, needs_chromium, server  # noqa: F401 - fixtures
+from flow_support.fixtures import chromium, needs_chromium, server, sms_inbox  # noqa: F401 - fixtures
 
 pytestmark = needs_chromium
 
@@ -92,7 +92,7 @@ def _open(page, parent: int, server, world) -> dict:  # noqa: ANN001
     return start["metadata"]
 
 
-def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, server, world):  # noqa: ANN001
+def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, server, world, sms_inbox):  # noqa: ANN001
     started = _open(page, parent, server, world)
     src = page.locator("iframe.persona-widget__iframe").get_attribute("src")
     assert src.startswith(f"http://localhost:{server.port}/widget?") and f"inquiry-template-id={world.templates['Phone']}" in src
@@ -106,6 +106,9 @@ def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, serv
     flow.get_by_role("checkbox").check()
     flow.get_by_role("button", name="Continue").click()
     flow.get_by_label("Your mobile phone number").fill("+14155550123")
+    flow.get_by_role("button", name="Submit").click()
+    flow.get_by_label("6-digit code").wait_for()
+    flow.get_by_label("6-digit code").fill(sms_inbox.last_code())
     flow.get_by_role("button", name="Submit").click()
     page.wait_for_function("events.some(e => e.type === 'complete')")
 

@@ -1,11 +1,18 @@
 """Browser fixtures shared by the flow test modules (imported into each; one browser per module)."""
 
+import email
+import json
 import os
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from flow_support import CHROMIUM, LiveServer, camera_args, fake_camera_video
+from flow_support import CHROMIUM, LiveServer, camera_args, fake_camera_video, free_port
+
+CODE = re.compile(r"\b(\d{6})\b")
 
 # Skipped only on a developer machine without chromium; in CI (.ci/run sets OPENIDV_REQUIRE_BROWSER) they must run.
 needs_chromium = pytest.mark.skipif(
@@ -30,3 +37,57 @@ def chromium(tmp_path_factory):  # noqa: ANN001, ANN201
         browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
         yield browser
         browser.close()
+
+
+class Inbox:
+    """Messages a real receiver got; `last_code()` is the newest confirmation code."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def last_code(self) -> str:
+        return CODE.search(self.texts[-1]).group(1)
+
+
+@pytest.fixture
+def mailbox(monkeypatch):  # noqa: ANN001, ANN201
+    """A real SMTP server on loopback; the e-mail sender reads OPENIDV_SMTP_URL when it sends."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+            inbox.texts.append(email.message_from_bytes(envelope.content).get_payload(decode=True).decode())
+            return "250 OK"
+
+    port = free_port()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("OPENIDV_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def sms_inbox(monkeypatch):  # noqa: ANN001, ANN201
+    """A loopback HTTP receiver for the `http` SMS provider (signed JSON POSTs)."""
+    inbox = Inbox()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            inbox.texts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["body"])
+            self.send_response(201)
+            self.end_headers()
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OPENIDV_SMS_PROVIDER", "http")
+    monkeypatch.setenv("OPENIDV_SMS_HTTP_URL", f"http://127.0.0.1:{httpd.server_address[1]}/sms")
+    monkeypatch.setenv("OPENIDV_SMS_HTTP_SECRET", "flow-test-secret")
+    yield inbox
+    httpd.shutdown()
+    httpd.server_close()

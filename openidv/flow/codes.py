@@ -1,0 +1,78 @@
+"""Phone and e-mail steps in the flow, on the real engines (`openidv.verifications.phone_numbers`,
+`email_addresses`): the person gives a number or address, a one-time code is sent, the person types
+it. Cooldown, send cap, wrong-code limit and expiry are the engines' rules (`confirmation.py`)."""
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from openidv.flow.uploads import InputProblem
+from openidv.inquiries import repository as inquiry_repository
+from openidv.inquiry_templates.config import Step
+from openidv.kit.errors import ApiError
+from openidv.models import ConfirmationCode, Inquiry, Verification
+from openidv.verifications import confirmation, tasks
+from openidv.verifications.email_addresses import create as create_email
+from openidv.verifications.phone_numbers import create as create_phone
+
+ACTOR = "flow"
+CREATE = {"phone-number": create_phone, "email-address": create_email}
+INVALID = {"phone-number": "phone.invalid", "email-address": "email.invalid"}
+
+
+def handles(kind: str) -> bool:
+    return kind in CREATE
+
+
+def waiting(db: Session, inquiry: Inquiry, step: Step) -> Verification | None:
+    """The step's verification that waits for its code, if any."""
+    mine = [v for v in inquiry_repository.verifications(db, inquiry.id) if v.step_id == step.id and v.status == "initiated"]
+    return mine[-1] if mine else None
+
+
+def sent_to(verification: Verification) -> str:
+    return verification.data.get(verification.kind) or ""
+
+
+def _send(db: Session, verification: Verification, language: str) -> Callable[[sessionmaker[Session]], None]:
+    """Count the send now (429 within the cooldown or past the cap); return what delivers it after commit."""
+    try:
+        tasks.request_code(db, verification, language)
+    except ApiError as exc:
+        if exc.status == 429:
+            wait = exc.headers.get("Retry-After")
+            raise InputProblem("code", "code.wait", seconds=wait) if wait else InputProblem("code", "code.too_many") from None
+        raise
+    sends = db.get(ConfirmationCode, verification.id).sends  # type: ignore[union-attr]
+
+    def deliver(sessions: sessionmaker[Session]) -> None:
+        if tasks.enqueue_in_tx is None:  # no job port yet: deliver in this process, as the job would
+            tasks.send_confirmation(verification.id, request=sends, sessions=sessions)
+
+    return deliver
+
+
+def begin(db: Session, inquiry: Inquiry, step: Step, value: str, language: str) -> Callable[[sessionmaker[Session]], None]:
+    attrs = {"inquiry-id": inquiry.id, "verification-template-id": step.id, step.kind: value.strip()}
+    try:
+        verification = CREATE[step.kind](db, inquiry.environment_id, attrs, ACTOR)
+    except ApiError as exc:
+        if exc.status in (400, 422):
+            raise InputProblem(step.kind, INVALID[step.kind]) from None
+        raise
+    return _send(db, verification, language)
+
+
+def resend(db: Session, verification: Verification, language: str) -> Callable[[sessionmaker[Session]], None]:
+    return _send(db, verification, language)
+
+
+def confirm(db: Session, verification: Verification, code: str) -> bool:
+    """True when the code was right (the verification is submitted and the inquiry moves on). A wrong
+    code counts; the engine fails the verification at its limit or when the code expired."""
+    checks = tasks.CHECKS[verification.kind]
+    outcome = confirmation.confirm(db, verification, code, checks, ACTOR)
+    if outcome == "confirmed":
+        confirmation.submit(db, verification, checks, ACTOR)
+        return True
+    return False
