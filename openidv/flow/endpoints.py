@@ -278,7 +278,8 @@ def _form_values(form: Any) -> tuple[dict[str, str], dict[str, UploadFile]]:
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]] | None:
-    if int(request.headers.get("content-length") or 0) > MAX_UPLOAD_REQUEST:
+    length = request.headers.get("content-length") or "0"
+    if not length.isdigit() or int(length) > MAX_UPLOAD_REQUEST:
         return None
     form = await request.form(max_files=10, max_fields=100)
     values, files = _form_values(form)
