@@ -102,6 +102,7 @@ function setupCamera(box) {
     }
     const name = poses ? poses[index] : box.dataset.target;
     setFile(form.querySelector(`input[name="${name}"]`), await grab(video), `${name}.jpg`);
+    post(poses ? "selfie-camera-capture" : "document-camera-capture", { side: name });
     status.textContent = text.captured;
     if (poses && ++index < poses.length) {
       showPose();
@@ -113,6 +114,10 @@ function setupCamera(box) {
 }
 
 for (const box of document.querySelectorAll(".camera")) setupCamera(box);
+for (const input of document.querySelectorAll('input[type="file"]:not([hidden])')) {
+  input.addEventListener("change", () => post("document-upload", { side: input.name }));
+}
+if (data.handoff) post("one-time-link-start", {});
 
 // Government ID: the back side only for ID types that have one.
 const idClass = document.getElementById("id-class");
