@@ -310,6 +310,7 @@ def _simulate_verification(db: Session, inquiry: Inquiry, step_id: str, passed: 
     verification = verifications.create(db, inquiry, step.kind, step.id, actor=actor)
     if was_created and inquiry.expire_after_start_seconds:
         inquiry.expires_at = now() + timedelta(seconds=inquiry.expire_after_start_seconds)
+    runner.advance(db, inquiry, actor)  # the inquiry enters the step, so `previous-step-name` names it afterwards
     lifecycle.transition(db, verification, "submit", actor=actor)
     checks = [verifications.check(f"{step.kind.replace('-', '_')}_sandbox_simulation", passed, reasons=[] if passed else ["simulated_failure"])]
     verifications.conclude(db, verification, checks, actor=actor)

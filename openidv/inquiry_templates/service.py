@@ -11,12 +11,16 @@ from openidv.inquiry_templates.config import TemplateConfig
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import has_prefix, new_id
+from openidv.kit.inflection import inflect
 from openidv.models import InquiryTemplate, InquiryTemplateVersion
 
 
 def parse_config(raw: dict[str, Any] | None, where: str = "data.attributes.configuration") -> TemplateConfig:
+    if raw is not None and not isinstance(raw, dict):
+        raise bad_request(f"{where} must be an object")
     try:
-        return TemplateConfig.model_validate(raw or {})
+        # Request bodies arrive with kebab keys; the configuration's own keys are snake_case.
+        return TemplateConfig.model_validate(inflect(raw or {}, "snake"))
     except ValidationError as exc:
         first = exc.errors()[0]
         location = ".".join(str(p) for p in first["loc"])
