@@ -40,7 +40,7 @@ OPERATIONS = [
     "expire-an-inquiry-session", "generate-a-one-time-link-for-an-inquiry-session",
     "list-all-inquiry-templates", "retrieve-an-inquiry-template", "list-all-inquiry-template-versions",
     "list-all-events", "retrieve-an-event",
-    "retrieve-a-verification",
+    "retrieve-a-verification", "redact-a-verification",
 ]
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
