@@ -45,7 +45,7 @@ def _check_attributes(attrs: dict[str, Any]) -> None:
 
 @router.get("/accounts")
 def list_accounts(ctx: ApiContext = Depends(read)):
-    references = [v for k, v in ctx.query.items() if k.startswith("filter[reference-id]") or k.startswith("filter[reference_id]")]
+    references = [v for k, v in ctx.query_items if k.startswith("filter[reference-id]") or k.startswith("filter[reference_id]")]
     result = repository.list_page(ctx.db, ctx.environment_id, page_params(ctx.query), references or None)
     return ctx.respond_page("/api/v1/accounts", result, schemas.render_account)
 

@@ -25,6 +25,7 @@ class ApiContext:
     request_id: str
     query: dict[str, str]
     body: Any = None
+    query_items: list[tuple[str, str]] = field(default_factory=list)  # every pair, repeated keys included
     settings: Any = None  # openidv.config.Settings
     db: Session = field(default=None)  # type: ignore[assignment]
 

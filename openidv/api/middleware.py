@@ -121,8 +121,10 @@ class ApiMiddleware:
             raise ApiError(429, "Too many requests for this environment; retry after the reset", headers={"Retry-After": str(verdict.reset_seconds)})
         version = versions.resolve(headers.get("persona-version"), key.api_version)
         inflection = parse_inflection(headers.get("key-inflection") or key.inflection)
-        query = {k: v for k, v in _query_items(scope)}
-        return ApiContext(environment=environment, api_key=key, version=version, inflection=inflection, request_id=request_id, query=query)
+        items = _query_items(scope)
+        return ApiContext(
+            environment=environment, api_key=key, version=version, inflection=inflection, request_id=request_id, query=dict(items), query_items=items
+        )
 
     @staticmethod
     async def _run_sync(scope: Scope, fn, *args):  # noqa: ANN001, ANN205

@@ -1,6 +1,6 @@
 """HTTP for inquiries (COMPAT.md §3). Rules live in `service`; this file only parses and answers."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from fastapi import APIRouter, Depends
 
@@ -27,14 +27,17 @@ def _document(ctx: ApiContext, inquiry, status: int = 200, **extra):  # noqa: AN
     return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include, **extra), status)
 
 
-def _time(value: str | None, name: str) -> datetime | None:
+def _time(value: str | None, name: str, *, end: bool = False) -> datetime | None:
     if not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise bad_request(f"filter[{name}] must be an ISO 8601 timestamp") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    if end and parsed.microsecond % 1000 == 0:
+        parsed += timedelta(microseconds=999)  # timestamps are shown to the millisecond: an end includes its whole millisecond
+    return parsed
 
 
 @router.get("/inquiries")
@@ -53,7 +56,7 @@ def list_inquiries(ctx: ApiContext = Depends(read)):
         reference_id=wanted.get("reference-id"),
         note=wanted.get("note"),
         created_start=_time(wanted.get("created-at-start"), "created-at-start"),
-        created_end=_time(wanted.get("created-at-end"), "created-at-end"),
+        created_end=_time(wanted.get("created-at-end"), "created-at-end", end=True),
     )
     return ctx.respond_page(PATH, result, lambda inquiry: schemas.render_inquiry(ctx.db, inquiry))
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, or_
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
 from sqlalchemy.orm import Session
 
 from openidv.kit.errors import bad_request
@@ -23,10 +25,23 @@ class PageResult(Generic[T]):
     has_next: bool
 
 
+def _outside(query: Select[Any], model: Any, cursor: Any) -> bool:
+    """True when the cursor row belongs to another environment than the one the query lists."""
+    if query.whereclause is None or not hasattr(model, "environment_id"):
+        return False
+    column = model.__table__.c.environment_id
+    for node in visitors.iterate(query.whereclause):
+        if isinstance(node, BinaryExpression) and isinstance(node.right, BindParameter) and column.shares_lineage(node.left):
+            return cursor.environment_id != node.right.value
+    return False
+
+
 def paged(session: Session, query: Select[Any], model: Any, page: Page) -> PageResult[Any]:
     cursor_id = page.after or page.before
     if cursor_id:
         cursor = session.get(model, cursor_id)
+        if cursor is not None and _outside(query, model, cursor):
+            cursor = None  # another environment's id must not serve as a cursor (it would leak its timestamp)
         if cursor is None:
             raise bad_request(f"page cursor {cursor_id} was not found")
         created, ident = cursor.created_at, cursor.id
