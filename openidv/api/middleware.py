@@ -48,7 +48,7 @@ class ApiMiddleware:
             body = await self._read_body(receive)
             ctx = await self._authenticate(scope, request_id, extra)
         except ApiError as error:
-            await self._send(send, *error_response(error), {**extra, **error.headers})
+            await self._send(send, *error_response(error), extra)  # error_response carries the error's own headers
             return
 
         headers = _headers(scope)
