@@ -91,6 +91,8 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[s
     note = get_str(attrs, "note", ATTR)
     redirect_uri = get_str(attrs, "redirect-uri", ATTR, max_length=2000)
     creator = get_str(attrs, "creator-email-address", ATTR, max_length=255) or "API"
+    for accepted in ("theme-id", "theme-set-id", "initial-step-name"):  # accepted for compatibility; still typed
+        get_str(attrs, accepted, ATTR, max_length=255)
     values = typed_fields.normalise(_written_fields(attrs), field_schema(config))
     expire_after_create = get_int(meta, "expiration-after-create-interval-seconds", "meta", minimum=1) or config.expire_after_create_seconds
     expire_after_start = get_int(meta, "expiration-after-start-interval-seconds", "meta", minimum=1) or config.expire_after_start_seconds
