@@ -123,6 +123,7 @@ def redact(session: Session, account: Account, actor: str | None) -> None:
     account.redacted_at = now()
     account.updated_at = now()
     session.flush()
+    events.scrub_object(session, account.id)  # earlier snapshots of the account carried its fields
     events.record(session, account, "account.redacted", actor=actor)
     from openidv.inquiries import service as inquiries  # the account's inquiries are redacted with it
 
