@@ -14,6 +14,8 @@ from openidv import __version__
 from openidv.accounts.endpoints import router as accounts_router
 from openidv.api.middleware import ApiMiddleware
 from openidv.config import Settings, bootstrap
+from openidv.dashboard.endpoints import STATIC as DASHBOARD_STATIC
+from openidv.dashboard.endpoints import router as dashboard_router
 from openidv.events.endpoints import router as events_router
 from openidv.flow.endpoints import STATIC as FLOW_STATIC
 from openidv.flow.endpoints import router as flow_router
@@ -62,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=API)
     app.include_router(flow_router)  # /verify, /widget, /preload, /flow/*
     app.mount("/flow/static", StaticFiles(directory=FLOW_STATIC), name="flow-static")
+    app.include_router(dashboard_router)  # /dashboard/*
+    app.mount("/dashboard/static", StaticFiles(directory=DASHBOARD_STATIC), name="dashboard-static")
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -1,8 +1,9 @@
 """SQL for inquiries and the rows that hang off them."""
 
+import json
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, literal, select, union_all, update
+from sqlalchemy import String, bindparam, cast, literal, select, union_all, update
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
@@ -34,6 +35,9 @@ def list_page(
     note: str | None = None,
     created_start: datetime | None = None,
     created_end: datetime | None = None,
+    tag: str | None = None,
+    name_index: str | None = None,
+    email_index: str | None = None,
 ) -> PageResult[Inquiry]:
     query = select(Inquiry).where(Inquiry.environment_id == environment_id)
     if ids:
@@ -52,6 +56,12 @@ def list_page(
         query = query.where(Inquiry.created_at >= created_start)
     if created_end is not None:
         query = query.where(Inquiry.created_at <= created_end)
+    if tag:  # tags are a JSON list of strings; the quoted name matches one element exactly
+        query = query.where(cast(Inquiry.tags, String).contains(json.dumps(tag), autoescape=True))
+    if name_index:
+        query = query.where(Inquiry.name_index == name_index)
+    if email_index:
+        query = query.where(Inquiry.email_index == email_index)
     return paged(session, query, Inquiry, page)
 
 

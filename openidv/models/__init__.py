@@ -2,6 +2,7 @@
 
 from openidv.models.account import Account
 from openidv.models.api_key import ApiKey
+from openidv.models.audit_log import AuditLog
 from openidv.models.confirmation_code import ConfirmationCode
 from openidv.models.environment import Environment
 from openidv.models.event import Event
@@ -21,6 +22,7 @@ from openidv.models.verification import Verification
 __all__ = [
     "Account",
     "ApiKey",
+    "AuditLog",
     "ConfirmationCode",
     "Environment",
     "Event",

@@ -1,0 +1,1 @@
+"""The reviewer dashboard at `/dashboard`: server-rendered Jinja2 pages, htmx, no JS build."""

@@ -1,0 +1,237 @@
+"""HTTP for the dashboard (`/dashboard`). Pages read through `reader`, actions write through `writer`;
+every POST carries a CSRF token; without a session everything redirects to the sign-in form."""
+
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from openidv.dashboard import auth, repository, service
+from openidv.flow.service import qr_svg
+from openidv.inquiries import service as inquiries
+from openidv.inquiry_sessions.service import Secrets
+from openidv.kit.db import transaction
+from openidv.kit.errors import ApiError
+from openidv.kit.jsonapi import Page
+
+router = APIRouter(include_in_schema=False)
+STATIC = Path(__file__).parent / "static"
+HOME = "/dashboard"
+_jinja = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+def _key(request: Request) -> str:
+    return request.app.state.settings.secrets["secret_key"]
+
+
+def _render(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(_jinja.get_template(name).render(**values), status_code=status, headers=HEADERS)
+
+
+def _to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers=HEADERS)
+
+
+def _set_session(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(auth.COOKIE, value, httponly=True, secure=request.url.scheme == "https", samesite="strict", path=HOME, max_age=auth.SESSION_SECONDS)
+
+
+def _page(request: Request, build: Callable[[Session, auth.DashboardSession, str], tuple[str, dict[str, Any]] | Response]) -> Response:
+    """A signed-in page: `build` returns (template, values) or a response."""
+    with transaction(request.app.state.reader) as db:
+        who = auth.load(db, _key(request), request.cookies.get(auth.COOKIE))
+        if who is None:
+            return _to(HOME)
+        env_id = service.environment_id(db, who)
+        try:
+            result = build(db, who, env_id)
+        except ApiError as exc:
+            return _render("error.html", exc.status, who=who, csrf=auth.csrf_token(_key(request), who.nonce), message=exc.details or exc.title)
+        if isinstance(result, Response):
+            return result
+        name, values = result
+        return _render(name, who=who, csrf=auth.csrf_token(_key(request), who.nonce), **values)
+
+
+async def _action(request: Request, run: Callable[[Session, auth.DashboardSession, str, dict[str, str]], Response]) -> Response:
+    form = {k: v for k, v in (await request.form(max_files=0, max_fields=50)).items() if isinstance(v, str)}
+    return await run_in_threadpool(_act, request, form, run)
+
+
+def _act(request: Request, form: dict[str, str], run: Callable[..., Response]) -> Response:
+    try:
+        with transaction(request.app.state.writer) as db:
+            who = auth.load(db, _key(request), request.cookies.get(auth.COOKIE))
+            if who is None:
+                return _to(HOME)
+            if not auth.csrf_ok(_key(request), who.nonce, form.get("csrf")):
+                raise ApiError(403, "The form expired or did not come from this dashboard. Reload the page and try again.")
+            return run(db, who, service.environment_id(db, who), form)
+    except ApiError as exc:  # the transaction rolled back: nothing half-written
+        return _render("error.html", exc.status, who=None, csrf="", message=exc.details or exc.title)
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def _sign_in_form(request: Request, error: str | None = None, status: int = 200, email: str = "") -> HTMLResponse:
+    pre = request.cookies.get(auth.PRE_COOKIE) or secrets.token_urlsafe(16)
+    response = _render("sign_in.html", status, csrf=auth.csrf_token(_key(request), "pre:" + pre), error=error, email=email)
+    response.set_cookie(auth.PRE_COOKIE, pre, httponly=True, secure=request.url.scheme == "https", samesite="strict", path=HOME, max_age=3600)
+    return response
+
+
+@router.get(HOME)
+def home(request: Request) -> Response:
+    with transaction(request.app.state.reader) as db:
+        if auth.load(db, _key(request), request.cookies.get(auth.COOKIE)) is not None:
+            return _to(f"{HOME}/inquiries")
+    return _sign_in_form(request)
+
+
+@router.post(f"{HOME}/sign-in")
+async def sign_in(request: Request) -> Response:
+    form = {k: v for k, v in (await request.form(max_files=0, max_fields=10)).items() if isinstance(v, str)}
+    pre = request.cookies.get(auth.PRE_COOKIE, "")
+    if not pre or not auth.csrf_ok(_key(request), "pre:" + pre, form.get("csrf")):
+        return _sign_in_form(request, "The form expired. Try again.", 403)
+    def attempt() -> Response:
+        with transaction(request.app.state.writer) as db:  # a failure's counter is committed too
+            try:
+                user = auth.sign_in(db, form.get("email", ""), form.get("password", ""), form.get("code"))
+            except auth.SignInError as exc:
+                return _sign_in_form(request, str(exc), 401, form.get("email", "")[:255])
+            response = _to(f"{HOME}/inquiries")
+            _set_session(request, response, auth.new_cookie(_key(request), user, "sandbox"))
+            response.delete_cookie(auth.PRE_COOKIE, path=HOME)
+            return response
+
+    return await run_in_threadpool(attempt)
+
+
+@router.post(f"{HOME}/sign-out")
+async def sign_out(request: Request) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        response = _to(HOME)
+        response.delete_cookie(auth.COOKIE, path=HOME)
+        return response
+
+    return await _action(request, run)
+
+
+@router.post(f"{HOME}/environment")
+async def switch_environment(request: Request) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        name = form.get("environment", "")
+        if name not in ("sandbox", "production"):
+            raise ApiError(400, "environment must be sandbox or production")
+        response = _to(f"{HOME}/inquiries")
+        _set_session(request, response, auth.new_cookie(_key(request), who.user, name))
+        return response
+
+    return await _action(request, run)
+
+
+# ---------------------------------------------------------------- inquiries
+
+
+def _page_of(request: Request, size: int = 25) -> Page:
+    return Page(size=size, after=request.query_params.get("after") or None, before=request.query_params.get("before") or None)
+
+
+@router.get(f"{HOME}/inquiries")
+def inquiry_list(request: Request) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        f = service.Filters.of(dict(request.query_params))
+        result = service.list_inquiries(db, env_id, f, _page_of(request))
+        base = urlencode(f.active())
+        links = {
+            "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
+            "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
+        }
+        return "inquiries.html", {"result": result, "f": f, "links": links, "statuses": service.STATUSES, "templates": repository.templates(db, env_id), "title": "Inquiries"}
+
+    return _page(request, build)
+
+
+@router.get(f"{HOME}/queue")
+def review_queue(request: Request) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        after_id = request.query_params.get("after")
+        after = inquiries.load(db, env_id, after_id) if after_id else None
+        items = repository.review_queue(db, env_id, 26, after)
+        return "queue.html", {"items": items[:25], "more": items[24].id if len(items) > 25 else None, "title": "Review queue"}
+
+    return _page(request, build)
+
+
+def _timeline(db: Session, env_id: str, ids: list[str]) -> list[dict[str, Any]]:
+    return [{"name": e.name, "at": e.created_at, "actor": e.actor, "object_id": e.object_id, "id": e.id} for e in repository.events_of(db, env_id, ids)]
+
+
+def _deliveries(db: Session, events: list[dict[str, Any]]) -> list[Any] | None:
+    """Webhook deliveries of the inquiry's events, once `openidv.webhooks` exists (it offers `deliveries_of_events`)."""
+    try:
+        from openidv.webhooks import repository as webhooks  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    lookup = getattr(webhooks, "deliveries_of_events", None)
+    return list(lookup(db, [e["id"] for e in events])) if lookup else None
+
+
+@router.get(HOME + "/inquiries/{inquiry_id}")
+def inquiry_page(request: Request, inquiry_id: str) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        inquiry = inquiries.load(db, env_id, inquiry_id)
+        checks = repository.inquiry_verifications(db, inquiry.id)
+        timeline = _timeline(db, env_id, [inquiry.id] + [v.id for v in checks])
+        link = request.query_params.get("link")
+        return "inquiry.html", {
+            "inquiry": inquiry, "fields": {} if inquiry.redacted_at else inquiry.fields, "verifications": checks, "timeline": timeline,
+            "deliveries": _deliveries(db, timeline), "title": f"Inquiry {inquiry.id}",
+            "link": link, "qr": Markup(qr_svg(link)) if link else None,
+        }
+
+    return _page(request, build)
+
+
+@router.post(HOME + "/inquiries/{inquiry_id}/{action}")
+async def inquiry_action(request: Request, inquiry_id: str, action: str) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        secrets_ = Secrets(request.app.state.settings.secrets["session_token_secret"], request.app.state.settings.base_url)
+        link = service.act(db, who, env_id, inquiry_id, action, form, secrets_)
+        return _to(f"{HOME}/inquiries/{inquiry_id}" + (f"?{urlencode({'link': link})}" if link else ""))
+
+    return await _action(request, run)
+
+
+# ---------------------------------------------------------------- audit log
+
+
+@router.get(f"{HOME}/audit")
+def audit_log(request: Request) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        q = {k: (request.query_params.get(k) or "").strip()[:255] for k in ("user", "action", "object")}
+        result = repository.audit_page(db, env_id, _page_of(request, 50), user_email=q["user"], action=q["action"], object_id=q["object"])
+        base = urlencode({k: v for k, v in q.items() if v})
+        links = {
+            "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
+            "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
+        }
+        return "audit.html", {"result": result, "q": q, "links": links, "title": "Audit log"}
+
+    return _page(request, build)

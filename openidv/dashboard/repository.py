@@ -1,0 +1,44 @@
+"""SQL the dashboard needs beyond the resource repositories: the audit log, the review queue, templates, timelines."""
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from openidv.kit.jsonapi import Page
+from openidv.kit.paging import PageResult, paged
+from openidv.models import AuditLog, Event, Inquiry, InquiryTemplate, Verification
+
+
+def add_audit(session: Session, row: AuditLog) -> None:
+    session.add(row)
+    session.flush()
+
+
+def audit_page(session: Session, environment_id: str, page: Page, *, user_email: str | None = None, action: str | None = None, object_id: str | None = None) -> PageResult[AuditLog]:
+    query = select(AuditLog).where(AuditLog.environment_id == environment_id)
+    if user_email:
+        query = query.where(AuditLog.user_email == user_email.strip().lower())
+    if action:
+        query = query.where(AuditLog.action == action)
+    if object_id:
+        query = query.where(AuditLog.object_id == object_id)
+    return paged(session, query, AuditLog, page)
+
+
+def review_queue(session: Session, environment_id: str, size: int, after: Inquiry | None) -> list[Inquiry]:
+    """`needs_review` inquiries, oldest first (the index on environment, status, created_at serves it)."""
+    query = select(Inquiry).where(Inquiry.environment_id == environment_id, Inquiry.status == "needs_review")
+    if after is not None:
+        query = query.where(or_(Inquiry.created_at > after.created_at, and_(Inquiry.created_at == after.created_at, Inquiry.id > after.id)))
+    return list(session.scalars(query.order_by(Inquiry.created_at, Inquiry.id).limit(size)))
+
+
+def templates(session: Session, environment_id: str) -> list[InquiryTemplate]:
+    return list(session.scalars(select(InquiryTemplate).where(InquiryTemplate.environment_id == environment_id).order_by(InquiryTemplate.name)))
+
+
+def inquiry_verifications(session: Session, inquiry_id: str) -> list[Verification]:
+    return list(session.scalars(select(Verification).where(Verification.inquiry_id == inquiry_id).order_by(Verification.created_at, Verification.id)))
+
+
+def events_of(session: Session, environment_id: str, object_ids: list[str]) -> list[Event]:
+    return list(session.scalars(select(Event).where(Event.environment_id == environment_id, Event.object_id.in_(object_ids)).order_by(Event.created_at, Event.id)))
