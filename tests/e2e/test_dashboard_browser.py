@@ -1,0 +1,117 @@
+"""The dashboard in headless Debian Chromium: a reviewer signs in, filters, opens an inquiry, approves it with a
+comment and sees the `inquiry.approved` event and the audit row; a viewer cannot decide. axe-core on every
+page at 1280 and 768 px."""
+
+import re
+
+import pytest
+
+from flow_support import BASE_ARGS, CHROMIUM, SDK_DIR
+from flow_support.fixtures import needs_chromium, server  # noqa: F401 - fixtures
+
+pytestmark = needs_chromium
+AXE = SDK_DIR / "axe-core" / "axe.min.js"
+PASSWORD = "correct horse battery"
+WIDTHS = (1280, 768)
+
+
+@pytest.fixture(scope="module")
+def browser():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, server):  # noqa: ANN001, ANN201
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, base_url=server.url)  # bypass_csp: axe injection only
+    yield context.new_page()
+    context.close()
+
+
+def _user(engine, email: str, role: str) -> None:  # noqa: ANN001
+    from openidv.auth import service as auth
+    from openidv.kit.db import session_factory, transaction
+
+    with transaction(session_factory(engine, writer=True)) as db:
+        auth.create_user(db, email, PASSWORD, role)
+
+
+def _inquiry(client, template_id: str, name: str, *actions: str) -> str:  # noqa: ANN001
+    body = {"data": {"attributes": {"inquiry-template-id": template_id, "fields": {"name-first": name, "name-last": "Doe"}}}}
+    inquiry_id = client.post("/api/v1/inquiries", json=body).json()["data"]["id"]
+    if actions:
+        answer = client.post(f"/api/v1/inquiries/{inquiry_id}/perform-simulate-actions", json={"meta": {"simulate-actions": [{"type": a} for a in actions]}})
+        assert answer.status_code == 200, answer.text
+    return inquiry_id
+
+
+def check_screen(page) -> None:  # noqa: ANN001
+    """No serious or critical axe-core violation and no sideways scrolling, at each width."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
+        )
+        assert violations == [], (width, violations)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def _sign_in(page, email: str) -> None:  # noqa: ANN001
+    page.goto("/dashboard")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Inquiries").wait_for()
+
+
+def test_reviewer_filters_opens_approves_and_the_audit_log_shows_it(page, client, engine, world):  # noqa: ANN001
+    _user(engine, "reviewer@example.com", "reviewer")
+    template = world.templates["Government ID"]
+    waiting = _inquiry(client, template, "Alice", "start_inquiry", "mark_for_review_inquiry")
+    other = _inquiry(client, template, "Bob")
+    page.goto("/dashboard")
+    check_screen(page)
+    _sign_in(page, "reviewer@example.com")
+    check_screen(page)
+    page.get_by_label("Status").select_option("needs_review")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"status=needs_review"))
+    assert page.get_by_role("link", name=other).count() == 0
+    page.get_by_role("link", name=waiting).click()
+    page.get_by_role("heading", name=f"Inquiry {waiting}").wait_for()
+    assert page.get_by_text("Alice").count() >= 1
+    check_screen(page)
+    page.get_by_label("Comment").fill("ID matches the selfie")
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_text("inquiry.approved").wait_for()
+    assert page.locator(".status").first.inner_text() == "approved"
+    assert page.get_by_text("ID matches the selfie").count() == 1
+    assert client.get(f"/api/v1/inquiries/{waiting}").json()["data"]["attributes"]["status"] == "approved"
+
+    page.get_by_role("link", name="Audit log").click()
+    row = page.locator("tr", has_text=waiting)
+    assert "reviewer@example.com" in row.inner_text() and "needs_review" in row.inner_text() and "approved" in row.inner_text()
+    check_screen(page)
+    page.get_by_role("link", name="Review queue").click()
+    assert page.get_by_role("link", name=waiting).count() == 0
+    check_screen(page)
+
+
+def test_viewer_has_no_decision_buttons_and_a_forged_post_is_refused(page, client, engine, world):  # noqa: ANN001
+    _user(engine, "viewer@example.com", "viewer")
+    inquiry_id = _inquiry(client, world.templates["Government ID"], "Carol", "start_inquiry", "mark_for_review_inquiry")
+    _sign_in(page, "viewer@example.com")
+    page.goto(f"/dashboard/inquiries/{inquiry_id}")
+    assert page.get_by_role("button", name="Approve").count() == 0
+    assert page.get_by_role("button", name="Decline").count() == 0
+    csrf = page.locator('input[name="csrf"]').first.get_attribute("value")
+    answer = page.request.post(f"/dashboard/inquiries/{inquiry_id}/approve", form={"csrf": csrf, "comment": "sneaky"})
+    assert answer.status == 403
+    assert client.get(f"/api/v1/inquiries/{inquiry_id}").json()["data"]["attributes"]["status"] == "needs_review"
