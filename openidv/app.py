@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in (inquiries_router, accounts_router, sessions_router, templates_router, events_router, verifications_router, typed_verifications_router):
         app.include_router(router, prefix=API)
+    from openidv.reports.endpoints import router as reports_router  # noqa: PLC0415
+
+    app.include_router(reports_router, prefix=API)
     app.include_router(flow_router)  # /verify, /widget, /preload, /flow/*
     app.mount("/flow/static", StaticFiles(directory=FLOW_STATIC), name="flow-static")
     app.include_router(dashboard_router)  # /dashboard/*

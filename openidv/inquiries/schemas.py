@@ -9,6 +9,7 @@ from openidv.inquiries import repository
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import ref, refs, resource
 from openidv.models import Inquiry
+from openidv.reports import repository as report_repository
 
 
 def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
@@ -45,7 +46,7 @@ def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
             "template": {"data": None},
             "inquiry-template": ref("inquiry-template", inquiry.template_id),
             "inquiry-template-version": ref("inquiry-template-version", inquiry.template_version_id),
-            "reports": {"data": []},
+            "reports": refs((f"report/{r.kind}", r.id) for r in report_repository.of_inquiry(session, inquiry.id)),
             "transaction": {"data": None},
             "reviewer": reviewer,
             "selfies": {"data": []},

@@ -70,7 +70,29 @@ INQUIRY_TEMPLATE: dict[tuple[str | None, str], Move] = {
     ("inactive", "activate"): Move("active"),
 }
 
+REPORT_STATUSES = ("pending", "ready", "errored")
+
+
+def _report(kind: str) -> dict[tuple[str | None, str], Move]:
+    """Reports: screened at once, re-run on demand, on their interval or after a list update."""
+    name = f"report/{kind}"
+    return {
+        (None, "create"): Move("pending"),
+        ("pending", "complete"): Move("ready", (f"{name}.ready",), "completed_at"),
+        ("pending", "complete_matched"): Move("ready", (f"{name}.ready", f"{name}.matched"), "completed_at"),
+        ("pending", "error"): Move("errored", (f"{name}.errored",), "completed_at"),
+        ("ready", "rerun"): Move("pending"),
+        ("errored", "rerun"): Move("pending"),
+        ("ready", "dismiss"): Move(None, (f"{name}.dismissed",)),
+        **{(s, "update"): Move(None) for s in REPORT_STATUSES},
+        **{(s, "redact"): Move(None, (), "redacted_at") for s in REPORT_STATUSES},
+    }
+
+
+REPORT_KINDS = ("watchlist", "politically-exposed-person")
+
 MACHINES = {
+    **{f"report/{kind}": _report(kind) for kind in REPORT_KINDS},
     "inquiry": INQUIRY,
     "verification": VERIFICATION,
     "inquiry-session": INQUIRY_SESSION,

@@ -14,7 +14,7 @@ from openidv.events import service as events
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.lifecycle.machines import MACHINES, Move
-from openidv.models import Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Verification
+from openidv.models import Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Report, Verification
 
 _RESOURCE_OF = {
     Inquiry: "inquiry",
@@ -33,6 +33,8 @@ class IllegalTransition(ApiError):
 
 
 def resource_of(obj: object) -> str:
+    if isinstance(obj, Report):  # one machine per report kind: event names carry the kind
+        return f"report/{obj.kind}"
     return _RESOURCE_OF[type(obj)]
 
 

@@ -13,8 +13,12 @@ from openidv.models.inquiry import Inquiry
 from openidv.models.inquiry_session import InquirySession
 from openidv.models.inquiry_template import InquiryTemplate
 from openidv.models.inquiry_template_version import InquiryTemplateVersion
+from openidv.models.list_entry import ListEntry
+from openidv.models.list_snapshot import ListSnapshot
 from openidv.models.one_time_link import OneTimeLink
 from openidv.models.record import Record
+from openidv.models.report import Report
+from openidv.models.report_template import ReportTemplate
 from openidv.models.tag import Tag
 from openidv.models.user import User
 from openidv.models.verification import Verification
@@ -33,8 +37,12 @@ __all__ = [
     "InquirySession",
     "InquiryTemplate",
     "InquiryTemplateVersion",
+    "ListEntry",
+    "ListSnapshot",
     "OneTimeLink",
     "Record",
+    "Report",
+    "ReportTemplate",
     "Tag",
     "User",
     "Verification",

@@ -1,0 +1,159 @@
+"""HTTP for reports (COMPAT.md §6) and the openidv report-template extension."""
+
+from fastapi import APIRouter, Depends
+
+from openidv.api.context import ApiContext, Permission
+from openidv.kit import tags as tag_names
+from openidv.kit.errors import bad_request, not_found
+from openidv.kit.jsonapi import Body, get_dict, get_int, get_str, get_str_list, page_params
+from openidv.models import Report
+from openidv.reports import repository, schemas, service
+
+router = APIRouter()
+read = Permission("report.read")
+write = Permission("report.write")
+ATTR = "data.attributes"
+WRITABLE = frozenset({"report-template-id", "account-id", "reference-id", "query", "tags"})
+
+
+def _load(ctx: ApiContext, report_id: str) -> Report:
+    report = repository.get(ctx.db, ctx.environment_id, report_id)
+    if report is None:
+        raise not_found("report", report_id)
+    return report
+
+
+def _answer(ctx: ApiContext, report: Report, status: int = 200):  # noqa: ANN202
+    return ctx.respond({"data": schemas.render_report(report)}, status)
+
+
+@router.get("/reports")
+def list_reports(ctx: ApiContext = Depends(read)):
+    def values(name: str) -> list[str]:
+        snake = name.replace("-", "_")
+        return [v for k, v in ctx.query_items if k.startswith(f"filter[{name}]") or k.startswith(f"filter[{snake}]")]
+
+    result = repository.list_page(ctx.db, ctx.environment_id, page_params(ctx.query), values("reference-id") or None, values("account-id") or None)
+    return ctx.respond_page("/api/v1/reports", result, schemas.render_report)
+
+
+@router.post("/reports", status_code=201)
+def create_report(ctx: ApiContext = Depends(write)):
+    body = Body.of(ctx.body)
+    data = body.raw.get("data")
+    kind = data.get("type") if isinstance(data, dict) else None
+    if not isinstance(kind, str) or not kind.startswith("report/"):
+        raise bad_request("data.type must be report/watchlist or report/politically-exposed-person")
+    attrs = body.attributes
+    unknown = sorted(set(attrs) - WRITABLE)
+    if unknown:
+        raise bad_request(f"{ATTR}.{unknown[0]} is not a permitted attribute")
+    query = get_dict(attrs, "query", ATTR)
+    if query is None:
+        raise bad_request(f"{ATTR}.query is required")
+    tags = get_str_list(attrs, "tags", ATTR)
+    report = service.create(
+        ctx.db, ctx.environment_id, kind=kind.removeprefix("report/"), template_id=get_str(attrs, "report-template-id", ATTR, required=True), query=query,
+        account_id=get_str(attrs, "account-id", ATTR), auto_account_reference=get_str(body.meta, "auto-create-account-reference-id", "meta", max_length=255),
+        reference_id=get_str(attrs, "reference-id", ATTR, max_length=255), tags=tag_names.clean(tags, f"{ATTR}.tags") if tags else [], actor=ctx.actor,
+    )
+    return _answer(ctx, report, 201)
+
+
+@router.get("/reports/{report_id}")
+def retrieve_report(report_id: str, ctx: ApiContext = Depends(read)):
+    return _answer(ctx, _load(ctx, report_id))
+
+
+@router.delete("/reports/{report_id}")
+def redact_report(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    service.redact(ctx.db, report, ctx.actor)
+    return _answer(ctx, report)
+
+
+@router.post("/reports/{report_id}/add-tag")
+def add_tag(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    service.add_tags(ctx.db, report, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
+    return _answer(ctx, report)
+
+
+@router.post("/reports/{report_id}/remove-tag")
+def remove_tag(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    service.remove_tags(ctx.db, report, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
+    return _answer(ctx, report)
+
+
+@router.post("/reports/{report_id}/set-tags")
+def set_tags(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    service.set_tags(ctx.db, report, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=True), ctx.actor)
+    return _answer(ctx, report)
+
+
+@router.post("/reports/{report_id}/dismiss")
+def dismiss(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    attrs = Body.of(ctx.body).attributes
+    reason = get_str(attrs, "reason", ATTR, max_length=1000) or ""
+    service.dismiss(ctx.db, report, entity_id=get_str(attrs, "entity-id", ATTR, max_length=200), reason=reason, actor=ctx.actor)
+    return _answer(ctx, report)
+
+
+@router.post("/reports/{report_id}/pause")
+def pause(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    service.pause(ctx.db, report, ctx.actor)
+    return _answer(ctx, report)
+
+
+@router.post("/reports/{report_id}/resume")
+def resume(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    service.resume(ctx.db, report, ctx.actor)
+    return _answer(ctx, report)
+
+
+@router.post("/reports/{report_id}/run")
+def run(report_id: str, ctx: ApiContext = Depends(write)):
+    report = _load(ctx, report_id)
+    service.run(ctx.db, report, actor=ctx.actor, run_type="manual")
+    return _answer(ctx, report)
+
+
+@router.get("/reports/{report_id}/history")
+def history(report_id: str, ctx: ApiContext = Depends(read)):
+    report = _load(ctx, report_id)
+    return ctx.respond({"data": schemas.render_history(report), "links": {"prev": None, "next": None}})
+
+
+# ------------------------------------------------------------------ openidv extension: report templates
+
+
+@router.get("/report-templates")
+def list_templates(ctx: ApiContext = Depends(read)):
+    return ctx.respond_page("/api/v1/report-templates", repository.templates_page(ctx.db, ctx.environment_id, page_params(ctx.query)), schemas.render_template)
+
+
+@router.post("/report-templates", status_code=201)
+def create_template(ctx: ApiContext = Depends(write)):
+    attrs = Body.of(ctx.body).attributes
+    template = service.create_template(
+        ctx.db, ctx.environment_id, kind=(get_str(attrs, "kind", ATTR, required=True) or "").removeprefix("report/"),
+        name=get_str(attrs, "name", ATTR, required=True, max_length=255), lists_=get_str_list(attrs, "lists", ATTR) or [],
+        match_preset=get_str(attrs, "match-preset", ATTR) or "strict", rerun_interval_days=get_int(attrs, "rerun-interval-days", ATTR, minimum=1),
+    )
+    return ctx.respond({"data": schemas.render_template(template)}, 201)
+
+
+@router.get("/report-templates/{template_id}")
+def retrieve_template(template_id: str, ctx: ApiContext = Depends(read)):
+    template = repository.template(ctx.db, ctx.environment_id, template_id)
+    if template is None:
+        raise not_found("report template", template_id)
+    return ctx.respond({"data": schemas.render_template(template)})
+
+
+from openidv.reports import tasks as _tasks  # noqa: E402, F401 - registers the inquiry-completion follow-up

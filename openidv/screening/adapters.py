@@ -1,0 +1,214 @@
+"""One adapter per list format, each yielding canonical `Record`s. Parsing uses defused XML-safe
+iterparse (no entity expansion, no network) and raises `ListFormatError` with a clear message."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import IO
+
+from openidv.checks.icao_countries import ISO3
+from openidv.screening.record import BirthDate, IdentityDocument, Name, Record, birth_date
+
+SOURCES = ("ofac-sdn", "ofac-consolidated", "un", "eu", "uk", "ftm", "pep-csv")
+LIST_TYPE = {"pep-csv": "pep"}
+SOURCE_URL = {
+    "ofac-sdn": "https://sanctionssearch.ofac.treas.gov/",
+    "ofac-consolidated": "https://sanctionssearch.ofac.treas.gov/",
+    "un": "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-list",
+}
+# Country names as the official lists spell them; a two-letter value is taken as ISO already.
+_COUNTRY_NAMES = {
+    "afghanistan": "AF", "iran": "IR", "iraq": "IQ", "syria": "SY", "syrian arab republic": "SY", "russia": "RU",
+    "russian federation": "RU", "north korea": "KP", "korea, north": "KP", "democratic people's republic of korea": "KP",
+    "cuba": "CU", "venezuela": "VE", "libya": "LY", "yemen": "YE", "somalia": "SO", "sudan": "SD", "pakistan": "PK",
+    "lebanon": "LB", "belarus": "BY", "ukraine": "UA", "china": "CN", "united states": "US", "united kingdom": "GB",
+    "germany": "DE", "france": "FR", "mexico": "MX", "colombia": "CO", "saudi arabia": "SA", "egypt": "EG",
+    "turkey": "TR", "united arab emirates": "AE", "mali": "ML", "nigeria": "NG", "myanmar": "MM", "burma": "MM",
+}
+
+
+class ListFormatError(ValueError):
+    """The file is not a valid list of the announced format (message says where and why)."""
+
+
+def country(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = value.strip()
+    if len(text) == 2 and text.isalpha():
+        return text.upper()
+    if len(text) == 3 and text.upper() in ISO3:
+        return ISO3[text.upper()]
+    return _COUNTRY_NAMES.get(text.lower())
+
+
+def _xml(stream: IO[bytes], root_tags: tuple[str, ...]) -> ET.Element:
+    raw = stream.read()
+    if b"<!DOCTYPE" in raw[:2000] or b"<!ENTITY" in raw:
+        raise ListFormatError("XML with a DOCTYPE or entities is refused")
+    try:
+        root = ET.fromstring(raw)
+    except ET.ParseError as exc:
+        raise ListFormatError(f"malformed or truncated XML: {exc}") from None
+    tag = root.tag.split("}")[-1]
+    if tag not in root_tags:
+        raise ListFormatError(f"unexpected root element <{tag}>, expected {' or '.join('<' + t + '>' for t in root_tags)}")
+    return root
+
+
+def _strip_ns(root: ET.Element) -> None:
+    for el in root.iter():
+        if isinstance(el.tag, str) and "}" in el.tag:
+            el.tag = el.tag.split("}", 1)[1]
+
+
+def _text(el: ET.Element | None, path: str) -> str | None:
+    found = el.find(path) if el is not None else None
+    return found.text.strip() if found is not None and found.text and found.text.strip() else None
+
+
+def _join(*parts: str | None) -> str:
+    return " ".join(p for p in parts if p)
+
+
+def _ofac_date(raw: str) -> BirthDate | None:
+    for fmt, precision, out in (("%d %b %Y", "day", "%Y-%m-%d"), ("%b %Y", "month", "%Y-%m")):
+        try:
+            return BirthDate(datetime.strptime(raw.strip(), fmt).strftime(out), precision)
+        except ValueError:
+            continue
+    return birth_date(raw[:4]) if raw.strip()[:4].isdigit() else None
+
+
+def ofac(stream: IO[bytes], source: str) -> Iterator[Record]:
+    """OFAC SDN / consolidated list XML (`sdnList` / `sdnEntry`, the format of sdn.xml and consolidated.xml)."""
+    root = _xml(stream, ("sdnList",))
+    _strip_ns(root)
+    for entry in root.iter("sdnEntry"):
+        uid = _text(entry, "uid")
+        last = _text(entry, "lastName")
+        if not uid or not last:
+            raise ListFormatError(f"sdnEntry without uid or lastName (uid={uid})")
+        first = _text(entry, "firstName")
+        sdn_type = _text(entry, "sdnType") or "Individual"
+        names = [Name(_join(first, last), "primary", {k: v for k, v in (("first", first), ("last", last)) if v})]
+        for aka in entry.iter("aka"):
+            a_first, a_last = _text(aka, "firstName"), _text(aka, "lastName")
+            if a_last:
+                kind = "weak" if (_text(aka, "category") or "").lower() == "weak" else "aka"
+                names.append(Name(_join(a_first, a_last), kind, {k: v for k, v in (("first", a_first), ("last", a_last)) if v}))
+        dates = [d for d in (_ofac_date(x.text or "") for x in entry.iter("dateOfBirth")) if d]
+        nats = [c for c in (country(x.text) for x in entry.iter("nationality") for x in [x.find("country")] if x is not None) if c]
+        cits = [c for c in (country(x.text) for x in entry.iter("citizenship") for x in [x.find("country")] if x is not None) if c]
+        docs = [IdentityDocument(_text(i, "idType") or "id", _text(i, "idNumber") or "", country(_text(i, "idCountry"))) for i in entry.iter("id") if _text(i, "idNumber")]
+        yield Record(
+            entity_id=f"ofac-{uid}", schema="Person" if sdn_type == "Individual" else sdn_type, names=names, birth_dates=dates,
+            nationalities=sorted(set(nats + cits)), documents=docs, programs=[p.text.strip() for p in entry.iter("program") if p.text],
+            source_url=SOURCE_URL[source],
+        )
+
+
+def un(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
+    """UN Security Council consolidated list XML (`CONSOLIDATED_LIST` / `INDIVIDUALS` / `INDIVIDUAL`)."""
+    root = _xml(stream, ("CONSOLIDATED_LIST",))
+    for person in root.iter("INDIVIDUAL"):
+        data_id = _text(person, "DATAID")
+        first = _text(person, "FIRST_NAME")
+        if not data_id or not first:
+            raise ListFormatError(f"INDIVIDUAL without DATAID or FIRST_NAME (DATAID={data_id})")
+        parts = [first, _text(person, "SECOND_NAME"), _text(person, "THIRD_NAME"), _text(person, "FOURTH_NAME")]
+        names = [Name(_join(*parts), "primary", {"first": first, **({"last": p} if (p := next((x for x in reversed(parts[1:]) if x), None)) else {})})]
+        for alias in person.iter("INDIVIDUAL_ALIAS"):
+            alias_name = _text(alias, "ALIAS_NAME")
+            if alias_name:
+                quality = (_text(alias, "QUALITY") or "").lower()
+                names.append(Name(alias_name, "weak" if quality in ("low", "a.k.a. low") else "aka"))
+        dates = []
+        for dob in person.iter("INDIVIDUAL_DATE_OF_BIRTH"):
+            parsed = birth_date(_text(dob, "DATE") or _text(dob, "YEAR"))
+            if parsed:
+                dates.append(parsed)
+        nats = [c for c in (country(v.text) for v in person.iter("VALUE") if v.text) if c]
+        docs = [IdentityDocument(_text(d, "TYPE_OF_DOCUMENT") or "id", _text(d, "NUMBER") or "", country(_text(d, "ISSUING_COUNTRY"))) for d in person.iter("INDIVIDUAL_DOCUMENT") if _text(d, "NUMBER")]
+        gender = (_text(person, "GENDER") or "").lower() or None
+        yield Record(
+            entity_id=f"un-{data_id}", names=names, birth_dates=dates, nationalities=sorted(set(nats)), gender=gender,
+            documents=docs, programs=[p for p in [_text(person, "UN_LIST_TYPE")] if p], listed_on=(_text(person, "LISTED_ON") or "")[:10] or None,
+            source_url=SOURCE_URL["un"],
+        )
+
+
+def ftm(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
+    """OpenSanctions FollowTheMoney entities, one JSON object a line (only Person entities are screened)."""
+    for number, line in enumerate(io.TextIOWrapper(stream, encoding="utf-8"), 1):
+        if not line.strip():
+            continue
+        try:
+            entity = json.loads(line)
+        except ValueError as exc:
+            raise ListFormatError(f"line {number}: not JSON ({exc})") from None
+        if not isinstance(entity, dict) or "id" not in entity or "schema" not in entity:
+            raise ListFormatError(f"line {number}: not a FollowTheMoney entity (needs id and schema)")
+        if entity["schema"] != "Person":
+            continue
+        props = entity.get("properties") or {}
+        names = [Name(n, "primary" if i == 0 else "aka") for i, n in enumerate(props.get("name", []))]
+        names += [Name(n, "aka") for n in props.get("alias", [])] + [Name(n, "weak") for n in props.get("weakAlias", [])]
+        yield Record(
+            entity_id=str(entity["id"]), names=names, birth_dates=[d for d in map(birth_date, props.get("birthDate", [])) if d],
+            nationalities=sorted({c for c in map(country, props.get("nationality", [])) if c}),
+            countries=sorted({c for c in map(country, props.get("country", [])) if c}),
+            gender=(props.get("gender") or [None])[0], positions=list(props.get("position", [])),
+            programs=list(props.get("program", [])) + list(props.get("topics", [])), source_url=(props.get("sourceUrl") or [None])[0],
+        )
+
+
+PEP_COLUMNS = ("id", "name")
+
+
+def pep_csv(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
+    """Operator CSV: `id`, `name` required; `aliases` (`;`), `birthdate`, `country`, `position`, `gender`, `url`."""
+    try:
+        reader = csv.DictReader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+        header = reader.fieldnames or []
+    except UnicodeDecodeError as exc:
+        raise ListFormatError(f"not UTF-8 text: {exc}") from None
+    missing = [c for c in PEP_COLUMNS if c not in header]
+    if missing:
+        raise ListFormatError(f"CSV is missing the column(s) {', '.join(missing)}")
+    for number, row in enumerate(reader, 2):
+        if not (row.get("id") or "").strip() or not (row.get("name") or "").strip():
+            raise ListFormatError(f"row {number}: id and name are required")
+        aliases = [a.strip() for a in (row.get("aliases") or "").split(";") if a.strip()]
+        yield Record(
+            entity_id=row["id"].strip(), names=[Name(row["name"].strip())] + [Name(a, "aka") for a in aliases],
+            birth_dates=[d for d in [birth_date(row.get("birthdate"))] if d], countries=[c for c in [country(row.get("country"))] if c],
+            gender=(row.get("gender") or "").strip().lower() or None, positions=[p for p in [(row.get("position") or "").strip()] if p],
+            source_url=(row.get("url") or "").strip() or None,
+        )
+
+
+def _not_yet(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
+    raise ListFormatError(f"the {source} list format is not supported yet (supported: ofac-sdn, ofac-consolidated, un, ftm, pep-csv)")
+
+
+ADAPTERS: dict[str, Callable[[IO[bytes], str], Iterator[Record]]] = {
+    "ofac-sdn": ofac, "ofac-consolidated": ofac, "un": un, "ftm": ftm, "pep-csv": pep_csv, "eu": _not_yet, "uk": _not_yet,
+}
+
+
+def parse(stream: IO[bytes], source: str) -> list[Record]:
+    if source not in ADAPTERS:
+        raise ListFormatError(f"unknown list source {source!r}; one of {', '.join(SOURCES)}")
+    records = list(ADAPTERS[source](stream, source))
+    seen: set[str] = set()
+    for record in records:
+        if record.entity_id in seen:
+            raise ListFormatError(f"entity {record.entity_id} appears twice")
+        seen.add(record.entity_id)
+    if not records:
+        raise ListFormatError("the file holds no entries")
+    return records

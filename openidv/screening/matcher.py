@@ -1,0 +1,160 @@
+"""Blocking index and the Jaro-Winkler best-pair scorer with birth-date and nationality qualifiers.
+
+Every hit carries its explanation: matched name and alias kind, part-by-part alignment, score,
+scorer and version, and the qualifiers that moved the score.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+
+from openidv.screening.normalise import phonetic, tokens
+from openidv.screening.record import Record
+
+SCORER = "jaro-winkler-best-pair"
+SCORER_VERSION = "1"
+PRESETS = {"exact": 1.0, "strict": 0.92, "tolerant": 0.85}
+MAX_CANDIDATES = 300
+
+
+@dataclass
+class Query:
+    name: str
+    birthdate: str | None = None  # YYYY-MM-DD
+    country: str | None = None  # ISO alpha-2
+
+    @property
+    def tokens(self) -> list[str]:
+        return tokens(self.name)
+
+
+@dataclass
+class Hit:
+    list_name: str
+    record: Record
+    score: float
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+def _token_similarity(a: str, b: str) -> float:
+    if a == b:
+        return 1.0
+    if len(a) == 1 or len(b) == 1:  # an initial agrees with the name it abbreviates
+        return 0.9 if a[0] == b[0] else 0.0
+    return JaroWinkler.similarity(a, b)
+
+
+def best_pair(query: list[str], candidate: list[str]) -> tuple[float, list[dict[str, Any]]]:
+    """Greedy best pairing of tokens (order-free); unmatched candidate tokens cost a little, unmatched query tokens a lot."""
+    pairs = sorted(((_token_similarity(q, c), i, j) for i, q in enumerate(query) for j, c in enumerate(candidate)), reverse=True)
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    alignment = []
+    gained = 0.0
+    for sim, i, j in pairs:
+        if i in used_q or j in used_c or sim < 0.7:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        weight = max(len(query[i]), 2)
+        gained += sim * weight
+        alignment.append({"query": query[i], "list": candidate[j], "similarity": round(sim, 4)})
+    total = sum(max(len(t), 2) for t in query) + 0.1 * sum(max(len(t), 2) for j, t in enumerate(candidate) if j not in used_c)
+    return (gained / total if total else 0.0), alignment
+
+
+def _date_qualifier(query_date: str | None, record: Record) -> tuple[float, dict[str, Any] | None]:
+    if not query_date or not record.birth_dates:
+        return 0.0, None
+    for bd in record.birth_dates:
+        if query_date.startswith(bd.value):
+            return 0.05, {"qualifier": "birthdate", "effect": "match", "list": bd.value, "precision": bd.precision, "delta": 0.05}
+    years = [int(bd.value[:4]) for bd in record.birth_dates]
+    near = any(abs(int(query_date[:4]) - y) <= 1 for y in years)
+    delta = -0.1 if near else -0.2
+    return delta, {"qualifier": "birthdate", "effect": "conflict", "list": [bd.value for bd in record.birth_dates], "delta": delta}
+
+
+def _country_qualifier(country: str | None, record: Record) -> tuple[float, dict[str, Any] | None]:
+    known = set(record.nationalities) | set(record.countries)
+    if not country or not known:
+        return 0.0, None
+    if country.upper() in known:
+        return 0.02, {"qualifier": "country", "effect": "match", "list": sorted(known), "delta": 0.02}
+    return -0.05, {"qualifier": "country", "effect": "conflict", "list": sorted(known), "delta": -0.05}
+
+
+class Index:
+    """In-memory blocking index over every alias of every record of one or more lists."""
+
+    def __init__(self) -> None:
+        self.names: list[tuple[str, Record, int, list[str]]] = []  # (list name, record, name position, tokens)
+        self.blocks: dict[str, list[int]] = defaultdict(list)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def add(self, list_name: str, record: Record) -> None:
+        for position, name in enumerate(record.names):
+            toks = tokens(name.full)
+            if not toks:
+                continue
+            slot = len(self.names)
+            self.names.append((list_name, record, position, toks))
+            for key in _keys(toks):
+                self.blocks[key].append(slot)
+
+    def candidates(self, toks: list[str]) -> list[int]:
+        counts: dict[int, int] = defaultdict(int)
+        for key in _keys(toks):
+            for slot in self.blocks.get(key, ()):
+                counts[slot] += 1
+        ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+        return [slot for slot, _ in ranked[:MAX_CANDIDATES]]
+
+    def search(self, query: Query, preset: str = "strict") -> list[Hit]:
+        threshold = PRESETS[preset]
+        qtoks = query.tokens
+        if not qtoks:
+            return []
+        best: dict[tuple[str, str], Hit] = {}
+        for slot in self.candidates(qtoks):
+            list_name, record, position, ctoks = self.names[slot]
+            name = record.names[position]
+            exact = sorted(ctoks) == sorted(qtoks)
+            if (name.kind == "weak" or preset == "exact") and not exact:
+                continue
+            score, alignment = (1.0, [{"query": t, "list": t, "similarity": 1.0} for t in qtoks]) if exact else best_pair(qtoks, ctoks)
+            if score < threshold - 0.1:  # qualifiers move a score at most this much
+                continue
+            qualifiers = []
+            final = score
+            for delta, why in (_date_qualifier(query.birthdate, record), _country_qualifier(query.country, record)):
+                if why:
+                    final += delta
+                    qualifiers.append(why)
+            final = max(0.0, min(1.0, final))
+            if final < threshold and not (exact and preset == "exact"):
+                continue
+            key = (list_name, record.entity_id)
+            if key in best and best[key].score >= final:
+                continue
+            best[key] = Hit(list_name, record, round(final, 4), {
+                "list": list_name, "entity-id": record.entity_id, "matched-name": name.full, "alias-kind": name.kind,
+                "name-score": round(score, 4), "score": round(final, 4), "threshold": threshold, "preset": preset,
+                "scorer": SCORER, "scorer-version": SCORER_VERSION, "alignment": alignment, "qualifiers": qualifiers,
+            })
+        return sorted(best.values(), key=lambda h: -h.score)
+
+
+def _keys(toks: list[str]) -> set[str]:
+    keys: set[str] = set()
+    for t in toks:
+        if len(t) < 2:
+            continue
+        keys.add("t:" + t)
+        keys.add("p:" + phonetic(t))
+        keys.add("x:" + t[:3])
+    return keys

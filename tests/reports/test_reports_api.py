@@ -1,0 +1,227 @@
+"""Report API: create, screen, explain, dismiss, re-run, monitor, delta screening, and bad input."""
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from sqlalchemy import select
+
+from openidv.kit.db import session_factory, transaction
+from openidv.models import Event, Report
+from openidv.reports import lists, service, tasks
+from openidv.screening.adapters import ListFormatError
+
+FIXTURES = Path(__file__).parent.parent / "screening" / "fixtures"
+SPEC = Path("/work/shared/persona-openapi/2025-12-08/openapi-bundled.json")
+if not SPEC.exists():
+    SPEC = Path(__file__).resolve().parents[2] / "persona-openapi" / "2025-12-08" / "openapi-bundled.json"
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return json.loads(SPEC.read_text())
+
+
+def _valid(spec: dict[str, Any], resource: dict[str, Any]) -> None:
+    name = "report-watchlist" if resource["type"] == "report/watchlist" else "report-politically-exposed-person"
+    jsonschema.validate(resource, {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}, cls=jsonschema.Draft202012Validator)
+
+
+def _load(engine, raw: bytes, source: str, name: str) -> str:  # noqa: ANN001
+    with transaction(session_factory(engine, writer=True)) as db:
+        result = lists.load(db, io.BytesIO(raw), source, name)
+        snapshot_id = result.snapshot.id
+    return snapshot_id
+
+
+def _delta(engine, snapshot_id: str) -> list[str]:  # noqa: ANN001
+    with transaction(session_factory(engine, writer=True)) as db:
+        return tasks.screen_delta(db, snapshot_id)
+
+
+def _events(engine, object_id: str) -> list[str]:  # noqa: ANN001
+    with transaction(session_factory(engine)) as db:
+        return [e.name for e in db.scalars(select(Event).where(Event.object_id == object_id).order_by(Event.created_at, Event.id))]
+
+
+def _template(client, kind: str = "watchlist", **attrs: Any) -> str:  # noqa: ANN001
+    answer = client.post("/api/v1/report-templates", json={"data": {"attributes": {"kind": kind, "name": f"{kind} t", **attrs}}})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["data"]["id"]
+
+
+def _report(client, template_id: str, query: dict[str, Any], kind: str = "watchlist", **meta: Any):  # noqa: ANN001, ANN202
+    return client.post("/api/v1/reports", json={"data": {"type": f"report/{kind}", "attributes": {"report-template-id": template_id, "query": query}}, "meta": meta})
+
+
+@pytest.fixture
+def sdn(engine, world) -> str:  # noqa: ANN001, ARG001
+    return _load(engine, (FIXTURES / "sdn.xml").read_bytes(), "ofac-sdn", "OFAC SDN")
+
+
+def test_listed_name_with_birthdate_is_a_hit_with_explanation(client, engine, sdn, spec) -> None:  # noqa: ANN001, ARG001
+    template_id = _template(client, **{"match-preset": "tolerant"})
+    answer = _report(client, template_id, {"name-first": "Viktor", "name-last": "Petrovsky", "birthdate": "1961-03-14", "country-code": "ru"})
+    assert answer.status_code == 201, answer.text
+    report = answer.json()["data"]
+    _valid(spec, report)
+    attrs = report["attributes"]
+    assert attrs["status"] == "ready" and attrs["has-match"] is True and attrs["country-code"] == "RU"
+    (matched,) = attrs["matched-lists"]
+    assert matched["name"] == "OFAC SDN" and matched["entities"][0]["birthdates"] == [{"year": "1961", "month": "03", "day": "14", "granularity": "day"}]
+    assert _events(engine, report["id"]) == ["report/watchlist.ready", "report/watchlist.matched"]
+    with transaction(session_factory(engine)) as db:
+        stored = db.get(Report, report["id"])
+        (hit,) = stored.result["hits"]
+        assert stored.query_sealed and b"Petrovsky" not in stored.query_sealed  # the query is sealed
+    assert hit["entity-id"] == "ofac-9001" and hit["scorer"] == "jaro-winkler-best-pair" and hit["alignment"]
+    assert {q["qualifier"]: q["effect"] for q in hit["qualifiers"]} == {"birthdate": "match", "country": "match"}
+    conflicting = _report(client, template_id, {"term": "Viktor Petrovsky", "birthdate": "1990-01-01"}).json()["data"]
+    with transaction(session_factory(engine)) as db:
+        other = db.get(Report, conflicting["id"]).result["hits"]
+    assert not other or other[0]["score"] < hit["score"]
+    retrieved = client.get(f"/api/v1/reports/{report['id']}").json()["data"]
+    assert retrieved == report
+
+
+def test_no_match_pep_and_filters(client, engine, world, spec) -> None:  # noqa: ANN001
+    _load(engine, (FIXTURES / "pep.csv").read_bytes(), "pep-csv", "Operator PEPs")
+    pep_template = _template(client, "politically-exposed-person")
+    hit = _report(client, pep_template, {"term": "Maria Fernanda Quintero", "birthdate": "1970-05-02"}, "politically-exposed-person", **{"auto-create-account-reference-id": "user-7"})
+    assert hit.status_code == 201, hit.text
+    data = hit.json()["data"]
+    _valid(spec, data)
+    assert data["attributes"]["result"][0]["positions"][0]["name"] == "Minister of Finance"
+    assert data["relationships"]["account"]["data"]["type"] == "account"
+    account_id = data["relationships"]["account"]["data"]["id"]
+    miss = _report(client, pep_template, {"name-first": "Jane", "name-last": "Doe"}, "politically-exposed-person").json()["data"]
+    _valid(spec, miss)
+    assert miss["attributes"]["has-match"] is False and miss["attributes"]["result"] == []
+    assert _events(engine, miss["id"]) == ["report/politically-exposed-person.ready"]
+    listed = client.get("/api/v1/reports", params={"filter[account-id]": account_id}).json()["data"]
+    assert [r["id"] for r in listed] == [data["id"]]
+    assert len(client.get("/api/v1/reports").json()["data"]) == 2
+
+
+def test_dismiss_silences_rerun_until_entry_changes(client, engine, sdn) -> None:  # noqa: ANN001, ARG001
+    template_id = _template(client, **{"rerun-interval-days": 7})
+    report_id = _report(client, template_id, {"term": "Viktor Ivanovich Petrovsky"}).json()["data"]["id"]
+    answer = client.post(f"/api/v1/reports/{report_id}/dismiss", json={"data": {"attributes": {"entity-id": "ofac-9001", "reason": "false positive"}}})
+    assert answer.status_code == 200, answer.text
+    attrs = answer.json()["data"]["attributes"]
+    assert attrs["has-match"] is False and attrs["ignore-list"][0]["ignore-reason"] == "false positive"
+    rerun = client.post(f"/api/v1/reports/{report_id}/run").json()["data"]["attributes"]
+    assert rerun["has-match"] is False and rerun["is-continuous"] is True
+    assert _events(engine, report_id).count("report/watchlist.matched") == 1
+    assert "report/watchlist.dismissed" in _events(engine, report_id)
+    # the entry changes materially (a new birth date): the dismissed hit comes back
+    changed = (FIXTURES / "sdn.xml").read_bytes().replace(b"14 Mar 1961", b"14 Mar 1962")
+    snapshot_id = _load(engine, changed, "ofac-sdn", "OFAC SDN")
+    assert _delta(engine, snapshot_id) == [report_id]
+    assert client.get(f"/api/v1/reports/{report_id}").json()["data"]["attributes"]["has-match"] is True
+    assert _events(engine, report_id).count("report/watchlist.matched") == 2
+    history = client.get(f"/api/v1/reports/{report_id}/history").json()
+    assert [h["type"] for h in history["data"]] == ["run", "run", "dismiss", "run"] and history["data"][0]["run-type"] == "list-update"
+
+
+def test_new_snapshot_adding_monitored_person_raises_matched(client, engine, sdn) -> None:  # noqa: ANN001, ARG001
+    template_id = _template(client, **{"rerun-interval-days": 30, "lists": ["OFAC SDN"]})
+    monitored = _report(client, template_id, {"name-first": "Amara", "name-last": "Okonkwo-Bello"}).json()["data"]
+    other = _report(client, template_id, {"name-first": "Lena", "name-last": "Fischer"}).json()["data"]
+    assert monitored["attributes"]["has-match"] is False and monitored["attributes"]["is-recurring"] is True
+    added = (FIXTURES / "sdn.xml").read_bytes().replace(b"</sdnList>", b"<sdnEntry><uid>9100</uid><firstName>Amara</firstName><lastName>OKONKWO BELLO</lastName><sdnType>Individual</sdnType></sdnEntry></sdnList>")
+    snapshot_id = _load(engine, added, "ofac-sdn", "OFAC SDN")
+    with transaction(session_factory(engine)) as db:
+        snap = lists.repository.current_snapshot(db, "OFAC SDN")
+        assert snap.id == snapshot_id and snap.version == 2 and snap.diff == {"added": ["ofac-9100"], "changed": [], "removed": []}
+    assert _delta(engine, snapshot_id) == [monitored["id"]]
+    assert _events(engine, monitored["id"])[-1] == "report/watchlist.matched"
+    assert "report/watchlist.matched" not in _events(engine, other["id"])
+    # paused reports are not monitored
+    assert client.post(f"/api/v1/reports/{other['id']}/pause").json()["data"]["attributes"]["is-recurring"] is False
+    assert client.post(f"/api/v1/reports/{other['id']}/resume").json()["data"]["attributes"]["is-recurring"] is True
+
+
+def test_failed_load_keeps_previous_snapshot(engine, sdn) -> None:  # noqa: ANN001
+    with pytest.raises(ListFormatError, match="truncated"):
+        _load(engine, (FIXTURES / "sdn.xml").read_bytes()[:300], "ofac-sdn", "OFAC SDN")
+    with transaction(session_factory(engine)) as db:
+        assert lists.repository.current_snapshot(db, "OFAC SDN").id == sdn
+    with transaction(session_factory(engine, writer=True)) as db:  # the same file again: no new version
+        assert lists.load(db, io.BytesIO((FIXTURES / "sdn.xml").read_bytes()), "ofac-sdn", "OFAC SDN").unchanged
+
+
+def test_tags_redact_and_inquiry_relationship(client, engine, sdn) -> None:  # noqa: ANN001, ARG001
+    template_id = _template(client)
+    report_id = _report(client, template_id, {"term": "Viktor Petrovsky"}).json()["data"]["id"]
+    assert client.post(f"/api/v1/reports/{report_id}/add-tag", json={"meta": {"tag-name": "vip"}}).json()["data"]["attributes"]["tags"] == ["vip"]
+    assert client.post(f"/api/v1/reports/{report_id}/set-tags", json={"meta": {"tag-name": ["a", "b"]}}).json()["data"]["attributes"]["tags"] == ["a", "b"]
+    assert client.post(f"/api/v1/reports/{report_id}/remove-tag", json={"meta": {"tag-name": "a"}}).json()["data"]["attributes"]["tags"] == ["b"]
+    redacted = client.delete(f"/api/v1/reports/{report_id}").json()["data"]["attributes"]
+    assert redacted["redacted-at"] and redacted["term"] is None and redacted["matched-lists"] == []
+    assert client.delete(f"/api/v1/reports/{report_id}").status_code == 409
+
+
+def test_inquiry_template_orders_reports_on_completion(client, engine, sdn) -> None:  # noqa: ANN001, ARG001
+    template_id = _template(client)
+    config = {"steps": [], "reports": [{"kind": "watchlist", "report_template_id": template_id}]}
+    created = client.post("/api/v1/inquiry-templates", json={"data": {"attributes": {"name": "With screening", "configuration": config}}})
+    assert created.status_code == 201, created.text
+    inquiry = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": created.json()["data"]["id"], "fields": {"name-first": "Viktor", "name-last": "Petrovsky"}}}}).json()["data"]
+    from openidv.lifecycle.transition import transition
+    from openidv.models import Inquiry
+
+    with transaction(session_factory(engine, writer=True)) as db:
+        row = db.get(Inquiry, inquiry["id"])
+        if row.status == "created":
+            transition(db, row, "start")
+        transition(db, row, "complete")
+    reports = client.get(f"/api/v1/inquiries/{inquiry['id']}").json()["data"]["relationships"]["reports"]["data"]
+    assert len(reports) == 1 and reports[0]["type"] == "report/watchlist"
+    assert client.get(f"/api/v1/reports/{reports[0]['id']}").json()["data"]["attributes"]["has-match"] is True
+
+
+@pytest.mark.parametrize(("body", "status", "details"), [
+    ({"data": {"type": "report/watchlist", "attributes": {"query": {}}}}, 400, "report-template-id"),
+    ({"data": {"type": "report/adverse-media", "attributes": {"report-template-id": "T", "query": {"term": "x"}}}}, 400, "data.type"),
+    ({"data": {"attributes": {"report-template-id": "T", "query": {"term": "x"}}}}, 400, "data.type"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"term": "  "}}}}, 422, "At least one of"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"term": "x", "birthdate": "1990-13-01"}}}}, 400, "birthdate"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"term": "x", "country-code": "USA"}}}}, 400, "country-code"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"term": 5}}}}, 400, "term"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"ssn": "1"}}}}, 400, "ssn"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "rptp_nope", "query": {"term": "x"}}}}, 404, None),
+    ({"data": {"type": "report/politically-exposed-person", "attributes": {"report-template-id": "T", "query": {"term": "x"}}}}, 422, "not politically-exposed-person"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "account-id": "act_nope", "query": {"term": "x"}}}}, 404, None),
+])
+def test_bad_input(client, engine, body, status, details) -> None:  # noqa: ANN001
+    template_id = _template(client)
+    attrs = body["data"]["attributes"]
+    if attrs.get("report-template-id") == "T":
+        attrs["report-template-id"] = template_id
+    answer = client.post("/api/v1/reports", json=body)
+    assert answer.status_code == status, answer.text
+    error = answer.json()["errors"][0]
+    assert error["title"] and (details is None or details in error["details"])
+    with transaction(session_factory(engine)) as db:
+        assert db.scalar(select(Report.id)) is None  # nothing half-written
+
+
+def test_errors_and_permissions(client, engine, world, sdn) -> None:  # noqa: ANN001, ARG001
+    assert client.get("/api/v1/reports/rep_nope").status_code == 404
+    template_id = _template(client)
+    report_id = _report(client, template_id, {"term": "Jane Doe"}).json()["data"]["id"]
+    assert client.post(f"/api/v1/reports/{report_id}/pause").status_code == 409  # not continuous
+    assert client.post(f"/api/v1/reports/{report_id}/dismiss", json={"data": {"attributes": {"entity-id": "x", "reason": "r"}}}).status_code == 422
+    assert client.post("/api/v1/report-templates", json={"data": {"attributes": {"kind": "watchlist", "name": "x", "match-preset": "loose"}}}).status_code == 400
+    from openidv.auth import service as auth
+    from openidv.models import Environment
+
+    with transaction(session_factory(engine, writer=True)) as db:
+        secret = auth.create_api_key(db, db.get(Environment, world.sandbox_id), name="reader", granted=["report.read"]).secret
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get(f"/api/v1/reports/{report_id}", headers=headers).status_code == 200
+    assert client.post("/api/v1/reports", headers=headers, json={}).status_code == 403

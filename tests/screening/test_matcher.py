@@ -1,0 +1,52 @@
+"""Normalisation, blocking and scoring with their explanations."""
+
+from openidv.screening.matcher import Index, Query, best_pair
+from openidv.screening.normalise import normal, phonetic, tokens
+from openidv.screening.record import BirthDate, Name, Record
+
+
+def _index() -> Index:
+    index = Index()
+    index.add("ofac", Record("e1", names=[Name("Viktor Ivanovich PETROVSKY"), Name("THE BEAR", "weak")], birth_dates=[BirthDate("1961-03-14", "day")], nationalities=["RU"]))
+    index.add("un", Record("e2", names=[Name("WON HO RI"), Name("Ри Вон Хо", "aka")], birth_dates=[BirthDate("1964", "year")]))
+    index.add("pep", Record("e3", names=[Name("José María Álvarez-Núñez")]))
+    return index
+
+
+def test_normalisation_is_shared() -> None:
+    assert tokens("Dr. José  O'Neill-Smith") == ["jose", "oneill", "smith"]
+    assert normal("Ри Вон Хо") == "ri von kho"
+    assert phonetic("petrovsky") == phonetic("petrovski")
+
+
+def test_variants_match_with_explanation() -> None:
+    index = _index()
+    for query in ("Viktor Petrovsky", "PETROVSKY, Viktor Ivanovich", "Victor Petrovskiy", "V. I. Petrovsky", "Jose Maria Alvarez Nunez"):
+        hits = index.search(Query(query), "tolerant")
+        assert hits, query
+    (hit,) = index.search(Query("Viktor Petrovsky", "1961-03-14", "RU"), "strict")
+    why = hit.explanation
+    assert why["entity-id"] == "e1" and why["alias-kind"] == "primary" and why["scorer"] == "jaro-winkler-best-pair"
+    assert {q["qualifier"] for q in why["qualifiers"]} == {"birthdate", "country"}
+    assert {a["query"] for a in why["alignment"]} == {"viktor", "petrovsky"}
+
+
+def test_conflicting_birthdate_scores_lower_and_unrelated_people_do_not_match() -> None:
+    index = _index()
+    same = index.search(Query("Victor Petrovsky", "1961-03-14"), "tolerant")[0].score
+    other = index.search(Query("Victor Petrovsky", "1990-01-01"), "tolerant")
+    assert not other or other[0].score < same
+    assert index.search(Query("Jane Smith"), "tolerant") == []
+    assert index.search(Query("Viktor Ivanov"), "strict") == []
+
+
+def test_weak_alias_only_exact_and_exact_preset() -> None:
+    index = _index()
+    assert index.search(Query("The Bear"), "tolerant")[0].explanation["alias-kind"] == "weak"
+    assert index.search(Query("The Bears"), "tolerant") == []
+    assert index.search(Query("Won Ho Ri"), "exact") and not index.search(Query("Won Hoo Ri"), "exact")
+
+
+def test_best_pair_is_order_free_and_penalises_missing_query_tokens() -> None:
+    assert best_pair(["ri", "won", "ho"], ["won", "ho", "ri"])[0] == 1.0
+    assert best_pair(["john", "smith"], ["john", "robert", "smith"])[0] > best_pair(["john", "robert", "smith"], ["john", "smith"])[0]
