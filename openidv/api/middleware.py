@@ -52,25 +52,34 @@ class ApiMiddleware:
             return
 
         headers = _headers(scope)
-        key = headers.get("idempotency-key") if scope["method"] == "POST" else None
-        digest = None
-        if key:
-            digest = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
-            replay = await self._run_sync(scope, self._find_idempotent, ctx.environment_id, key)
-            if replay is not None:
-                if replay.request_hash != digest:
-                    error = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
-                    await self._send(send, *error_response(error), extra)
-                else:
-                    await self._send(send, replay.status_code, replay.body, {**extra, "Idempotent-Replayed": "true"})
-                return
-
         if "json" in headers.get("content-type", "json") or not headers.get("content-type"):
             try:
                 ctx.body = parse_json(body)
             except ApiError as error:
                 await self._send(send, *error_response(error), extra)
                 return
+
+        key = headers.get("idempotency-key") if scope["method"] == "POST" else None
+        digest = None
+        if key:
+            if len(key) > idempotency.MAX_KEY_LENGTH:
+                error = ApiError(400, f"Idempotency-Key must be at most {idempotency.MAX_KEY_LENGTH} characters")
+                await self._send(send, *error_response(error), extra)
+                return
+            digest = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
+            # Claim the key before running, so a retry arriving while the first request runs cannot run twice.
+            taken = await self._run_sync(scope, self._reserve_idempotent, ctx.environment_id, key, digest)
+            if taken is not None:
+                if taken.request_hash != digest:
+                    error = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
+                    await self._send(send, *error_response(error), extra)
+                elif taken.status_code == idempotency.IN_PROGRESS:
+                    error = ApiError(409, "A request with this Idempotency-Key is still in progress", title="Conflict")
+                    await self._send(send, *error_response(error), extra)
+                else:
+                    await self._send(send, taken.status_code, taken.body, {**extra, "Idempotent-Replayed": "true"})
+                return
+
         scope.setdefault("state", {})["api"] = ctx
         scope["state"]["raw_body"] = body
 
@@ -89,9 +98,14 @@ class ApiMiddleware:
                 captured["body"] += message.get("body", b"")
             await send(message)
 
-        await self.app(scope, replay_receive, capture_send)
-        if key and digest:
-            await self._run_sync(scope, self._store_idempotent, ctx.environment_id, key, digest, captured["status"], captured["body"])
+        try:
+            await self.app(scope, replay_receive, capture_send)
+        except BaseException:
+            if digest:  # nothing to replay: free the key for a retry
+                await self._run_sync(scope, self._release_idempotent, ctx.environment_id, key)
+            raise
+        if digest:
+            await self._run_sync(scope, self._store_idempotent, ctx.environment_id, key, captured["status"], captured["body"])
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks, size = [], 0
@@ -140,17 +154,22 @@ class ApiMiddleware:
             return key, environment
 
     @staticmethod
-    def _find_idempotent(state, environment_id: str, key: str):  # noqa: ANN001, ANN205
+    def _reserve_idempotent(state, environment_id: str, key: str, digest: str):  # noqa: ANN001, ANN205
         with transaction(state.writer) as session:
-            record = idempotency.find(session, environment_id, key)
+            record = idempotency.reserve(session, environment_id, key, digest)
             if record is not None:
                 session.expunge(record)
             return record
 
     @staticmethod
-    def _store_idempotent(state, environment_id: str, key: str, digest: str, status: int, body: bytes) -> None:  # noqa: ANN001
+    def _store_idempotent(state, environment_id: str, key: str, status: int, body: bytes) -> None:  # noqa: ANN001
         with transaction(state.writer) as session:
-            idempotency.store(session, environment_id, key, digest, status, body)
+            idempotency.complete(session, environment_id, key, status, body)
+
+    @staticmethod
+    def _release_idempotent(state, environment_id: str, key: str) -> None:  # noqa: ANN001
+        with transaction(state.writer) as session:
+            idempotency.release(session, environment_id, key)
 
     @staticmethod
     async def _send(send: Send, status: int, body: bytes, *header_sets: dict[str, str]) -> None:

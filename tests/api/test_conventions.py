@@ -42,6 +42,37 @@ def test_errors_are_replayed_too(client, world, engine) -> None:  # noqa: ANN001
     assert first.status_code == again.status_code == 404 and first.content == again.content
 
 
+def test_a_key_in_flight_is_not_run_twice(client, world, engine) -> None:  # noqa: ANN001
+    """A retry that arrives while the first request still runs gets 409 instead of a second inquiry."""
+    from datetime import timedelta
+
+    from openidv.kit import clock, idempotency
+    from openidv.kit.db import session_factory, transaction
+
+    body = _body(world, note="slow")
+    raw = client.build_request("POST", f"{API}/inquiries", json=body).content
+    digest = idempotency.request_hash("POST", f"{API}/inquiries", "", raw)
+    with transaction(session_factory(engine, writer=True)) as db:
+        assert idempotency.reserve(db, world.sandbox_id, "k-busy", digest) is None
+    before = counts(engine)
+    error = assert_error(client.post(f"{API}/inquiries", content=raw, headers={"Idempotency-Key": "k-busy", "Content-Type": "application/json"}), 409)
+    assert "in progress" in error["details"]
+    assert counts(engine) == before
+    # A claim left by a process that died is taken over after a while.
+    clock.advance(timedelta(minutes=6))
+    taken_over = client.post(f"{API}/inquiries", content=raw, headers={"Idempotency-Key": "k-busy", "Content-Type": "application/json"})
+    assert taken_over.status_code == 201
+    replay = client.post(f"{API}/inquiries", content=raw, headers={"Idempotency-Key": "k-busy", "Content-Type": "application/json"})
+    assert replay.content == taken_over.content
+
+
+def test_overlong_key_is_400(client, world, engine) -> None:  # noqa: ANN001
+    before = counts(engine)
+    assert_error(client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k" * 256}), 400)
+    assert counts(engine) == before
+    assert client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k" * 255}).status_code == 201
+
+
 def test_get_ignores_the_key(client, world, engine) -> None:  # noqa: ANN001
     inquiry = create(client, world.templates["Government ID"])["data"]
     one = client.get(f"{API}/inquiries/{inquiry['id']}", headers={"Idempotency-Key": "k-get"})
