@@ -56,7 +56,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 if template is None:
                     template, _ = templates.create_template(db, environment.id, name, config)
                 made.append({"name": name, "id": template.id, "version-id": template.latest_published_version_id})
-            out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made}
+            from openidv.reports import service as reports
+
+            report_templates = [{"name": t.name, "id": t.id} for t in reports.ensure_default_templates(db, environment.id)]
+            out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made, "report-templates": report_templates}
         admin_email = os.environ.get("OPENIDV_ADMIN_EMAIL", "admin@openidv.local")
         if auth_repository.user_by_email(db, admin_email) is None:
             password = os.environ.get("OPENIDV_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
@@ -135,6 +138,44 @@ def cmd_records_import(args: argparse.Namespace) -> int:
     return 1 if report.rejected and (args.strict or not report.imported + report.replaced) else 0
 
 
+def cmd_lists_load(args: argparse.Namespace) -> int:
+    """Load a sanctions or PEP list file as a new snapshot; a failed load leaves the previous one in service."""
+    from openidv.reports import commands
+    from openidv.screening.adapters import ListFormatError
+
+    settings = _settings(args)
+    try:
+        with _transaction(settings) as db:
+            print("\n".join(commands.load_file(db, Path(args.file), args.source, args.list)))
+    except ListFormatError as exc:
+        print(f"error: {args.file}: {exc} (nothing loaded; the previous snapshot stays in service)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_lists_update(args: argparse.Namespace) -> int:
+    """Download every list configured in <data dir>/lists.json and load each one."""
+    from openidv.reports import commands
+    from openidv.screening.adapters import ListFormatError
+
+    settings = _settings(args)
+    failed = 0
+    try:
+        entries = commands.configured(settings.data_dir)
+    except ListFormatError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for entry in entries:
+        try:
+            raw = commands.download(entry["url"])
+            with _transaction(settings) as db:
+                print("\n".join(commands.load_bytes(db, raw, entry["source"], entry.get("list"))))
+        except Exception as exc:  # noqa: BLE001 - one list failing must not stop the others
+            failed += 1
+            print(f"error: {entry.get('list') or entry['source']}: {exc} (previous snapshot stays in service)", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from openidv.app import create_app
     from openidv.kit import serving
@@ -196,6 +237,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--strict", action="store_true", help="import nothing when any row is rejected")
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_records_import)
+
+    screening_lists = sub.add_parser("lists", help="sanctions and PEP lists for screening reports").add_subparsers(dest="action", required=True)
+    p = screening_lists.add_parser("load", help="load a list file as a new snapshot and screen its changes")
+    p.add_argument("file")
+    p.add_argument("--source", required=True, choices=["ofac-sdn", "ofac-consolidated", "un", "eu", "uk", "ftm", "pep-csv"])
+    p.add_argument("--list", help="list name (default: the source)")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_lists_load)
+    p = screening_lists.add_parser("update", help="download and load the lists configured in <data dir>/lists.json")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_lists_update)
 
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)

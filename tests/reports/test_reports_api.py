@@ -106,11 +106,12 @@ def test_no_match_pep_and_filters(client, engine, world, spec) -> None:  # noqa:
     assert len(client.get("/api/v1/reports").json()["data"]) == 2
 
 
-def test_dismiss_silences_rerun_until_entry_changes(client, engine, sdn) -> None:  # noqa: ANN001, ARG001
+def test_dismiss_silences_rerun_until_entry_changes(client, engine, sdn, spec) -> None:  # noqa: ANN001, ARG001
     template_id = _template(client, **{"rerun-interval-days": 7})
     report_id = _report(client, template_id, {"term": "Viktor Ivanovich Petrovsky"}).json()["data"]["id"]
     answer = client.post(f"/api/v1/reports/{report_id}/dismiss", json={"data": {"attributes": {"entity-id": "ofac-9001", "reason": "false positive"}}})
     assert answer.status_code == 200, answer.text
+    _valid(spec, answer.json()["data"])
     attrs = answer.json()["data"]["attributes"]
     assert attrs["has-match"] is False and attrs["ignore-list"][0]["ignore-reason"] == "false positive"
     rerun = client.post(f"/api/v1/reports/{report_id}/run").json()["data"]["attributes"]
@@ -124,6 +125,7 @@ def test_dismiss_silences_rerun_until_entry_changes(client, engine, sdn) -> None
     assert client.get(f"/api/v1/reports/{report_id}").json()["data"]["attributes"]["has-match"] is True
     assert _events(engine, report_id).count("report/watchlist.matched") == 2
     history = client.get(f"/api/v1/reports/{report_id}/history").json()
+    jsonschema.validate(history["data"], {"$ref": "#/components/schemas/report-history", "components": spec["components"]}, cls=jsonschema.Draft202012Validator)
     assert [h["type"] for h in history["data"]] == ["run", "run", "dismiss", "run"] and history["data"][0]["run-type"] == "list-update"
 
 
