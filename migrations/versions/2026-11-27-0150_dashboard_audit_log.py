@@ -1,4 +1,4 @@
-"""dashboard audit log; tag search index for the dashboard's inquiry list
+"""dashboard audit log; an index for the dashboard's inquiry list filtered by template and status
 
 Revision ID: 5d1a0b7c2e91
 Revises: d51e4b733b6e
@@ -39,7 +39,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_audit_logs_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_logs_object_id'), ['object_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_logs_user_id'), ['user_id'], unique=False)
+    with op.batch_alter_table('inquiries', schema=None) as batch_op:
+        batch_op.create_index('ix_inquiries_env_template_status_created', ['environment_id', 'template_id', 'status', 'created_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('inquiries', schema=None) as batch_op:
+        batch_op.drop_index('ix_inquiries_env_template_status_created')
     op.drop_table('audit_logs')

@@ -1,0 +1,121 @@
+"""Dashboard benchmark: 100,000 inquiries in SQLite, then the p95 time of the inquiry list, filtered lists
+and the inquiry page, signed in as a reviewer, in process (no network in the figures).
+
+    .venv/bin/python bench/dashboard.py [--inquiries 100000] [--samples 60]
+
+Floor (issue 5): p95 <= 200 ms for each.
+"""
+
+import argparse
+import random
+import re
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from openidv.app import create_app  # noqa: E402
+from openidv.auth import service as auth  # noqa: E402
+from openidv.config import Settings  # noqa: E402
+from openidv.inquiry_templates import service as templates  # noqa: E402
+from openidv.inquiry_templates.config import starter_templates  # noqa: E402
+from openidv.kit import crypto  # noqa: E402
+from openidv.kit.clock import now  # noqa: E402
+from openidv.kit.crypto import generate_key  # noqa: E402
+from openidv.kit.db import transaction  # noqa: E402
+from openidv.kit.ids import new_id  # noqa: E402
+from openidv.migrate import upgrade  # noqa: E402
+from openidv.models import Inquiry  # noqa: E402
+
+PASSWORD = "benchmark password"
+STATUSES = ("created", "pending", "completed", "failed", "expired", "needs_review", "approved", "declined")
+FIRST = ("Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "Ken")
+LAST = ("Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson")
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def seed(app, count: int) -> tuple[str, str]:  # noqa: ANN001
+    """Environments, templates, a reviewer and `count` inquiries (bulk insert of model rows); returns (template, inquiry)."""
+    rng = random.Random(5)
+    with transaction(app.state.writer) as db:
+        sandbox, _ = auth.ensure_environments(db)
+        made = [templates.create_template(db, sandbox.id, name, config) for name, config in starter_templates()]
+        auth.create_user(db, "reviewer@example.com", PASSWORD, "reviewer")
+        pairs = [(t.id, v.id) for t, v in made]
+        env_id = sandbox.id
+    start = now() - timedelta(days=90)
+    ring = crypto.ring()
+    sample = ""
+    for offset in range(0, count, 5000):
+        rows = []
+        for n in range(offset, min(count, offset + 5000)):
+            inquiry_id = new_id("inq")
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            email = f"{first}.{last}{n}@example.com".lower()
+            created = start + timedelta(seconds=n * 77)
+            template_id, version_id = pairs[n % len(pairs)]
+            rows.append({
+                "id": inquiry_id, "environment_id": env_id, "template_id": template_id, "template_version_id": version_id,
+                "reference_id": f"ref-{n}", "status": STATUSES[n % len(STATUSES)], "tags": ["vip"] if n % 50 == 0 else [],
+                "creator": "API", "behaviors": {}, "created_at": created, "updated_at": created, "next_step_name": "start",
+                "fields_sealed": crypto.seal_json({"name-first": first, "name-last": last, "email-address": email}, inquiry_id),
+                "name_index": ring.blind_index("name", f"{first} {last}"), "email_index": ring.blind_index("email", email),
+            })
+            sample = inquiry_id
+        with transaction(app.state.writer) as db:
+            db.execute(insert(Inquiry), rows)
+    return pairs[0][0], sample
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--inquiries", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data:
+        url = f"sqlite:///{data}/bench.db"
+        upgrade(url)
+        settings = Settings(data_dir=Path(data), database_url=url, encryption_keys="k1:" + generate_key(), blind_index_key=generate_key(),
+                            session_token_secret=generate_key(), secret_key=generate_key())
+        app = create_app(settings)
+        began = time.perf_counter()
+        template_id, inquiry_id = seed(app, args.inquiries)
+        print(f"seeded {args.inquiries} inquiries in {time.perf_counter() - began:.1f} s")
+        with TestClient(app) as c:
+            form = c.get("/dashboard")
+            c.post("/dashboard/sign-in", data={"csrf": CSRF.search(form.text).group(1), "email": "reviewer@example.com", "password": PASSWORD})
+            cases = {
+                "list": "/dashboard/inquiries",
+                "filtered list (status + template)": f"/dashboard/inquiries?status=needs_review&template={template_id}",
+                "filtered list (name search)": "/dashboard/inquiries?search=Grace+Hopper",
+                "filtered list (tag + created between)": "/dashboard/inquiries?tag=vip&created_from=2000-01-01&created_to=2100-01-01",
+                "review queue": "/dashboard/queue",
+                "inquiry page": f"/dashboard/inquiries/{inquiry_id}",
+            }
+            failed = False
+            for name, path in cases.items():
+                times = []
+                for _ in range(args.samples):
+                    t0 = time.perf_counter()
+                    answer = c.get(path)
+                    times.append((time.perf_counter() - t0) * 1000)
+                    assert answer.status_code == 200 and "<table" in answer.text or "Inquiry inq_" in answer.text, (path, answer.status_code)
+                p95 = percentile(times, 0.95)
+                failed |= p95 > 200
+                print(f"{name:40s} p50 {percentile(times, 0.5):6.1f} ms   p95 {p95:6.1f} ms   {'ok' if p95 <= 200 else 'OVER 200 ms'}")
+        sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
