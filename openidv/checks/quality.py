@@ -1,0 +1,130 @@
+"""Image intake and quality: safe decoding (type by content, size and pixel limits checked before the
+pixels are decoded, so a decompression bomb is refused cheaply), blur (variance of the Laplacian),
+glare (share of saturated pixels) and the card's corners with a perspective crop."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+MIN_BYTES, MAX_BYTES = 10 * 1024, 15 * 1024 * 1024
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 12_000
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# Pillow's own bomb guard, for every decode in this process (errors at 2x, we check first anyway).
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+try:  # HEIC from phones, when the optional decoder is installed
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    FORMATS["HEIF"] = "image/heic"
+except ImportError:  # pragma: no cover
+    pass
+
+BLUR_THRESHOLD = 25.0
+GLARE_THRESHOLD = 0.2
+
+
+class ImageRejected(ValueError):
+    """The file is not an image we accept; the message is safe to show."""
+
+
+@dataclass
+class Decoded:
+    rgb: np.ndarray
+    mime: str
+    width: int
+    height: int
+
+
+def sniff(data: bytes) -> str | None:
+    """Content type by magic bytes, never by file name."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"):
+        return "image/heic"
+    return None
+
+
+def check_size(data: bytes) -> None:
+    if len(data) < MIN_BYTES:
+        raise ImageRejected(f"image is {len(data)} bytes; at least {MIN_BYTES} are required")
+    if len(data) > MAX_BYTES:
+        raise ImageRejected(f"image is larger than {MAX_BYTES // (1024 * 1024)} MB")
+
+
+def decode(data: bytes, *, max_side: int = 2000) -> Decoded:
+    """Decode an uploaded photo to RGB, shrunk to `max_side`. Raises ImageRejected."""
+    check_size(data)
+    mime = sniff(data)
+    if mime is None:
+        raise ImageRejected("file is not a JPEG, PNG, WebP or HEIC image")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            width, height = img.size  # header only: no pixels decoded yet
+            if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+                raise ImageRejected(f"image of {width}x{height} pixels is too large")
+            if img.format not in FORMATS:
+                raise ImageRejected("file is not a JPEG, PNG, WebP or HEIC image")
+            img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale when possible
+            img = img.convert("RGB")
+            img.thumbnail((max_side, max_side))
+            return Decoded(np.asarray(img), mime, width, height)
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
+        raise ImageRejected("image could not be decoded") from exc
+
+
+def blur_score(gray: np.ndarray) -> float:
+    """Variance of the Laplacian on a 1000 px wide copy: low means blurred."""
+    scale = 1000 / max(gray.shape)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(small, cv2.CV_64F).var())
+
+
+def glare_fraction(gray: np.ndarray) -> float:
+    """Share of the document area that is blown out (near-white and flat)."""
+    return float(np.mean(gray >= 250))
+
+
+def gray_of(rgb: np.ndarray) -> np.ndarray:
+    return rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+def find_card(gray: np.ndarray) -> np.ndarray | None:
+    """Four corners of the largest convex quadrilateral covering at least a fifth of the photo."""
+    scale = 800 / max(gray.shape)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    edges = cv2.dilate(cv2.Canny(cv2.GaussianBlur(small, (5, 5), 0), 30, 90), np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    area = small.shape[0] * small.shape[1]
+    for c in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
+        quad = cv2.approxPolyDP(c, 0.02 * cv2.arcLength(c, True), True)
+        if len(quad) == 4 and cv2.isContourConvex(quad) and cv2.contourArea(quad) > 0.2 * area:
+            return (quad.reshape(4, 2) / scale).astype(np.float32)
+    return None
+
+
+def _order(pts: np.ndarray) -> np.ndarray:
+    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    return np.float32([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
+
+
+def crop_card(rgb: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """Perspective-correct crop of the card to the ID-1 aspect ratio (or its own, for passports)."""
+    tl, tr, br, bl = _order(corners)
+    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    matrix = cv2.getPerspectiveTransform(np.float32([tl, tr, br, bl]), target)
+    return cv2.warpPerspective(rgb, matrix, (width, height))
