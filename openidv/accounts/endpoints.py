@@ -41,6 +41,7 @@ def _check_attributes(attrs: dict[str, Any]) -> None:
     unknown = sorted(set(attrs) - WRITABLE)
     if unknown:
         raise bad_request(f"{ATTR}.{unknown[0]} is not a permitted attribute")
+    get_str(attrs, "account-type-id", ATTR, max_length=255)  # accepted for compatibility; still typed
 
 
 @router.get("/accounts")
@@ -62,12 +63,12 @@ def create_account(ctx: ApiContext = Depends(write)):
     if upsert_by is not None and reference_id:
         existing = repository.by_reference(ctx.db, ctx.environment_id, reference_id)
         if existing is not None:
-            service.update(ctx.db, existing, reference_id=None, fields=_fields(attrs), tags=get_str_list(attrs, "tags", ATTR), account_status=get_str(attrs, "account-status", ATTR), actor=ctx.actor)
+            service.update(ctx.db, existing, reference_id=None, fields=_fields(attrs), tags=get_str_list(attrs, "tags", ATTR), account_status=get_str(attrs, "account-status", ATTR, max_length=20), actor=ctx.actor)
             return _document(ctx, existing, 200)
     account = service.create(
         ctx.db, ctx.environment_id, reference_id=reference_id, fields=_fields(attrs),
         tags=tag_names.clean(get_str_list(attrs, "tags", ATTR) or [], f"{ATTR}.tags"),
-        account_status=get_str(attrs, "account-status", ATTR), actor=ctx.actor,
+        account_status=get_str(attrs, "account-status", ATTR, max_length=20), actor=ctx.actor,
     )
     return _document(ctx, account, 201)
 
@@ -86,7 +87,7 @@ def update_account(account_id: str, ctx: ApiContext = Depends(write)):
     service.update(
         ctx.db, account, reference_id=get_str(attrs, "reference-id", ATTR, max_length=255), fields=_fields(attrs),
         tags=tag_names.clean(tags, f"{ATTR}.tags") if tags is not None else None,
-        account_status=get_str(attrs, "account-status", ATTR), actor=ctx.actor,
+        account_status=get_str(attrs, "account-status", ATTR, max_length=20), actor=ctx.actor,
     )
     return _document(ctx, account)
 

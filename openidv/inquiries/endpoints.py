@@ -10,7 +10,7 @@ from openidv.inquiries import repository, schemas, service
 from openidv.inquiry_sessions.service import Secrets
 from openidv.kit import tags as tag_names
 from openidv.kit.errors import bad_request
-from openidv.kit.jsonapi import Body, comma_list, filters, get_int, page_params
+from openidv.kit.jsonapi import MAX_SECONDS, Body, comma_list, filters, get_int, page_params
 
 router = APIRouter()
 read = Permission("inquiry.read")
@@ -121,7 +121,7 @@ def generate_one_time_link(inquiry_id: str, ctx: ApiContext = Depends(write)):
     from openidv.inquiry_sessions import service as sessions
 
     inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
-    seconds = get_int(Body.of(ctx.body).meta, "expires-in-seconds", "meta")
+    seconds = get_int(Body.of(ctx.body).meta, "expires-in-seconds", "meta", maximum=MAX_SECONDS)
     link, short = sessions.create_one_time_link(ctx.db, secrets_of(ctx), inquiry, seconds, actor=ctx.actor)
     return _document(ctx, inquiry, meta={"one-time-link": link, "one-time-link-short": short})
 

@@ -19,7 +19,7 @@ from openidv.kit import crypto, fields as typed_fields, tags as tag_names, versi
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
-from openidv.kit.jsonapi import get_bool, get_dict, get_int, get_str, get_str_list
+from openidv.kit.jsonapi import MAX_SECONDS, get_bool, get_dict, get_int, get_str, get_str_list
 from openidv.lifecycle import runner
 from openidv.models import Account, Inquiry
 from openidv.verifications import service as verifications
@@ -94,10 +94,10 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[s
     for accepted in ("theme-id", "theme-set-id", "initial-step-name"):  # accepted for compatibility; still typed
         get_str(attrs, accepted, ATTR, max_length=255)
     values = typed_fields.normalise(_written_fields(attrs), field_schema(config))
-    expire_after_create = get_int(meta, "expiration-after-create-interval-seconds", "meta", minimum=1) or config.expire_after_create_seconds
-    expire_after_start = get_int(meta, "expiration-after-start-interval-seconds", "meta", minimum=1) or config.expire_after_start_seconds
-    expire_after_resume = get_int(meta, "expiration-after-resume-interval-seconds", "meta", minimum=1) or config.expire_after_resume_seconds
-    link_seconds = get_int(meta, "one-time-link-expiration-seconds", "meta", minimum=1)
+    expire_after_create = get_int(meta, "expiration-after-create-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_create_seconds
+    expire_after_start = get_int(meta, "expiration-after-start-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_start_seconds
+    expire_after_resume = get_int(meta, "expiration-after-resume-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_resume_seconds
+    link_seconds = get_int(meta, "one-time-link-expiration-seconds", "meta", minimum=1, maximum=MAX_SECONDS)
     want_session = get_bool(meta, "auto-create-inquiry-session", "meta", False)
     want_link = get_bool(meta, "auto-create-one-time-link", "meta", False)
 

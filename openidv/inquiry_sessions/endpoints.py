@@ -8,7 +8,7 @@ from openidv.inquiries import repository as inquiry_repository, service as inqui
 from openidv.inquiries.endpoints import secrets_of
 from openidv.inquiry_sessions import repository, schemas, service
 from openidv.kit.errors import bad_request, not_found, unprocessable
-from openidv.kit.jsonapi import Body, comma_list, filters, get_int, get_str, page_params
+from openidv.kit.jsonapi import MAX_SECONDS, Body, comma_list, filters, get_int, get_str, page_params
 
 router = APIRouter()
 read = Permission("inquiry.read")
@@ -74,7 +74,7 @@ def expire_inquiry_sessions(ctx: ApiContext = Depends(write)):
 def generate_session_one_time_link(session_id: str, ctx: ApiContext = Depends(write)):
     row = _load(ctx, session_id)
     inquiry = inquiries.load(ctx.db, ctx.environment_id, row.inquiry_id, for_update=True)
-    seconds = get_int(Body.of(ctx.body).meta, "expires-in-seconds", "meta")
+    seconds = get_int(Body.of(ctx.body).meta, "expires-in-seconds", "meta", maximum=MAX_SECONDS)
     link, short = service.create_one_time_link(ctx.db, secrets_of(ctx), inquiry, seconds, actor=ctx.actor)
     return _document(ctx, row, meta={"one-time-link": link, "one-time-link-short": short})
 

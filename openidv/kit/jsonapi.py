@@ -28,13 +28,47 @@ def refs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 # ---------------------------------------------------------------- request bodies
 
 
+MAX_DEPTH = 32
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _check_plain(value: Any) -> None:
+    """Refuse what JSON allows but storage and answers cannot carry: deep nesting, NUL characters."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise bad_request(f"Request body is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise bad_request("Request body strings must not contain NUL characters")
+        elif isinstance(item, dict):
+            stack += [(k, depth) for k in item] + [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+
+
 def parse_json(raw: bytes) -> Any:
     if not raw.strip():
         return {}
     try:
-        return kebab_keys(json.loads(raw))
+        value = json.loads(raw, parse_constant=_no_constant, parse_float=_finite)
     except (ValueError, UnicodeDecodeError) as exc:
         raise bad_request(f"Request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise bad_request(f"Request body is nested deeper than {MAX_DEPTH} levels") from None
+    _check_plain(value)
+    return kebab_keys(value)
 
 
 @dataclass
@@ -99,7 +133,10 @@ def get_bool(section: dict[str, Any], key: str, where: str, default: bool) -> bo
     return value
 
 
-def get_int(section: dict[str, Any], key: str, where: str, *, minimum: int | None = None) -> int | None:
+MAX_SECONDS = 10 * 365 * 86400  # interval settings beyond ten years are mistakes (and overflow dates)
+
+
+def get_int(section: dict[str, Any], key: str, where: str, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
     value = section.get(key)
     if value is None:
         return None
@@ -107,6 +144,8 @@ def get_int(section: dict[str, Any], key: str, where: str, *, minimum: int | Non
         raise bad_request(f"{where}.{key} must be an integer")
     if minimum is not None and value < minimum:
         raise bad_request(f"{where}.{key} must be greater than or equal to {minimum}")
+    if maximum is not None and value > maximum:
+        raise bad_request(f"{where}.{key} must be less than or equal to {maximum}")
     return value
 
 

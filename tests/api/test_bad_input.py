@@ -200,3 +200,36 @@ def test_failure_mid_request_rolls_back(client, world, engine) -> None:  # noqa:
     assert_error(client.post(f"{API}/inquiries/{inquiry['id']}/perform-simulate-actions", json={"meta": {"simulate-actions": actions}}), 400)
     assert counts(engine) == before
     assert client.get(f"{API}/inquiries/{inquiry['id']}").json()["data"]["attributes"]["status"] == "created"
+
+
+def _raw_create(world, fields_json: str) -> bytes:  # noqa: ANN001
+    return ('{"data":{"attributes":{"inquiry-template-id":"%s","fields":{"x":%s}}}}' % (world.templates["Government ID"], fields_json)).encode()
+
+
+@pytest.mark.parametrize("raw", [b"[" * 100_000, b"[" * 40 + b"]" * 40, "NaN", "Infinity", "-Infinity", "1e999"])
+def test_bodies_json_allows_but_we_cannot_store(client, world, nothing_written, raw) -> None:  # noqa: ANN001
+    content = raw if isinstance(raw, bytes) else _raw_create(world, raw)
+    assert_error(client.post(f"{API}/inquiries", content=content, headers={"Content-Type": "application/json"}), 400)
+
+
+@pytest.mark.parametrize("attrs", [{"note": "a\u0000b"}, {"fields": {"k\u0000": "v"}}, {"fields": {"name-first": "x\u0000"}}])
+def test_nul_characters_are_refused(client, world, nothing_written, attrs: dict) -> None:  # noqa: ANN001
+    assert_error(client.post(f"{API}/inquiries", json=_create_body(world, **attrs)), 400)
+
+
+@pytest.mark.parametrize("meta", [{"expiration-after-create-interval-seconds": 10**15}, {"expiration-after-start-interval-seconds": 10**12},
+                                  {"auto-create-one-time-link": True, "one-time-link-expiration-seconds": 10**15}])
+def test_huge_intervals_are_400(client, world, nothing_written, meta: dict) -> None:  # noqa: ANN001
+    assert_error(client.post(f"{API}/inquiries", json={**_create_body(world), "meta": meta}), 400)
+
+
+def test_huge_link_expiry_is_400(client, world, engine) -> None:  # noqa: ANN001
+    inquiry = create(client, world.templates["Government ID"])["data"]
+    before = counts(engine)
+    assert_error(client.post(f"{API}/inquiries/{inquiry['id']}/generate-one-time-link", json={"meta": {"expires-in-seconds": 10**15}}), 400)
+    assert counts(engine) == before
+
+
+@pytest.mark.parametrize("attrs", [{"account-status": "x" * 21}, {"account-type-id": 5}])
+def test_account_attribute_limits(client, world, nothing_written, attrs: dict) -> None:  # noqa: ANN001
+    assert_error(client.post(f"{API}/accounts", json={"data": {"attributes": attrs}}), 400)
