@@ -17,6 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from openidv.dashboard import auth, repository, service
 from openidv.flow.service import qr_svg
 from openidv.inquiries import service as inquiries
+from openidv.inquiry_templates import repository as templates_repository
+from openidv.inquiry_templates.service import config_of
 from openidv.inquiry_sessions.service import Secrets
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
@@ -163,7 +165,7 @@ def inquiry_list(request: Request) -> Response:
             "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
             "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
         }
-        return "inquiries.html", {"result": result, "f": f, "links": links, "statuses": service.STATUSES, "templates": repository.templates(db, env_id), "title": "Inquiries"}
+        return "inquiries.html", {"result": result, "f": f, "links": links, "statuses": service.STATUSES, "templates": templates_repository.all_templates(db, env_id), "title": "Inquiries"}
 
     return _page(request, build)
 
@@ -235,3 +237,44 @@ def audit_log(request: Request) -> Response:
         return "audit.html", {"result": result, "q": q, "links": links, "title": "Audit log"}
 
     return _page(request, build)
+
+
+# ---------------------------------------------------------------- templates
+
+
+@router.get(f"{HOME}/templates")
+def template_list(request: Request) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        return "templates.html", {"templates": templates_repository.all_templates(db, env_id), "title": "Templates"}
+
+    return _page(request, build)
+
+
+@router.get(HOME + "/templates/{template_id}")
+def template_page(request: Request, template_id: str) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        template = service.load_template(db, env_id, template_id)
+        versions = templates_repository.list_versions(db, env_id, template.id, Page(size=100, after=None, before=None)).items
+        latest = next((v for v in versions if v.id == template.latest_published_version_id), None)
+        config = config_of(latest) if latest else None
+        return "template.html", {"template": template, "versions": versions, "config": config, "kinds": service.VERIFICATION_KINDS, "title": f"Template {template.name}"}
+
+    return _page(request, build)
+
+
+@router.post(HOME + "/templates/{template_id}/versions")
+async def template_new_version(request: Request, template_id: str) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        service.new_template_version(db, who, env_id, template_id, form)
+        return _to(f"{HOME}/templates/{template_id}")
+
+    return await _action(request, run)
+
+
+@router.post(HOME + "/templates/{template_id}/versions/{version_id}/publish")
+async def template_publish(request: Request, template_id: str, version_id: str) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        service.publish_template_version(db, who, env_id, template_id, version_id)
+        return _to(f"{HOME}/templates/{template_id}")
+
+    return await _action(request, run)

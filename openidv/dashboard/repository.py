@@ -1,11 +1,11 @@
-"""SQL the dashboard needs beyond the resource repositories: the audit log, the review queue, templates, timelines."""
+"""SQL the dashboard needs beyond the resource repositories: the audit log, the review queue, timelines."""
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
-from openidv.models import AuditLog, Event, Inquiry, InquiryTemplate, Verification
+from openidv.models import AuditLog, Event, Inquiry, Verification
 
 
 def add_audit(session: Session, row: AuditLog) -> None:
@@ -30,10 +30,6 @@ def review_queue(session: Session, environment_id: str, size: int, after: Inquir
     if after is not None:
         query = query.where(or_(Inquiry.created_at > after.created_at, and_(Inquiry.created_at == after.created_at, Inquiry.id > after.id)))
     return list(session.scalars(query.order_by(Inquiry.created_at, Inquiry.id).limit(size)))
-
-
-def templates(session: Session, environment_id: str) -> list[InquiryTemplate]:
-    return list(session.scalars(select(InquiryTemplate).where(InquiryTemplate.environment_id == environment_id).order_by(InquiryTemplate.name)))
 
 
 def inquiry_verifications(session: Session, inquiry_id: str) -> list[Verification]:

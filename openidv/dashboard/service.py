@@ -1,5 +1,6 @@
 """Dashboard actions: each runs the inquiry service's own rule and writes one audit row (never commits)."""
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -11,13 +12,15 @@ from openidv.dashboard import repository
 from openidv.dashboard.auth import DashboardSession
 from openidv.inquiries import repository as inquiries_repository, service as inquiries
 from openidv.inquiry_sessions.service import Secrets, create_one_time_link
+from openidv.inquiry_templates import service as templates
+from openidv.inquiry_templates.config import VERIFICATION_KINDS, TemplateConfig
 from openidv.kit import crypto, tags as tag_names
 from openidv.kit.clock import now
-from openidv.kit.errors import ApiError, bad_request
+from openidv.kit.errors import ApiError, bad_request, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult
-from openidv.models import AuditLog, Inquiry
+from openidv.models import AuditLog, Inquiry, InquiryTemplate, InquiryTemplateVersion
 
 DECISIONS = {"approve": "approve", "decline": "decline", "mark-for-review": "mark_for_review"}
 ADMIN_ONLY = ("redact",)
@@ -116,3 +119,86 @@ def act(db: Session, who: DashboardSession, env_id: str, inquiry_id: str, action
         raise ApiError(404, f"unknown action {action}")
     audit(db, who, env_id, action, inquiry.id, before, inquiry.status, detail)
     return link
+
+
+# ---------------------------------------------------------------- templates (admins)
+
+KINDS_HELP = ", ".join(VERIFICATION_KINDS)
+
+
+def _admin(who: DashboardSession) -> None:
+    if not who.is_admin:
+        raise ApiError(403, "only an admin may change templates")
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+def _int(form: dict[str, str], key: str, label: str) -> int | None:
+    raw = form.get(key, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise bad_request(f"{label} must be a whole number")
+    return int(raw)
+
+
+def config_from_form(base: TemplateConfig, form: dict[str, str]) -> TemplateConfig:
+    """A new configuration from the version form; steps of a kind the base already has keep their settings."""
+    kinds = _list(form.get("steps", ""))
+    unknown = [k for k in kinds if k not in VERIFICATION_KINDS]
+    if unknown:
+        raise bad_request(f"unknown verification {unknown[0]!r}; choose from {KINDS_HELP}")
+    if len(set(kinds)) != len(kinds):
+        raise bad_request("each verification may appear once")
+    kept = {step.kind: step for step in base.steps}
+    steps = [kept[k].model_dump() if k in kept else {"kind": k} for k in kinds]
+    for step in steps:
+        checks = _list(form.get(f"checks-{step['kind']}", ""))
+        step["required_checks"] = checks or step.get("required_checks")
+    try:
+        fields = json.loads(form.get("field_schema") or "[]")
+    except ValueError:
+        raise bad_request("field schema must be JSON (a list of {key, type, label, required})") from None
+    raw = {
+        **base.model_dump(mode="json"),
+        "steps": steps,
+        "allowed_countries": _list(form.get("allowed_countries", "")),
+        "allowed_id_classes": _list(form.get("allowed_id_classes", "")),
+        "max_attempts": _int(form, "max_attempts", "Attempts") or base.max_attempts,
+        "expire_after_create_seconds": _int(form, "expire_after_create_seconds", "Expiry") or base.expire_after_create_seconds,
+        "redirect_uri": form.get("redirect_uri", "").strip() or None,
+        "field_schema": fields,
+    }
+    return templates.parse_config(raw, "form")
+
+
+def new_template_version(db: Session, who: DashboardSession, env_id: str, template_id: str, form: dict[str, str]) -> InquiryTemplateVersion:
+    _admin(who)
+    template = load_template(db, env_id, template_id)
+    latest = templates.repository.get_version(db, env_id, template.latest_published_version_id or "")
+    config = config_from_form(templates.config_of(latest) if latest else TemplateConfig(), form)
+    version = templates.new_version(db, template, config, name_display=form.get("name_display", "").strip()[:200] or template.name)
+    allowlist = _list(form.get("domain_allowlist", ""))
+    if allowlist != list(template.embedded_flow_domain_allowlist):
+        template.embedded_flow_domain_allowlist = allowlist
+    audit(db, who, env_id, "template.new-version", template.id, None, "draft", version.id)
+    return version
+
+
+def publish_template_version(db: Session, who: DashboardSession, env_id: str, template_id: str, version_id: str) -> None:
+    _admin(who)
+    template = load_template(db, env_id, template_id)
+    version = templates.repository.get_version(db, env_id, version_id)
+    if version is None:
+        raise not_found("inquiry template version", version_id)
+    templates.publish_version(db, template, version)
+    audit(db, who, env_id, "template.publish", template.id, "draft", "published", version.id)
+
+
+def load_template(db: Session, env_id: str, template_id: str) -> InquiryTemplate:
+    template = templates.repository.get_template(db, env_id, template_id)
+    if template is None:
+        raise not_found("inquiry template", template_id)
+    return template

@@ -115,3 +115,26 @@ def test_viewer_has_no_decision_buttons_and_a_forged_post_is_refused(page, clien
     answer = page.request.post(f"/dashboard/inquiries/{inquiry_id}/approve", form={"csrf": csrf, "comment": "sneaky"})
     assert answer.status == 403
     assert client.get(f"/api/v1/inquiries/{inquiry_id}").json()["data"]["attributes"]["status"] == "needs_review"
+
+
+def test_admin_versions_a_template_end_to_end(page, client, engine, world):  # noqa: ANN001
+    _user(engine, "admin@example.com", "admin")
+    template_id = world.templates["Government ID"]
+    _sign_in(page, "admin@example.com")
+    page.get_by_role("link", name="Templates").click()
+    check_screen(page)
+    page.get_by_role("link", name="Government ID", exact=True).click()
+    check_screen(page)
+    page.get_by_label("Verifications, in order").fill("government-id, selfie")
+    page.get_by_label("Attempts").fill("2")
+    page.get_by_role("button", name="Create version").click()
+    draft = page.locator("tr", has_text="draft")
+    version_id = draft.locator("td").first.inner_text().strip()
+    assert "government-id, selfie" in draft.inner_text()
+    draft.get_by_role("button", name="Publish").click()
+    page.locator("tr", has_text=f"{version_id} (live)").wait_for()
+    inquiry_id = _inquiry(client, template_id, "Dora")
+    page.goto(f"/dashboard/inquiries/{inquiry_id}")
+    assert page.get_by_text(version_id).count() == 1
+    steps = client.get(f"/api/v1/inquiry-template-versions/{version_id}").json()["meta"]["configuration"]["steps"]
+    assert [s["kind"] for s in steps] == ["government-id", "selfie"]
