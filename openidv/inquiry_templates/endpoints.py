@@ -6,7 +6,7 @@ from openidv.api import included
 from openidv.api.context import ApiContext, Permission
 from openidv.inquiry_templates import repository, schemas, service
 from openidv.kit.errors import bad_request, not_found
-from openidv.kit.jsonapi import Body, filters, get_str, get_str_list, page_params
+from openidv.kit.jsonapi import Body, filters, get_bool, get_str, get_str_list, page_params
 
 router = APIRouter()
 read = Permission("inquiry.read")
@@ -75,7 +75,7 @@ def create_inquiry_template(ctx: ApiContext = Depends(write)):
         ctx.environment_id,
         name.strip(),
         config,
-        publish=attrs.get("publish", True) is not False,
+        publish=get_bool(attrs, "publish", "data.attributes", True),
         embedded_flow_domain_allowlist=get_str_list(attrs, "embedded-flow-domain-allowlist", "data.attributes"),
         hosted_flow_redirect_uri_schemes=get_str_list(attrs, "hosted-flow-redirect-uri-schemes", "data.attributes"),
         description=get_str(attrs, "description", "data.attributes"),
@@ -89,7 +89,9 @@ def update_inquiry_template(template_id: str, ctx: ApiContext = Depends(write)):
     attrs = Body.of(ctx.body).attributes
     name = get_str(attrs, "name", "data.attributes", max_length=200)
     if name is not None:
-        template.name = name
+        if not name.strip():
+            raise bad_request("data.attributes.name must be filled")
+        template.name = name.strip()
     status = get_str(attrs, "status", "data.attributes")
     if status is not None:
         service.set_status(ctx.db, template, status)

@@ -27,8 +27,9 @@ _RESOURCE_OF = {
 
 class IllegalTransition(ApiError):
     def __init__(self, resource: str, status: str | None, action: str):
-        pretty = action.replace("_", " ")
-        super().__init__(409, f"Cannot {pretty} a {resource.replace('-', ' ')} that is {status}")
+        pretty, noun = action.replace("_", " "), resource.replace("-", " ")
+        article = "an" if noun[0] in "aeiou" else "a"
+        super().__init__(409, f"Cannot {pretty} {article} {noun} that is {status}")
         self.resource, self.status_from, self.action = resource, status, action
 
 
