@@ -278,3 +278,16 @@ async def template_publish(request: Request, template_id: str, version_id: str) 
         return _to(f"{HOME}/templates/{template_id}")
 
     return await _action(request, run)
+
+
+# ---------------------------------------------------------------- analytics
+
+
+@router.get(f"{HOME}/analytics")
+def analytics_page(request: Request) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        q = {k: (request.query_params.get(k) or "").strip()[:40] for k in ("template", "created_from", "created_to")}
+        numbers = service.analytics(db, env_id, q["template"] or None, q["created_from"] or None, q["created_to"] or None)
+        return "analytics.html", {"a": numbers, "q": q, "templates": templates_repository.all_templates(db, env_id), "title": "Analytics"}
+
+    return _page(request, build)

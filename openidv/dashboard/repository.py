@@ -1,6 +1,8 @@
-"""SQL the dashboard needs beyond the resource repositories: the audit log, the review queue, timelines."""
+"""SQL the dashboard needs beyond the resource repositories: the audit log, the review queue, timelines, analytics."""
 
-from sqlalchemy import and_, or_, select
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
@@ -38,3 +40,34 @@ def inquiry_verifications(session: Session, inquiry_id: str) -> list[Verificatio
 
 def events_of(session: Session, environment_id: str, object_ids: list[str]) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.environment_id == environment_id, Event.object_id.in_(object_ids)).order_by(Event.created_at, Event.id)))
+
+
+def _in_range(query, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None):  # noqa: ANN001, ANN202
+    query = query.where(Inquiry.environment_id == environment_id)
+    if template_id:
+        query = query.where(Inquiry.template_id == template_id)
+    if start:
+        query = query.where(Inquiry.created_at >= start)
+    if end:
+        query = query.where(Inquiry.created_at <= end)
+    return query
+
+
+def funnel(session: Session, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None) -> dict[str, int]:
+    """Inquiries created in range, and how many of them started, completed, were approved and declined."""
+    query = _in_range(select(
+        func.count(Inquiry.id), func.count(Inquiry.started_at), func.count(Inquiry.completed_at),
+        func.count(case((Inquiry.status == "approved", 1))), func.count(case((Inquiry.status == "declined", 1))),
+    ), environment_id, template_id, start, end)
+    row = session.execute(query).one()
+    return dict(zip(("created", "started", "completed", "approved", "declined"), (int(v or 0) for v in row)))
+
+
+def decision_times(session: Session, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None) -> list[tuple[datetime, datetime]]:
+    query = _in_range(select(Inquiry.created_at, Inquiry.decisioned_at).where(Inquiry.decisioned_at.is_not(None), Inquiry.status.in_(("approved", "declined"))), environment_id, template_id, start, end)
+    return [(a, b) for a, b in session.execute(query)]
+
+
+def checks_in_range(session: Session, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None) -> list[list[dict]]:
+    query = _in_range(select(Verification.checks).join(Inquiry, Inquiry.id == Verification.inquiry_id), environment_id, template_id, start, end)
+    return [row[0] or [] for row in session.execute(query)]

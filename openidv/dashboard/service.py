@@ -3,6 +3,7 @@
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from statistics import median
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -202,3 +203,39 @@ def load_template(db: Session, env_id: str, template_id: str) -> InquiryTemplate
     if template is None:
         raise not_found("inquiry template", template_id)
     return template
+
+
+# ---------------------------------------------------------------- analytics
+
+
+@dataclass
+class Bar:
+    label: str
+    value: int
+    share: float  # 0..1 of the chart's scale
+    note: str = ""
+
+
+@dataclass
+class Analytics:
+    funnel: list[Bar]
+    checks: list[Bar]
+    decided: int
+    median_decision_seconds: float | None
+
+
+def analytics(db: Session, env_id: str, template_id: str | None, start: str | None, end: str | None) -> Analytics:
+    start_at, end_at = _day(start), _day(end, end=True)
+    counts = repository.funnel(db, env_id, template_id, start_at, end_at)
+    top = max(counts["created"], 1)
+    funnel = [Bar(name, n, n / top, f"{100 * n / top:.0f}%") for name, n in counts.items()]
+    tally: dict[str, list[int]] = {}
+    for checks in repository.checks_in_range(db, env_id, template_id, start_at, end_at):
+        for check in checks:
+            if check.get("status") in ("passed", "failed"):
+                seen = tally.setdefault(str(check.get("name")), [0, 0])
+                seen[0] += check["status"] == "passed"
+                seen[1] += 1
+    bars = [Bar(name, passed, passed / total, f"{passed}/{total} passed ({100 * passed / total:.0f}%)") for name, (passed, total) in sorted(tally.items())]
+    durations = sorted((b - a).total_seconds() for a, b in repository.decision_times(db, env_id, template_id, start_at, end_at))
+    return Analytics(funnel, bars, len(durations), median(durations) if durations else None)

@@ -102,6 +102,13 @@ def test_reviewer_filters_opens_approves_and_the_audit_log_shows_it(page, client
     page.get_by_role("link", name="Review queue").click()
     assert page.get_by_role("link", name=waiting).count() == 0
     check_screen(page)
+    page.get_by_role("link", name="Analytics").click()
+    funnel = page.locator("#funnel-table")
+    assert funnel.get_by_role("row", name="created").locator("td").first.inner_text() == "2"  # the two inquiries made above
+    assert funnel.get_by_role("row", name="started").locator("td").first.inner_text() == "1"
+    assert funnel.get_by_role("row", name="approved").locator("td").first.inner_text() == "1"
+    assert page.locator("svg[role=img]").count() == 2
+    check_screen(page)
 
 
 def test_viewer_has_no_decision_buttons_and_a_forged_post_is_refused(page, client, engine, world):  # noqa: ANN001
