@@ -16,6 +16,9 @@ from openidv.screening.record import Record
 SCORER = "jaro-winkler-best-pair"
 SCORER_VERSION = "1"
 PRESETS = {"exact": 1.0, "strict": 0.92, "tolerant": 0.85}
+# every query token must pair with a list token at least this similar (one weak token sinks a near-miss)
+TOKEN_FLOOR = {"exact": 1.0, "strict": 0.8, "tolerant": 0.7}
+DATE_BONUS = {"day": 0.03, "month": 0.02, "year": 0.0}
 MAX_CANDIDATES = 300
 
 
@@ -70,7 +73,8 @@ def _date_qualifier(query_date: str | None, record: Record) -> tuple[float, dict
         return 0.0, None
     for bd in record.birth_dates:
         if query_date.startswith(bd.value):
-            return 0.05, {"qualifier": "birthdate", "effect": "match", "list": bd.value, "precision": bd.precision, "delta": 0.05}
+            bonus = DATE_BONUS[bd.precision]
+            return bonus, {"qualifier": "birthdate", "effect": "match", "list": bd.value, "precision": bd.precision, "delta": bonus}
     years = [int(bd.value[:4]) for bd in record.birth_dates]
     near = any(abs(int(query_date[:4]) - y) <= 1 for y in years)
     delta = -0.1 if near else -0.2
@@ -128,6 +132,8 @@ class Index:
                 continue
             score, alignment = (1.0, [{"query": t, "list": t, "similarity": 1.0} for t in qtoks]) if exact else best_pair(qtoks, ctoks)
             if score < threshold - 0.1:  # qualifiers move a score at most this much
+                continue
+            if not exact and (len(alignment) < len(qtoks) or min(a["similarity"] for a in alignment) < TOKEN_FLOOR[preset]):
                 continue
             qualifiers = []
             final = score
