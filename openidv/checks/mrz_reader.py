@@ -155,7 +155,8 @@ def _read_rows(gray: np.ndarray) -> tuple[bool, list[str], mrz.Mrz | None]:
         if min(widths) < 0.8 * max(widths):
             continue
         found = True
-        widths_try = [44, 36] if count == 2 else [30]
+        # TD2 rows (36 characters) are markedly shorter than TD3 rows (44) at the same character size.
+        widths_try = [30] if count == 3 else ([36] if max(widths) < 0.7 * gray.shape[1] else [44])
         for width in widths_try:
             reads = [_read_row(gray, row, width) for row in group]
             texts = [r[0] for r in reads]

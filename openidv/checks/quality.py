@@ -5,6 +5,7 @@ glare (share of saturated pixels) and the card's corners with a perspective crop
 from __future__ import annotations
 
 import io
+from struct import error as struct_error
 from dataclasses import dataclass
 
 import cv2
@@ -81,7 +82,9 @@ def decode(data: bytes, *, max_side: int = 2000) -> Decoded:
             return Decoded(np.asarray(img), mime, width, height)
     except ImageRejected:
         raise
-    except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected("image is too large (decompression bomb)") from exc
+    except (OSError, ValueError, SyntaxError, struct_error) as exc:
         raise ImageRejected("image could not be decoded") from exc
 
 

@@ -224,7 +224,7 @@ def distort(image: Image.Image, name: str, seed: int = 0) -> Image.Image:
         yy, xx = np.mgrid[0:h, 0:w]
         cx, cy, r = rng.uniform(0.3, 0.7) * w, rng.uniform(0.15, 0.45) * h, rng.uniform(0.12, 0.2) * w
         spot = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))[..., None]
-        return Image.fromarray(np.clip(arr + spot * 150, 0, 255).astype(np.uint8))
+        return Image.fromarray(np.clip(arr + spot * 70, 0, 255).astype(np.uint8))
     if name == "heavy_glare":
         w, h = img.size
         arr = np.asarray(img).copy()

@@ -1,0 +1,142 @@
+"""The government-ID engines on generated documents: a clean passport and a driver's licence pass and
+fill attributes, defects fail with their check, template limits apply, and hostile files are
+refused cleanly (a failed `id_entity_detection`, never an exception). OCR is CPU-heavy: few images."""
+
+import io
+import struct
+import zlib
+from datetime import date
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from openidv.checks import quality
+from openidv.checks.government_id import Evidence, Settings, evaluate
+from openidv.testdata.idgen import distort, make
+
+
+def jpeg(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.convert("RGB").save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def failed(result) -> set[str]:  # noqa: ANN001
+    return {c["name"] for c in result.checks if c["status"] == "failed" and c["requirement"] == "required"}
+
+
+@pytest.fixture(scope="module")
+def passport():  # noqa: ANN201
+    return make("passport", 11)
+
+
+@pytest.fixture(scope="module")
+def licence():  # noqa: ANN201
+    return make("drivers_license", 11)
+
+
+def test_clean_passport_passes_and_fills_attributes(passport) -> None:  # noqa: ANN001
+    result = evaluate(Evidence(jpeg(passport.front), id_class="pp"))
+    assert failed(result) == set()
+    assert result.mrz_lines == passport.mrz_lines
+    t = passport.truth
+    a = result.attributes
+    assert (a["name-last"], a["name-first"], a["identification-number"]) == (t["name-last"], t["name-first"], t["identification-number"])
+    assert a["birthdate"] == t["birthdate"] and a["expiration-date"] == t["expiration-date"] and a["id-class"] == "pp"
+    names = {c["name"] for c in result.checks}
+    assert {"id_entity_detection", "id_blur_detection", "id_glare_detection", "id_mrz_detection", "id_mrz_inconsistency_detection",
+            "id_barcode_detection", "id_extraction_inconsistency_detection", "id_extracted_properties_detection",
+            "id_expired_detection", "id_age_comparison", "id_disallowed_country_detection", "id_disallowed_type_detection",
+            "id_inquiry_comparison", "id_compromised_detection"} <= names
+    for c in result.checks:
+        assert set(c) == {"name", "status", "reasons", "requirement", "metadata"}
+
+
+def test_passport_with_a_bad_check_digit_fails() -> None:
+    sample = make("passport", 12, "bad_check_digit")
+    result = evaluate(Evidence(jpeg(sample.front), id_class="pp"))
+    assert "id_mrz_inconsistency_detection" in failed(result)
+    assert result.check("id_entity_detection")["status"] == "passed"
+
+
+def test_licence_barcode_read_and_template_limits(licence) -> None:  # noqa: ANN001
+    evidence = Evidence(jpeg(licence.front), jpeg(licence.back), country_code="US", id_class="dl")
+    result = evaluate(evidence)
+    assert failed(result) == set() and result.barcode == licence.barcode
+    assert result.attributes["identification-number"] == licence.truth["identification-number"]
+    assert result.attributes["birthdate"] == licence.truth["birthdate"] and result.attributes["issuing-subdivision"] == "CA"
+    age = result.check("id_age_comparison")
+    assert age["requirement"] == "not_required"
+    too_old = evaluate(evidence, Settings(max_age=10, allowed_countries=["FR"], allowed_id_classes=["pp"]))
+    assert {"id_age_comparison", "id_disallowed_country_detection", "id_disallowed_type_detection"} <= failed(too_old)
+    allowed = evaluate(evidence, Settings(min_age=18, allowed_countries=["US"], allowed_id_classes=["dl", "pp"]))
+    assert failed(allowed) == set()
+    other = evaluate(evidence, inquiry_fields={"name-last": "SOMEONEELSE", "birthdate": licence.truth["birthdate"].isoformat()})
+    assert "id_inquiry_comparison" in failed(other)
+    same = evaluate(evidence, inquiry_fields={"name-last": licence.truth["name-last"].title()})
+    assert "id_inquiry_comparison" not in failed(same)
+
+
+@pytest.mark.parametrize("defect,check", [("expired", "id_expired_detection"), ("specimen_number", "id_compromised_detection")])
+def test_licence_defects(defect: str, check: str) -> None:
+    sample = make("drivers_license", 13, defect)
+    result = evaluate(Evidence(jpeg(sample.front), jpeg(sample.back), id_class="dl"), today=date.today())
+    assert check in failed(result)
+
+
+def test_blur_and_glare(licence) -> None:  # noqa: ANN001
+    blurred = evaluate(Evidence(jpeg(distort(licence.front, "heavy_blur")), jpeg(licence.back), id_class="dl"))
+    assert "id_blur_detection" in failed(blurred)
+    glared = evaluate(Evidence(jpeg(distort(licence.front, "heavy_glare")), jpeg(licence.back), id_class="dl"))
+    assert "id_glare_detection" in failed(glared)
+
+
+def _png_header_bomb(width: int, height: int, rows: int = 3000) -> bytes:
+    """A small PNG that declares a huge canvas (a decompression bomb's header), padded past 10 KB."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    raw = zlib.compress(b"\x00" + b"\x00" * width, 9) * 1
+    noise = np.random.default_rng(0).bytes(12_000)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"tEXt", b"pad\x00" + noise.hex().encode()[:12_000]) + chunk(b"IDAT", raw) + chunk(b"IEND", b""))
+
+
+def _real_bomb() -> bytes:
+    """A genuine zip bomb: 12,000 x 12,000 black pixels, a few hundred KB compressed."""
+    row = b"\x00" + b"\x00" * 12_000
+    comp = zlib.compressobj(9)
+    data = b"".join(comp.compress(row) for _ in range(12_000)) + comp.flush()
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 12_000, 12_000, 8, 0, 0, 0, 0)) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("name,data", [
+    ("empty", b""),
+    ("text", b"this is not an image " * 1000),
+    ("twenty_megabytes", b"\xff\xd8\xff" + b"\x00" * (20 * 1024 * 1024)),
+    ("declared_20000px", _png_header_bomb(20_000, 20_000)),
+    ("truncated_jpeg", b"\xff\xd8\xff\xe0" + b"\x13" * 20_000),
+])
+def test_hostile_files_fail_entity_detection(name: str, data: bytes) -> None:
+    with pytest.raises(quality.ImageRejected):
+        quality.decode(data)
+    result = evaluate(Evidence(data, id_class="pp"))
+    assert result.check("id_entity_detection")["status"] == "failed"
+    assert failed(result) == {"id_entity_detection"}
+
+
+def test_decompression_bomb_refused_before_decoding() -> None:
+    bomb = _real_bomb()
+    assert 10 * 1024 < len(bomb) < 1024 * 1024
+    with pytest.raises(quality.ImageRejected, match="too large"):
+        quality.decode(bomb)
+
+
+def test_image_formats_by_content(licence) -> None:  # noqa: ANN001
+    for fmt, mime in (("PNG", "image/png"), ("WEBP", "image/webp"), ("JPEG", "image/jpeg")):
+        buf = io.BytesIO()
+        licence.front.save(buf, fmt)
+        decoded = quality.decode(buf.getvalue())
+        assert decoded.mime == mime and decoded.rgb.shape[2] == 3
