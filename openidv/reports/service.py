@@ -13,7 +13,7 @@ from openidv.kit.errors import ApiError, bad_request, conflict, not_found, unpro
 from openidv.kit.ids import new_id
 from openidv.lifecycle.transition import create as create_in_machine, transition
 from openidv.models import ListSnapshot, Report, ReportTemplate
-from openidv.reports import lists, repository
+from openidv.reports import lists, repository, schemas  # noqa: F401 - schemas registers the event snapshot of a report
 from openidv.screening.matcher import PRESETS, Hit, Index, Query
 from openidv.screening.record import Name, Record
 
