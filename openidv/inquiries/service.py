@@ -95,7 +95,10 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[s
         get_str(attrs, accepted, ATTR, max_length=255)
     values = typed_fields.normalise(_written_fields(attrs), field_schema(config))
     expire_after_create = get_int(meta, "expiration-after-create-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_create_seconds
-    expire_after_start = get_int(meta, "expiration-after-start-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_start_seconds
+    # The interval after start defaults to the one after creation (COMPAT.md §4.1).
+    expire_after_start = (
+        get_int(meta, "expiration-after-start-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_start_seconds or expire_after_create
+    )
     expire_after_resume = get_int(meta, "expiration-after-resume-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_resume_seconds
     link_seconds = get_int(meta, "one-time-link-expiration-seconds", "meta", minimum=1, maximum=MAX_SECONDS)
     want_session = get_bool(meta, "auto-create-inquiry-session", "meta", False)

@@ -104,6 +104,15 @@ def test_expiration_intervals(client, world) -> None:  # noqa: ANN001
     assert abs(_at(attrs["expires-at"]) - _at(attrs["updated-at"]) - timedelta(seconds=1800)) < timedelta(seconds=1)
 
 
+def test_start_interval_defaults_to_the_creation_interval(client, world) -> None:  # noqa: ANN001
+    from openidv.kit import clock
+
+    inquiry = create(client, world.templates["Government ID"], meta={"expiration-after-create-interval-seconds": 600})["data"]
+    clock.advance(timedelta(seconds=300))
+    started = simulate(client, inquiry["id"], "start_inquiry").json()["data"]["attributes"]
+    assert abs(_at(started["expires-at"]) - _at(started["started-at"]) - timedelta(seconds=600)) < timedelta(seconds=1)
+
+
 def test_default_expiry_is_24_hours(client, world) -> None:  # noqa: ANN001
     attrs = create(client, world.templates["Government ID"])["data"]["attributes"]
     assert _at(attrs["expires-at"]) - _at(attrs["created-at"]) == timedelta(hours=24)
