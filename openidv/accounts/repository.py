@@ -17,10 +17,16 @@ def by_reference(session: Session, environment_id: str, reference_id: str) -> Ac
     return session.scalar(select(Account).where(Account.environment_id == environment_id, Account.reference_id == reference_id))
 
 
-def list_page(session: Session, environment_id: str, page: Page, reference_ids: list[str] | None = None) -> PageResult[Account]:
+def list_page(
+    session: Session, environment_id: str, page: Page, reference_ids: list[str] | None = None, *, name_index: str | None = None, email_index: str | None = None
+) -> PageResult[Account]:
     query = select(Account).where(Account.environment_id == environment_id)
     if reference_ids:
         query = query.where(Account.reference_id.in_(reference_ids))
+    if name_index:
+        query = query.where(Account.name_index == name_index)
+    if email_index:
+        query = query.where(Account.email_index == email_index)
     return paged(session, query, Account, page)
 
 

@@ -14,14 +14,17 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from openidv.accounts import repository as accounts_repository
+from openidv.auth import repository as environments_repository
+from openidv.auth.permissions import ALL as ALL_PERMISSIONS
 from openidv.dashboard import auth, repository, service
 from openidv.flow.service import qr_svg
-from openidv.inquiries import service as inquiries
+from openidv.inquiries import repository as inquiries_repository, service as inquiries
 from openidv.inquiry_templates import repository as templates_repository
 from openidv.inquiry_templates.service import config_of
 from openidv.inquiry_sessions.service import Secrets
 from openidv.kit.db import transaction
-from openidv.kit.errors import ApiError
+from openidv.kit.errors import ApiError, not_found
 from openidv.kit.jsonapi import Page
 
 router = APIRouter(include_in_schema=False)
@@ -291,3 +294,64 @@ def analytics_page(request: Request) -> Response:
         return "analytics.html", {"a": numbers, "q": q, "templates": templates_repository.all_templates(db, env_id), "title": "Analytics"}
 
     return _page(request, build)
+
+
+# ---------------------------------------------------------------- accounts
+
+
+@router.get(f"{HOME}/accounts")
+def account_list(request: Request) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        q = {k: (request.query_params.get(k) or "").strip()[:255] for k in ("search", "reference_id")}
+        result = service.list_accounts(db, env_id, q["search"], q["reference_id"], _page_of(request))
+        base = urlencode({k: v for k, v in q.items() if v})
+        links = {
+            "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
+            "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
+        }
+        return "accounts.html", {"result": result, "q": q, "links": links, "title": "Accounts"}
+
+    return _page(request, build)
+
+
+@router.get(HOME + "/accounts/{account_id}")
+def account_page(request: Request, account_id: str) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        account = accounts_repository.get(db, env_id, account_id)
+        if account is None:
+            raise not_found("account", account_id)
+        fields = {} if account.redacted_at else account.fields
+        return "account.html", {"account": account, "fields": fields, "inquiries": inquiries_repository.of_account(db, account.id), "title": f"Account {account.id}"}
+
+    return _page(request, build)
+
+
+# ---------------------------------------------------------------- API keys
+
+
+def _keys_page(db: Session, env_id: str, created: Any = None) -> tuple[str, dict[str, Any]]:
+    return "api_keys.html", {"keys": environments_repository.api_keys(db, env_id), "created": created, "permissions": ALL_PERMISSIONS, "title": "API keys"}
+
+
+@router.get(f"{HOME}/api-keys")
+def api_key_list(request: Request) -> Response:
+    return _page(request, lambda db, who, env_id: _keys_page(db, env_id))
+
+
+@router.post(f"{HOME}/api-keys")
+async def api_key_create(request: Request) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        created = service.create_api_key(db, who, env_id, form)
+        name, values = _keys_page(db, env_id, created)  # the secret is shown in this answer only, never stored
+        return _render(name, who=who, csrf=auth.csrf_token(_key(request), who.nonce), **values)
+
+    return await _action(request, run)
+
+
+@router.post(HOME + "/api-keys/{key_id}/revoke")
+async def api_key_revoke(request: Request, key_id: str) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        service.revoke_api_key(db, who, env_id, key_id)
+        return _to(f"{HOME}/api-keys")
+
+    return await _action(request, run)

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv.auth import repository as environments
+from openidv.accounts import repository as accounts_repository
+from openidv.auth import repository as environments, service as api_keys
+from openidv.auth.service import NewApiKey
 from openidv.dashboard import repository
 from openidv.dashboard.auth import DashboardSession
 from openidv.inquiries import repository as inquiries_repository, service as inquiries
@@ -21,7 +23,7 @@ from openidv.kit.errors import ApiError, bad_request, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult
-from openidv.models import AuditLog, Inquiry, InquiryTemplate, InquiryTemplateVersion
+from openidv.models import Account, AuditLog, Inquiry, InquiryTemplate, InquiryTemplateVersion
 
 DECISIONS = {"approve": "approve", "decline": "decline", "mark-for-review": "mark_for_review"}
 ADMIN_ONLY = ("redact",)
@@ -71,13 +73,24 @@ class Filters:
         return {k: v for k, v in self.__dict__.items() if v}
 
 
+def search_indexes(search: str) -> tuple[str | None, str | None]:
+    """(name index, e-mail index) of a search: an e-mail exactly, otherwise a full name (case and spacing normalised by the ring)."""
+    if not search:
+        return None, None
+    if "@" in search:
+        return None, crypto.ring().blind_index("email", search)
+    return crypto.ring().blind_index("name", search), None
+
+
+def list_accounts(db: Session, env_id: str, search: str, reference_id: str, page: Page) -> PageResult[Account]:
+    name_index, email_index = search_indexes(search)
+    return accounts_repository.list_page(db, env_id, page, [reference_id] if reference_id else None, name_index=name_index, email_index=email_index)
+
+
 def list_inquiries(db: Session, env_id: str, f: Filters, page: Page) -> PageResult[Inquiry]:
     if f.status and f.status not in STATUSES:
         raise bad_request(f"unknown status {f.status}")
-    search = f.search
-    # Search goes through the blind indexes: an e-mail exactly, otherwise a full name (case and spacing normalised by the ring).
-    email_index = crypto.ring().blind_index("email", search) if "@" in search else None
-    name_index = crypto.ring().blind_index("name", search) if search and not email_index else None
+    name_index, email_index = search_indexes(f.search)
     return inquiries_repository.list_page(
         db, env_id, page,
         statuses=[f.status] if f.status else None,
@@ -239,3 +252,27 @@ def analytics(db: Session, env_id: str, template_id: str | None, start: str | No
     bars = [Bar(name, passed, passed / total, f"{passed}/{total} passed ({100 * passed / total:.0f}%)") for name, (passed, total) in sorted(tally.items())]
     durations = sorted((b - a).total_seconds() for a, b in repository.decision_times(db, env_id, template_id, start_at, end_at))
     return Analytics(funnel, bars, len(durations), median(durations) if durations else None)
+
+
+# ---------------------------------------------------------------- API keys (admins)
+
+
+def create_api_key(db: Session, who: DashboardSession, env_id: str, form: dict[str, str]) -> NewApiKey:
+    if not who.is_admin:
+        raise ApiError(403, "only an admin may manage API keys")
+    env = environments.environment(db, env_id)
+    granted = _list(form.get("permissions", "")) or None
+    created = api_keys.create_api_key(db, env, name=form.get("name", "").strip()[:100], granted=granted)
+    audit(db, who, env_id, "api-key.create", created.key.id, None, "active", created.key.name)
+    return created
+
+
+def revoke_api_key(db: Session, who: DashboardSession, env_id: str, key_id: str) -> None:
+    if not who.is_admin:
+        raise ApiError(403, "only an admin may manage API keys")
+    key = next((k for k in environments.api_keys(db, env_id) if k.id == key_id), None)
+    if key is None:
+        raise not_found("API key", key_id)
+    if key.revoked_at is None:
+        api_keys.revoke_api_key(db, key)
+        audit(db, who, env_id, "api-key.revoke", key.id, "active", "revoked", key.name)

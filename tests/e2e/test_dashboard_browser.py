@@ -145,3 +145,10 @@ def test_admin_versions_a_template_end_to_end(page, client, engine, world):  # n
     assert page.get_by_text(version_id).count() == 1
     steps = client.get(f"/api/v1/inquiry-template-versions/{version_id}").json()["meta"]["configuration"]["steps"]
     assert [s["kind"] for s in steps] == ["government-id", "selfie"]
+    for link in ("Accounts", "API keys"):  # the remaining pages pass axe-core too
+        page.get_by_role("link", name=link, exact=True).click()
+        page.get_by_role("heading", name=re.compile(link)).wait_for()
+        check_screen(page)
+    page.get_by_role("button", name="Create key").click()
+    assert page.get_by_label(re.compile("copy the secret now")).input_value().startswith("persona_sandbox_")
+    check_screen(page)
