@@ -66,6 +66,18 @@ def test_a_key_in_flight_is_not_run_twice(client, world, engine) -> None:  # noq
     assert replay.content == taken_over.content
 
 
+def test_concurrent_retries_make_one_inquiry(client, world, engine) -> None:  # noqa: ANN001
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = counts(engine)["inquiries"]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k-race"}), range(6)))
+    assert counts(engine)["inquiries"] == before + 1
+    created = [a for a in answers if a.status_code == 201]
+    assert created and all(a.content == created[0].content for a in created)
+    assert all(a.status_code in (201, 409) for a in answers)
+
+
 def test_overlong_key_is_400(client, world, engine) -> None:  # noqa: ANN001
     before = counts(engine)
     assert_error(client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k" * 256}), 400)
