@@ -40,9 +40,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = bootstrap(settings or Settings())
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
 
+    from openidv.jobs import runtime as jobs_runtime  # noqa: PLC0415
+    from openidv.webhooks.delivery import configure as configure_webhooks  # noqa: PLC0415
+
+    configure_webhooks(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
+        worker = jobs_runtime.worker_for(settings, app.state.writer) if settings.embedded_worker else None
+        jobs_runtime.configure(app.state.writer)
+        if worker:
+            worker.start()
         yield
+        if worker:
+            worker.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -63,8 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (inquiries_router, accounts_router, sessions_router, templates_router, events_router, verifications_router, typed_verifications_router):
         app.include_router(router, prefix=API)
     from openidv.reports.endpoints import router as reports_router  # noqa: PLC0415
+    from openidv.webhooks.endpoints import router as webhooks_router  # noqa: PLC0415
 
     app.include_router(reports_router, prefix=API)
+    app.include_router(webhooks_router, prefix=API)
+    app.include_router(__import__("openidv.verifications.government_id_endpoints", fromlist=["router"]).router, prefix=API)
     app.include_router(flow_router)  # /verify, /widget, /preload, /flow/*
     app.mount("/flow/static", StaticFiles(directory=FLOW_STATIC), name="flow-static")
     app.include_router(dashboard_router)  # /dashboard/*

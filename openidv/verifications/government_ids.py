@@ -1,0 +1,208 @@
+"""Government ID verifications (`verification/government-id`): photos in (`front-photo`,
+`back-photo` as `{"data": <base64>, "filename"}`), sealed into `<data_dir>/files/`, served through
+expiring signed URLs; `submit` enqueues the `government-id.process` job, which runs the engines in
+`openidv.checks.government_id` and concludes the verification through the lifecycle.
+
+Step settings (template): `min_age`, `max_age`, `allowed_countries`, `allowed_id_classes`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openidv import lifecycle
+from openidv.checks import quality
+from openidv.checks.government_id import Evidence, Settings, evaluate
+from openidv.jobs import enqueue_in_tx, job
+from openidv.jobs import session as job_session
+from openidv.kit import storage
+from openidv.kit.errors import ApiError, bad_request, conflict
+from openidv.kit.jsonapi import get_dict, get_str
+from openidv.models import Inquiry, Verification
+from openidv.verifications import schemas, steps
+
+KIND = "government-id"
+SIDES = ("front", "back")
+ID_CLASSES = frozenset({"pp", "dl", "id", "visa", "rp", "mid", "wp", "pr", "cct", "nric", "ppc", "hic", "tribalid"})
+URL_SECONDS = 21600
+
+
+class Config:
+    """Process-wide settings the job needs (set by the router at startup: data folder, URL secret)."""
+
+    data_dir: Path = Path("./openidv-data")
+    secret: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+
+
+def _photo(attrs: dict[str, Any], side: str) -> bytes | None:
+    key = f"{side}-photo"
+    value = attrs.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+    else:
+        photo = get_dict(attrs, key, steps.ATTR) or {}
+        raw = photo.get("data")
+        if not isinstance(raw, str):
+            raise bad_request(f"{steps.ATTR}.{key}.data must be a base64 string")
+        if raw.startswith("data:"):
+            raw = raw.partition(",")[2]
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise bad_request(f"{steps.ATTR}.{key}.data is not valid base64") from None
+    try:
+        quality.check_size(data)
+    except quality.ImageRejected as exc:
+        raise ApiError(422, f"{key}: {exc}", title="Unprocessable entity", pointer=f"/data/attributes/{key}") from None
+    if quality.sniff(data) is None:
+        raise ApiError(422, f"{key}: file is not a JPEG, PNG, WebP or HEIC image", title="Unprocessable entity",
+                       pointer=f"/data/attributes/{key}")
+    return data
+
+
+def _file(verification_id: str, side: str) -> str:
+    return f"{verification_id}-{side}"
+
+
+def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
+    target = steps.resolve(db, environment_id, attrs, KIND)
+    country = get_str(attrs, "country-code", steps.ATTR, max_length=2)
+    id_class = get_str(attrs, "id-class", steps.ATTR, max_length=10)
+    if id_class is not None and id_class not in ID_CLASSES:
+        raise bad_request(f"{steps.ATTR}.id-class must be one of {', '.join(sorted(ID_CLASSES))}")
+    photos = {side: _photo(attrs, side) for side in SIDES}
+    data: dict[str, Any] = {"id-class": id_class, "photos": [s for s, p in photos.items() if p],
+                            "photo-sizes": {s: len(p) for s, p in photos.items() if p}}
+    verification = steps.start(db, environment_id, target, KIND, data, country.upper() if country else None, actor)
+    db.flush()
+    for side, content in photos.items():
+        if content:
+            storage.put(Config.data_dir, _file(verification.id, side), content)
+    return verification
+
+
+def submit(db: Session, verification: Verification, actor: str) -> None:
+    if verification.status != "initiated":
+        raise conflict(f"Verification is {verification.status}, not initiated")
+    if "front" not in verification.data.get("photos", []):
+        raise ApiError(422, "front-photo is required before submitting", title="Unprocessable entity", pointer="/data/attributes/front-photo")
+    lifecycle.transition(db, verification, "submit", actor=actor)
+    enqueue_in_tx(db, process_job, key=f"gid:{verification.id}", verification_id=verification.id)
+
+
+def _settings(step: Any) -> Settings:
+    raw = steps.settings(step)
+    return Settings(min_age=raw.get("min_age"), max_age=raw.get("max_age"), allowed_countries=raw.get("allowed_countries"),
+                    allowed_id_classes=raw.get("allowed_id_classes"))
+
+
+def process_government_id(db: Session, verification: Verification, *, today: date | None = None) -> None:
+    """Run the engines and conclude a submitted verification (idempotent: only from `submitted`)."""
+    if verification.status != "submitted":
+        return
+    _, step = steps.config_for(db, verification)
+    data = verification.data
+    photos = {s: storage.get(Config.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
+    inquiry = db.get(Inquiry, verification.inquiry_id) if verification.inquiry_id else None
+    fields = _inquiry_fields(inquiry)
+    result = evaluate(Evidence(photos.get("front"), photos.get("back"), verification.country_code, data.get("id-class")),
+                      _settings(step), inquiry_fields=fields, today=today)
+    required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
+    checks = [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
+    extracted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.attributes.items()}
+    verification.data = {**data, "extracted": extracted}
+    _conclude(db, verification, checks)
+
+
+def _conclude(db: Session, verification: Verification, checks: list[dict[str, Any]]) -> None:
+    from openidv import inquiries
+    from openidv.lifecycle import runner
+    from openidv.verifications import service
+
+    service.conclude(db, verification, checks)
+    if verification.inquiry_id:
+        inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
+        if inquiry is not None:
+            runner.advance(db, inquiry, None)
+
+
+def _inquiry_fields(inquiry: Inquiry | None) -> dict[str, Any] | None:
+    if inquiry is None:
+        return None
+    fields = inquiry.fields or {}
+    out = {}
+    for key in ("name-first", "name-last", "birthdate", "identification-number"):
+        value = fields.get(key)
+        if isinstance(value, dict):
+            value = value.get("value")
+        if value not in (None, ""):
+            out[key] = value
+    return out or None
+
+
+@job("government-id.process", max_attempts=3)
+def process_job(verification_id: str) -> None:
+    with job_session() as db:
+        verification = db.get(Verification, verification_id, with_for_update=True)
+        if verification is not None:
+            process_government_id(db, verification)
+
+
+# ---------------------------------------------------------------- signed photo URLs
+
+
+def sign(verification_id: str, side: str, expires: int) -> str:
+    message = f"{verification_id}:{side}:{expires}".encode()
+    mac = hmac.new(Config.secret.encode(), message, hashlib.sha256).digest()
+    return f"{expires}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def verify(verification_id: str, side: str, token: str) -> bool:
+    expires_text, _, _ = token.partition(".")
+    if not expires_text.isdigit() or int(expires_text) < time.time() or not Config.secret:
+        return False
+    return hmac.compare_digest(sign(verification_id, side, int(expires_text)), token)
+
+
+def photo_url(verification: Verification, side: str) -> str | None:
+    if side not in verification.data.get("photos", []) or verification.redacted_at is not None:
+        return None
+    token = sign(verification.id, side, int(time.time()) + URL_SECONDS)
+    return f"{Config.base_url}/api/v1/verification/government-ids/{verification.id}/{side}-photo?access_token={token}"
+
+
+def attributes(verification: Verification) -> dict[str, Any]:
+    data = verification.data
+    x = data.get("extracted", {})
+    front, back = photo_url(verification, "front"), photo_url(verification, "back")
+    return {
+        "front-photo-url": front, "back-photo-url": back, "selfie-photo-url": None,
+        "photo-urls": [{"page": side, "url": url, "normalized-url": url, "original-urls": [url],
+                        "byte-size": int(data.get("photo-sizes", {}).get(side, 0)), "filename": f"{side}.jpg"}
+                       for side, url in (("front", front), ("back", back)) if url],
+        "video-url": None, "id-class": x.get("id-class") or data.get("id-class"), "capture-method": "upload",
+        "entity-confidence-score": 100 if x else None, "entity-confidence-reasons": [],
+        "name-first": x.get("name-first"), "name-middle": x.get("name-middle"), "name-last": x.get("name-last"),
+        "name-suffix": None, "birthdate": x.get("birthdate"), "address-street-1": x.get("address-street-1"),
+        "address-street-2": None, "address-city": x.get("address-city"), "address-subdivision": x.get("address-subdivision"),
+        "address-postal-code": x.get("address-postal-code"), "issuing-authority": None,
+        "issuing-subdivision": x.get("issuing-subdivision"), "nationality": x.get("nationality"), "document-number": None,
+        "visa-status": None, "issue-date": x.get("issue-date"), "expiration-date": x.get("expiration-date"),
+        "designations": [], "birthplace": None, "endorsements": None, "height": None, "sex": x.get("sex"),
+        "restrictions": None, "vehicle-class": None, "identification-number": x.get("identification-number"),
+    }
+
+
+schemas.register_attributes(KIND, attributes)
