@@ -184,10 +184,51 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.port != 8000 or args.host != "127.0.0.1":
         if "OPENIDV_BASE_URL" not in os.environ:
             settings.base_url = f"http://{args.host}:{args.port}"
+    if args.no_worker:
+        settings.embedded_worker = False
     app = create_app(settings)
     base = settings.base_url.rstrip("/")
     print(f"openidv {base}\n  API        {base}/api/v1  (docs {base}/api/v1/docs)\n  dashboard  {base}/dashboard\n  flow       {base}/verify", flush=True)
     serving.serve(app, host=args.host, port=args.port, threads=settings.worker_threads, log_level=settings.log_level, switch_interval=settings.switch_interval)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Distributed mode: a job worker process (its own executor id) until SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from openidv.jobs import runtime
+    from openidv.kit.db import make_engine, session_factory
+    from openidv.webhooks.delivery import configure as configure_webhooks
+
+    settings = _settings(args)
+    if args.executor_id:
+        settings.executor_id = args.executor_id
+    configure_webhooks(settings)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.job_threads + 2)
+    worker = runtime.worker_for(settings, session_factory(engine, writer=True))
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    worker.start()
+    print(f"openidv worker {worker.executor_id}", flush=True)
+    try:
+        done.wait()
+    except KeyboardInterrupt:
+        pass
+    worker.stop()
+    engine.dispose()
+    return 0
+
+
+def cmd_jobs_recover(args: argparse.Namespace) -> int:
+    from openidv.jobs import runtime
+    from openidv.kit.db import make_engine, session_factory
+
+    engine = make_engine(_settings(args).resolved_database_url, pool_size=1)
+    freed = runtime.recover(session_factory(engine, writer=True), args.executor)
+    print(f"{freed} job(s) of executor {args.executor} released")
+    engine.dispose()
     return 0
 
 
@@ -210,7 +251,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--data-dir", type=Path)
+    p.add_argument("--no-worker", action="store_true", help="do not run job workers in this process (distributed mode)")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run background jobs (distributed mode)")
+    p.add_argument("--executor-id", help="this worker's executor id (default host:pid, or OPENIDV_EXECUTOR_ID)")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_worker)
+
+    jobs_cmd = sub.add_parser("jobs", help="background jobs").add_subparsers(dest="action", required=True)
+    p = jobs_cmd.add_parser("recover", help="release the jobs of an executor that will not come back")
+    p.add_argument("--executor", required=True)
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_jobs_recover)
 
     keys = sub.add_parser("api-key", help="manage API keys").add_subparsers(dest="action", required=True)
     p = keys.add_parser("create", help="create an API key and print its secret (shown once)")

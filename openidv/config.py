@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     worker_threads: int = 16  # threads for sync endpoints (anyio's default is 40)
     switch_interval: float = 0.001  # seconds; Python's GIL switch interval (default 0.005)
     log_level: str = "info"
+    embedded_worker: bool = True  # run the job workers inside `openidv serve` (`serve --no-worker` turns it off)
+    executor_id: str | None = None  # this process's job executor id (default host:pid)
+    job_threads: int = 4
+    jobs_lease_seconds: float = 60  # a job a dead worker held runs again after this
+    jobs_poll_seconds: float = 0.25
+    webhooks_allow_private_urls: bool = False
+    webhooks_retry_schedule: str | None = None  # comma-separated waits in seconds (default Persona's)
 
     @property
     def resolved_database_url(self) -> str:

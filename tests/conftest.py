@@ -53,6 +53,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
             secret_key=generate_key(),
             rate_limit_per_minute=100_000,
             db_pool_size=4,
+            embedded_worker=False,  # job tests start their own workers
         )
     )
 

@@ -91,6 +91,27 @@ def _report(kind: str) -> dict[tuple[str | None, str], Move]:
 
 REPORT_KINDS = ("watchlist", "politically-exposed-person")
 
+WEBHOOK_STATUSES = ("enabled", "disabled", "archived")
+
+WEBHOOK: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("enabled", (), "enabled_at"),
+    ("disabled", "enable"): Move("enabled", (), "enabled_at"),
+    ("enabled", "enable"): Move("enabled"),
+    ("enabled", "disable"): Move("disabled", (), "disabled_at"),
+    ("disabled", "disable"): Move("disabled"),
+    ("enabled", "archive"): Move("archived", (), "archived_at"),
+    ("disabled", "archive"): Move("archived", (), "archived_at"),
+}
+
+# A delivery retries inside `pending`; manual redelivery reopens a finished one.
+WEBHOOK_DELIVERY: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("pending"),
+    ("pending", "succeed"): Move("succeeded", (), "succeeded_at"),
+    ("pending", "fail"): Move("failed", (), "failed_at"),
+    ("pending", "cancel"): Move("canceled", (), "canceled_at"),
+    **{(s, "redeliver"): Move("pending") for s in ("pending", "succeeded", "failed", "canceled")},
+}
+
 MACHINES = {
     **{f"report/{kind}": _report(kind) for kind in REPORT_KINDS},
     "inquiry": INQUIRY,
@@ -98,4 +119,6 @@ MACHINES = {
     "inquiry-session": INQUIRY_SESSION,
     "inquiry-template-version": INQUIRY_TEMPLATE_VERSION,
     "inquiry-template": INQUIRY_TEMPLATE,
+    "webhook": WEBHOOK,
+    "webhook-delivery": WEBHOOK_DELIVERY,
 }

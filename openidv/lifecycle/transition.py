@@ -14,7 +14,7 @@ from openidv.events import service as events
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.lifecycle.machines import MACHINES, Move
-from openidv.models import Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Report, Verification
+from openidv.models import Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Report, Verification, Webhook, WebhookDelivery
 
 _RESOURCE_OF = {
     Inquiry: "inquiry",
@@ -22,6 +22,8 @@ _RESOURCE_OF = {
     InquirySession: "inquiry-session",
     InquiryTemplate: "inquiry-template",
     InquiryTemplateVersion: "inquiry-template-version",
+    Webhook: "webhook",
+    WebhookDelivery: "webhook-delivery",
 }
 
 

@@ -14,6 +14,7 @@ from openidv.models.inquiry import Inquiry
 from openidv.models.inquiry_session import InquirySession
 from openidv.models.inquiry_template import InquiryTemplate
 from openidv.models.inquiry_template_version import InquiryTemplateVersion
+from openidv.models.job import Job
 from openidv.models.list_entry import ListEntry
 from openidv.models.list_snapshot import ListSnapshot
 from openidv.models.one_time_link import OneTimeLink
@@ -23,6 +24,8 @@ from openidv.models.report_template import ReportTemplate
 from openidv.models.tag import Tag
 from openidv.models.user import User
 from openidv.models.verification import Verification
+from openidv.models.webhook import Webhook
+from openidv.models.webhook_delivery import WebhookDelivery
 
 __all__ = [
     "Account",
@@ -38,6 +41,7 @@ __all__ = [
     "InquirySession",
     "InquiryTemplate",
     "InquiryTemplateVersion",
+    "Job",
     "ListEntry",
     "ListSnapshot",
     "OneTimeLink",
@@ -47,4 +51,6 @@ __all__ = [
     "Tag",
     "User",
     "Verification",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -1,0 +1,18 @@
+"""The job port: durable background work that commits with the change that started it.
+
+    @job("webhooks.deliver")
+    def deliver(delivery_id: str) -> None: ...
+
+    enqueue_in_tx(db, deliver, key=f"whd:{id}:1", delivery_id=id)   # visible only if `db` commits
+    enqueue(deliver, delay_seconds=3, delivery_id=id)                # its own transaction
+
+    @every(60, "inquiries.expire-due")
+    def sweep() -> None: ...
+
+A job opens its own session with `openidv.jobs.session()` and changes statuses only through
+`openidv.lifecycle`. Jobs run at least once: they must be safe to repeat. See `runtime` for the workers.
+"""
+
+from openidv.jobs.port import Periodic, enqueue, enqueue_in_tx, every, job, registry, session
+
+__all__ = ["Periodic", "enqueue", "enqueue_in_tx", "every", "job", "registry", "session"]

@@ -1,0 +1,28 @@
+"""The expiry sweep: inquiries expire whether or not anyone reads them."""
+
+import os
+
+from openidv import lifecycle
+from openidv.jobs.port import every, session
+from openidv.kit.clock import now
+
+EXPIRY_SWEEP_SECONDS = float(os.environ.get("OPENIDV_EXPIRY_SWEEP_SECONDS", "60"))
+BATCH = 200
+
+
+@every(EXPIRY_SWEEP_SECONDS, "inquiries.expire-due")
+def expire_due() -> int:
+    """Every due created/pending inquiry → expired, through the lifecycle (one transaction per batch)."""
+    from openidv.inquiries import repository as inquiries  # noqa: PLC0415
+    from openidv.inquiries import service as inquiry_service  # noqa: PLC0415
+
+    count = 0
+    while True:
+        with session() as db:
+            due = inquiries.due_for_expiry(db, now(), limit=BATCH)
+            for inquiry in due:
+                if lifecycle.transition_allowed(inquiry, "expire"):
+                    inquiry_service.expire(db, inquiry, actor="system")
+                    count += 1
+        if len(due) < BATCH:
+            return count

@@ -1,0 +1,105 @@
+"""Registration and enqueueing (the half of the port that callers see)."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, sessionmaker
+
+from openidv.jobs import repository
+from openidv.kit.clock import now
+from openidv.kit.db import transaction
+from openidv.kit.ids import new_id
+from openidv.models import Job
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    fn: Callable[..., Any]
+    queue: str
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    seconds: float
+    fn: Callable[[], Any]
+
+
+registry: dict[str, JobSpec] = {}
+periodic: dict[str, Periodic] = {}
+
+
+class _Runtime:
+    """What this process's jobs talk to: set by `openidv.jobs.runtime.configure` (app, worker, CLI)."""
+
+    writer: sessionmaker[Session] | None = None
+    wake: Callable[[], None] = staticmethod(lambda: None)
+
+
+runtime = _Runtime()
+
+
+def job(name: str, *, queue: str = "default", max_attempts: int = 5) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        registry[name] = JobSpec(name, fn, queue, max_attempts)
+        fn.job_name = name  # type: ignore[attr-defined]
+        return fn
+
+    return register
+
+
+def every(seconds: float, name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
+    def register(fn: Callable[[], Any]) -> Callable[[], Any]:
+        job(name, queue="periodic", max_attempts=1)(fn)
+        periodic[name] = Periodic(name, seconds, fn)
+        return fn
+
+    return register
+
+
+def _name_of(job_fn: Callable[..., Any] | str) -> str:
+    name = job_fn if isinstance(job_fn, str) else getattr(job_fn, "job_name", None)
+    if name not in registry:
+        raise ValueError(f"not a registered job: {job_fn!r}")
+    return name  # type: ignore[return-value]
+
+
+def enqueue_in_tx(db: Session, job_fn: Callable[..., Any] | str, *, key: str | None = None, delay_seconds: float = 0, **kwargs: Any) -> str:
+    """Add the job to the caller's transaction: it exists only if that transaction commits. A repeated
+    `key` does nothing."""
+    name = _name_of(job_fn)
+    job_id = key or new_id("job")
+    if key is not None and (repository.exists(db, job_id) or any(isinstance(o, Job) and o.id == job_id for o in db.new)):
+        return job_id
+    spec = registry[name]
+    db.add(Job(id=job_id, name=name, queue=spec.queue, kwargs=kwargs, state="queued", run_at=now() + timedelta(seconds=delay_seconds),
+               attempts=0, max_attempts=spec.max_attempts))
+    if delay_seconds <= 0.5 and not db.info.get("jobs_wake"):
+        db.info["jobs_wake"] = True  # wake this process's worker once the transaction commits
+        sa_event.listen(db, "after_commit", _after_commit, once=True)
+    return job_id
+
+
+def _after_commit(db: Session) -> None:
+    db.info.pop("jobs_wake", None)
+    runtime.wake()
+
+
+def enqueue(job_fn: Callable[..., Any] | str, *, key: str | None = None, delay_seconds: float = 0, **kwargs: Any) -> str:
+    with session() as db:
+        return enqueue_in_tx(db, job_fn, key=key, delay_seconds=delay_seconds, **kwargs)
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A writer session for a job: commits on success, rolls back on error."""
+    if runtime.writer is None:
+        raise RuntimeError("openidv.jobs is not configured in this process")
+    with transaction(runtime.writer) as db:
+        yield db
