@@ -154,6 +154,15 @@ async def switch_environment(request: Request) -> Response:
 # ---------------------------------------------------------------- inquiries
 
 
+def _links(result: Any, params: dict[str, str]) -> dict[str, str | None]:
+    """Older/newer links of a cursor page that keep the filters."""
+    base = urlencode({k: v for k, v in params.items() if v})
+    return {
+        "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
+        "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
+    }
+
+
 def _page_of(request: Request, size: int = 25) -> Page:
     return Page(size=size, after=request.query_params.get("after") or None, before=request.query_params.get("before") or None)
 
@@ -163,11 +172,7 @@ def inquiry_list(request: Request) -> Response:
     def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         f = service.Filters.of(dict(request.query_params))
         result = service.list_inquiries(db, env_id, f, _page_of(request))
-        base = urlencode(f.active())
-        links = {
-            "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
-            "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
-        }
+        links = _links(result, f.active())
         return "inquiries.html", {"result": result, "f": f, "links": links, "statuses": service.STATUSES, "templates": templates_repository.all_templates(db, env_id), "title": "Inquiries"}
 
     return _page(request, build)
@@ -232,11 +237,7 @@ def audit_log(request: Request) -> Response:
     def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         q = {k: (request.query_params.get(k) or "").strip()[:255] for k in ("user", "action", "object")}
         result = repository.audit_page(db, env_id, _page_of(request, 50), user_email=q["user"], action=q["action"], object_id=q["object"])
-        base = urlencode({k: v for k, v in q.items() if v})
-        links = {
-            "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
-            "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
-        }
+        links = _links(result, q)
         return "audit.html", {"result": result, "q": q, "links": links, "title": "Audit log"}
 
     return _page(request, build)
@@ -304,11 +305,7 @@ def account_list(request: Request) -> Response:
     def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         q = {k: (request.query_params.get(k) or "").strip()[:255] for k in ("search", "reference_id")}
         result = service.list_accounts(db, env_id, q["search"], q["reference_id"], _page_of(request))
-        base = urlencode({k: v for k, v in q.items() if v})
-        links = {
-            "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
-            "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
-        }
+        links = _links(result, q)
         return "accounts.html", {"result": result, "q": q, "links": links, "title": "Accounts"}
 
     return _page(request, build)
