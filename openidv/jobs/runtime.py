@@ -25,6 +25,21 @@ from openidv.models import Job
 log = logging.getLogger("openidv.jobs")
 
 
+def register_all() -> None:
+    """Import what registers jobs: the app's modules and every `openidv.<package>.tasks`."""
+    import importlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+    import pkgutil  # noqa: PLC0415
+
+    import openidv  # noqa: PLC0415
+
+    importlib.import_module("openidv.app")
+    importlib.import_module("openidv.jobs.expiry")
+    for module in pkgutil.iter_modules(openidv.__path__):
+        if module.ispkg and importlib.util.find_spec(f"openidv.{module.name}.tasks") is not None:
+            importlib.import_module(f"openidv.{module.name}.tasks")
+
+
 def configure(writer: sessionmaker[Session]) -> None:
     runtime.writer = writer
 
@@ -139,8 +154,7 @@ def recover(writer: sessionmaker[Session], executor_id: str) -> int:
 
 def worker_for(settings, writer: sessionmaker[Session]) -> Worker:  # noqa: ANN001 - openidv.config.Settings
     """A worker with every job of the application registered."""
-    import openidv.jobs.expiry  # noqa: F401, PLC0415 - registers the expiry sweep
-    import openidv.webhooks.tasks  # noqa: F401, PLC0415 - registers delivery and the reconciler
+    register_all()
 
     return Worker(writer, executor_id=settings.executor_id, threads=settings.job_threads, lease_seconds=settings.jobs_lease_seconds,
                   poll_seconds=settings.jobs_poll_seconds)

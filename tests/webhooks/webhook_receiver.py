@@ -72,9 +72,11 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrived: threading.Condition = field(default=None)  # type: ignore[assignment]
+    gate: threading.Event = field(default_factory=threading.Event)  # cleared: hold each request (in flight)
 
     def __post_init__(self) -> None:
         self.arrived = threading.Condition(self.lock)
+        self.gate.set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -84,6 +86,7 @@ class Receiver:
                     receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()}, raw, time.time()))
                     status = receiver.answers.pop(0) if receiver.answers else 200
                     receiver.arrived.notify_all()
+                receiver.gate.wait(60)
                 self.send_response(status)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
