@@ -89,3 +89,31 @@ def test_bad_uploads_are_refused(client, api, world) -> None:  # noqa: ANN001
     assert client.post(f"{BASE}/{nothing}/submit").status_code == 422
     huge = client.post(BASE, content=b"{" + b" " * (21 * 1024 * 1024) + b"}", headers={"content-type": "application/json"})
     assert 400 <= huge.status_code < 500
+
+
+def test_flow_engine_reads_sealed_uploads(client, api, world, engine) -> None:  # noqa: ANN001
+    """The hosted flow's hook: uploads (sealed FlowUpload rows) in, the same checks out."""
+    from openidv.flow import steps as flow_steps
+    from openidv.inquiry_templates.config import Step
+    from openidv.kit.clock import now
+    from openidv.kit.ids import new_id
+    from openidv.models import FlowUpload, Inquiry
+
+    sample = make("drivers_license", 24)
+    inquiry = api.new_inquiry(world.templates["Government ID"])
+    vid = client.post(BASE, json={"data": {"attributes": {"inquiry-id": inquiry["id"]}}}).json()["data"]["id"]
+    with transaction(session_factory(engine, writer=True)) as db:
+        verification = db.get(Verification, vid)
+        uploads = {}
+        for role, image in (("front", sample.front), ("back", sample.back)):
+            row = FlowUpload(id=new_id("file"), inquiry_id=inquiry["id"], step_id=verification.step_id, role=role,
+                             mime_type="image/jpeg", byte_size=1, created_at=now())
+            row.content = _jpeg(image)
+            db.add(row)
+            db.flush()
+            uploads[role] = row.id
+        step = Step(kind="government-id", settings={"allowed_id_classes": ["dl"]})
+        checks = government_ids.flow_engine(db, db.get(Inquiry, inquiry["id"]), step,
+                                            verification, flow_steps.Captured(values={"id-class": "dl"}, upload_ids=uploads))
+        failed = [c["name"] for c in checks if c["status"] == "failed" and c["requirement"] == "required"]
+        assert failed == [] and verification.data["extracted"]["identification-number"] == sample.truth["identification-number"]
