@@ -193,16 +193,6 @@ def _timeline(db: Session, env_id: str, ids: list[str]) -> list[dict[str, Any]]:
     return [{"name": e.name, "at": e.created_at, "actor": e.actor, "object_id": e.object_id, "id": e.id} for e in repository.events_of(db, env_id, ids)]
 
 
-def _deliveries(db: Session, events: list[dict[str, Any]]) -> list[Any] | None:
-    """Webhook deliveries of the inquiry's events, once `openidv.webhooks` exists (it offers `deliveries_of_events`)."""
-    try:
-        from openidv.webhooks import repository as webhooks  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    lookup = getattr(webhooks, "deliveries_of_events", None)
-    return list(lookup(db, [e["id"] for e in events])) if lookup else None
-
-
 @router.get(HOME + "/inquiries/{inquiry_id}")
 def inquiry_page(request: Request, inquiry_id: str) -> Response:
     def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
@@ -212,7 +202,7 @@ def inquiry_page(request: Request, inquiry_id: str) -> Response:
         link = request.query_params.get("link")
         return "inquiry.html", {
             "inquiry": inquiry, "fields": {} if inquiry.redacted_at else inquiry.fields, "verifications": checks, "timeline": timeline,
-            "deliveries": _deliveries(db, timeline), "title": f"Inquiry {inquiry.id}",
+            "deliveries": repository.deliveries_of_events(db, env_id, [e["id"] for e in timeline]), "title": f"Inquiry {inquiry.id}",
             "link": link, "qr": Markup(qr_svg(link)) if link else None,
         }
 

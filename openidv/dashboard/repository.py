@@ -71,3 +71,15 @@ def decision_times(session: Session, environment_id: str, template_id: str | Non
 def checks_in_range(session: Session, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None) -> list[list[dict]]:
     query = _in_range(select(Verification.checks).join(Inquiry, Inquiry.id == Verification.inquiry_id), environment_id, template_id, start, end)
     return [row[0] or [] for row in session.execute(query)]
+
+
+def deliveries_of_events(session: Session, environment_id: str, event_ids: list[str]) -> list | None:
+    """Webhook deliveries of these events, oldest first; None while openidv has no webhooks table."""
+    try:
+        from openidv.models import WebhookDelivery  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    if not event_ids:
+        return []
+    query = select(WebhookDelivery).where(WebhookDelivery.environment_id == environment_id, WebhookDelivery.event_id.in_(event_ids))
+    return list(session.scalars(query.order_by(WebhookDelivery.created_at, WebhookDelivery.id)))
