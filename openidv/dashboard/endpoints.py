@@ -5,7 +5,7 @@ import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -340,5 +340,36 @@ async def api_key_revoke(request: Request, key_id: str) -> Response:
     def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
         service.revoke_api_key(db, who, env_id, key_id)
         return _to(f"{HOME}/api-keys")
+
+    return await _action(request, run)
+
+
+# ---------------------------------------------------------------- second factor
+
+
+@router.get(f"{HOME}/security")
+def security_page(request: Request) -> Response:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+        values: dict[str, Any] = {"enabled": bool(who.user.totp_secret), "title": "Sign-in security"}
+        if not who.user.totp_secret:
+            secret = auth.new_totp_secret()  # kept only in a signed form field until a code proves the app has it
+            uri = f"otpauth://totp/openidv:{quote(who.user.email)}?secret={secret}&issuer=openidv"
+            values.update(secret=secret, pending=auth.sign(_key(request), {"s": secret, "u": who.user.id}), qr=Markup(qr_svg(uri)))
+        return "security.html", values
+
+    return _page(request, build)
+
+
+@router.post(f"{HOME}/security/totp")
+async def security_totp(request: Request) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        secret = None
+        if form.get("pending"):
+            pending = auth.unsign(_key(request), form["pending"]) or {}
+            if pending.get("u") != who.user.id:
+                raise ApiError(400, "The set-up form expired. Reload the page.")
+            secret = pending["s"]
+        service.set_totp(db, who, env_id, secret, form.get("code", ""))
+        return _to(f"{HOME}/security")
 
     return await _action(request, run)

@@ -219,3 +219,27 @@ def test_redacted_inquiry_shows_no_pii(app, client, people, world, db):  # noqa:
         assert "Zelda" not in text and "Quux" not in text and "zq@example.com" not in text, path
     assert c.get("/dashboard/inquiries?search=zelda+quux").text.count(inquiry_id) == 0
     assert "Redacted" in c.get(f"/dashboard/inquiries/{inquiry_id}").text
+
+
+def test_a_user_turns_totp_on_and_off_from_the_dashboard(app, people, db):  # noqa: ANN001
+    import re as _re
+
+    c = signed_in(app, "viewer@example.com")
+    page = c.get("/dashboard/security").text
+    secret = _re.search(r"<code>([A-Z2-7]+)</code>", page).group(1)
+    pending = _re.search(r'name="pending" value="([^"]+)"', page).group(1)
+    assert "<svg" in page
+    assert post(c, "/dashboard/security/totp", pending=pending, code="000000" if auth.totp(secret, time.time()) != "000000" else "111111").status_code == 400
+    assert post(c, "/dashboard/security/totp", pending=pending + "x", code=auth.totp(secret, time.time())).status_code == 400
+    assert post(c, "/dashboard/security/totp", pending=pending, code=auth.totp(secret, time.time())).status_code == 303
+    db.rollback()
+    assert db.get(User, people["viewer"]).totp_secret == secret
+    from fastapi.testclient import TestClient
+
+    assert sign_in(TestClient(app), "viewer@example.com").status_code == 401  # now the code is required
+    assert sign_in(TestClient(app), "viewer@example.com", code=auth.totp(secret, time.time())).status_code == 303
+    assert "Turn off" in c.get("/dashboard/security").text
+    assert post(c, "/dashboard/security/totp", code=auth.totp(secret, time.time())).status_code == 303
+    db.rollback()
+    assert db.get(User, people["viewer"]).totp_secret is None
+    assert [a.action for a in db.scalars(select(AuditLog).order_by(AuditLog.created_at, AuditLog.id))] == ["totp.enable", "totp.disable"]

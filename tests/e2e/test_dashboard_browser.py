@@ -122,6 +122,9 @@ def test_viewer_has_no_decision_buttons_and_a_forged_post_is_refused(page, clien
     answer = page.request.post(f"/dashboard/inquiries/{inquiry_id}/approve", form={"csrf": csrf, "comment": "sneaky"})
     assert answer.status == 403
     assert client.get(f"/api/v1/inquiries/{inquiry_id}").json()["data"]["attributes"]["status"] == "needs_review"
+    page.get_by_role("link", name="viewer@example.com (viewer)").click()
+    page.get_by_role("heading", name="Sign-in security").wait_for()
+    check_screen(page)
 
 
 def test_admin_versions_a_template_end_to_end(page, client, engine, world):  # noqa: ANN001
