@@ -209,11 +209,14 @@ def inquiry_page(request: Request, inquiry_id: str) -> Response:
     return _page(request, build)
 
 
+def _secrets(request: Request) -> Secrets:
+    return Secrets(request.app.state.settings.secrets["session_token_secret"], request.app.state.settings.base_url)
+
+
 @router.post(HOME + "/inquiries/{inquiry_id}/{action}")
 async def inquiry_action(request: Request, inquiry_id: str, action: str) -> Response:
     def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
-        secrets_ = Secrets(request.app.state.settings.secrets["session_token_secret"], request.app.state.settings.base_url)
-        link = service.act(db, who, env_id, inquiry_id, action, form, secrets_)
+        link = service.act(db, who, env_id, inquiry_id, action, form, _secrets(request))
         return _to(f"{HOME}/inquiries/{inquiry_id}" + (f"?{urlencode({'link': link})}" if link else ""))
 
     return await _action(request, run)
@@ -261,6 +264,15 @@ async def template_new_version(request: Request, template_id: str) -> Response:
     def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
         service.new_template_version(db, who, env_id, template_id, form)
         return _to(f"{HOME}/templates/{template_id}")
+
+    return await _action(request, run)
+
+
+@router.post(HOME + "/templates/{template_id}/inquiries")
+async def template_new_inquiry(request: Request, template_id: str) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        inquiry, link = service.create_inquiry(db, who, env_id, template_id, form, _secrets(request))
+        return _to(f"{HOME}/inquiries/{inquiry.id}?{urlencode({'link': link})}")
 
     return await _action(request, run)
 

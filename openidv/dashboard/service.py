@@ -289,3 +289,15 @@ def set_totp(db: Session, who: DashboardSession, env_id: str, secret: str | None
     who.user.totp_secret = secret
     db.flush()
     audit(db, who, env_id, "totp.enable" if secret else "totp.disable", who.user.id, None, None)
+
+
+def create_inquiry(db: Session, who: DashboardSession, env_id: str, template_id: str, form: dict[str, str], secrets_: Secrets) -> tuple[Inquiry, str]:
+    """A new inquiry from a template, with a one-time link to send the person."""
+    if not who.can_write:
+        raise ApiError(403, f"a {who.user.role} may not create inquiries")
+    attrs: dict[str, Any] = {"inquiry-template-id": load_template(db, env_id, template_id).id, "creator-email-address": who.user.email}
+    if form.get("reference_id", "").strip():
+        attrs["reference-id"] = form["reference_id"].strip()
+    created = inquiries.create(db, env_id, attrs, {"auto-create-one-time-link": True}, actor=who.user.id, session_secrets=secrets_)
+    audit(db, who, env_id, "inquiry.create", created.inquiry.id, None, created.inquiry.status, template_id)
+    return created.inquiry, created.meta["one-time-link"] or ""

@@ -49,3 +49,23 @@ def test_bad_version_forms_are_refused_and_write_nothing(app, engine, world, db)
     db.rollback()
     assert db.scalars(select(InquiryTemplateVersion).where(InquiryTemplateVersion.status == "draft")).all() == []
     assert db.scalars(select(AuditLog)).all() == []
+
+
+def test_reviewer_creates_an_inquiry_from_a_template_with_a_one_time_link(app, client, engine, world, db):  # noqa: ANN001
+    make_user(engine, "reviewer@example.com", "reviewer")
+    make_user(engine, "viewer@example.com", "viewer")
+    template_id = world.templates["Phone"]
+    c = signed_in(app, "reviewer@example.com")
+    answer = post(c, f"/dashboard/templates/{template_id}/inquiries", reference_id="crm-42")
+    assert answer.status_code == 303
+    inquiry_id = answer.headers["location"].split("/dashboard/inquiries/")[1].split("?")[0]
+    page = c.get(answer.headers["location"]).text
+    assert "/verify?code=" in page and "<svg" in page
+    api = client.get(f"{API}/inquiries/{inquiry_id}").json()["data"]["attributes"]
+    assert api["reference-id"] == "crm-42" and api["creator"] == "reviewer@example.com"
+    db.rollback()
+    assert db.scalars(select(AuditLog).where(AuditLog.action == "inquiry.create")).one().object_id == inquiry_id
+    viewer = signed_in(app, "viewer@example.com")
+    assert "Create inquiry" not in viewer.get(f"/dashboard/templates/{template_id}").text
+    assert post(viewer, f"/dashboard/templates/{template_id}/inquiries").status_code == 403
+    assert post(c, f"/dashboard/templates/{world.production_templates['Phone']}/inquiries").status_code == 404
