@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     embedded_worker: bool = True  # run the job workers inside `openidv serve` (`serve --no-worker` turns it off)
     executor_id: str | None = None  # this process's job executor id (default host:pid)
-    job_threads: int = 4
+    job_threads: int = 8
     jobs_lease_seconds: float = 60  # a job a dead worker held runs again after this
     jobs_poll_seconds: float = 0.25
     webhooks_allow_private_urls: bool = False

@@ -33,6 +33,15 @@ class Policy:
 
 
 policy = Policy()
+_client: httpx.Client | None = None  # shared: building a client (its TLS context) costs tens of ms
+
+
+def _http() -> httpx.Client:
+    global _client
+    if _client is None:
+        _client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
+                               limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
+    return _client
 
 
 def parse_schedule(text: str | None) -> tuple[float, ...]:
@@ -134,8 +143,7 @@ def attempt(url: str, body: bytes, *, secrets: list[str], event_id: str, attempt
                     "webhook-signature": standard_webhooks_signature(secrets, event_id, body, timestamp)}
     clock = time.perf_counter()
     try:
-        with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
-            response = client.post(url, content=body, headers=headers)
+        response = _http().post(url, content=body, headers=headers)
         return Outcome(started, response.status_code, int((time.perf_counter() - clock) * 1000), response.text[:BODY_LOG_LIMIT],
                        retry_after=_retry_after(response.headers.get("retry-after")))
     except httpx.HTTPError as exc:
