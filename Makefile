@@ -38,6 +38,7 @@ contract: install
 
 bench: install
 	$(PY) bench/api.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) openidv-data .pytest_cache
