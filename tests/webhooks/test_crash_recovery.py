@@ -24,8 +24,8 @@ from webhook_receiver import Receiver, signature_ok
 BIN = Path(sys.executable).parent / "openidv"
 
 
-def _cli(data_dir: Path, *args: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")}
+def _cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> dict:
+    env = env or {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")}
     done = subprocess.run([str(BIN), *args, "--data-dir", str(data_dir), "--json"], capture_output=True, text=True, env=env, timeout=120, check=True)
     return json.loads(done.stdout)
 
@@ -37,15 +37,15 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, extra: list[str] | None = None):
         self.data_dir, self.port = data_dir, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {
+        env = env or {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {
             "OPENIDV_WEBHOOKS_ALLOW_PRIVATE_URLS": "true", "OPENIDV_JOBS_LEASE_SECONDS": "1.5", "OPENIDV_JOBS_POLL_SECONDS": "0.1",
             "OPENIDV_EXPIRY_SWEEP_SECONDS": "1", "OPENIDV_LOG_LEVEL": "warning", "OPENIDV_RATE_LIMIT_PER_MINUTE": "100000",
         }
         self.log = (data_dir / f"server-{self.port}.log").open("w")
-        self.process = subprocess.Popen([str(BIN), "serve", "--port", str(self.port), "--data-dir", str(data_dir)], env=env,
+        self.process = subprocess.Popen([str(BIN), "serve", "--port", str(self.port), "--data-dir", str(data_dir), *(extra or [])], env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while True:
@@ -56,6 +56,9 @@ class Server:
                 pass
             assert self.process.poll() is None and time.monotonic() < deadline, "server did not start"
             time.sleep(0.1)
+
+    def api(self, key: str) -> httpx.Client:
+        return httpx.Client(base_url=f"{self.url}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=10)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
