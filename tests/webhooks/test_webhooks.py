@@ -119,9 +119,13 @@ def test_signed_deliveries_validate_against_the_spec(client, world, worker, rece
     secret = kebab["attributes"]["secret"]
     inquiry_id = new_inquiry(client, world)
     assert client.post(f"{API}/inquiries/{inquiry_id}/approve").status_code == 200
-    got = receiver.wait_for(2)
+    expiring = new_inquiry(client, world)
+    assert client.post(f"{API}/inquiries/{expiring}/expire").status_code == 200
+    got = receiver.wait_for(4)
     names = sorted(check_delivery(g, [secret], 1)["data"]["attributes"]["name"] for g in got)
-    assert names == ["inquiry.approved", "inquiry.created"]
+    assert names == ["inquiry.approved", "inquiry.created", "inquiry.created", "inquiry.expired"]
+    got = [g for g in got if g.body["data"]["attributes"]["payload"]["data"]["id"] == inquiry_id]
+    names = sorted(g.body["data"]["attributes"]["name"] for g in got)
     ids = {g.body["data"]["id"] for g in got}
     assert ids == set(db.scalars(select(Event.id).where(Event.object_id == inquiry_id, Event.name.in_(names))))
     assert all(g.body["data"]["attributes"]["payload"]["data"]["id"] == inquiry_id for g in got)
