@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv.providers.imported_records import progress_bar
-from openidv.reports import lists, service
+from openidv.reports import lists, tasks
 from openidv.screening.adapters import ListFormatError
 
 CONFIG_FILE = "lists.json"  # in the data folder: [{"list": "OFAC SDN", "source": "ofac-sdn", "url": "https://..."}]
@@ -28,13 +28,13 @@ def load_bytes(db: Session, raw: bytes, source: str, list_name: str | None, out:
         print(file=out)
     if result.unchanged:
         return [f"list {snapshot.list_name}: unchanged, version {snapshot.version} stays in service"]
-    affected = service.screen_delta(db, snapshot)
+    tasks.enqueue_delta(db, snapshot)
     s = snapshot.summary
     return [
         f"list {snapshot.list_name} ({snapshot.source}, {snapshot.list_type}): version {snapshot.version} in service",
         f"  {s['entries']} entries ({s['people']} people), {s['names']} names, {s['without-birthdate']} without a birth date",
         f"  diff: {s['added']} added, {s['changed']} changed, {s['removed']} removed",
-        f"  delta screening: {len(affected)} monitored report(s) re-run",
+        "  delta screening of the changed entries queued (runs in the server's or `openidv worker`'s job worker)",
     ]
 
 

@@ -219,16 +219,6 @@ def remove_tags(session: Session, report: Report, names: list[str], actor: str |
 # ------------------------------------------------------------------ continuous monitoring
 
 
-def run_due(session: Session) -> int:
-    """Re-run every continuous report whose interval has passed."""
-    count = 0
-    for report_id in repository.due(session, now()):
-        report = session.get(Report, report_id)
-        run(session, report, run_type="scheduled")
-        count += 1
-    return count
-
-
 def screen_delta(session: Session, snapshot: ListSnapshot) -> list[str]:
     """Screen only the snapshot's added and changed entries against a reverse index of monitored subjects;
     the subjects that may match are re-run (which raises `.matched` for new, undismissed hits). Returns their ids."""

@@ -1,12 +1,14 @@
-"""Background work for reports: orders on inquiry completion, interval re-runs, delta screening.
-
-The functions run in the caller's session; `openidv.jobs` (when present) wraps them as jobs."""
+"""Background work for reports: orders on inquiry completion (in the inquiry's transaction), delta screening
+after a new list snapshot, and interval re-runs of continuous reports (jobs of `openidv.jobs`)."""
 
 from sqlalchemy.orm import Session
 
+from openidv import jobs
 from openidv.events.service import on_event
 from openidv.models import Event, Inquiry, ListSnapshot
-from openidv.reports import service
+from openidv.reports import repository, service
+
+RUN_DUE_SECONDS = 3600
 
 
 @on_event
@@ -19,10 +21,28 @@ def _order_on_completion(session: Session, event: Event) -> None:
         service.order_for_inquiry(session, inquiry, actor=event.actor)
 
 
-def screen_delta(session: Session, snapshot_id: str) -> list[str]:
-    snapshot = session.get(ListSnapshot, snapshot_id)
-    return service.screen_delta(session, snapshot) if snapshot is not None else []
+@jobs.job("reports.screen-delta")
+def screen_delta(snapshot_id: str) -> list[str]:
+    """Changed entries of one snapshot against the monitored subjects; safe to repeat (re-runs are idempotent
+    in effect: a hit already reported raises no second `.matched`)."""
+    with jobs.session() as db:
+        snapshot = db.get(ListSnapshot, snapshot_id)
+        return service.screen_delta(db, snapshot) if snapshot is not None else []
 
 
-def run_due_reports(session: Session) -> int:
-    return service.run_due(session)
+def enqueue_delta(session: Session, snapshot: ListSnapshot) -> str:
+    """Queue the delta screening in the snapshot's own transaction: both commit or neither does."""
+    return jobs.enqueue_in_tx(session, screen_delta, key=f"rdelta:{snapshot.id}", snapshot_id=snapshot.id)
+
+
+@jobs.every(RUN_DUE_SECONDS, "reports.run-due")
+def run_due_reports() -> int:
+    """Continuous reports whose re-run interval has passed, one transaction each."""
+    with jobs.session() as db:
+        due = repository.due(db, service.now())
+    for report_id in due:
+        with jobs.session() as db:
+            report = db.get(service.Report, report_id)
+            if report is not None and report.continuous and not report.paused and report.redacted_at is None:
+                service.run(db, report, run_type="scheduled")
+    return len(due)

@@ -2,6 +2,7 @@
 
 import io
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import jsonschema
 import pytest
 from sqlalchemy import select
 
+from openidv.jobs import runtime
 from openidv.kit.db import session_factory, transaction
 from openidv.models import Event, Report
 from openidv.reports import lists, service, tasks
@@ -38,8 +40,9 @@ def _load(engine, raw: bytes, source: str, name: str) -> str:  # noqa: ANN001
 
 
 def _delta(engine, snapshot_id: str) -> list[str]:  # noqa: ANN001
-    with transaction(session_factory(engine, writer=True)) as db:
-        return tasks.screen_delta(db, snapshot_id)
+    """The delta job, run here directly (its own session through the job port)."""
+    runtime.configure(session_factory(engine, writer=True))
+    return tasks.screen_delta(snapshot_id=snapshot_id)
 
 
 def _events(engine, object_id: str) -> list[str]:  # noqa: ANN001
@@ -227,3 +230,37 @@ def test_errors_and_permissions(client, engine, world, sdn) -> None:  # noqa: AN
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get(f"/api/v1/reports/{report_id}", headers=headers).status_code == 200
     assert client.post("/api/v1/reports", headers=headers, json={}).status_code == 403
+
+
+@pytest.fixture
+def receiver():  # noqa: ANN201
+    sys.path.insert(0, str(Path(__file__).parent.parent / "webhooks"))
+    from webhook_receiver import Receiver
+
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def test_list_load_queues_delta_job_and_matched_webhook(client, engine, sdn, receiver, monkeypatch) -> None:  # noqa: ANN001, ARG001
+    """`openidv lists load` commits the snapshot with its delta job; a worker screens and `.matched` reaches a webhook."""
+    from openidv.reports import commands
+    from openidv.webhooks import delivery
+
+    monkeypatch.setattr(delivery.policy, "allow_private_urls", True)  # the receiver is on loopback
+    answer = client.post("/api/v1/webhooks", json={"data": {"attributes": {"name": "t", "url": receiver.url, "enabled-events": ["report/watchlist.matched"]}}})
+    assert answer.status_code == 201, answer.text
+    template_id = _template(client, **{"rerun-interval-days": 30})
+    report_id = _report(client, template_id, {"name-first": "Amara", "name-last": "Okonkwo-Bello"}).json()["data"]["id"]
+    added = (FIXTURES / "sdn.xml").read_bytes().replace(b"</sdnList>", b"<sdnEntry><uid>9100</uid><firstName>Amara</firstName><lastName>OKONKWO BELLO</lastName><sdnType>Individual</sdnType></sdnEntry></sdnList>")
+    with transaction(session_factory(engine, writer=True)) as db:
+        lines = commands.load_bytes(db, added, "ofac-sdn", "OFAC SDN", out=io.StringIO())
+    assert "diff: 1 added, 0 changed, 0 removed" in lines[2] and "queued" in lines[3]
+    worker = runtime.Worker(session_factory(engine, writer=True), executor_id="reports-test", threads=2, lease_seconds=10, poll_seconds=0.05)
+    worker.start()
+    try:
+        (got,) = receiver.wait_for(1)
+    finally:
+        worker.stop()
+    assert got.body["data"]["attributes"]["name"] == "report/watchlist.matched"
+    assert got.body["data"]["attributes"]["payload"]["data"]["id"] == report_id
