@@ -3,6 +3,8 @@ loopback (form fields, Basic auth), and the inquiry follows the verification."""
 
 from datetime import timedelta
 
+import pytest
+
 from openidv.kit import clock
 from openidv.models import ConfirmationCode
 
@@ -213,3 +215,24 @@ def test_older_version_and_snake_case_clients(client, api, world, twilio, run_jo
         spec = json.load(f)
     schema = {"$ref": "#/components/schemas/verification-phone-number", "components": spec["components"]}
     jsonschema.validate(confirmed.json()["data"], schema, cls=jsonschema.Draft202012Validator)
+
+
+def test_send_job_runs_on_the_job_worker(client, api, world, twilio, engine):  # noqa: ANN001
+    import time
+
+    from openidv.kit.db import session_factory
+
+    runtime = pytest.importorskip("openidv.jobs.runtime")
+    worker = runtime.Worker(session_factory(engine, writer=True), threads=1, poll_seconds=0.05)
+    worker.start()
+    try:
+        inquiry = api.new_inquiry(world.templates["Phone"])
+        vid = _create(client, inquiry["id"]).json()["data"]["id"]
+        assert client.post(f"{BASE}/{vid}/send-confirmation-code").status_code == 200
+        deadline = time.monotonic() + 15
+        while not twilio.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert twilio.requests, "the worker did not deliver the code"
+        assert _confirm(client, vid, twilio.last_code()).json()["data"]["attributes"]["status"] == "confirmed"
+    finally:
+        worker.stop()
