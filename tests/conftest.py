@@ -122,6 +122,18 @@ def client(app, world: World) -> TestClient:  # noqa: ANN001
 
 
 @pytest.fixture
+def job_worker(app):  # noqa: ANN001, ANN201
+    """The app's job workers for one test (no timers): enqueued jobs run as in `openidv serve`."""
+    from openidv.jobs import runtime
+
+    worker = runtime.Worker(app.state.writer, executor_id="tests", threads=2, poll_seconds=0.05, periodic=False)
+    runtime.register_all()
+    worker.start()
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
 def db(engine):  # noqa: ANN001, ANN201
     """A session for looking at what the API wrote."""
     with transaction(session_factory(engine)) as session:

@@ -1,4 +1,4 @@
-"""The expiry sweep: inquiries expire whether or not anyone reads them."""
+"""Periodic upkeep: the inquiry expiry sweep (inquiries expire whether or not anyone reads them) and job pruning."""
 
 import os
 
@@ -26,3 +26,14 @@ def expire_due() -> int:
                     count += 1
         if len(due) < BATCH:
             return count
+
+
+@every(3600, "jobs.prune")
+def prune_jobs() -> int:
+    """Finished jobs are kept a week for inspection, then deleted."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from openidv.jobs import repository  # noqa: PLC0415
+
+    with session() as db:
+        return repository.prune_finished(db, now() - timedelta(days=7))

@@ -44,3 +44,11 @@ def release_executor(session: Session, executor: str, at: datetime) -> int:
 
 def stale(session: Session, at: datetime, limit: int = 500) -> list[Job]:
     return list(session.scalars(select(Job).where(Job.state == "queued", Job.locked_until < at).limit(limit)))
+
+
+def prune_finished(session: Session, before: datetime) -> int:
+    """Finished jobs older than `before` go; their keys then no longer block a repeat."""
+    from sqlalchemy import delete  # noqa: PLC0415
+
+    result = session.execute(delete(Job).where(Job.state.in_(("done", "failed")), Job.finished_at < before))
+    return result.rowcount or 0

@@ -173,6 +173,7 @@ def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world
     page.keyboard.type("+34600123456")
     page.keyboard.press("Enter")
     page.get_by_text("Enviamos un código de 6 dígitos a +34600123456.").wait_for()
+    sms_inbox.wait_for(1)
     assert sms_inbox.texts[-1].startswith("Tu código de verificación")  # the code goes out in the flow's language
     check_screen(page)
     page.keyboard.press("Tab")

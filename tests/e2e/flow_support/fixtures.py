@@ -5,6 +5,7 @@ import json
 import os
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -45,12 +46,20 @@ class Inbox:
     def __init__(self) -> None:
         self.texts: list[str] = []
 
+    def wait_for(self, count: int, timeout: float = 10) -> int:
+        """Codes go out through the job port, just after the request commits: wait for them."""
+        deadline = time.monotonic() + timeout
+        while len(self.texts) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return len(self.texts)
+
     def last_code(self) -> str:
+        self.wait_for(1)
         return CODE.search(self.texts[-1]).group(1)
 
 
 @pytest.fixture
-def mailbox(monkeypatch):  # noqa: ANN001, ANN201
+def mailbox(monkeypatch, job_worker):  # noqa: ANN001, ANN201, ARG001 - codes go out through the job port
     """A real SMTP server on loopback; the e-mail sender reads OPENIDV_SMTP_URL when it sends."""
     from aiosmtpd.controller import Controller
 
@@ -70,7 +79,7 @@ def mailbox(monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def sms_inbox(monkeypatch):  # noqa: ANN001, ANN201
+def sms_inbox(monkeypatch, job_worker):  # noqa: ANN001, ANN201, ARG001 - codes go out through the job port
     """A loopback HTTP receiver for the `http` SMS provider (signed JSON POSTs)."""
     inbox = Inbox()
 
