@@ -24,20 +24,29 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    if BACKEND == "postgresql":
-        schema = f"t_{_worker()}"
-        admin = make_engine(PG_URL, pool_size=1)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        admin.dispose()
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    else:
+def database_url(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    if BACKEND != "postgresql":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'openidv.db'}"
+        upgrade(url)
+        yield url
+        return
+    # One schema per process: runs started at the same time on one database must not drop each other's tables.
+    schema = f"t_{_worker()}_{os.getpid()}"
+    admin = make_engine(PG_URL, pool_size=1)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
     upgrade(url)
-    return url
+    yield url
+    try:
+        with admin.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '5s'"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    except Exception:  # noqa: BLE001 - a busy schema is left for the next run with this pid to drop
+        pass
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
