@@ -150,6 +150,8 @@ def _read_rows(gray: np.ndarray) -> tuple[bool, list[str], mrz.Mrz | None]:
     found, raw = False, []
     # The MRZ is the bottom-most group of two or three rows of similar width.
     for count in (2, 3):
+        if len(rows) < count:
+            continue
         group = rows[-count:]
         widths = [r[2] for r in group]
         if min(widths) < 0.8 * max(widths):
@@ -163,23 +165,64 @@ def _read_rows(gray: np.ndarray) -> tuple[bool, list[str], mrz.Mrz | None]:
             raw = raw or texts
             parsed = _parse(texts)
             if parsed is None and any(not all(r[2]) for r in reads):
-                # Chunks of the wrong length: read those characters one by one (slower, exact counts).
-                texts = []
-                for text, chunks, exact in reads:
-                    fixed = ""
-                    for chunk, ok, start in zip(chunks, exact, range(0, width, CHUNK)):
-                        part = text[start:start + len(chunk)]
-                        if not ok:
-                            part = "".join((c[:1] or "<") for c in _rec(chunk))
-                        fixed += part
-                    texts.append(fixed)
+                texts = _reread(reads, width, name_row=0 if count == 2 else 2)
                 parsed = _parse(texts)
             if parsed is not None:
                 return True, texts, parsed
     return found, raw, None
 
 
+def _similar(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised cross-correlation of two character cells at a common size."""
+    a = cv2.resize(a, (24, 32)).astype(np.float32)
+    b = cv2.resize(b, (24, 32)).astype(np.float32)
+    a, b = a - a.mean(), b - b.mean()
+    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / norm if norm else 0.0
+
+
+def _reread(reads: list[tuple[str, list[list[np.ndarray]], list[bool]]], width: int, name_row: int) -> list[str]:
+    """Chunks of the wrong length, cell by cell. Filler cells are recognised by likeness to the last
+    cell of the name line (a `<` on every real document); only the others go to the recogniser."""
+    template = reads[name_row][1][-1][-1]
+    pending: list[tuple[int, int, np.ndarray]] = []
+    texts = [list(text) for text, _, _ in reads]
+    for line, (_, chunks, exact) in enumerate(reads):
+        for index, (chunk, ok) in enumerate(zip(chunks, exact)):
+            if ok:
+                continue
+            for offset, cell in enumerate(chunk):
+                position = index * CHUNK + offset
+                if _similar(cell, template) > 0.8:
+                    texts[line][position] = "<"
+                else:
+                    pending.append((line, position, cell))
+    if pending:
+        # The remaining cells as one spaced strip (context helps the recogniser); cell by cell only
+        # if the strip's length disagrees.
+        strip = np.hstack([cell[:min(c.shape[0] for _, _, c in pending)] for _, _, cell in pending])
+        joined = _rec([strip])[0]
+        singles = list(joined) if len(joined) == len(pending) else [t[:1] or "<" for t in _rec([c for _, _, c in pending])]
+        for (line, position, _), char in zip(pending, singles):
+            texts[line][position] = char
+    return ["".join(t) for t in texts]
+
+
+def _clean_name(texts: list[str]) -> list[str]:
+    """A name field holds `SURNAME<<GIVEN<NAMES` then fillers only: a run of three fillers ends it,
+    so letters the recogniser sees in the filler tail are dropped."""
+    row, start = (2, 0) if len(texts) == 3 else (0, 5)
+    if len(texts) <= row:
+        return texts
+    line = texts[row]
+    end = line.find("<<<", start)
+    if end >= 0:
+        line = line[:end] + "<" * (len(line) - end)
+    return [*texts[:row], line, *texts[row + 1:]]
+
+
 def _parse(texts: list[str]) -> mrz.Mrz | None:
+    texts = _clean_name(texts)
     try:
         parsed = mrz.parse(texts)
     except mrz.MrzError:
