@@ -30,6 +30,12 @@ def claim_due(session: Session, at: datetime, executor: str, lease_seconds: floa
     return jobs
 
 
+def mark_done(session: Session, job_ids: list[str], executor: str, at: datetime) -> None:
+    session.execute(
+        update(Job).where(Job.id.in_(job_ids), Job.locked_by == executor).values(state="done", finished_at=at, locked_by=None, locked_until=None, last_error=None)
+    )
+
+
 def next_run_at(session: Session) -> datetime | None:
     return session.scalar(select(Job.run_at).where(Job.state == "queued").order_by(Job.run_at).limit(1))
 

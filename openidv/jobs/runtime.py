@@ -62,6 +62,8 @@ class Worker:
         self._busy = threading.Semaphore(threads)
         self._thread: threading.Thread | None = None
         self._periodic_slots: dict[str, int] = {}
+        self._done: list[str] = []  # succeeded, marked done with the next claim (one write, not two)
+        self._done_lock = threading.Lock()
         self.periodic = periodic  # tests turn the timers off and run only what they enqueue
 
     def start(self) -> None:
@@ -77,6 +79,9 @@ class Worker:
         if self._thread:
             self._thread.join(timeout)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._done:
+            with transaction(self.writer) as db:
+                repository.mark_done(db, self._done, self.executor_id, now())
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -110,7 +115,11 @@ class Worker:
         if free == 0:
             self._wake.wait(0.05)
             return []
+        with self._done_lock:
+            done, self._done = self._done, []
         with transaction(self.writer) as db:
+            if done:
+                repository.mark_done(db, done, self.executor_id, now())
             jobs = repository.claim_due(db, now(), self.executor_id, self.lease_seconds, free)
             claimed = [(j.id, j.name, dict(j.kwargs), j.attempts, j.max_attempts) for j in jobs]
         for _ in range(free - len(claimed)):
@@ -129,7 +138,8 @@ class Worker:
             log.warning("job %s (%s) failed on attempt %d: %s", job_id, name, attempts, exc)
             self._finish(job_id, error=f"{type(exc).__name__}: {exc}"[:2000], retry=attempts < max_attempts, attempts=attempts)
         else:
-            self._finish(job_id)
+            with self._done_lock:
+                self._done.append(job_id)
         finally:
             self._busy.release()
             self._wake.set()
