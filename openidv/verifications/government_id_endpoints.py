@@ -20,9 +20,6 @@ write = Permission("verification.write")
 
 
 def _answer(ctx: ApiContext, verification: Any, status: int = 200) -> Response:
-    government_ids.Config.data_dir = ctx.settings.data_dir
-    government_ids.Config.secret = ctx.settings.secrets["secret_key"]
-    government_ids.Config.base_url = ctx.settings.base_url
     data = schemas.render_verification(ctx.db, verification)
     return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include), status)
 
@@ -47,7 +44,6 @@ async def create_government_id_verification(request: Request, ctx: ApiContext = 
     attrs = await _multipart(request)
     if attrs is None:
         attrs = Body.of(ctx.body).attributes
-    government_ids.Config.data_dir = ctx.settings.data_dir
     verification = government_ids.create(ctx.db, ctx.environment_id, attrs, ctx.actor)
     return _answer(ctx, verification, 201)
 
@@ -70,7 +66,6 @@ def submit_government_id_verification(verification_id: str, ctx: ApiContext = De
 @router.get("/verification/government-ids/{verification_id}/{side}-photo", name="government_id_photo")
 def government_id_photo(verification_id: str, side: str, request: Request, access_token: str = "") -> Response:
     settings = request.app.state.settings
-    government_ids.Config.secret = settings.secrets["secret_key"]
     if side not in government_ids.SIDES or not government_ids.verify(verification_id, side, access_token):
         raise ApiError(401, "The link is invalid or has expired", title="Unauthorized")
     data = storage.get(settings.data_dir, f"{verification_id}-{side}")

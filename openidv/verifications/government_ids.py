@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv import lifecycle
+from openidv import config, lifecycle
 from openidv.checks import quality
 from openidv.flow import steps as flow_steps
 from openidv.checks.government_id import Evidence, Settings, evaluate
@@ -38,11 +38,18 @@ URL_SECONDS = 21600
 
 
 class Config:
-    """Process-wide settings the job needs (set by the router at startup: data folder, URL secret)."""
+    """Process-wide settings the job needs (data folder, URL secret), installed by `openidv.config.bootstrap`."""
 
     data_dir: Path = Path("./openidv-data")
     secret: str = ""
     base_url: str = "http://127.0.0.1:8000"
+
+
+def _configure(settings: Any) -> None:
+    Config.data_dir, Config.secret, Config.base_url = settings.data_dir, settings.secrets["secret_key"], settings.base_url
+
+
+config.on_bootstrap(_configure)
 
 
 def _photo(attrs: dict[str, Any], side: str) -> bytes | None:
