@@ -16,7 +16,7 @@ from openidv.kit.inflection import INFLECTIONS, inflect
 from openidv.kit.jsonapi import get_bool, get_int, get_str, get_str_list
 from openidv.models import Event, Webhook, WebhookDelivery
 from openidv.webhooks import delivery as http
-from openidv.webhooks import repository, ssrf
+from openidv.webhooks import repository, shaping, ssrf
 
 ROTATION_DEFAULT_SECONDS = 24 * 3600
 _OPTIONS = ("api-attributes-blocklist", "file-access-token-expires-in", "payload-filter", "included-allowlist", "relationship-allowlist")
@@ -96,7 +96,7 @@ def _apply(webhook: Webhook, attributes: dict[str, Any], *, production: bool, cr
             if key == "file-access-token-expires-in":
                 options[key] = get_int(attributes, key, where, minimum=1, maximum=7 * 24 * 3600)
             else:
-                options[key] = attributes[key]
+                options[key] = shaping.validate(key, attributes[key])
     webhook.options = options
 
 
@@ -158,15 +158,20 @@ def subscribed(webhook: Webhook, name: str) -> bool:
     return "*" in webhook.enabled_events or name in webhook.enabled_events
 
 
-def render_body(event: Event, webhook: Webhook) -> bytes:
+def render_body(db: Session, event: Event, webhook: Webhook) -> bytes | None:
+    """The body this webhook receives, or None when its payload filter turns the event away."""
     import json  # noqa: PLC0415
 
     from openidv.events.schemas import render_event  # noqa: PLC0415
 
     version = versions.shape_of(webhook.api_version)
-    document = {"data": render_event(event, version, with_included=True)}
+    rendered = render_event(event, version, with_included=True)
+    options = webhook.options or {}
+    if not shaping.accepts(options, rendered["attributes"]["payload"]):
+        return None
+    rendered["attributes"]["payload"] = shaping.shape(db, event.environment_id, event.name, rendered["attributes"]["payload"], options)
     raw = frozenset({"fields"}) if version == versions.V2025 else frozenset()
-    return json.dumps(inflect(document, webhook.api_key_inflection, raw_keys_under=raw), separators=(",", ":")).encode()
+    return json.dumps(inflect({"data": rendered}, webhook.api_key_inflection, raw_keys_under=raw), separators=(",", ":")).encode()
 
 
 def fan_out(db: Session, event: Event) -> None:
@@ -176,9 +181,12 @@ def fan_out(db: Session, event: Event) -> None:
     for webhook in repository.enabled_of_environment(db, event.environment_id):
         if not subscribed(webhook, event.name):
             continue
+        body = render_body(db, event, webhook)
+        if body is None:
+            continue
         item = WebhookDelivery(id=new_id("whd"), environment_id=event.environment_id, webhook_id=webhook.id, event_id=event.id,
                                event_name=event.name, attempts_made=0, round=0, log=[], created_at=now(), next_attempt_at=now())
-        item.body = render_body(event, webhook)
+        item.body = body
         lifecycle.create(db, item)
         enqueue_in_tx(db, tasks.deliver, key=job_key(item), delivery_id=item.id)
 
