@@ -303,7 +303,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_lists_update)
 
     args = parser.parse_args(argv)
-    return int(args.func(args) or 0)
+    from openidv.kit.errors import ApiError
+
+    try:
+        return int(args.func(args) or 0)
+    except ApiError as exc:  # the same rules as the API: say what is wrong, no traceback
+        print(f"error: {exc.details or exc.title}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

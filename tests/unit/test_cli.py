@@ -68,6 +68,8 @@ def test_api_key_create(data_dir: Path, first_setup: dict) -> None:
     assert limited.returncode == 0 and limited.stdout.strip().startswith("persona_sandbox_")
     with _session(data_dir) as db:
         assert auth.authenticate(db, f"Bearer {limited.stdout.strip()}")[0].permissions == ["inquiry.read"]
+    bogus = _run(data_dir, "api-key", "create", "--environment", "sandbox", "--permissions", "bogus")
+    assert bogus.returncode == 2 and bogus.stderr.strip() == "error: unknown permissions: bogus" and not bogus.stdout
     replaced = _run(data_dir, "api-key", "create", "--environment", "production", "--name", "ci", "--replace", "--json")
     assert replaced.returncode == 0
     with _session(data_dir) as db:
