@@ -1,0 +1,128 @@
+"""Basic liveness signals from landmarks and pixels (no learned anti-spoofing model).
+
+- `yaw`: head turn from FaceMesh landmarks (nose tip against the two cheek contours).
+- `parallax`: a flat photo moved before the camera moves its landmarks by one homography; a head turning
+  does not (the nose and the cheeks are at different depths). Residual of the best homography, in units of
+  the inter-ocular distance.
+- `eye_openness`: eye aspect ratio, for a blink across a burst.
+- `periodic_texture`: screens (pixel grid, moiré) and prints (halftone screen) leave isolated peaks in the
+  face's spectrum that skin does not.
+- `scene_change`: the background around the face between poses; a photo swapped between poses brings
+  another scene with it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from openidv.checks import faces
+
+
+def yaw(points: np.ndarray) -> float:
+    """-1..1: positive when the subject turns to their own left (nose toward the image's right, unmirrored)."""
+    nose, right, left = points[faces.NOSE_TIP, :2], points[faces.CHEEK_RIGHT, :2], points[faces.CHEEK_LEFT, :2]
+    axis = left - right
+    span = float(np.linalg.norm(axis)) or 1.0
+    t = float(np.dot(nose - right, axis) / span**2)  # nose position along the cheek-to-cheek line, 0..1
+    return float(np.clip(2 * t - 1, -1, 1))
+
+
+def inter_ocular(points: np.ndarray) -> float:
+    eye_r = points[list(faces.EYE_R), :2].mean(0)
+    eye_l = points[list(faces.EYE_L), :2].mean(0)
+    return float(np.linalg.norm(eye_l - eye_r)) or 1.0
+
+
+# Points on the rigid part of the face (no mouth or eyelids, which move on their own).
+RIGID = np.array([1, 4, 5, 6, 168, 197, 195, 10, 151, 9, 8, 33, 133, 362, 263, 234, 454, 127, 356, 93, 323,
+                  132, 361, 58, 288, 172, 397, 136, 365, 149, 378, 152, 148, 377, 50, 280, 101, 330, 205, 425,
+                  98, 327, 2, 94, 19, 21, 251, 54, 284, 103, 332, 67, 297, 109, 338, 70, 300, 63, 293, 105, 334])
+
+
+def parallax(center: np.ndarray, other: np.ndarray) -> float:
+    """RMS residual of the best homography center -> other over rigid points, per inter-ocular distance."""
+    src, dst = center[RIGID, :2].astype(np.float64), other[RIGID, :2].astype(np.float64)
+    h, _ = cv2.findHomography(src, dst, 0)
+    if h is None:
+        return 0.0
+    proj = cv2.perspectiveTransform(src.reshape(-1, 1, 2), h).reshape(-1, 2)
+    rms = float(np.sqrt(np.mean(np.sum((proj - dst) ** 2, axis=1))))
+    return rms / min(inter_ocular(center), inter_ocular(other))
+
+
+def eye_openness(points: np.ndarray) -> float:
+    def ear(idx: tuple[int, ...]) -> float:
+        p = points[list(idx), :2]
+        vertical = np.linalg.norm(p[1] - p[5]) + np.linalg.norm(p[2] - p[4])
+        return float(vertical / (2 * np.linalg.norm(p[0] - p[3]) + 1e-6))
+
+    return (ear(faces.EYE_R) + ear(faces.EYE_L)) / 2
+
+
+def face_crop(rgb: np.ndarray, face: faces.Face, size: int = 256, scale: float = 1.0) -> np.ndarray:
+    x0, y0, x1, y1 = face.box
+    cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, scale * max(x1 - x0, y1 - y0) / 2
+    m = np.float32([[size / (2 * half), 0, size / 2 - cx * size / (2 * half)],
+                    [0, size / (2 * half), size / 2 - cy * size / (2 * half)]])
+    return cv2.warpAffine(rgb, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+
+
+def periodic_texture(rgb: np.ndarray, face: faces.Face) -> float:
+    """Prominence of the strongest isolated spectral peak in the face (log-magnitude above its
+    neighbourhood's median). Skin and camera noise give a smooth spectrum; a screen's grid, its moiré
+    and a print's halftone give sharp peaks. Works on the face at native resolution (no resampling that
+    would hide the pattern); JPEG's 8-pixel block grid is masked out."""
+    x0, y0, x1, y1 = (int(round(v)) for v in face.box)
+    h, w = rgb.shape[:2]
+    side = min(x1 - x0, y1 - y0)
+    n = 1 << int(np.log2(max(32, min(side, 256))))
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    ys, xs = max(0, min(h - n, cy - n // 2)), max(0, min(w - n, cx - n // 2))
+    patch = cv2.cvtColor(rgb[ys:ys + n, xs:xs + n], cv2.COLOR_RGB2GRAY).astype(np.float32)
+    if patch.shape != (n, n):
+        return 0.0
+    patch -= cv2.GaussianBlur(patch, (0, 0), 3)  # keep the fine texture only
+    win = np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
+    mag = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(patch * win))))
+    base = cv2.medianBlur(mag.astype(np.float32), 5) if n <= 256 else mag
+    prominence = mag - base
+    fy, fx = np.mgrid[-n // 2:n // 2, -n // 2:n // 2] / n
+    radius = np.hypot(fx, fy)
+    band = (radius > 0.08) & (radius < 0.48)
+    for k in (1, 2, 3, 4):  # JPEG block grid harmonics at multiples of 1/8 cycle per pixel
+        band &= ~(np.isclose(np.abs(fx), k / 8, atol=1.5 / n) & (np.abs(fy) < 1.5 / n))
+        band &= ~(np.isclose(np.abs(fy), k / 8, atol=1.5 / n) & (np.abs(fx) < 1.5 / n))
+        band &= ~(np.isclose(np.abs(fx), k / 8, atol=1.5 / n) & np.isclose(np.abs(fy), k / 8, atol=1.5 / n))
+    return float(prominence[band].max()) if band.any() else 0.0
+
+
+def _surround(rgb: np.ndarray, face: faces.Face) -> np.ndarray:
+    """The frame with the face and body masked out, as a small Lab thumbnail and mask."""
+    h, w = rgb.shape[:2]
+    small = cv2.resize(rgb, (48, 48), interpolation=cv2.INTER_AREA)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    mask = np.ones((48, 48), bool)
+    x0, y0, x1, y1 = face.box
+    fw = x1 - x0
+    mx0, mx1 = int(max(0, (x0 - 0.8 * fw) / w * 48)), int(min(48, (x1 + 0.8 * fw) / w * 48 + 1))
+    my0 = int(max(0, (y0 - 0.6 * fw) / h * 48))
+    mask[my0:, mx0:mx1] = False
+    return lab, mask
+
+
+def scene_change(rgb_a: np.ndarray, face_a: faces.Face, rgb_b: np.ndarray, face_b: faces.Face) -> float:
+    """Mean Lab difference of the background both frames show (0 = same scene); a small camera shift is
+    tolerated by comparing each pixel with the best of its 3x3 neighbourhood."""
+    lab_a, mask_a = _surround(rgb_a, face_a)
+    lab_b, mask_b = _surround(rgb_b, face_b)
+    mask = mask_a & mask_b
+    if mask.sum() < 40:
+        return 0.0
+    best = np.full((48, 48), np.inf, np.float32)
+    padded = cv2.copyMakeBorder(lab_b, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
+    for dy in range(3):
+        for dx in range(3):
+            diff = np.linalg.norm(lab_a - padded[dy:dy + 48, dx:dx + 48], axis=2)
+            best = np.minimum(best, diff)
+    return float(best[mask].mean())
