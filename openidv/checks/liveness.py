@@ -105,8 +105,8 @@ def _surround(rgb: np.ndarray, face: faces.Face) -> np.ndarray:
     mask = np.ones((48, 48), bool)
     x0, y0, x1, y1 = face.box
     fw = x1 - x0
-    mx0, mx1 = int(max(0, (x0 - 0.8 * fw) / w * 48)), int(min(48, (x1 + 0.8 * fw) / w * 48 + 1))
-    my0 = int(max(0, (y0 - 0.6 * fw) / h * 48))
+    mx0, mx1 = int(max(0, (x0 - 0.35 * fw) / w * 48)), int(min(48, (x1 + 0.35 * fw) / w * 48 + 1))
+    my0 = int(max(0, (y0 - 0.35 * fw) / h * 48))
     mask[my0:, mx0:mx1] = False
     return lab, mask
 

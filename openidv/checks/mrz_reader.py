@@ -1,33 +1,108 @@
-"""Reading the MRZ from a photo: OpenCV finds the long, evenly spaced text rows at the bottom of the
-document, each row strip is recognised by rapidocr's PP-OCR recognition model (shipped inside the
-`rapidocr-onnxruntime` wheel, Apache-2.0, nothing downloaded), and the text goes to our own parser.
-Four orientations are tried; a reading is returned only if every check digit agrees, so a misread
-shows up as "no MRZ", never as a wrong but valid one."""
+"""Reading the MRZ from a photo.
+
+OpenCV finds the MRZ band (two or three long, evenly spaced rows of equal width) on a downscaled,
+levelled copy of the card; only those row strips go to the recogniser, rapidocr's PP-OCRv4 text
+recognition model (shipped inside the `rapidocr-onnxruntime` wheel, Apache-2.0, nothing
+downloaded), run through our own onnxruntime session. OCR-B is fixed pitch, so each character
+cell's place in the strip is known: the recogniser's per-frame probabilities are read cell by cell,
+over the MRZ alphabet only and the characters each field allows (digits in dates, letters in names),
+which also settles runs of `<` that plain CTC decoding would merge. The text then goes to our own
+ICAO 9303 parser. A reading is returned only when every check digit agrees and every character no
+check digit covers (names, codes) was read confidently; a check-digit failure may be repaired by
+exchanging one doubtful character, and only when exactly one exchange makes every check agree.
+Otherwise the MRZ is reported as unreadable: a misread shows up as "no MRZ", never as a wrong but
+valid one. The page is turned (180°, then 90°/270°) only where the band's position says so.
+"""
 
 from __future__ import annotations
 
-import re
+import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
 
-from openidv.checks import mrz
+from openidv.checks import mrz, quality
 
-_ENGINE = None
+WORK_WIDTH = 1000
+ALPHABET = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+FILLER_LOOKALIKES = ("<", "〈", "＜", "«", "‹")
+LINE_WIDTH = {2: 44, 3: 30}
+STRIP_HEIGHT = 48  # the recogniser's input height
+FRAME = 8  # input pixels per output frame of PP-OCRv4's recogniser
+# Characters no check digit covers must be read at least this sure, or the MRZ counts as unreadable.
+UNCHECKED_MIN = 0.35
+# A repair may exchange a character read less sure than this for an alternative at least ALT_MIN sure.
+REPAIR_BELOW, ALT_MIN = 0.9, 0.05
+
 _LOCK = threading.Lock()
-WORK_WIDTH = 1100
+_ENGINE = None
+_RECOGNISER: _Recogniser | None = None
 
 
 def engine():  # noqa: ANN201
+    """rapidocr's full pipeline (detection + recognition), one per process, for visual-zone OCR."""
     global _ENGINE
     with _LOCK:
         if _ENGINE is None:
             from rapidocr_onnxruntime import RapidOCR
 
-            _ENGINE = RapidOCR(rec_batch_num=16, intra_op_num_threads=1, inter_op_num_threads=1)
+            threads = ocr_threads()
+            _ENGINE = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
     return _ENGINE
+
+
+def ocr_threads() -> int:
+    """onnxruntime threads per session: OPENIDV_OCR_THREADS, else one per core up to two (job
+    workers run side by side; more threads than cores only adds contention)."""
+    value = os.environ.get("OPENIDV_OCR_THREADS", "")
+    return int(value) if value.isdigit() and int(value) > 0 else max(1, min(2, os.cpu_count() or 1))
+
+
+class _Recogniser:
+    """PP-OCRv4 recognition as per-frame probabilities over the MRZ alphabet."""
+
+    def __init__(self) -> None:
+        import onnxruntime as ort
+        import rapidocr_onnxruntime
+
+        model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = ocr_threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        chars = ["blank", *self.session.get_modelmeta().custom_metadata_map["character"].splitlines(), " "]
+        index = {c: i for i, c in enumerate(chars)}
+        self.columns = [index[c] for c in ALPHABET]
+        self.fillers = [index[c] for c in FILLER_LOOKALIKES if c in index]
+        self.input = self.session.get_inputs()[0].name
+
+    def __call__(self, strips: list[np.ndarray]) -> list[np.ndarray]:
+        """Grayscale strips STRIP_HEIGHT high -> (frames, len(ALPHABET)) probabilities each."""
+        width = max(s.shape[1] for s in strips)
+        width += -width % FRAME
+        batch = np.zeros((len(strips), 3, STRIP_HEIGHT, width), np.float32)
+        for i, s in enumerate(strips):
+            batch[i, :, :, :s.shape[1]] = s.astype(np.float32) / 127.5 - 1.0
+        probs = self.session.run(None, {self.input: batch})[0]
+        out = []
+        for i, s in enumerate(strips):
+            p = probs[i, : -(-s.shape[1] // FRAME)]
+            chosen = p[:, self.columns]
+            chosen[:, 0] = p[:, self.fillers].max(axis=1)
+            out.append(chosen)
+        return out
+
+
+def recogniser() -> _Recogniser:
+    global _RECOGNISER
+    with _LOCK:
+        if _RECOGNISER is None:
+            _RECOGNISER = _Recogniser()
+    return _RECOGNISER
 
 
 @dataclass
@@ -36,20 +111,26 @@ class MrzReading:
     found: bool  # rows that look like an MRZ were located
     raw: list[str]
     orientation: int = 0
+    confidence: float = 0.0
+    reasons: list[str] = field(default_factory=list)
 
 
-def recognise(strip: np.ndarray) -> str:
-    result, _ = engine()(strip, use_det=False, use_cls=False, use_rec=True)
-    return result[0][0] if result else ""
+# ---------------------------------------------------------------- locating the band
+
+Row = tuple[int, int, int, int]  # x, y, w, h
 
 
-def _rows(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Bounding boxes (x, y, w, h) of long text rows, top to bottom."""
-    h, w = gray.shape
+def _text_mask(gray: np.ndarray) -> np.ndarray:
+    """Dark strokes on a lighter ground, joined along rows."""
+    w = gray.shape[1]
     blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 7)))
     _, binary = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    joined = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, w // 45), 3)))
-    contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    return cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, w // 45), 3)))
+
+
+def _rows(mask: np.ndarray) -> list[Row]:
+    h, w = mask.shape
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     rows = []
     for c in contours:
         x, y, cw, ch = cv2.boundingRect(c)
@@ -58,13 +139,31 @@ def _rows(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
     return sorted(rows, key=lambda r: r[1])
 
 
-def _deskew(gray: np.ndarray) -> np.ndarray:
+def _groups(rows: list[Row]) -> list[list[Row]]:
+    """Runs of two or three rows of equal width and height, evenly spaced, as an MRZ is printed;
+    three-row groups (TD1) first, then from the bottom of the page up."""
+    found = []
+    for count in (3, 2):
+        for i in range(len(rows) - count + 1):
+            group = rows[i:i + count]
+            widths, heights = [r[2] for r in group], [r[3] for r in group]
+            if min(widths) < 0.85 * max(widths) or min(heights) < 0.6 * max(heights):
+                continue
+            if max(abs(a[0] - b[0]) for a, b in zip(group, group[1:])) > 0.05 * max(widths):
+                continue
+            steps = [b[1] - a[1] for a, b in zip(group, group[1:])]
+            if not all(0.9 * max(heights) <= s <= 2.6 * max(heights) for s in steps):
+                continue
+            if count == 3 and min(steps) < 0.75 * max(steps):
+                continue
+            found.append(group)
+    return sorted(found, key=lambda g: (-len(g), -g[-1][1]))
+
+
+def _level(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Level the text rows: the median angle of the long row blobs."""
     h, w = gray.shape
-    blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 7)))
-    _, binary = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    joined = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, w // 45), 3)))
-    contours, _ = cv2.findContours(joined, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     angles = []
     for c in contours:
         rect = cv2.minAreaRect(c)
@@ -86,164 +185,186 @@ def _deskew(gray: np.ndarray) -> np.ndarray:
     return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=int(np.median(gray)))
 
 
-def _fit(text: str, width: int) -> str:
-    """MRZ characters only; the recogniser may drop or add fillers, so a wrong length is fixed in the
-    longest filler run (the only place where a count of `<` carries no information we can check)."""
-    text = text.upper().replace("«", "<<").replace("‹", "<").replace("く", "<")
-    text = re.sub(r"[^A-Z0-9<]", "", text)
-    if len(text) == width:
-        return text
-    runs = list(re.finditer(r"<{2,}", text))
-    if not runs:
-        return text[:width].ljust(width, "<")
-    run = max(runs, key=lambda m: (m.end() - m.start(), m.start()))
-    n = run.end() - run.start() + (width - len(text))
-    return (text[:run.start()] + "<" * max(1, n) + text[run.end():])[:width].ljust(width, "<")
+# ---------------------------------------------------------------- reading the rows
+
+# What each position may hold: A letters or filler, N digits, C check digit (digit or filler),
+# S sex, X anything. Names and codes (A) carry no check digit.
+LAYOUT = {
+    "TD3": ("AAAAA" + "A" * 39, "XXXXXXXXXC" + "AAA" + "NNNNNNC" + "S" + "NNNNNNC" + "X" * 14 + "CC"),
+    "TD2": ("AAAAA" + "A" * 31, "XXXXXXXXXC" + "AAA" + "NNNNNNC" + "S" + "NNNNNNC" + "X" * 7 + "C"),
+    "TD1": ("AAAAA" + "XXXXXXXXXC" + "X" * 15, "NNNNNNC" + "S" + "NNNNNNC" + "AAA" + "X" * 11 + "C", "A" * 30),
+}
+_ALLOWED = {
+    "A": "<ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "N": "0123456789",
+    "C": "<0123456789",
+    "S": "<MFX",
+    "X": ALPHABET,
+}
+_MASKS = {k: np.array([c in v for c in ALPHABET]) for k, v in _ALLOWED.items()}
 
 
-LINE_WIDTH = {2: 44, 3: 30}
-CHUNK = 11
-
-
-def _clean(text: str) -> str:
-    text = text.upper().replace("«", "<<").replace("‹", "<").replace("く", "<")
-    return re.sub(r"[^A-Z0-9<]", "", text)
-
-
-def _cells(gray: np.ndarray, row: tuple[int, int, int, int], n: int) -> list[np.ndarray]:
-    """OCR-B is fixed pitch: one image per character cell, with a blank gap to its right so that the
-    recogniser's CTC decoding cannot merge repeated characters (`<<<`, `55`)."""
+def _strip(gray: np.ndarray, row: Row, n: int, gap: float) -> tuple[np.ndarray, list[int]]:
+    """The row as a STRIP_HEIGHT-high strip whose characters sit `gap` pitches apart (a blank
+    column keeps CTC from merging repeats), with the x where each cell starts (and the end)."""
     x, y, cw, ch = row
     pitch = cw / (n - 0.3)
-    top, bottom = max(0, y - 4), min(gray.shape[0], y + ch + 4)
-    bg = int(np.median(gray[y:y + ch, x:x + cw]))
-    cells = []
+    pad = max(3, int(0.3 * ch))
+    top, bottom = max(0, y - pad), min(gray.shape[0], y + ch + pad)
+    band = gray[top:bottom]
+    lo, hi = np.percentile(band[:, x:x + cw], (2, 98))
+    band = np.clip((band.astype(np.float32) - lo) * (255.0 / max(hi - lo, 1.0)), 0, 255).astype(np.uint8)
+    scale = STRIP_HEIGHT / band.shape[0]
+    cell_w = max(4, int(round(pitch * scale)))
+    gap_w = int(round(pitch * scale * gap))
+    out_w = n * (cell_w + gap_w) + gap_w
+    strip = np.full((STRIP_HEIGHT, out_w), 255, np.uint8)
+    starts = []
     for i in range(n):
-        left, right = int(max(0, x + (i - 0.12) * pitch)), int(min(gray.shape[1], x + (i + 0.88) * pitch))
-        cell = gray[top:bottom, left:right]
-        if cell.size == 0:
-            cell = np.full((bottom - top, max(1, int(pitch))), bg, np.uint8)
-        cells.append(cv2.copyMakeBorder(cell, 0, 0, 0, int(pitch * 0.7), cv2.BORDER_CONSTANT, value=bg))
+        left = x + (i - 0.15) * pitch
+        src = band[:, max(0, int(left)):max(0, int(left + pitch)) + 1]
+        at = gap_w + i * (cell_w + gap_w)
+        starts.append(at)
+        if src.size:
+            strip[:, at:at + cell_w] = cv2.resize(src, (cell_w, STRIP_HEIGHT), interpolation=cv2.INTER_AREA)
+    starts.append(out_w)
+    return strip, starts
+
+
+def _cell_probs(frames: np.ndarray, starts: list[int]) -> np.ndarray:
+    """Per cell, each character's strongest frame among the frames centred in that cell (and the gap
+    before the next one)."""
+    centres = np.arange(len(frames)) * FRAME + FRAME / 2
+    cells = np.zeros((len(starts) - 1, len(ALPHABET)), np.float32)
+    for i in range(len(starts) - 1):
+        sel = (centres >= starts[i] - 1) & (centres < starts[i + 1] - 1)
+        if sel.any():
+            cells[i] = frames[sel].max(axis=0)
     return cells
 
 
-def _rec(images: list[np.ndarray]) -> list[str]:
-    results, _ = engine().text_rec([cv2.cvtColor(i, cv2.COLOR_GRAY2BGR) for i in images])
-    return [_clean(text) for text, _ in results]
+@dataclass
+class _Read:
+    fmt: str
+    probs: list[np.ndarray]  # per line, (cells, alphabet) masked by the layout
+
+    def text(self) -> list[str]:
+        return ["".join(ALPHABET[i] for i in p.argmax(axis=1)) for p in self.probs]
 
 
-def _read_row(gray: np.ndarray, row: tuple[int, int, int, int], n: int) -> tuple[str, list[list[np.ndarray]], list[bool]]:
-    """Chunks of eleven spaced cells recognised in one batch. Returns the text (each chunk fitted to
-    its length), the cells per chunk and which chunks came back with a wrong length."""
-    cells = _cells(gray, row, n)
-    chunks = [cells[a:a + CHUNK] for a in range(0, n, CHUNK)]
-    images = [np.hstack([c[:min(x.shape[0] for x in chunk)] for c in chunk]) for chunk in chunks]
-    texts = _rec(images)
-    exact = [len(t) == len(chunk) for t, chunk in zip(texts, chunks)]
-    return "".join(_fit(t, len(chunk)) for t, chunk in zip(texts, chunks)), chunks, exact
+def _read_group(gray: np.ndarray, group: list[Row], *, flipped: bool = False, gap: float = 0.35) -> _Read:
+    n = LINE_WIDTH[len(group)]
+    if len(group) == 2 and np.mean([r[2] / r[3] for r in group]) < 34:
+        n = 36  # TD2 rows are markedly shorter than TD3 rows at the same character size
+    fmt = {30: "TD1", 36: "TD2", 44: "TD3"}[n]
+    if flipped:  # the page turned half a circle: the rows bottom-up, measured from the other corner
+        H, W = gray.shape
+        gray = np.ascontiguousarray(gray[::-1, ::-1])
+        group = [(W - x - w, H - y - h, w, h) for x, y, w, h in reversed(group)]
+    strips = [_strip(gray, row, n, gap) for row in group]
+    frames = recogniser()([s for s, _ in strips])
+    probs = []
+    for (_, starts), f, layout in zip(strips, frames, LAYOUT[fmt]):
+        cells = _cell_probs(f, starts)
+        probs.append(cells * np.stack([_MASKS[k] for k in layout]))
+    return _Read(fmt, probs)
 
 
-def _read_rows(gray: np.ndarray) -> tuple[bool, list[str], mrz.Mrz | None]:
-    rows = _rows(gray)
-    if len(rows) < 2:
-        return False, [], None
-    found, raw = False, []
-    # The MRZ is the bottom-most group of two or three rows of similar width.
-    for count in (2, 3):
-        if len(rows) < count:
-            continue
-        group = rows[-count:]
-        widths = [r[2] for r in group]
-        if min(widths) < 0.8 * max(widths):
-            continue
-        found = True
-        # TD2 rows (36 characters) are markedly shorter than TD3 rows (44) at the same character size.
-        widths_try = [30] if count == 3 else ([36] if max(widths) < 0.7 * gray.shape[1] else [44])
-        for width in widths_try:
-            reads = [_read_row(gray, row, width) for row in group]
-            texts = [r[0] for r in reads]
-            raw = raw or texts
-            parsed = _parse(texts)
-            if parsed is None and any(not all(r[2]) for r in reads):
-                texts = _reread(reads, width, name_row=0 if count == 2 else 2)
-                parsed = _parse(texts)
-            if parsed is not None:
-                return True, texts, parsed
-    return found, raw, None
-
-
-def _similar(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised cross-correlation of two character cells at a common size."""
-    a = cv2.resize(a, (24, 32)).astype(np.float32)
-    b = cv2.resize(b, (24, 32)).astype(np.float32)
-    a, b = a - a.mean(), b - b.mean()
-    norm = float(np.sqrt((a * a).sum() * (b * b).sum()))
-    return float((a * b).sum()) / norm if norm else 0.0
-
-
-def _reread(reads: list[tuple[str, list[list[np.ndarray]], list[bool]]], width: int, name_row: int) -> list[str]:
-    """Chunks of the wrong length, cell by cell. Filler cells are recognised by likeness to the last
-    cell of the name line (a `<` on every real document); only the others go to the recogniser."""
-    template = reads[name_row][1][-1][-1]
-    pending: list[tuple[int, int, np.ndarray]] = []
-    texts = [list(text) for text, _, _ in reads]
-    for line, (_, chunks, exact) in enumerate(reads):
-        for index, (chunk, ok) in enumerate(zip(chunks, exact)):
-            if ok:
-                continue
-            for offset, cell in enumerate(chunk):
-                position = index * CHUNK + offset
-                if _similar(cell, template) > 0.8:
-                    texts[line][position] = "<"
-                else:
-                    pending.append((line, position, cell))
-    if pending:
-        # The remaining cells as one spaced strip (context helps the recogniser); cell by cell only
-        # if the strip's length disagrees.
-        strip = np.hstack([cell[:min(c.shape[0] for _, _, c in pending)] for _, _, cell in pending])
-        joined = _rec([strip])[0]
-        singles = list(joined) if len(joined) == len(pending) else [t[:1] or "<" for t in _rec([c for _, _, c in pending])]
-        for (line, position, _), char in zip(pending, singles):
-            texts[line][position] = char
-    return ["".join(t) for t in texts]
-
-
-def _clean_name(texts: list[str]) -> list[str]:
-    """A name field holds `SURNAME<<GIVEN<NAMES` then fillers only: a run of three fillers ends it,
-    so letters the recogniser sees in the filler tail are dropped."""
-    row, start = (2, 0) if len(texts) == 3 else (0, 5)
-    if len(texts) <= row:
-        return texts
-    line = texts[row]
-    end = line.find("<<<", start)
-    if end >= 0:
-        line = line[:end] + "<" * (len(line) - end)
-    return [*texts[:row], line, *texts[row + 1:]]
-
-
-def _parse(texts: list[str]) -> mrz.Mrz | None:
-    texts = _clean_name(texts)
+def _parse(lines: list[str]) -> mrz.Mrz | None:
     try:
-        parsed = mrz.parse(texts)
+        parsed = mrz.parse(lines)
     except mrz.MrzError:
         return None
     return parsed if parsed.valid else None
 
 
-def read_mrz(image: np.ndarray) -> MrzReading:
-    """The MRZ of a document photo (RGB or grayscale array), trying four orientations."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+def _unchecked_ok(read: _Read, lines: list[str]) -> bool:
+    """Letters no check digit covers (names, codes, sex) read confidently enough."""
+    for p, layout in zip(read.probs, LAYOUT[read.fmt]):
+        best = p.max(axis=1)
+        for i, kind in enumerate(layout):
+            if kind in "AS" and best[i] < UNCHECKED_MIN:
+                return False
+    return True
+
+
+def _decide(read: _Read) -> tuple[mrz.Mrz | None, list[str], str]:
+    """The MRZ if the reading is certain, else None with the raw lines and why."""
+    lines = _name_tail(read.text(), read.fmt)
+    if not _unchecked_ok(read, lines):
+        return None, lines, "unchecked_characters_unsure"
+    parsed = _parse(lines)
+    if parsed is not None:
+        return parsed, lines, ""
+    # One exchange of a doubtful character for a plausible alternative, if exactly one works.
+    found = {}
+    for li, p in enumerate(read.probs):
+        layout = LAYOUT[read.fmt][li]
+        best = p.max(axis=1)
+        for i in np.argsort(best):
+            if best[i] >= REPAIR_BELOW or layout[i] not in "NCX":
+                continue
+            for alt in np.nonzero(p[i] >= ALT_MIN)[0]:
+                c = ALPHABET[alt]
+                if c == lines[li][i]:
+                    continue
+                candidate = [*lines]
+                candidate[li] = lines[li][:i] + c + lines[li][i + 1:]
+                parsed = _parse(candidate)
+                if parsed is not None:
+                    found["\n".join(parsed.lines)] = (parsed, candidate)
+    if len(found) == 1:
+        parsed, candidate = next(iter(found.values()))
+        return parsed, candidate, ""
+    return None, lines, "check_digits_disagree" if not found else "ambiguous_repair"
+
+
+def _name_tail(lines: list[str], fmt: str) -> list[str]:
+    """A name field holds `SURNAME<<GIVEN<NAMES` then fillers only: a run of three fillers ends it."""
+    row, start = (2, 0) if fmt == "TD1" else (0, 5)
+    line = lines[row]
+    end = line.find("<<<", start)
+    if end >= 0:
+        line = line[:end] + "<" * (len(line) - end)
+    return [*lines[:row], line, *lines[row + 1:]]
+
+
+def _prepare(image: np.ndarray) -> np.ndarray:
+    """Grayscale, the card cut out and squared up when its edges show, WORK_WIDTH wide."""
+    gray = quality.gray_of(image)
+    corners = quality.find_card(gray)
+    if corners is not None:
+        gray = quality.crop_card(gray, corners)
     scale = WORK_WIDTH / max(gray.shape)
-    if scale < 1 or scale > 1.6:
+    if abs(scale - 1) > 0.05:
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    any_found, raw = False, []
-    for k in (0, 2, 1, 3):
-        turned = np.ascontiguousarray(np.rot90(gray, k))
-        found, texts, parsed = _read_rows(_deskew(turned))
-        if parsed is not None:
-            return MrzReading(parsed, True, texts, orientation=90 * k)
-        any_found = any_found or found
-        raw = raw or texts
+    return gray
+
+
+def read_mrz(image: np.ndarray) -> MrzReading:
+    """The MRZ of a document photo (RGB or grayscale array). The band is looked for upright and
+    sideways; each candidate band is read once the way its position suggests and once turned."""
+    base = _prepare(image)
+    raw: list[str] = []
+    reason = "mrz_not_found"
+    found = False
+    for k in (0, 1):
+        turned = np.ascontiguousarray(np.rot90(base, k)) if k else base
+        gray = _level(turned, _text_mask(turned))
+        groups = _groups(_rows(_text_mask(gray)))
+        for group in groups[:2]:
+            found = True
+            # An MRZ sits in the lower part of its page: a band in the upper half is read turned first.
+            upside_down = (group[0][1] + group[-1][1] + group[-1][3]) / 2 < gray.shape[0] * 0.5
+            for flipped in (upside_down, not upside_down):
+                read = _read_group(gray, group, flipped=flipped)
+                parsed, lines, why = _decide(read)
+                if parsed is not None:
+                    orientation = (90 * k + (180 if flipped else 0)) % 360
+                    confidence = float(min(p.max(axis=1).min() for p in read.probs))
+                    return MrzReading(parsed, True, lines, orientation=orientation, confidence=confidence)
+                if not raw or not flipped:
+                    raw, reason = lines, why
         if found:
-            break  # rows were found upright: turning the page cannot help, and OCR is costly
-    return MrzReading(None, any_found, raw)
+            break  # rows were found this way up: turning the page a quarter cannot help
+    return MrzReading(None, found, raw, reasons=[reason])

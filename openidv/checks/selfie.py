@@ -122,23 +122,23 @@ def _same_pixels(a: Frame, b: Frame) -> bool:
 
 
 def _glasses(frame: Frame) -> float:
-    """Edge strength across the nose bridge between the eyes, relative to the cheek's: a frame's bridge
-    is a dark bar there."""
+    """Horizontal edges on the nose bridge between the eyes against those on the cheeks: a frame's
+    bridge is a bar across the nose there, bare skin is smooth in both places."""
     p = frame.points
     assert p is not None
     gray = cv2.cvtColor(frame.rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    gy = np.abs(cv2.Sobel(cv2.GaussianBlur(gray, (3, 3), 0), cv2.CV_32F, 0, 1, ksize=3))
     io = liveness.inter_ocular(p)
-    gy = np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))
 
-    def patch(cx: float, cy: float, half_w: float, half_h: float) -> float:
-        x0, x1 = int(max(0, cx - half_w)), int(min(gray.shape[1], cx + half_w))
-        y0, y1 = int(max(0, cy - half_h)), int(min(gray.shape[0], cy + half_h))
+    def patch(idx: int) -> float:
+        cx, cy = p[idx, :2]
+        x0, x1 = int(max(0, cx - 0.12 * io)), int(min(gray.shape[1], cx + 0.12 * io))
+        y0, y1 = int(max(0, cy - 0.12 * io)), int(min(gray.shape[0], cy + 0.12 * io))
         region = gy[y0:y1, x0:x1]
         return float(np.percentile(region, 90)) if region.size else 0.0
 
-    bridge = p[faces.NOSE_BRIDGE, :2]
-    skin = patch(*bridge, 0.12 * io, 0.12 * io) / (float(np.std(gray[int(p[faces.FOREHEAD, 1]):int(p[faces.CHIN, 1])])) + 1e-6)
-    return round(skin, 3)
+    cheeks = (patch(50) + patch(280)) / 2
+    return round(patch(faces.NOSE_BRIDGE) / (cheeks + 4.0), 3)
 
 
 def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -> SelfieResult:

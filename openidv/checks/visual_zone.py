@@ -1,0 +1,169 @@
+"""The visual zone (the printed front): rapidocr's text detector once on a copy of at most
+`WORK_SIDE` px, then its recogniser (the engine instance the MRZ reader loaded) one text box at a
+time (one box costs ~30 ms; batching boxes of different widths costs far more).
+
+Two uses. `confirm()`: the MRZ or barcode already gave the fields; we only look for each expected
+value among the printed texts, tallest boxes first (values are printed larger than their labels),
+and stop as soon as all were seen, so a genuine card costs a handful of boxes. `extract()`: no MRZ
+or barcode; every box is read and values are taken from under or beside their labels."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from openidv.checks.mrz_reader import engine
+
+WORK_SIDE = 640
+MATCH = 85  # rapidfuzz ratio (0-100) at which a printed text shows an expected value
+# Letters and digits OCR confuses on IDs, folded to one symbol on both sides of a comparison.
+_CONFUSIONS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"})
+_DATE_FORMATS = ("%d%b%Y", "%d%m%Y", "%m%d%Y", "%Y%m%d", "%d%b%y", "%d%m%y", "%m%d%y")
+LABELS = {
+    "name-last": ("surname", "last name", "ln", "nom", "apellidos", "name"),
+    "name-first": ("given names", "given name", "first name", "fn", "prenoms", "nombre"),
+    "birthdate": ("date of birth", "dob", "birth", "geburtsdatum", "date de naissance"),
+    "expiration-date": ("date of expiry", "expiry", "exp", "expires", "valid until", "gultig bis"),
+    "issue-date": ("date of issue", "issued", "iss", "issue date"),
+    "identification-number": ("document no", "document number", "passport no", "dl", "no", "id no", "number"),
+    "address-street-1": ("address", "addr", "adresse", "domicilio"),
+}
+
+
+@dataclass
+class Box:
+    points: np.ndarray  # 4 x 2, in the work copy's pixels
+    text: str | None = None
+
+    @property
+    def height(self) -> float:
+        return float(np.linalg.norm(self.points[0] - self.points[3]))
+
+    @property
+    def width(self) -> float:
+        return float(np.linalg.norm(self.points[0] - self.points[1]))
+
+
+@dataclass
+class Reading:
+    found: dict[str, str] = field(default_factory=dict)  # field -> the printed text that showed it
+    missing: list[str] = field(default_factory=list)  # expected values printed nowhere
+    boxes_read: int = 0
+
+
+def fold(value: Any) -> str:
+    return "".join(ch for ch in str(value or "").upper() if ch.isalnum()).translate(_CONFUSIONS)
+
+
+def _work_copy(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
+    scale = WORK_SIDE / max(rgb.shape[:2])
+    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+
+
+def detect(rgb: np.ndarray) -> tuple[np.ndarray, list[Box]]:
+    """Text boxes of the visual zone: the work copy and its boxes, minus MRZ-wide rows."""
+    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+    ocr = engine()
+    img = np.ascontiguousarray(_work_copy(rgb))
+    prepared = DetPreProcess(WORK_SIDE, "max", ocr.text_det.mean, ocr.text_det.std)(img)
+    if prepared is None:
+        return img, []
+    boxes, _ = ocr.text_det.postprocess_op(ocr.text_det.infer(prepared)[0], img.shape[:2])
+    if boxes is None or not len(boxes):
+        return img, []
+    boxes = ocr.sorted_boxes(ocr.text_det.filter_tag_det_res(boxes, img.shape[:2]))
+    out = [Box(np.asarray(b, np.float32)) for b in boxes]
+    return img, [b for b in out if b.width < img.shape[1] * 0.45 and b.height >= 8]
+
+
+def _read(img: np.ndarray, box: Box) -> str:
+    if box.text is None:
+        ocr = engine()
+        crop = ocr.get_crop_img_list(img, np.array([box.points]))
+        result, _ = ocr.text_rec(crop)
+        box.text = result[0][0] if result else ""
+    return box.text
+
+
+def _date_forms(value: date) -> set[str]:
+    return {fold(value.strftime(f)) for f in _DATE_FORMATS}
+
+
+def _shows(text: str, key: str, expected: Any) -> bool:
+    folded = fold(text)
+    if not folded:
+        return False
+    if isinstance(expected, date):
+        return any(fuzz.ratio(folded, form) >= MATCH for form in _date_forms(expected))
+    target = fold(expected)
+    if len(target) <= 3:
+        return folded == target
+    return fuzz.ratio(folded, target) >= MATCH or any(fuzz.ratio(fold(t), target) >= MATCH for t in text.split())
+
+
+def confirm(rgb: np.ndarray, expected: dict[str, Any]) -> Reading:
+    """Which expected values (from the MRZ or barcode) are printed on the front."""
+    img, boxes = detect(rgb)
+    todo = {k: v for k, v in expected.items() if v not in (None, "")}
+    reading = Reading()
+    for box in sorted(boxes, key=lambda b: -b.height):
+        if not todo:
+            break
+        text = _read(img, box)
+        reading.boxes_read += 1
+        for key in [k for k, v in todo.items() if _shows(text, k, v)]:
+            reading.found[key] = text
+            del todo[key]
+    reading.missing = sorted(todo)
+    return reading
+
+
+def _label_of(text: str) -> str | None:
+    words = re.sub(r"[^a-z ]", "", text.lower().replace(".", " ")).strip()
+    squeezed = words.replace(" ", "")
+    for key, labels in LABELS.items():
+        if any(squeezed == label.replace(" ", "") or (len(label) > 4 and fuzz.ratio(squeezed, label.replace(" ", "")) >= 85) for label in labels):
+            return key
+    return None
+
+
+def parse_date(text: str) -> date | None:
+    folded = "".join(ch for ch in text.upper() if ch.isalnum())
+    folded = re.sub(r"(?<=\d)O|O(?=\d)", "0", folded)
+    for fmt in _DATE_FORMATS:
+        try:
+            value = datetime.strptime(folded, fmt).date()
+        except ValueError:
+            continue
+        if 1900 <= value.year <= 2100:
+            return value
+    return None
+
+
+def extract(rgb: np.ndarray) -> dict[str, Any]:
+    """Every box read; a value is the nearest box under (or right of) its label."""
+    img, boxes = detect(rgb)
+    for box in boxes:
+        _read(img, box)
+    out: dict[str, Any] = {}
+    for box in boxes:
+        key = _label_of(box.text or "")
+        if key is None or key in out:
+            continue
+        x, y = box.points[0]
+        below = [b for b in boxes if b is not box and abs(b.points[0][0] - x) < box.height * 2 and 0 < b.points[0][1] - y < box.height * 3]
+        beside = [b for b in boxes if b is not box and abs(b.points[0][1] - y) < box.height * 0.6 and b.points[0][0] > x]
+        nearest = min(below, key=lambda b: b.points[0][1] - y, default=None) or min(beside, key=lambda b: b.points[0][0] - x, default=None)
+        if nearest is None or _label_of(nearest.text or ""):
+            continue
+        value = (nearest.text or "").strip()
+        out[key] = parse_date(value) if key.endswith("date") else value.upper()
+    return {k: v for k, v in out.items() if v}
