@@ -137,8 +137,48 @@ def _glasses(frame: Frame) -> float:
         region = gy[y0:y1, x0:x1]
         return float(np.percentile(region, 90)) if region.size else 0.0
 
-    cheeks = (patch(50) + patch(280)) / 2
+    cheeks = (patch(205) + patch(425)) / 2  # lower cheeks, below where rims sit
     return round(patch(faces.NOSE_BRIDGE) / (cheeks + 4.0), 3)
+
+
+def pose_reasons(yaws: dict[str, float], t: Thresholds, profiles: bool) -> list[str]:
+    """Center within `center_yaw` of frontal; left and right turned at least `profile_yaw`, opposite ways
+    (either way round: a mirrored preview swaps them)."""
+    if "center" not in yaws:
+        return ["center_face_not_found"]
+    reasons = ["center_not_frontal"] if abs(yaws["center"]) > t.center_yaw else []
+    if profiles:
+        left, right = yaws.get("left"), yaws.get("right")
+        if left is None or right is None:
+            reasons.append("profile_pose_missing")
+        elif min(abs(left - yaws["center"]), abs(right - yaws["center"])) < t.profile_yaw or left * right >= 0:
+            reasons.append("profile_pose_not_turned")
+    return reasons
+
+
+def liveness_reasons(signals: dict[str, Any], t: Thresholds, *, profiles: bool, pose: list[str], repeat: bool,
+                     switched: bool, face: bool) -> list[str]:
+    """The basic liveness verdict from its signals (shared with the benchmark, which replays presets)."""
+    reasons = []
+    if any(v > t.max_texture for v in signals.get("texture", {}).values()):
+        reasons.append("screen_or_print_texture")
+    if profiles:
+        parallax = signals.get("parallax", {})
+        if len(parallax) < 2 or min(parallax.values()) < t.min_parallax:
+            reasons.append("flat_motion")
+        if any(v > t.max_scene_change for v in signals.get("scene-change", {}).values()):
+            reasons.append("scene_changed_between_poses")
+        if any(r.startswith("profile_pose") for r in pose) or repeat:
+            reasons.append("challenge_not_met")
+    if "blink" in signals and not signals["blink"] and t.require_blink:
+        reasons.append("no_blink")
+    if signals.get("frozen-burst"):
+        reasons.append("frozen_burst")
+    if not face:
+        reasons.append("no_face")
+    if switched:
+        reasons.append("face_changed_between_poses")
+    return reasons
 
 
 def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -> SelfieResult:
@@ -208,23 +248,12 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
     # Pose: center faces the camera, left and right turn by opposite signs.
     yaws = {p: round(liveness.yaw(f.points), 3) for p, f in main.items() if f.points is not None}
     attrs["yaw"] = yaws
-    mirrored = False
-    reasons = []
-    if "center" in yaws and abs(yaws["center"]) > t.center_yaw:
-        reasons.append("center_not_frontal")
-    if profiles:
-        left, right = yaws.get("left"), yaws.get("right")
-        if left is None or right is None:
-            reasons.append("profile_pose_missing")
-        else:
-            mirrored = left < 0 < right
-            if min(abs(left), abs(right)) < t.profile_yaw or left * right >= 0:
-                reasons.append("profile_pose_not_turned")
-    checks.append(check("selfie_pose_detection", not reasons and "center" in yaws, reasons=reasons or
-                        ([] if "center" in yaws else ["center_face_not_found"]), metadata={"yaw": yaws, "mirrored": mirrored}))
+    reasons = pose_reasons(yaws, t, profiles)
+    mirrored = bool(profiles and "left" in yaws and "right" in yaws and yaws["left"] < 0 < yaws["right"])
+    checks.append(check("selfie_pose_detection", not reasons, reasons=reasons, metadata={"yaw": yaws, "mirrored": mirrored}))
 
     # Pose repeat: the same picture sent for two poses (or the whole burst frozen).
-    repeat = []
+    repeat: list[str] = []
     if profiles:
         names = list(main)
         repeat = [f"{a}={b}" for i, a in enumerate(names) for b in names[i + 1:] if _same_pixels(main[a], main[b])]
@@ -234,40 +263,21 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
         checks.append(_na("selfie_pose_repeat_detection", "center_only"))
 
     # Liveness (basic): active challenge, 3D parallax between poses, scene kept, no screen/print texture.
-    signals: dict[str, Any] = {}
-    reasons = []
-    texture = {p: round(liveness.periodic_texture(f.rgb, f.face), 2) for p, f in main.items() if f.face is not None}
-    signals["texture"] = texture
-    if any(v > t.max_texture for v in texture.values()):
-        reasons.append("screen_or_print_texture")
+    signals: dict[str, Any] = {"texture": {p: round(liveness.periodic_texture(f.rgb, f.face), 2)
+                                           for p, f in main.items() if f.face is not None}}
     if profiles and center is not None and center.points is not None:
-        par = {p: round(liveness.parallax(center.points, main[p].points), 4) for p in ("left", "right")
-               if p in main and main[p].points is not None}
-        signals["parallax"] = par
-        if len(par) < 2 or min(par.values()) < t.min_parallax:
-            reasons.append("flat_motion")
-        scene = {p: round(liveness.scene_change(center.rgb, center.face, main[p].rgb, main[p].face), 1)
-                 for p in ("left", "right") if p in main and main[p].face is not None}
-        signals["scene-change"] = scene
-        if any(v > t.max_scene_change for v in scene.values()):
-            reasons.append("scene_changed_between_poses")
-        if any(r.startswith("profile_pose") for r in checks[-2]["reasons"]) or repeat:
-            reasons.append("challenge_not_met")
+        signals["parallax"] = {p: round(liveness.parallax(center.points, main[p].points), 4) for p in ("left", "right")
+                               if p in main and main[p].points is not None}
+        signals["scene-change"] = {p: round(liveness.scene_change(center.rgb, center.face, main[p].rgb, main[p].face), 1)
+                                   for p in ("left", "right") if p in main and main[p].face is not None}
     burst = [f for f in poses.get("center", []) if f.points is not None]
     if len(burst) >= 3:
         openness = [liveness.eye_openness(f.points) for f in burst]
-        blinked = min(openness) < 0.6 * max(openness)
-        signals["blink"] = blinked
-        if not blinked and t.require_blink:
-            reasons.append("no_blink")
-        if all(_same_pixels(burst[0], f) for f in burst[1:]):
-            reasons.append("frozen_burst")
-    if center is None or center.face is None:
-        reasons.append("no_face")
-    if switched:
-        reasons.append("face_changed_between_poses")
-    live = not reasons
-    checks.append(check("selfie_liveness_detection", live, reasons=["low_liveness_confidence", *reasons] if reasons else [],
+        signals["blink"] = min(openness) < 0.6 * max(openness)
+        signals["frozen-burst"] = all(_same_pixels(burst[0], f) for f in burst[1:])
+    reasons = liveness_reasons(signals, t, profiles=profiles, pose=checks[-2]["reasons"], repeat=bool(repeat),
+                               switched=bool(switched), face=center is not None and center.face is not None)
+    checks.append(check("selfie_liveness_detection", not reasons, reasons=["low_liveness_confidence", *reasons] if reasons else [],
                         metadata={"level": "basic", "signals": signals}))
     attrs["liveness-signals"] = signals
 
@@ -323,5 +333,6 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
         checks.append(_na("selfie_glasses_detection", "no_landmarks"))
 
     attrs["document-similarity-score"] = score
+    attrs["cross-pose-distance"] = cross
     return SelfieResult(checks, [float(v) for v in center_embedding] if center_embedding is not None else None,
                         score, attrs)
