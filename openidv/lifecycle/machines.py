@@ -49,6 +49,17 @@ VERIFICATION: dict[tuple[str | None, str], Move] = {
     **{(s, "redact"): Move(None, (), "redacted_at") for s in VERIFICATION_STATUSES},
 }
 
+DOCUMENT_STATUSES = ("initiated", "submitted", "processed", "errored")
+
+# Documents (COMPAT.md 4.3): files attachable while initiated; processing reads them once.
+DOCUMENT: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("initiated", ("document.created",)),
+    ("initiated", "update"): Move(None),
+    ("initiated", "submit"): Move("submitted", ("document.submitted",), "submitted_at"),
+    ("submitted", "process"): Move("processed", ("document.processed",), "processed_at"),
+    ("submitted", "error"): Move("errored", ("document.errored",), "processed_at"),
+}
+
 SESSION_STATUSES = ("new", "active", "expired")
 
 INQUIRY_SESSION: dict[tuple[str | None, str], Move] = {
@@ -116,6 +127,7 @@ MACHINES = {
     **{f"report/{kind}": _report(kind) for kind in REPORT_KINDS},
     "inquiry": INQUIRY,
     "verification": VERIFICATION,
+    "document": DOCUMENT,
     "inquiry-session": INQUIRY_SESSION,
     "inquiry-template-version": INQUIRY_TEMPLATE_VERSION,
     "inquiry-template": INQUIRY_TEMPLATE,

@@ -14,11 +14,12 @@ from openidv.events import service as events
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.lifecycle.machines import MACHINES, Move
-from openidv.models import Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Report, Verification, Webhook, WebhookDelivery
+from openidv.models import Document, Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Report, Verification, Webhook, WebhookDelivery
 
 _RESOURCE_OF = {
     Inquiry: "inquiry",
     Verification: "verification",
+    Document: "document",
     InquirySession: "inquiry-session",
     InquiryTemplate: "inquiry-template",
     InquiryTemplateVersion: "inquiry-template-version",

@@ -19,6 +19,14 @@ def register_attributes(kind: str, render: Callable[[Verification], dict[str, An
     _kind_attributes[kind] = render
 
 
+# Per-kind relationships (`document` of document verifications): kind -> fn(verification) -> relationships.
+_kind_relationships: dict[str, Callable[[Verification], dict[str, Any]]] = {}
+
+
+def register_relationships(kind: str, render: Callable[[Verification], dict[str, Any]]) -> None:
+    _kind_relationships[kind] = render
+
+
 def render_verification(session: Session, verification: Verification) -> dict[str, Any]:
     inquiry = session.get(Inquiry, verification.inquiry_id) if verification.inquiry_id else None
     attributes: dict[str, Any] = {
@@ -36,6 +44,7 @@ def render_verification(session: Session, verification: Verification) -> dict[st
     }
     if verification.kind in _kind_attributes:
         attributes.update(_kind_attributes[verification.kind](verification))
+    relationships = _kind_relationships[verification.kind](verification) if verification.kind in _kind_relationships else {}
     return resource(
         f"verification/{verification.kind}",
         verification.id,
@@ -49,6 +58,7 @@ def render_verification(session: Session, verification: Verification) -> dict[st
             "verification-template": ref("verification-template", verification.step_id),
             "verification-template-version": {"data": None},
             "accounts": {"data": [{"type": "account", "id": inquiry.account_id}] if inquiry and inquiry.account_id else []},
+            **relationships,
         },
     )
 

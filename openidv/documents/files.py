@@ -1,0 +1,100 @@
+"""A document's files: parsed from a request (`{"data": <base64>, "filename"}`, the spec's
+`{"data": [{data, filename}]}`, a list of those, or multipart parts), checked by content
+(openidv.checks.documents), sealed under `<data_dir>/files/<docf_ id>`, and served through
+expiring signed URLs (the government-ID photos' signer)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from typing import Any
+
+from openidv.checks import documents as engine
+from openidv.kit import storage
+from openidv.kit.errors import ApiError, bad_request
+from openidv.kit.ids import new_id
+from openidv.verifications.government_ids import URL_SECONDS, Config, sign, verify
+
+MAX_FILES = 10
+SIGNED_AS = "document-file"
+
+
+def _decode(item: Any, where: str) -> tuple[bytes, str | None]:
+    if isinstance(item, tuple):  # multipart: (content, filename)
+        return item
+    if not isinstance(item, dict):
+        raise bad_request(f"{where} must be an object with data and filename")
+    raw, filename = item.get("data"), item.get("filename")
+    if not isinstance(raw, str):
+        raise bad_request(f"{where}.data must be a base64 string")
+    if filename is not None and not isinstance(filename, str):
+        raise bad_request(f"{where}.filename must be a string")
+    if raw.startswith("data:"):
+        raw = raw.partition(",")[2]
+    try:
+        return base64.b64decode(raw, validate=True), filename
+    except (binascii.Error, ValueError):
+        raise bad_request(f"{where}.data is not valid base64") from None
+
+
+def parse(attrs: dict[str, Any], key: str) -> list[tuple[bytes, str | None]] | None:
+    """The uploads under `key`, or None when the key is absent or null."""
+    value = attrs.get(key)
+    where = f"data.attributes.{key}"
+    if value is None:
+        return None
+    if isinstance(value, dict) and isinstance(value.get("data"), list):
+        value = value["data"]
+    items = value if isinstance(value, list) else [value]
+    if len(items) > MAX_FILES:
+        raise bad_request(f"{where} has {len(items)} files; at most {MAX_FILES} are accepted")
+    return [_decode(item, f"{where}[{i}]") for i, item in enumerate(items)]
+
+
+def check(uploads: list[tuple[bytes, str | None]], key: str, *, allow_pdf: bool) -> list[str]:
+    """Each upload's content type; a refused one answers 422 naming the attribute."""
+    mimes = []
+    for content, filename in uploads:
+        try:
+            mimes.append(engine.check_upload(content, allow_pdf=allow_pdf))
+        except engine.DocumentRejected as exc:
+            label = f"{key} ({filename})" if filename else key
+            raise ApiError(422, f"{label}: {exc}", title="Unprocessable entity", pointer=f"/data/attributes/{key}") from None
+    return mimes
+
+
+def store(uploads: list[tuple[bytes, str | None]], mimes: list[str], role: str) -> list[dict[str, Any]]:
+    """Seal each file; the records kept (sealed) on the document."""
+    records = []
+    for (content, filename), mime in zip(uploads, mimes, strict=True):
+        file_id = new_id("docf")
+        storage.put(Config.data_dir, file_id, content)
+        extension = {"application/pdf": "pdf", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}.get(mime, "jpg")
+        name = (filename or f"{role}.{extension}")[:200]
+        records.append({"id": file_id, "role": role, "filename": name, "byte-size": len(content), "mime": mime})
+    return records
+
+
+def content(record: dict[str, Any]) -> bytes | None:
+    return storage.get(Config.data_dir, record["id"])
+
+
+def delete(record: dict[str, Any]) -> None:
+    storage.delete(Config.data_dir, record["id"])
+
+
+def url(record: dict[str, Any]) -> str:
+    token = sign(record["id"], SIGNED_AS, int(time.time()) + URL_SECONDS)
+    return f"{Config.base_url}/api/v1/document-files/{record['id']}?access_token={token}"
+
+
+def valid_token(file_id: str, token: str) -> bool:
+    return verify(file_id, SIGNED_AS, token)
+
+
+def rendered(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The spec's `file` object."""
+    if record is None:
+        return None
+    return {"filename": record["filename"], "url": url(record), "byte-size": record["byte-size"]}

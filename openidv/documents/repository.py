@@ -1,0 +1,16 @@
+"""SQL for documents."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openidv.models import Document
+
+
+def get(session: Session, environment_id: str, document_id: str) -> Document | None:
+    row = session.get(Document, document_id)
+    return row if row is not None and row.environment_id == environment_id else None
+
+
+def get_for_update(session: Session, environment_id: str, document_id: str) -> Document | None:
+    query = select(Document).where(Document.id == document_id, Document.environment_id == environment_id)
+    return session.scalar(query.with_for_update())

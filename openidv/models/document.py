@@ -1,0 +1,37 @@
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openidv.kit import crypto
+from openidv.kit.db import Base
+from openidv.models._columns import created_at_column, id_column, timestamp
+
+
+class Document(Base):
+    """`doc_`: papers a person handed over (`document/generic`, `document/government-id`). Status written
+    only by `openidv.lifecycle`. `data` (sealed) holds the file list, selections, fields and what was
+    read from the files; the files themselves are sealed under `<data_dir>/files/<docf_ id>`."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[str] = id_column()
+    environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False, index=True)
+    inquiry_id: Mapped[str | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True, index=True)
+    account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40), nullable=False)  # generic | government-id
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="initiated")
+    data_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = created_at_column()
+    updated_at: Mapped[datetime | None] = timestamp()
+    submitted_at: Mapped[datetime | None] = timestamp()
+    processed_at: Mapped[datetime | None] = timestamp()
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return crypto.open_json(self.data_sealed, self.id) or {}
+
+    @data.setter
+    def data(self, value: dict[str, Any] | None) -> None:
+        self.data_sealed = crypto.seal_json(value or {}, self.id)

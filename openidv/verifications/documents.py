@@ -1,0 +1,125 @@
+"""Document verifications (`verification/document`): proof of address and other papers. Created on an
+inquiry with a generic document (`document-id`) or with files directly (then a `document/generic` is
+made for them); `submit` freezes both and enqueues `document-verification.process`, which reads the
+files (openidv.checks.documents), concludes the verification through the lifecycle and advances the
+inquiry runner.
+
+Step settings (template): `recency_days` (default 90), `allowed_document_types`, `required_properties`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from openidv import lifecycle
+from openidv.checks import documents as engine
+from openidv.documents import files, repository
+from openidv.documents import service as documents
+from openidv.jobs import enqueue_in_tx, job
+from openidv.jobs import session as job_session
+from openidv.kit.clock import now
+from openidv.kit.errors import ApiError, conflict, not_found
+from openidv.kit.jsonapi import get_str
+from openidv.models import Document, Verification
+from openidv.verifications import schemas, steps
+
+KIND = "document"
+
+
+def _document(db: Session, environment_id: str, attrs: dict[str, Any], target: steps.Target, actor: str) -> Document:
+    document_id = get_str(attrs, "document-id", steps.ATTR, max_length=40)
+    if document_id is None:
+        return documents.create_generic(db, environment_id, attrs, actor, inquiry=target.inquiry, default_kind="document")
+    document = repository.get_for_update(db, environment_id, document_id)
+    if document is None or document.kind != documents.GENERIC:
+        raise not_found("document/generic", document_id)
+    if target.inquiry is not None and document.inquiry_id not in (None, target.inquiry.id):
+        raise conflict("The document belongs to another inquiry")
+    return document
+
+
+def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
+    target = steps.resolve(db, environment_id, attrs, KIND)
+    document = _document(db, environment_id, attrs, target, actor)
+    if document.inquiry_id is None and target.inquiry is not None:
+        document.inquiry_id = target.inquiry.id
+    country = get_str(attrs, "country-code", steps.ATTR, max_length=2)
+    return steps.start(db, environment_id, target, KIND, {"document-id": document.id, "files": document.data.get("files", [])},
+                       country.upper() if country else None, actor)
+
+
+def _linked(db: Session, verification: Verification) -> Document | None:
+    document_id = verification.data.get("document-id")
+    return db.get(Document, document_id, with_for_update=True) if document_id else None
+
+
+def submit(db: Session, verification: Verification, actor: str) -> None:
+    if verification.status != "initiated":
+        raise conflict(f"Verification is {verification.status}, not initiated")
+    document = _linked(db, verification)
+    if document is None or not documents.has_files(document):
+        raise ApiError(422, "files must be attached before submitting", title="Unprocessable entity", pointer="/data/attributes/files")
+    if document.status == "initiated":
+        documents.mark_submitted(db, document, actor)
+    verification.data = {**verification.data, "files": document.data.get("files", [])}
+    lifecycle.transition(db, verification, "submit", actor=actor)
+    enqueue_in_tx(db, process_job, key=f"docver:{verification.id}", verification_id=verification.id)
+
+
+def run_checks(db: Session, verification: Verification, step: Any, document: Document | None, *, today: date) -> list[dict[str, Any]]:
+    """The engine on the document's files; what it read is kept (sealed) on the verification and the document."""
+    records = document.data.get("files", []) if document else []
+    loaded = [(files.content(r) or b"", r["mime"]) for r in records]
+    result = engine.evaluate(loaded, engine.Settings.from_step(steps.settings(step)),
+                             documents.inquiry_fields(db, verification.inquiry_id), today=today)
+    if document is not None:
+        documents.apply_reading(db, document, result)
+    verification.data = {**verification.data, "document-type": result.document_type, "extracted": result.extracted,
+                         "extraction-responses": result.extraction_responses}
+    defaults = frozenset(c["name"] for c in result.checks if c["requirement"] == "required")
+    required = steps.requirement(step, defaults)
+    return [dict(c, requirement="required" if c["name"] in required and c["status"] != "not_applicable" else "not_required")
+            for c in result.checks]
+
+
+def process_document(db: Session, verification: Verification, *, today: date | None = None) -> None:
+    """Run the checks and conclude a submitted verification (idempotent: only from `submitted`)."""
+    from openidv import inquiries
+    from openidv.lifecycle import runner
+    from openidv.verifications import service
+
+    if verification.status != "submitted":
+        return
+    _, step = steps.config_for(db, verification)
+    service.conclude(db, verification, run_checks(db, verification, step, _linked(db, verification), today=today or now().date()))
+    if verification.inquiry_id:
+        inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
+        if inquiry is not None:
+            runner.advance(db, inquiry, None)
+
+
+@job("document-verification.process", max_attempts=3)
+def process_job(verification_id: str) -> None:
+    with job_session() as db:
+        verification = db.get(Verification, verification_id, with_for_update=True)
+        if verification is not None:
+            process_document(db, verification)
+
+
+def attributes(verification: Verification) -> dict[str, Any]:
+    data = verification.data
+    rendered = [files.rendered(r) for r in data.get("files", [])] if verification.redacted_at is None else []
+    return {"fields": {}, "files": rendered, "files-normalized": rendered,
+            "extraction-responses": data.get("extraction-responses") or [], "document-type": data.get("document-type")}
+
+
+def relationships(verification: Verification) -> dict[str, Any]:
+    document_id = verification.data.get("document-id")
+    return {"document": {"data": {"type": "document/generic", "id": document_id} if document_id else None}}
+
+
+schemas.register_attributes(KIND, attributes)
+schemas.register_relationships(KIND, relationships)

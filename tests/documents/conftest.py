@@ -1,0 +1,48 @@
+"""Fixtures for the document tests: Persona's 2023-01-05-as-of-2025-01 spec (the only one describing the
+document writes) for validating answers, and small helpers over the test client."""
+
+import base64
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+SPEC = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi" / "2023-01-05-as-of-2025-01" / "openapi-bundled.yaml"
+
+
+@pytest.fixture(scope="session")
+def doc_spec() -> dict[str, Any]:
+    with open(SPEC) as f:
+        return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@pytest.fixture
+def conforms(doc_spec):  # noqa: ANN001, ANN201
+    """Assert a value validates against a schema of the spec (`components/schemas/<name>`)."""
+
+    def check(value: Any, schema_name: str) -> None:
+        schema = {"$ref": f"#/components/schemas/{schema_name}", "components": doc_spec["components"]}
+        jsonschema.validate(value, schema, cls=jsonschema.Draft202012Validator)
+
+    return check
+
+
+def b64(data: bytes, filename: str = "file.pdf") -> dict[str, str]:
+    return {"data": base64.b64encode(data).decode(), "filename": filename}
+
+
+INQUIRY_FIELDS = {"name-first": "Jane", "name-last": "Doe", "address-street-1": "1234 Main St", "address-city": "Springfield",
+                  "address-subdivision": "Illinois", "address-postal-code": "62704"}
+
+
+@pytest.fixture
+def new_inquiry(client, world):  # noqa: ANN001, ANN201
+    def make(template: str = "Document", fields: dict[str, Any] | None = None) -> str:
+        attributes = {"inquiry-template-id": world.templates[template], "fields": INQUIRY_FIELDS if fields is None else fields}
+        made = client.post("/api/v1/inquiries", json={"data": {"attributes": attributes}})
+        assert made.status_code == 201, made.text
+        return made.json()["data"]["id"]
+
+    return make
