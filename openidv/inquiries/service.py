@@ -67,13 +67,16 @@ def _resolve_account(db: Session, environment_id: str, attrs: dict[str, Any], me
         raise bad_request("meta.auto-create-account-reference-id and meta.auto-create-account-type-id need meta.auto-create-account")
     if account_id:
         return accounts.usable(db, environment_id, account_id)
+    if not auto:
+        return None
+    # As Persona: every inquiry gets an account, the one of its reference id when given, else a new one.
     reference = auto_reference or get_str(attrs, "reference-id", ATTR, max_length=255)
-    if reference and auto:
-        account = accounts.find_or_create(db, environment_id, reference, actor=actor)
-        if account.consolidated_into_id:
-            raise ApiError(422, f"Account {account.id} was consolidated into another account", title="Unprocessable entity")
-        return account
-    return None
+    if not reference:
+        return accounts.create(db, environment_id, actor=actor)
+    account = accounts.find_or_create(db, environment_id, reference, actor=actor)
+    if account.consolidated_into_id:
+        raise ApiError(422, f"Account {account.id} was consolidated into another account", title="Unprocessable entity")
+    return account
 
 
 def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[str, Any], *, actor: str, session_secrets: sessions.Secrets) -> Created:
