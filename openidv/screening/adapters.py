@@ -1,15 +1,15 @@
-"""One adapter per list format, each yielding canonical `Record`s. Parsing uses defused XML-safe
-iterparse (no entity expansion, no network) and raises `ListFormatError` with a clear message."""
+"""One adapter per list format, each yielding canonical `Record`s. XML is read without DTDs or entities
+(no expansion, no network); a bad file raises `ListFormatError` with a clear message."""
 
 import csv
 import io
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import IO
 
-from openidv.checks.icao_countries import ISO3
+from openidv.screening import eu_fsf, ofac_advanced, uk_fcdo
+from openidv.screening.formats import ListFormatError, country, join as _join, text as _text, xml_root
 from openidv.screening.record import BirthDate, IdentityDocument, Name, Record, birth_date
 
 SOURCES = ("ofac-sdn", "ofac-consolidated", "un", "eu", "uk", "ftm", "pep-csv")
@@ -18,60 +18,10 @@ SOURCE_URL = {
     "ofac-sdn": "https://sanctionssearch.ofac.treas.gov/",
     "ofac-consolidated": "https://sanctionssearch.ofac.treas.gov/",
     "un": "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-list",
+    "eu": "https://data.europa.eu/data/datasets/consolidated-list-of-persons-groups-and-entities-subject-to-eu-financial-sanctions",
+    "uk": "https://www.gov.uk/government/publications/the-uk-sanctions-list",
 }
-# Country names as the official lists spell them; a two-letter value is taken as ISO already.
-_COUNTRY_NAMES = {
-    "afghanistan": "AF", "iran": "IR", "iraq": "IQ", "syria": "SY", "syrian arab republic": "SY", "russia": "RU",
-    "russian federation": "RU", "north korea": "KP", "korea, north": "KP", "democratic people's republic of korea": "KP",
-    "cuba": "CU", "venezuela": "VE", "libya": "LY", "yemen": "YE", "somalia": "SO", "sudan": "SD", "pakistan": "PK",
-    "lebanon": "LB", "belarus": "BY", "ukraine": "UA", "china": "CN", "united states": "US", "united kingdom": "GB",
-    "germany": "DE", "france": "FR", "mexico": "MX", "colombia": "CO", "saudi arabia": "SA", "egypt": "EG",
-    "turkey": "TR", "united arab emirates": "AE", "mali": "ML", "nigeria": "NG", "myanmar": "MM", "burma": "MM",
-}
-
-
-class ListFormatError(ValueError):
-    """The file is not a valid list of the announced format (message says where and why)."""
-
-
-def country(value: str | None) -> str | None:
-    if not value:
-        return None
-    text = value.strip()
-    if len(text) == 2 and text.isalpha():
-        return text.upper()
-    if len(text) == 3 and text.upper() in ISO3:
-        return ISO3[text.upper()]
-    return _COUNTRY_NAMES.get(text.lower())
-
-
-def _xml(stream: IO[bytes], root_tags: tuple[str, ...]) -> ET.Element:
-    raw = stream.read()
-    if b"<!DOCTYPE" in raw[:2000] or b"<!ENTITY" in raw:
-        raise ListFormatError("XML with a DOCTYPE or entities is refused")
-    try:
-        root = ET.fromstring(raw)
-    except ET.ParseError as exc:
-        raise ListFormatError(f"malformed or truncated XML: {exc}") from None
-    tag = root.tag.split("}")[-1]
-    if tag not in root_tags:
-        raise ListFormatError(f"unexpected root element <{tag}>, expected {' or '.join('<' + t + '>' for t in root_tags)}")
-    return root
-
-
-def _strip_ns(root: ET.Element) -> None:
-    for el in root.iter():
-        if isinstance(el.tag, str) and "}" in el.tag:
-            el.tag = el.tag.split("}", 1)[1]
-
-
-def _text(el: ET.Element | None, path: str) -> str | None:
-    found = el.find(path) if el is not None else None
-    return found.text.strip() if found is not None and found.text and found.text.strip() else None
-
-
-def _join(*parts: str | None) -> str:
-    return " ".join(p for p in parts if p)
+__all__ = ["ADAPTERS", "SOURCES", "ListFormatError", "country", "parse"]
 
 
 def _ofac_date(raw: str) -> BirthDate | None:
@@ -84,9 +34,12 @@ def _ofac_date(raw: str) -> BirthDate | None:
 
 
 def ofac(stream: IO[bytes], source: str) -> Iterator[Record]:
-    """OFAC SDN / consolidated list XML (`sdnList` / `sdnEntry`, the format of sdn.xml and consolidated.xml)."""
-    root = _xml(stream, ("sdnList",))
-    _strip_ns(root)
+    """OFAC SDN / consolidated list XML: the `sdnList` format (sdn.xml, consolidated.xml) or the advanced one
+    (SDN_ADVANCED.XML, CONS_ADVANCED.XML, root `Sanctions`), told apart by the root element."""
+    root = xml_root(stream, ("sdnList", "Sanctions"))
+    if root.tag == "Sanctions":
+        yield from ofac_advanced.records(root, SOURCE_URL[source])
+        return
     for entry in root.iter("sdnEntry"):
         uid = _text(entry, "uid")
         last = _text(entry, "lastName")
@@ -113,7 +66,7 @@ def ofac(stream: IO[bytes], source: str) -> Iterator[Record]:
 
 def un(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
     """UN Security Council consolidated list XML (`CONSOLIDATED_LIST` / `INDIVIDUALS` / `INDIVIDUAL`)."""
-    root = _xml(stream, ("CONSOLIDATED_LIST",))
+    root = xml_root(stream, ("CONSOLIDATED_LIST",))
     for person in root.iter("INDIVIDUAL"):
         data_id = _text(person, "DATAID")
         first = _text(person, "FIRST_NAME")
@@ -191,12 +144,18 @@ def pep_csv(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
         )
 
 
-def _not_yet(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
-    raise ListFormatError(f"the {source} list format is not supported yet (supported: ofac-sdn, ofac-consolidated, un, ftm, pep-csv)")
+def eu(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
+    """EU financial sanctions (FSF) XML export (`export` / `sanctionEntity`)."""
+    yield from eu_fsf.records(xml_root(stream, ("export",)), SOURCE_URL["eu"])
+
+
+def uk(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
+    """UK Sanctions List XML of the FCDO (`Designations` / `Designation`)."""
+    yield from uk_fcdo.records(xml_root(stream, ("Designations",)), SOURCE_URL["uk"])
 
 
 ADAPTERS: dict[str, Callable[[IO[bytes], str], Iterator[Record]]] = {
-    "ofac-sdn": ofac, "ofac-consolidated": ofac, "un": un, "ftm": ftm, "pep-csv": pep_csv, "eu": _not_yet, "uk": _not_yet,
+    "ofac-sdn": ofac, "ofac-consolidated": ofac, "un": un, "ftm": ftm, "pep-csv": pep_csv, "eu": eu, "uk": uk,
 }
 
 

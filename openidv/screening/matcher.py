@@ -1,20 +1,27 @@
-"""Blocking index and the Jaro-Winkler best-pair scorer with birth-date and nationality qualifiers.
+"""Blocking index and two name scorers, Jaro-Winkler best-pair and nomenklatura's logic-v2 (the higher
+wins), with birth-date and nationality qualifiers.
 
-Every hit carries its explanation: matched name and alias kind, part-by-part alignment, score,
-scorer and version, and the qualifiers that moved the score.
+Every hit carries its explanation: matched name and alias kind, part-by-part alignment, both scores,
+the winning scorer and its version, and the qualifiers that moved the score.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from importlib.metadata import version
+
 from rapidfuzz.distance import JaroWinkler
 
+from openidv.screening import logic_v2
 from openidv.screening.normalise import phonetic, tokens
 from openidv.screening.record import Record
 
 SCORER = "jaro-winkler-best-pair"
-SCORER_VERSION = "1"
+SCORER_VERSION = f"1 (rapidfuzz {version('rapidfuzz')})"
+# logic-v2 runs only on candidates whose best-pair score is within this of the threshold, at most this many
+LOGIC_V2_MARGIN = 0.35
+LOGIC_V2_MAX = 12
 PRESETS = {"exact": 1.0, "strict": 0.92, "tolerant": 0.85}
 # every query token must pair with a list token at least this similar (one weak token sinks a near-miss)
 TOKEN_FLOOR = {"exact": 1.0, "strict": 0.8, "tolerant": 0.7}
@@ -118,12 +125,14 @@ class Index:
         ranked = sorted(counts.items(), key=lambda kv: -kv[1])
         return [slot for slot, _ in ranked[:MAX_CANDIDATES]]
 
-    def search(self, query: Query, preset: str = "strict") -> list[Hit]:
+    def search(self, query: Query, preset: str = "strict", *, second_scorer: bool = True, reverse: bool = False) -> list[Hit]:
+        """Hits at or above the preset's threshold, best first. `reverse`: the index holds the subjects and the
+        query is a list name (delta screening), so logic-v2 scores in the subject-to-list direction."""
         threshold = PRESETS[preset]
         qtoks = query.tokens
         if not qtoks:
             return []
-        best: dict[tuple[str, str], Hit] = {}
+        scored: list[tuple[float, int, list[dict[str, Any]], bool]] = []  # (best-pair score, slot, alignment, passes)
         for slot in self.candidates(qtoks):
             list_name, record, position, ctoks = self.names[slot]
             name = record.names[position]
@@ -131,26 +140,42 @@ class Index:
             if (name.kind == "weak" or preset == "exact") and not exact:
                 continue
             score, alignment = (1.0, [{"query": t, "list": t, "similarity": 1.0} for t in qtoks]) if exact else best_pair(qtoks, ctoks)
-            if score < threshold - 0.1:  # qualifiers move a score at most this much
-                continue
-            if not exact and (len(alignment) < len(qtoks) or min(a["similarity"] for a in alignment) < TOKEN_FLOOR[preset]):
+            passes = exact or (score >= threshold - 0.1 and len(alignment) == len(qtoks) and min(a["similarity"] for a in alignment) >= TOKEN_FLOOR[preset])
+            if passes or (second_scorer and preset != "exact" and score >= threshold - LOGIC_V2_MARGIN):
+                scored.append((score, slot, alignment, passes))
+        # the cheap pre-filter: logic-v2 sees the candidates that pass, and the best few near misses
+        grey = sorted((c for c in scored if not c[3]), key=lambda c: -c[0])[:LOGIC_V2_MAX]
+        best: dict[tuple[str, str], Hit] = {}
+        for score, slot, alignment, passes in [c for c in scored if c[3]] + grey:
+            list_name, record, position, ctoks = self.names[slot]
+            name = record.names[position]
+            scores = {SCORER: round(score, 4)}
+            scorer, version_, name_score, detail = SCORER, SCORER_VERSION, score, None
+            if second_scorer and preset != "exact" and score < 1.0:
+                pair = (name.full, query.name) if reverse else (query.name, name.full)
+                lv2, detail = logic_v2.score(*pair, record.schema)
+                scores[logic_v2.NAME] = round(lv2, 4)
+                if lv2 > score:
+                    scorer, version_, name_score = logic_v2.NAME, logic_v2.VERSION, lv2
+            if not passes and (scorer == SCORER or name_score < threshold - 0.1):
                 continue
             qualifiers = []
-            final = score
+            final = name_score
             for delta, why in (_date_qualifier(query.birthdate, record), _country_qualifier(query.country, record)):
                 if why:
                     final += delta
                     qualifiers.append(why)
             final = max(0.0, min(1.0, final))
-            if final < threshold and not (exact and preset == "exact"):
+            if final < threshold and not (name_score >= 1.0 and preset == "exact"):
                 continue
             key = (list_name, record.entity_id)
             if key in best and best[key].score >= final:
                 continue
             best[key] = Hit(list_name, record, round(final, 4), {
                 "list": list_name, "entity-id": record.entity_id, "matched-name": name.full, "alias-kind": name.kind,
-                "name-score": round(score, 4), "score": round(final, 4), "threshold": threshold, "preset": preset,
-                "scorer": SCORER, "scorer-version": SCORER_VERSION, "alignment": alignment, "qualifiers": qualifiers,
+                "name-score": round(name_score, 4), "score": round(final, 4), "threshold": threshold, "preset": preset,
+                "scorer": scorer, "scorer-version": version_, "scores": scores, "alignment": alignment,
+                **({"logic-v2-alignment": detail} if detail else {}), "qualifiers": qualifiers,
             })
         return sorted(best.values(), key=lambda h: -h.score)
 

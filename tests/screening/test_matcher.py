@@ -1,5 +1,6 @@
 """Normalisation, blocking and scoring with their explanations."""
 
+from openidv.screening import logic_v2
 from openidv.screening.matcher import Index, Query, best_pair
 from openidv.screening.normalise import normal, phonetic, tokens
 from openidv.screening.record import BirthDate, Name, Record
@@ -26,7 +27,8 @@ def test_variants_match_with_explanation() -> None:
         assert hits, query
     (hit,) = index.search(Query("Viktor Petrovsky", "1961-03-14", "RU"), "strict")
     why = hit.explanation
-    assert why["entity-id"] == "e1" and why["alias-kind"] == "primary" and why["scorer"] == "jaro-winkler-best-pair"
+    assert why["entity-id"] == "e1" and why["alias-kind"] == "primary" and why["scorer"] == "jaro-winkler-best-pair" and why["scorer-version"].startswith("1 (rapidfuzz")
+    assert set(why["scores"]) == {"jaro-winkler-best-pair", "nomenklatura-logic-v2"} and why["name-score"] == max(why["scores"].values())
     assert {q["qualifier"] for q in why["qualifiers"]} == {"birthdate", "country"}
     assert {a["query"] for a in why["alignment"]} == {"viktor", "petrovsky"}
 
@@ -50,3 +52,18 @@ def test_weak_alias_only_exact_and_exact_preset() -> None:
 def test_best_pair_is_order_free_and_penalises_missing_query_tokens() -> None:
     assert best_pair(["ri", "won", "ho"], ["won", "ho", "ri"])[0] == 1.0
     assert best_pair(["john", "smith"], ["john", "robert", "smith"])[0] > best_pair(["john", "robert", "smith"], ["john", "smith"])[0]
+
+
+def test_logic_v2_wins_where_best_pair_misses() -> None:
+    """Cross-script and name-variant knowledge: logic-v2 lifts what Jaro-Winkler scores low; the higher wins."""
+    index = Index()
+    index.add("un", Record("e2", names=[Name("Ри Вон Хо")]))
+    index.add("un", Record("e4", names=[Name("Muhammad Al Qahtani")]))
+    assert index.search(Query("Won Ho Ri"), "tolerant", second_scorer=False) == []  # best-pair alone misses it
+    (hit,) = index.search(Query("Won Ho Ri"), "tolerant")
+    assert hit.record.entity_id == "e2" and hit.explanation["scorer"] == "nomenklatura-logic-v2"
+    (hit,) = index.search(Query("Mohammed al-Qahtani"), "strict")
+    why = hit.explanation
+    assert why["scorer"] == "nomenklatura-logic-v2" and why["scorer-version"] == logic_v2.VERSION
+    assert why["scores"]["nomenklatura-logic-v2"] > why["scores"]["jaro-winkler-best-pair"] and "symbolMatch" in why["logic-v2-alignment"]
+    assert index.search(Query("Mohammed Khan"), "tolerant") == []
