@@ -36,6 +36,8 @@ FRAME = 8  # input pixels per output frame of PP-OCRv4's recogniser
 UNCHECKED_MIN = 0.35
 # A repair may exchange a character read less sure than this for an alternative at least ALT_MIN sure.
 REPAIR_BELOW, ALT_MIN = 0.9, 0.05
+# A reading this sure on average has the right pitch and orientation: other ways are not tried.
+SURE = 0.8
 
 _LOCK = threading.Lock()
 _ENGINE = None
@@ -201,7 +203,28 @@ _ALLOWED = {
     "S": "<MFX",
     "X": ALPHABET,
 }
-_MASKS = {k: np.array([c in v for c in ALPHABET]) for k, v in _ALLOWED.items()}
+# Look-alikes a position's type settles (as the parser's own field-aware corrections do): a `0` read
+# where only letters may stand counts for `O`, an `O` in a date for `0`.
+_FOLD = {
+    "A": {"0": "O", "1": "I", "2": "Z", "5": "S", "6": "G", "8": "B", "4": "A", "7": "T"},
+    "N": {"O": "0", "Q": "0", "D": "0", "U": "0", "I": "1", "L": "1", "T": "1", "Z": "2", "S": "5", "G": "6", "B": "8"},
+    "S": {},
+    "X": {},
+}
+_FOLD["C"] = _FOLD["N"]
+
+
+def _projection(kind: str) -> np.ndarray:
+    """(alphabet, alphabet) matrix moving each read character's mass to what the position allows."""
+    m = np.zeros((len(ALPHABET), len(ALPHABET)), np.float32)
+    for i, c in enumerate(ALPHABET):
+        target = _FOLD[kind].get(c, c)
+        if target in _ALLOWED[kind]:
+            m[i, ALPHABET.index(target)] = 1.0
+    return m
+
+
+_PROJECT = {k: _projection(k) for k in _ALLOWED}
 
 
 def _strip(gray: np.ndarray, row: Row, n: int, gap: float) -> tuple[np.ndarray, list[int]]:
@@ -232,14 +255,14 @@ def _strip(gray: np.ndarray, row: Row, n: int, gap: float) -> tuple[np.ndarray, 
 
 
 def _cell_probs(frames: np.ndarray, starts: list[int]) -> np.ndarray:
-    """Per cell, each character's strongest frame among the frames centred in that cell (and the gap
-    before the next one)."""
+    """Per cell, each character's probability mass over the frames centred in that cell (and the
+    gap before the next one): a character's spike may fall across two frames."""
     centres = np.arange(len(frames)) * FRAME + FRAME / 2
     cells = np.zeros((len(starts) - 1, len(ALPHABET)), np.float32)
     for i in range(len(starts) - 1):
         sel = (centres >= starts[i] - 1) & (centres < starts[i + 1] - 1)
         if sel.any():
-            cells[i] = frames[sel].max(axis=0)
+            cells[i] = frames[sel].sum(axis=0)
     return cells
 
 
@@ -248,14 +271,16 @@ class _Read:
     fmt: str
     probs: list[np.ndarray]  # per line, (cells, alphabet) masked by the layout
 
+    @property
+    def sureness(self) -> float:
+        """Mean share of the chosen characters: high when pitch and orientation are right."""
+        return float(np.mean(np.concatenate([p.max(axis=1) for p in self.probs])))
+
     def text(self) -> list[str]:
         return ["".join(ALPHABET[i] for i in p.argmax(axis=1)) for p in self.probs]
 
 
-def _read_group(gray: np.ndarray, group: list[Row], *, flipped: bool = False, gap: float = 0.35) -> _Read:
-    n = LINE_WIDTH[len(group)]
-    if len(group) == 2 and np.mean([r[2] / r[3] for r in group]) < 34:
-        n = 36  # TD2 rows are markedly shorter than TD3 rows at the same character size
+def _read_group(gray: np.ndarray, group: list[Row], n: int, *, flipped: bool = False, gap: float = 0.35) -> _Read:
     fmt = {30: "TD1", 36: "TD2", 44: "TD3"}[n]
     if flipped:  # the page turned half a circle: the rows bottom-up, measured from the other corner
         H, W = gray.shape
@@ -265,8 +290,10 @@ def _read_group(gray: np.ndarray, group: list[Row], *, flipped: bool = False, ga
     frames = recogniser()([s for s, _ in strips])
     probs = []
     for (_, starts), f, layout in zip(strips, frames, LAYOUT[fmt]):
-        cells = _cell_probs(f, starts)
-        probs.append(cells * np.stack([_MASKS[k] for k in layout]))
+        raw = _cell_probs(f, starts)
+        cells = np.stack([raw[i] @ _PROJECT[k] for i, k in enumerate(layout)])
+        # Shares among the characters the position allows; a cell with next to no mass stays unsure.
+        probs.append(cells / np.maximum(cells.sum(axis=1, keepdims=True), 0.3))
     return _Read(fmt, probs)
 
 
@@ -342,8 +369,10 @@ def _prepare(image: np.ndarray) -> np.ndarray:
 
 
 def read_mrz(image: np.ndarray) -> MrzReading:
-    """The MRZ of a document photo (RGB or grayscale array). The band is looked for upright and
-    sideways; each candidate band is read once the way its position suggests and once turned."""
+    """The MRZ of a document photo (RGB or grayscale array). The band is looked for upright, then
+    sideways; a band is read the way its position suggests, then turned, then (two-row bands) at
+    TD2's 36 characters, stopping once a reading is sure of its characters (a readable band whose
+    check digits disagree is not retried: turning it cannot help)."""
     base = _prepare(image)
     raw: list[str] = []
     reason = "mrz_not_found"
@@ -351,20 +380,25 @@ def read_mrz(image: np.ndarray) -> MrzReading:
     for k in (0, 1):
         turned = np.ascontiguousarray(np.rot90(base, k)) if k else base
         gray = _level(turned, _text_mask(turned))
-        groups = _groups(_rows(_text_mask(gray)))
-        for group in groups[:2]:
+        for group in _groups(_rows(_text_mask(gray)))[:2]:
             found = True
             # An MRZ sits in the lower part of its page: a band in the upper half is read turned first.
             upside_down = (group[0][1] + group[-1][1] + group[-1][3]) / 2 < gray.shape[0] * 0.5
-            for flipped in (upside_down, not upside_down):
-                read = _read_group(gray, group, flipped=flipped)
-                parsed, lines, why = _decide(read)
-                if parsed is not None:
-                    orientation = (90 * k + (180 if flipped else 0)) % 360
-                    confidence = float(min(p.max(axis=1).min() for p in read.probs))
-                    return MrzReading(parsed, True, lines, orientation=orientation, confidence=confidence)
-                if not raw or not flipped:
-                    raw, reason = lines, why
+            widths = (30,) if len(group) == 3 else (44, 36)
+            best = 0.0
+            for n in widths:
+                for flipped in (upside_down, not upside_down):
+                    read = _read_group(gray, group, n, flipped=flipped)
+                    parsed, lines, why = _decide(read)
+                    if parsed is not None:
+                        orientation = (90 * k + (180 if flipped else 0)) % 360
+                        return MrzReading(parsed, True, lines, orientation=orientation, confidence=read.sureness)
+                    if read.sureness > best:
+                        best, raw, reason = read.sureness, lines, why
+                    if read.sureness >= SURE:
+                        break
+                if best >= SURE:
+                    break
         if found:
             break  # rows were found this way up: turning the page a quarter cannot help
     return MrzReading(None, found, raw, reasons=[reason])
