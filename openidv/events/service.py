@@ -39,13 +39,32 @@ def record(session: Session, obj: Any, name: str, *, actor: str | None = None, c
     return event
 
 
+# What a redacted object's earlier snapshots keep: its status, timestamps and labels; the rest may be PII
+# (fields, note, reviewer comment, names, numbers, addresses, check metadata...).
+_KEPT_ATTRIBUTES = frozenset({"status", "tags", "reference-id", "kind", "id-class", "capture-method", "country-code"})
+_KEPT_CHECK_KEYS = ("name", "status", "reasons", "requirement")
+
+
+def _scrubbed(key: str, value: Any) -> Any:
+    if key in _KEPT_ATTRIBUTES or key.endswith("-at"):
+        return value
+    if key == "checks" and isinstance(value, list):
+        return [{k: check.get(k) for k in _KEPT_CHECK_KEYS if k in check} for check in value if isinstance(check, dict)]
+    if isinstance(value, dict):
+        return {}
+    if isinstance(value, list):
+        return []
+    return None
+
+
 def scrub_object(session: Session, object_id: str) -> None:
-    """Redaction: earlier snapshots of the object lose their `fields` (PII) too."""
+    """Redaction: earlier snapshots of the object lose their PII too (shape kept: empty objects, lists, nulls)."""
     from openidv.events import repository
 
     for event in repository.of_object(session, object_id):
-        payload = event.payload
-        attributes = (payload.get("data") or {}).get("attributes") or {}
-        if "fields" in attributes:
-            attributes["fields"] = {}
-            event.payload = payload
+        payload = dict(event.payload)
+        data = dict(payload.get("data") or {})
+        attributes = data.get("attributes") or {}
+        data["attributes"] = {key: _scrubbed(key, value) for key, value in attributes.items()}
+        payload["data"] = data
+        event.payload = payload

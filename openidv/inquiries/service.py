@@ -239,7 +239,7 @@ def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     _not_redacted(inquiry)
     inquiry.fields = {}
     inquiry.name_index = inquiry.email_index = None
-    inquiry.note = None
+    inquiry.note = inquiry.reviewer_comment = None
     for verification in repository.verifications(db, inquiry.id):
         verification.data = {}
         lifecycle.transition(db, verification, "redact", actor=actor)
@@ -247,6 +247,8 @@ def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     from openidv.events import service as events  # scrub earlier snapshots of this inquiry's PII
 
     events.scrub_object(db, inquiry.id)
+    for verification in repository.verifications(db, inquiry.id):
+        events.scrub_object(db, verification.id)
 
 
 def redact_all_of_account(db: Session, account: Account, actor: str | None) -> None:
