@@ -1,0 +1,171 @@
+"""Selfie benchmark: face match rates, basic-liveness attack rates and time per three-pose selfie.
+
+Faces: the public-domain photos that ship in packages (`openidv.testdata.selfiegen.FACES`: scikit-image's
+astronaut, matplotlib's Grace Hopper) -- two identities only, so the different-person pairs are all of one
+pair of people; the ID generator's own portraits are drawings and are not used. Bona fide selfies vary
+the turn (20-34 degrees), light, blur, JPEG quality and drawn-on glasses; the ID portraits vary the card
+kind and the JPEG quality. Attacks are made by `selfiegen` (printed photo, screen showing a photo, screen
+playing a video that does turn, photos swapped between poses, one frame for all poses, ID card).
+
+Each selfie is evaluated once (default preset); the presets' verdicts are replayed over the signals with
+the same functions `evaluate` uses. Prints FMR / FNMR per preset, APCER per attack kind, BPCER, and wall
+and CPU time per selfie.
+
+    .venv/bin/python bench/selfie.py [--n 12] [--attacks 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import random
+import resource
+import statistics
+import time
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from openidv.checks import faces, selfie
+from openidv.testdata import selfiegen as g
+
+ATTACKS = ("printed_photo", "screen_photo", "screen_video", "swapped_poses", "same_frame", "id_card")
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def bona_fide(name: str, seed: int) -> tuple[bytes, bytes, bytes, dict]:
+    rng = random.Random(f"{name}-{seed}")
+    frame = g.frame_of(name, face_width=rng.randint(150, 230), seed=seed)
+    _, points = g._locate(frame)
+    aug = {"glasses": rng.random() < 0.3, "gain": rng.uniform(0.6, 1.35), "blur": rng.choice([0, 0, 0.8, 1.5]),
+           "jpeg": rng.randint(60, 95), "turn": rng.uniform(20, 34)}
+    if aug["glasses"]:
+        frame = g.with_glasses(frame, points, seed)
+    views = [frame, g.turn(frame, aug["turn"], points), g.turn(frame, -aug["turn"] * rng.uniform(0.85, 1.15), points)]
+    out = []
+    for i, v in enumerate(views):
+        v = np.clip(v.astype(np.float32) * aug["gain"], 0, 255).astype(np.uint8)
+        if aug["blur"]:
+            v = cv2.GaussianBlur(v, (0, 0), aug["blur"])
+        out.append(g.jpeg(g.camera(v, seed * 5 + i), aug["jpeg"]))
+    return out[0], out[1], out[2], aug
+
+
+def id_front(name: str, seed: int) -> bytes:
+    kind = ("id_card", "passport", "drivers_license")[seed % 3]
+    data = g.id_front_with_portrait(name, kind=kind, seed=seed)
+    quality = (92, 75, 60)[seed % 3]
+    return g.jpeg(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")), quality)
+
+
+def attack(kind: str, name: str, seed: int) -> tuple[bytes, bytes, bytes]:
+    if kind == "printed_photo":
+        return g.printed_photo(name, seed)
+    if kind == "screen_photo":
+        return g.screen_replay(name, seed)
+    if kind == "screen_video":
+        return g.screen_replay(name, seed, video=True)
+    if kind == "swapped_poses":
+        return g.swapped_poses(name, seed)
+    if kind == "same_frame":
+        return g.same_frame(name, seed)
+    return g.id_card_photo(name, seed)
+
+
+def replay(result: selfie.SelfieResult, t: selfie.Thresholds) -> bool:
+    """Would this selfie pass liveness (and the checks an attack must also beat) under thresholds t?"""
+    a = result.attributes
+    pose = selfie.pose_reasons(a["yaw"], t, True)
+    repeat = result.check("selfie_pose_repeat_detection")["status"] == "failed"
+    switched = any(d > t.cross_pose_distance for d in a["cross-pose-distance"].values())
+    reasons = selfie.liveness_reasons(a["liveness-signals"], t, profiles=True, pose=pose, repeat=repeat,
+                                      switched=switched, face=bool(a["yaw"]))
+    suspicious = result.check("selfie_suspicious_entity_detection")["status"] == "failed"
+    return not reasons and not suspicious
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=12, help="bona fide selfies per person")
+    ap.add_argument("--attacks", type=int, default=6, help="attacks per kind per person")
+    args = ap.parse_args()
+    faces.engine()
+    selfie.evaluate(selfie.SelfieEvidence([g.jpeg(g.frame_of("astronaut"))]), selfie.SelfieSettings(kind="center-only"))
+
+    ids = {(n, s): faces.engine().embedding(*_face(id_front(n, s))) for n in g.FACES for s in range(6)}
+    walls, cpus, genuine, impostor, bona, worst = [], [], [], [], [], []
+    for name in g.FACES:
+        for seed in range(args.n):
+            c, left, right, aug = bona_fide(name, seed)
+            t0, c0 = time.perf_counter(), _cpu()
+            r = selfie.evaluate(selfie.SelfieEvidence([c], [left], [right], id_portrait=id_front(name, seed % 6)))
+            walls.append(time.perf_counter() - t0)
+            cpus.append(_cpu() - c0)
+            bona.append((r, aug))
+            if r.embedding is None:
+                genuine.extend([9.0] * 6)
+                continue
+            for (n, s), e in ids.items():
+                (genuine if n == name else impostor).append(faces.distance(r.embedding, e))
+                if n == name:
+                    worst.append((genuine[-1], name, ("id_card", "passport", "drivers_license")[s % 3], aug))
+    attacks: dict[str, list[selfie.SelfieResult]] = {k: [] for k in ATTACKS}
+    for kind in ATTACKS:
+        for name in g.FACES:
+            for seed in range(args.attacks):
+                c, left, right = attack(kind, name, 100 + seed)
+                attacks[kind].append(selfie.evaluate(selfie.SelfieEvidence([c], [left], [right])))
+
+    print(f"set: {len(g.FACES)} identities, {len(bona)} bona fide three-pose selfies, {len(genuine)} same-person and "
+          f"{len(impostor)} different-person pairs (selfie center vs ID portrait), "
+          f"{sum(map(len, attacks.values()))} attacks")
+    print(f"distances: same-person max {max(genuine):.3f} median {statistics.median(genuine):.3f}; "
+          f"different-person min {min(impostor):.3f} median {statistics.median(impostor):.3f}")
+    for d, name, kind, aug in sorted(worst, key=lambda w: -w[0])[:4]:
+        print(f"  farthest same-person pair: {d:.3f} {name} vs {kind} portrait,",
+              {k: round(v, 2) if isinstance(v, float) else v for k, v in aug.items()})
+    print(f"{'preset':8} {'FMR':>7} {'FNMR':>7} {'BPCER':>7} " + " ".join(f"{k:>14}" for k in ATTACKS))
+    for preset, t in selfie.PRESETS.items():
+        fmr = sum(d <= t.match_distance for d in impostor) / len(impostor)
+        fnmr = sum(d > t.match_distance for d in genuine) / len(genuine)
+        bpcer = sum(not replay(r, t) for r, _ in bona) / len(bona)
+        apcer = {k: sum(replay(r, t) for r in rs) / len(rs) for k, rs in attacks.items()}
+        print(f"{preset:8} {fmr:7.2%} {fnmr:7.2%} {bpcer:7.2%} " + " ".join(f"{apcer[k]:14.2%}" for k in ATTACKS))
+    def spread(results: list[selfie.SelfieResult]) -> str:
+        sig = [r.attributes["liveness-signals"] for r in results]
+        tex = [max(x["texture"].values(), default=0) for x in sig]
+        par = [min(x.get("parallax", {}).values(), default=0) for x in sig]
+        scn = [max(x.get("scene-change", {}).values(), default=0) for x in sig]
+        yaw = [min((abs(v) for k, v in r.attributes["yaw"].items() if k != "center"), default=0) for r in results]
+        return (f"texture {min(tex):.2f}-{max(tex):.2f} parallax {min(par):.3f}-{max(par):.3f} "
+                f"scene {min(scn):.1f}-{max(scn):.1f} profile-yaw {min(yaw):.2f}-{max(yaw):.2f}")
+
+    print("signals  bona fide:", spread([r for r, _ in bona]))
+    for kind, rs in attacks.items():
+        print(f"signals  {kind}:", spread(rs))
+    t = selfie.PRESETS["default"]
+    rejected = [(r.check("selfie_liveness_detection")["reasons"], aug) for r, aug in bona if not replay(r, t)]
+    for reasons, aug in rejected[:5]:
+        print("  bona fide rejected at default:", reasons, {k: round(v, 2) if isinstance(v, float) else v for k, v in aug.items()})
+    worn = [r.check("selfie_glasses_detection")["status"] == "failed" for r, aug in bona if aug["glasses"]]
+    bare = [r.check("selfie_glasses_detection")["status"] == "failed" for r, aug in bona if not aug["glasses"]]
+    print(f"glasses (default): found on {sum(worn)}/{len(worn)} faces with drawn glasses, "
+          f"on {sum(bare)}/{len(bare)} without")
+    q = statistics.quantiles(walls, n=20)
+    qc = statistics.quantiles(cpus, n=20)
+    print(f"time per three-pose selfie with ID portrait: wall median {statistics.median(walls):.2f} s p95 {q[18]:.2f} s; "
+          f"CPU median {statistics.median(cpus):.2f} s p95 {qc[18]:.2f} s")
+
+
+def _face(data: bytes) -> tuple[np.ndarray, faces.Face]:
+    rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    return rgb, faces.engine().detect(rgb, small_faces=True)[0]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""The selfie engines on generated selfies (public-domain faces): the ID holder passes, another person
+fails the ID comparison, printed-photo and screen attacks fail liveness, one frame for all poses fails the
+repeat check, a second face and an ID card held to the camera are caught. Pure engines, no database."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from openidv.checks import faces
+from openidv.checks.selfie import PRESETS, SelfieEvidence, SelfieSettings, evaluate, similarity_score
+from openidv.testdata import selfiegen
+
+
+def status(result, name: str) -> str:  # noqa: ANN001
+    return result.check(name)["status"]
+
+
+@pytest.fixture(scope="module")
+def ids() -> dict[str, bytes]:
+    return {name: selfiegen.id_front_with_portrait(name) for name in selfiegen.FACES}
+
+
+@pytest.fixture(scope="module")
+def holder(ids):  # noqa: ANN001, ANN201
+    center, left, right = selfiegen.three_poses("astronaut")
+    return evaluate(SelfieEvidence([center], [left], [right], id_portrait=ids["astronaut"]))
+
+
+def test_faces_engine_finds_one_face_with_landmarks_and_embedding() -> None:
+    rgb = selfiegen.frame_of("hopper")
+    found = faces.engine().detect(rgb, small_faces=True)
+    assert len(found) == 1 and found[0].score > 0.8
+    points, presence = faces.engine().landmarks(rgb, found[0])
+    assert points.shape == (468, 3) and presence > 0.9
+    x0, y0, x1, y1 = found[0].box
+    assert x0 < points[faces.NOSE_TIP, 0] < x1 and y0 < points[faces.NOSE_TIP, 1] < y1
+    mirrored = np.ascontiguousarray(rgb[:, ::-1])
+    same = faces.distance(faces.engine().embedding(rgb, found[0]),
+                          faces.engine().embedding(mirrored, faces.engine().detect(mirrored)[0]))
+    assert same < PRESETS["default"].match_distance
+
+
+def test_id_holder_passes_every_check(holder) -> None:  # noqa: ANN001
+    failed = [c["name"] for c in holder.checks if c["status"] == "failed" and c["requirement"] == "required"]
+    assert failed == []
+    assert status(holder, "selfie_liveness_detection") == "passed"
+    assert status(holder, "selfie_pose_detection") == "passed"
+    assert holder.document_similarity_score is not None and holder.document_similarity_score > 90
+    assert holder.embedding is not None and len(holder.embedding) == 128
+    assert status(holder, "selfie_account_comparison") == "not_applicable"
+    assert "embedding" not in str(holder.attributes)
+
+
+def test_another_person_fails_id_comparison(ids) -> None:  # noqa: ANN001
+    center, left, right = selfiegen.three_poses("hopper", seed=1)
+    result = evaluate(SelfieEvidence([center], [left], [right], id_portrait=ids["astronaut"]))
+    assert status(result, "selfie_id_comparison") == "failed"
+    assert result.check("selfie_id_comparison")["reasons"] == ["face_mismatch"]
+    assert result.document_similarity_score is not None and result.document_similarity_score < 50
+    assert status(result, "selfie_liveness_detection") == "passed"
+
+
+@pytest.mark.parametrize("attack", ["printed_photo", "screen_replay"])
+def test_photo_held_to_the_camera_fails_liveness(attack: str) -> None:
+    center, left, right = getattr(selfiegen, attack)("astronaut", seed=3)
+    result = evaluate(SelfieEvidence([center], [left], [right]))
+    live = result.check("selfie_liveness_detection")
+    assert live["status"] == "failed" and "low_liveness_confidence" in live["reasons"]
+    assert status(result, "selfie_pose_detection") == "failed"
+
+
+def test_same_frame_for_all_poses_fails_repeat_detection() -> None:
+    result = evaluate(SelfieEvidence(*map(lambda b: [b], selfiegen.same_frame("hopper"))))
+    assert status(result, "selfie_pose_repeat_detection") == "failed"
+    assert status(result, "selfie_liveness_detection") == "failed"
+
+
+def test_second_face_fails_multiple_faces_detection() -> None:
+    center, left, right = selfiegen.second_face("astronaut", "hopper")
+    result = evaluate(SelfieEvidence([center], [left], [right]))
+    assert status(result, "selfie_multiple_faces_detection") == "failed"
+    assert "center_multiple_faces" in result.check("selfie_multiple_faces_detection")["reasons"]
+
+
+def test_id_card_held_to_the_camera_is_suspicious() -> None:
+    center, left, right = selfiegen.id_card_photo("hopper")
+    result = evaluate(SelfieEvidence([center], [left], [right]))
+    assert status(result, "selfie_suspicious_entity_detection") == "failed"
+    assert status(result, "selfie_liveness_detection") == "failed"
+
+
+def test_account_comparison_and_center_only(holder, ids) -> None:  # noqa: ANN001
+    center = selfiegen.three_poses("astronaut", seed=5)[0]
+    settings = SelfieSettings(kind="center-only")
+    same = evaluate(SelfieEvidence([center], account_embeddings=[holder.embedding]), settings)
+    assert status(same, "selfie_account_comparison") == "passed"
+    assert status(same, "selfie_pose_repeat_detection") == "not_applicable"
+    assert status(same, "selfie_id_comparison") == "not_applicable"
+    other = evaluate(SelfieEvidence([selfiegen.three_poses("hopper")[0]], account_embeddings=[holder.embedding]), settings)
+    assert status(other, "selfie_account_comparison") == "failed"
+
+
+def test_glasses_drawn_on_are_reported() -> None:
+    frame = selfiegen.frame_of("astronaut")
+    bare = evaluate(SelfieEvidence([selfiegen.jpeg(frame)]), SelfieSettings(kind="center-only"))
+    worn = evaluate(SelfieEvidence([selfiegen.jpeg(selfiegen.with_glasses(frame))]), SelfieSettings(kind="center-only"))
+    assert status(bare, "selfie_glasses_detection") == "passed"
+    assert status(worn, "selfie_glasses_detection") == "failed"
+    assert worn.check("selfie_glasses_detection")["requirement"] == "not_required"
+
+
+def test_unreadable_or_faceless_photos_fail_cleanly() -> None:
+    noise = np.random.default_rng(0).integers(0, 255, (480, 360, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(noise).save(buf, "PNG")
+    result = evaluate(SelfieEvidence([b"not an image" * 2000], [buf.getvalue()], [buf.getvalue()]),
+                      SelfieSettings(preset="strict"))
+    assert status(result, "selfie_image_quality_detection") == "failed"
+    assert "center_unreadable" in result.check("selfie_image_quality_detection")["reasons"]
+    assert status(result, "selfie_liveness_detection") == "failed"
+    assert result.embedding is None and result.document_similarity_score is None
+
+
+def test_similarity_score_is_50_at_the_threshold() -> None:
+    t = PRESETS["default"].match_distance
+    assert similarity_score(t, t) == 50.0
+    assert similarity_score(0.2, t) > 99 and similarity_score(0.9, t) < 1
