@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(__import__("openidv.verifications.government_id_endpoints", fromlist=["router"]).router, prefix=API)
     app.include_router(__import__("openidv.documents.endpoints", fromlist=["router"]).router, prefix=API)
     app.include_router(__import__("openidv.verifications.document_endpoints", fromlist=["router"]).router, prefix=API)
+    app.include_router(__import__("openidv.verifications.selfie_endpoints", fromlist=["router"]).router, prefix=API)
     app.include_router(flow_router)  # /verify, /widget, /preload, /flow/*
     app.mount("/flow/static", StaticFiles(directory=FLOW_STATIC), name="flow-static")
     app.include_router(dashboard_router)  # /dashboard/*

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     jobs_poll_seconds: float = 0.25
     webhooks_allow_private_urls: bool = False
     webhooks_retry_schedule: str | None = None  # comma-separated waits in seconds (default Persona's)
+    biometric_retention_days: int = 1095  # selfie photos and face embeddings are purged after this (3 years: BIPA's ceiling)
 
     @property
     def resolved_database_url(self) -> str:

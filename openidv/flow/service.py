@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.auth import repository as auth_repository
-from openidv.flow import codes, repository, steps, uploads
+from openidv.flow import codes, repository, selfie_step, steps, uploads
 from openidv.flow.i18n import BIOMETRIC_CONSENT_VERSION, CONSENT_VERSION
 from openidv.inquiries import repository as inquiry_repository
 from openidv.inquiries import service as inquiries
@@ -33,7 +33,6 @@ ACTOR = "flow"
 OPEN_STATUSES = ("created", "pending")
 TWO_SIDED = {"dl", "id", "rp", "pr", "wp", "cid", "nric", "umid", "hic", "munid", "myn"}
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
-SELFIE_POSES = ("center", "left", "right")
 
 
 class FlowError(Exception):
@@ -319,10 +318,7 @@ def capture(db: Session, inquiry: Inquiry, step: Step, config: TemplateConfig, f
         captured.values = {"selected-country-code": country, "selected-id-class": id_class}
         captured.upload_ids = {side: _store(db, inquiry, step, side, c) for side, c in checked.items()}
     elif step.kind == "selfie":
-        if any(not files.get(pose) for pose in SELFIE_POSES):
-            raise uploads.InputProblem("center", "selfie.missing")
-        checked = {pose: uploads.check(pose, files.get(pose)) for pose in SELFIE_POSES}
-        captured.upload_ids = {pose: _store(db, inquiry, step, pose, c) for pose, c in checked.items()}
+        captured.upload_ids = selfie_step.frames(step, files, lambda role, c: _store(db, inquiry, step, role, c))
     elif step.kind == "document":
         captured.upload_ids = {"document": _store(db, inquiry, step, "document", uploads.check("document", files.get("document"), allow_pdf=True))}
     elif step.kind == "database":

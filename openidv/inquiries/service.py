@@ -240,8 +240,11 @@ def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     inquiry.fields = {}
     inquiry.name_index = inquiry.email_index = None
     inquiry.note = inquiry.reviewer_comment = None
+    from openidv.verifications import steps as verification_steps  # its redaction hooks (selfie biometrics)
+
     for verification in repository.verifications(db, inquiry.id):
         verification.data = {}
+        verification_steps.forget(db, verification)
         lifecycle.transition(db, verification, "redact", actor=actor)
     lifecycle.transition(db, inquiry, "redact", actor=actor)
     from openidv.events import service as events  # scrub earlier snapshots of this inquiry's PII

@@ -22,6 +22,7 @@ from openidv.models.one_time_link import OneTimeLink
 from openidv.models.record import Record
 from openidv.models.report import Report
 from openidv.models.report_template import ReportTemplate
+from openidv.models.selfie_biometric import SelfieBiometric
 from openidv.models.tag import Tag
 from openidv.models.user import User
 from openidv.models.verification import Verification
@@ -50,6 +51,7 @@ __all__ = [
     "Record",
     "Report",
     "ReportTemplate",
+    "SelfieBiometric",
     "Tag",
     "User",
     "Verification",

@@ -9,7 +9,6 @@ Step settings (template): `min_age`, `max_age`, `allowed_countries`, `allowed_id
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import time
@@ -20,16 +19,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import config, lifecycle
-from openidv.checks import quality
 from openidv.flow import steps as flow_steps
 from openidv.checks.government_id import Evidence, Settings, evaluate
 from openidv.jobs import enqueue_in_tx, job
 from openidv.jobs import session as job_session
 from openidv.kit import storage
 from openidv.kit.errors import ApiError, bad_request, conflict
-from openidv.kit.jsonapi import get_dict, get_str
+from openidv.kit.jsonapi import get_str
 from openidv.models import FlowUpload, Inquiry, Verification
 from openidv.verifications import schemas, steps
+from openidv.verifications.photos import photo as read_photo
 
 KIND = "government-id"
 SIDES = ("front", "back")
@@ -52,34 +51,6 @@ def _configure(settings: Any) -> None:
 config.on_bootstrap(_configure)
 
 
-def _photo(attrs: dict[str, Any], side: str) -> bytes | None:
-    key = f"{side}-photo"
-    value = attrs.get(key)
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray)):
-        data = bytes(value)
-    else:
-        photo = get_dict(attrs, key, steps.ATTR) or {}
-        raw = photo.get("data")
-        if not isinstance(raw, str):
-            raise bad_request(f"{steps.ATTR}.{key}.data must be a base64 string")
-        if raw.startswith("data:"):
-            raw = raw.partition(",")[2]
-        try:
-            data = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise bad_request(f"{steps.ATTR}.{key}.data is not valid base64") from None
-    try:
-        quality.check_size(data)
-    except quality.ImageRejected as exc:
-        raise ApiError(422, f"{key}: {exc}", title="Unprocessable entity", pointer=f"/data/attributes/{key}") from None
-    if quality.sniff(data) is None:
-        raise ApiError(422, f"{key}: file is not a JPEG, PNG, WebP or HEIC image", title="Unprocessable entity",
-                       pointer=f"/data/attributes/{key}")
-    return data
-
-
 def _file(verification_id: str, side: str) -> str:
     return f"{verification_id}-{side}"
 
@@ -90,7 +61,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
     id_class = get_str(attrs, "id-class", steps.ATTR, max_length=10)
     if id_class is not None and id_class not in ID_CLASSES:
         raise bad_request(f"{steps.ATTR}.id-class must be one of {', '.join(sorted(ID_CLASSES))}")
-    photos = {side: _photo(attrs, side) for side in SIDES}
+    photos = {side: read_photo(attrs, f"{side}-photo") for side in SIDES}
     data: dict[str, Any] = {"id-class": id_class, "photos": [s for s, p in photos.items() if p],
                             "photo-sizes": {s: len(p) for s, p in photos.items() if p}}
     verification = steps.start(db, environment_id, target, KIND, data, country.upper() if country else None, actor)
@@ -201,8 +172,13 @@ def verify(verification_id: str, side: str, token: str) -> bool:
 def photo_url(verification: Verification, side: str) -> str | None:
     if side not in verification.data.get("photos", []) or verification.redacted_at is not None:
         return None
-    token = sign(verification.id, side, int(time.time()) + URL_SECONDS)
-    return f"{Config.base_url}/api/v1/verification/government-ids/{verification.id}/{side}-photo?access_token={token}"
+    return signed_url(verification.id, "government-ids", side)
+
+
+def signed_url(verification_id: str, plural: str, side: str) -> str:
+    """An expiring link to one photo of a verification (`/verification/<plural>/<id>/<side>-photo`)."""
+    token = sign(verification_id, side, int(time.time()) + URL_SECONDS)
+    return f"{Config.base_url}/api/v1/verification/{plural}/{verification_id}/{side}-photo?access_token={token}"
 
 
 def attributes(verification: Verification) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """SQL for verifications."""
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from openidv.models import InquiryTemplateVersion, Verification
+from openidv.models import FlowUpload, Inquiry, InquiryTemplateVersion, SelfieBiometric, Verification
 
 
 def get(session: Session, environment_id: str, verification_id: str) -> Verification | None:
@@ -20,3 +22,31 @@ def published_versions(session: Session, environment_id: str) -> list[InquiryTem
     """Where a verification template id (a step of some version) is looked up when no inquiry is given."""
     query = select(InquiryTemplateVersion).where(InquiryTemplateVersion.environment_id == environment_id, InquiryTemplateVersion.status == "published")
     return list(session.scalars(query.order_by(InquiryTemplateVersion.created_at.desc())))
+
+
+# ---------------------------------------------------------------- selfie biometrics
+
+
+def account_selfie_embeddings(session: Session, account_id: str, exclude_verification_id: str) -> list[SelfieBiometric]:
+    """Embeddings of the account's earlier passed selfies (its other inquiries included)."""
+    query = (
+        select(SelfieBiometric)
+        .join(Verification, Verification.id == SelfieBiometric.verification_id)
+        .join(Inquiry, Inquiry.id == Verification.inquiry_id)
+        .where(Inquiry.account_id == account_id, Verification.id != exclude_verification_id, Verification.status == "passed",
+               Verification.redacted_at.is_(None), SelfieBiometric.embedding_sealed.is_not(None))
+        .order_by(SelfieBiometric.created_at.desc())
+        .limit(20)
+    )
+    return list(session.scalars(query))
+
+
+def selfie_biometrics_before(session: Session, cutoff: datetime, limit: int) -> list[str]:
+    """Verification ids whose biometric data is older than the retention period allows."""
+    query = select(SelfieBiometric.verification_id).where(SelfieBiometric.created_at < cutoff).order_by(SelfieBiometric.created_at).limit(limit)
+    return list(session.scalars(query))
+
+
+def delete_flow_uploads(session: Session, verification_id: str) -> int:
+    """The hosted flow's sealed captures of one verification (its selfie frames)."""
+    return session.execute(delete(FlowUpload).where(FlowUpload.verification_id == verification_id)).rowcount or 0

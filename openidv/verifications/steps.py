@@ -2,6 +2,7 @@
 step a new verification answers, starting it on its inquiry, and finishing it (submit, checks,
 outcome, then the inquiry runner)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,8 +105,10 @@ def check(name: str, status: str | bool, required: frozenset[str], reasons: list
 
 
 def finish(db: Session, verification: Verification, checks: list[dict[str, Any]], actor: str | None) -> None:
-    """initiated/confirmed → submitted → passed or failed; then the inquiry moves on or fails."""
-    lifecycle.transition(db, verification, "submit", actor=actor)
+    """initiated/confirmed → submitted → passed or failed (a job finishes one already submitted);
+    then the inquiry moves on or fails."""
+    if verification.status != "submitted":
+        lifecycle.transition(db, verification, "submit", actor=actor)
     verifications.conclude(db, verification, checks, actor=actor)
     if verification.inquiry_id:
         inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
@@ -120,6 +123,22 @@ PII_ATTRIBUTES = frozenset({
 })
 
 
+_forgetters: list[Callable[[Session, Verification], None]] = []
+
+
+def on_redact(forget_fn: Callable[[Session, Verification], None]) -> Callable[[Session, Verification], None]:
+    """Register what else a redacted verification must lose (e.g. selfie photos and embeddings)."""
+    if forget_fn not in _forgetters:
+        _forgetters.append(forget_fn)
+    return forget_fn
+
+
+def forget(db: Session, verification: Verification) -> None:
+    """Run the redaction hooks; every redaction path (verification, inquiry, account) calls this."""
+    for forget_fn in _forgetters:
+        forget_fn(db, verification)
+
+
 def redact(db: Session, verification: Verification, actor: str) -> None:
     """Remove the verification's PII (claims, number, address, pending code) and its earlier event snapshots' copies."""
     from openidv.events import repository as events
@@ -131,6 +150,7 @@ def redact(db: Session, verification: Verification, actor: str) -> None:
     code = db.get(ConfirmationCode, verification.id)
     if code is not None:
         code.code_hash = None
+    forget(db, verification)
     lifecycle.transition(db, verification, "redact", actor=actor)
     for event in events.of_object(db, verification.id):
         payload = event.payload

@@ -62,6 +62,28 @@ function setFile(input, blob, name) {
   input.files = files.files;
 }
 
+// A selfie pose is a short burst where the browser allows (frames 1.. go to hidden inputs `<pose>-<n>`),
+// so the server can look for a blink and for motion between frames.
+function burstInput(box, name) {
+  let input = box.querySelector(`input[name="${name}"]`);
+  if (!input) {
+    input = document.createElement("input");
+    Object.assign(input, { type: "file", name, hidden: true, tabIndex: -1 });
+    input.setAttribute("aria-hidden", "true");
+    box.append(input);
+  }
+  return input;
+}
+
+async function grabBurst(box, video, name) {
+  const count = Number(box.dataset.burst || 1);
+  for (let i = 1; i < count; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const blob = await grab(video);
+    if (blob) setFile(burstInput(box, `${name}-${i}`), blob, `${name}-${i}.jpg`);
+  }
+}
+
 function setupCamera(box) {
   const start = box.querySelector("[data-camera-start]");
   const video = box.querySelector("video");
@@ -102,6 +124,11 @@ function setupCamera(box) {
     }
     const name = poses ? poses[index] : box.dataset.target;
     setFile(form.querySelector(`input[name="${name}"]`), await grab(video), `${name}.jpg`);
+    if (poses) {
+      start.disabled = true;
+      await grabBurst(box, video, name);
+      start.disabled = false;
+    }
     post(poses ? "selfie-camera-capture" : "document-camera-capture", { side: name });
     status.textContent = text.captured;
     if (poses && ++index < poses.length) {

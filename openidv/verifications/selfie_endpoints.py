@@ -1,0 +1,9 @@
+"""HTTP for selfie verifications: create (JSON with base64 photos, a list of them for a burst, or
+multipart), retrieve, submit, and the photos behind expiring signed URLs. Embeddings never leave."""
+
+from fastapi import APIRouter
+
+from openidv.verifications import photo_endpoints, selfies
+
+router = APIRouter()
+photo_endpoints.add_routes(router, "selfies", selfies, selfies.POSES)

@@ -1,0 +1,290 @@
+"""Selfie verifications (`verification/selfie`): `center-photo`, `left-photo`, `right-photo` (each a
+`{"data": <base64>, "filename"}` object, a list of them for a burst of frames, or multipart parts),
+sealed into `<data_dir>/files/` like government-ID photos and served through the same kind of signed
+URLs; `submit` enqueues `selfie.process`, which compares the face with the inquiry's government-ID
+portrait and the account's earlier selfies (`openidv.checks.selfie`) and concludes the verification.
+
+Biometric data: the face embedding is sealed in `selfie_biometrics` (never rendered). Photos and
+embedding go on redaction (any path: `steps.on_redact`) and, at the latest, after
+`OPENIDV_BIOMETRIC_RETENTION_DAYS` (default 3 years, the Illinois BIPA ceiling; `selfies.purge-expired`).
+
+Step settings (template): `preset` (`strict` | `default` | `lenient`), `kind` (`profile-and-center` |
+`center-only`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from openidv import config, lifecycle
+from openidv.checks.selfie import SelfieEvidence, SelfieSettings, evaluate
+from openidv.flow import steps as flow_steps
+from openidv.inquiries import repository as inquiry_repository
+from openidv.jobs import enqueue_in_tx, every, job
+from openidv.jobs import session as job_session
+from openidv.kit import storage
+from openidv.kit.clock import iso, now
+from openidv.kit.errors import ApiError, bad_request, conflict
+from openidv.kit.jsonapi import get_str
+from openidv.models import FlowUpload, Inquiry, SelfieBiometric, Verification
+from openidv.verifications import government_ids, repository, schemas, steps
+from openidv.verifications.photos import decode
+
+KIND = "selfie"
+POSES = ("center", "left", "right")
+SELFIE_KINDS = ("profile-and-center", "center-only")
+PRESETS = ("strict", "default", "lenient")
+MAX_FRAMES = 5  # per pose: a short burst
+SCORE_KEYS = ("selfie-similarity-score-left", "selfie-similarity-score-right", "center-photo-face-coordinates")
+
+
+class Retention:
+    """How long biometric data may be kept, from `Settings.biometric_retention_days`."""
+
+    days: int = 1095
+
+
+def _configure(settings: Any) -> None:
+    Retention.days = settings.biometric_retention_days
+
+
+config.on_bootstrap(_configure)
+
+
+def _file(verification_id: str, pose: str, frame: int = 0) -> str:
+    """Frame 0 keeps the government-ID naming (`<ver>-<side>`), so its signed URL serves it."""
+    return f"{verification_id}-{pose}" if frame == 0 else f"{verification_id}-{pose}-{frame}"
+
+
+def _frames(attrs: dict[str, Any], pose: str) -> list[bytes]:
+    key = f"{pose}-photo"
+    value = attrs.get(key)
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    if not items or len(items) > MAX_FRAMES:
+        raise bad_request(f"{steps.ATTR}.{key} takes 1 to {MAX_FRAMES} frames")
+    return [decode(item, key) for item in items]
+
+
+def _missing(pose: str) -> ApiError:
+    return ApiError(422, f"{pose}-photo is required", title="Unprocessable entity", pointer=f"/data/attributes/{pose}-photo")
+
+
+def _selfie_kind(attrs: dict[str, Any], step: Any) -> str:
+    """`capture-method` (or `kind`) names the kind; `photo`/absent means the step's setting."""
+    given = get_str(attrs, "capture-method", steps.ATTR, max_length=40) or get_str(attrs, "kind", steps.ATTR, max_length=40)
+    if given in (None, "photo"):
+        given = steps.settings(step).get("kind") or "profile-and-center"
+    if given not in SELFIE_KINDS:
+        raise bad_request(f"{steps.ATTR}.capture-method must be one of {', '.join(SELFIE_KINDS)}")
+    return given
+
+
+def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
+    target = steps.resolve(db, environment_id, attrs, KIND)
+    selfie_kind = _selfie_kind(attrs, target.step)
+    frames = {pose: _frames(attrs, pose) for pose in POSES}
+    poses = POSES if selfie_kind == "profile-and-center" else ("center",)
+    for pose in POSES:
+        if pose in poses and not frames[pose]:
+            raise _missing(pose)
+        if pose not in poses and frames[pose]:
+            raise bad_request(f"{steps.ATTR}.{pose}-photo is not taken by a center-only selfie")
+    data: dict[str, Any] = {"selfie-kind": selfie_kind, "frames": {p: len(f) for p, f in frames.items() if f},
+                            "photo-sizes": {p: len(f[0]) for p, f in frames.items() if f}}
+    verification = steps.start(db, environment_id, target, KIND, data, None, actor)
+    db.flush()
+    db.add(SelfieBiometric(verification_id=verification.id, created_at=now()))
+    for pose, pose_frames in frames.items():
+        for index, content in enumerate(pose_frames):
+            storage.put(government_ids.Config.data_dir, _file(verification.id, pose, index), content)
+    return verification
+
+
+def submit(db: Session, verification: Verification, actor: str) -> None:
+    if verification.status != "initiated":
+        raise conflict(f"Verification is {verification.status}, not initiated")
+    if "center" not in verification.data.get("frames", {}):
+        raise _missing("center")
+    lifecycle.transition(db, verification, "submit", actor=actor)
+    enqueue_in_tx(db, process_job, key=f"selfie:{verification.id}", verification_id=verification.id)
+
+
+# ---------------------------------------------------------------- processing
+
+
+def _settings(step: Any, selfie_kind: str) -> SelfieSettings:
+    preset = steps.settings(step).get("preset") or "default"
+    return SelfieSettings(preset=preset if preset in PRESETS else "default", kind=selfie_kind)
+
+
+def _upload(db: Session, upload_id: str | None) -> bytes | None:
+    upload = db.get(FlowUpload, upload_id) if upload_id else None
+    return upload.content if upload is not None else None
+
+
+def id_portrait(db: Session, inquiry_id: str | None) -> bytes | None:
+    """The front photo of the inquiry's latest submitted or passed government ID (API or flow)."""
+    if not inquiry_id:
+        return None
+    candidates = [v for v in inquiry_repository.verifications(db, inquiry_id)
+                  if v.kind == government_ids.KIND and v.status in ("submitted", "passed") and v.redacted_at is None]
+    for verification in reversed(candidates):
+        data = verification.data
+        if "front" in data.get("photos", []):
+            front = storage.get(government_ids.Config.data_dir, _file(verification.id, "front"))
+        else:
+            front = _upload(db, (data.get("files") or {}).get("front"))
+        if front:
+            return front
+    return None
+
+
+def account_embeddings(db: Session, inquiry: Inquiry | None, verification_id: str) -> list[list[float]]:
+    if inquiry is None or not inquiry.account_id:
+        return []
+    rows = repository.account_selfie_embeddings(db, inquiry.account_id, verification_id)
+    return [e for e in (row.embedding for row in rows) if e]
+
+
+def run_checks(db: Session, verification: Verification, step: Any, frames: dict[str, list[bytes]], selfie_kind: str) -> list[dict[str, Any]]:
+    """The engines on the frames; the embedding is sealed apart, the scores kept on the verification."""
+    inquiry = db.get(Inquiry, verification.inquiry_id) if verification.inquiry_id else None
+    evidence = SelfieEvidence(center=frames.get("center", []), left=frames.get("left", []), right=frames.get("right", []),
+                              id_portrait=id_portrait(db, verification.inquiry_id),
+                              account_embeddings=account_embeddings(db, inquiry, verification.id))
+    result = evaluate(evidence, _settings(step, selfie_kind))
+    row = db.get(SelfieBiometric, verification.id)
+    if row is None:
+        row = SelfieBiometric(verification_id=verification.id, created_at=now())
+        db.add(row)
+    row.embedding = [float(x) for x in result.embedding] if result.embedding is not None else None
+    scores = {k: v for k, v in (result.attributes or {}).items() if k in SCORE_KEYS}
+    if result.document_similarity_score is not None:
+        scores["document-similarity-score"] = float(result.document_similarity_score)
+    verification.data = {**verification.data, "scores": scores}
+    required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
+    return [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
+
+
+def process_selfie(db: Session, verification: Verification) -> None:
+    """Run the engines and conclude a submitted selfie (idempotent: only from `submitted`)."""
+    if verification.status != "submitted" or verification.redacted_at is not None:
+        return
+    _, step = steps.config_for(db, verification)
+    data = verification.data
+    frames = {pose: [storage.get(government_ids.Config.data_dir, _file(verification.id, pose, i)) or b"" for i in range(count)]
+              for pose, count in data.get("frames", {}).items()}
+    checks = run_checks(db, verification, step, frames, data.get("selfie-kind", "profile-and-center"))
+    steps.finish(db, verification, checks, None)
+
+
+@job("selfie.process", max_attempts=3)
+def process_job(verification_id: str) -> None:
+    with job_session() as db:
+        verification = db.get(Verification, verification_id, with_for_update=True)
+        if verification is not None:
+            process_selfie(db, verification)
+
+
+def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
+    """The hosted flow's engine for selfie steps: its sealed captures (`center`, `center-1`, ...)."""
+    frames: dict[str, list[bytes]] = {}
+    for role, upload_id in sorted(captured.upload_ids.items(), key=lambda item: _frame_order(item[0])):
+        pose = role.partition("-")[0]
+        content = _upload(db, upload_id)
+        if pose in POSES and content:
+            frames.setdefault(pose, []).append(content)
+    selfie_kind = "profile-and-center" if frames.get("left") and frames.get("right") else "center-only"
+    return run_checks(db, verification, step, frames, selfie_kind)
+
+
+def _frame_order(role: str) -> tuple[str, int]:
+    pose, _, frame = role.partition("-")
+    return pose, int(frame) if frame.isdigit() else 0
+
+
+def register_flow_engine() -> None:
+    flow_steps.register_engine(KIND, flow_engine)
+
+
+# ---------------------------------------------------------------- biometric data: redaction and retention
+
+
+def _delete_files_after_commit(db: Session, names: list[str]) -> None:
+    """Files go once the redaction commits (a rolled-back redaction keeps what it had)."""
+
+    def delete_files(_session: Session) -> None:
+        for name in names:
+            storage.delete(government_ids.Config.data_dir, name)
+
+    sa_event.listen(db, "after_commit", delete_files, once=True)
+
+
+@steps.on_redact
+def forget(db: Session, verification: Verification) -> None:
+    """Delete a selfie's photos (stored files and flow captures) and its embedding."""
+    if verification.kind != KIND:
+        return
+    row = db.get(SelfieBiometric, verification.id)
+    if row is not None:
+        db.delete(row)
+    repository.delete_flow_uploads(db, verification.id)
+    _delete_files_after_commit(db, [_file(verification.id, pose, i) for pose in POSES for i in range(MAX_FRAMES)])
+
+
+def purge_expired(db: Session, *, limit: int = 500) -> int:
+    """Forget the biometric data of selfies older than the retention period; the verification stays."""
+    purged = repository.selfie_biometrics_before(db, now() - timedelta(days=Retention.days), limit)
+    for verification_id in purged:
+        verification = db.get(Verification, verification_id)
+        if verification is None:
+            continue
+        forget(db, verification)
+        data = verification.data
+        data.pop("frames", None)
+        data.pop("files", None)
+        verification.data = {**data, "biometrics-purged-at": iso(now())}
+    return len(purged)
+
+
+@every(3600, "selfies.purge-expired")
+def purge_expired_job() -> None:
+    with job_session() as db:
+        purge_expired(db)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def photo_url(verification: Verification, pose: str) -> str | None:
+    if pose not in verification.data.get("frames", {}) or verification.redacted_at is not None:
+        return None
+    return government_ids.signed_url(verification.id, "selfies", pose)
+
+
+def attributes(verification: Verification) -> dict[str, Any]:
+    data = verification.data
+    scores = data.get("scores", {})
+    urls = {pose: photo_url(verification, pose) for pose in POSES}
+    return {
+        "capture-method": "photo",
+        "center-photo-url": urls["center"], "left-photo-url": urls["left"], "right-photo-url": urls["right"],
+        "photo-urls": [{"page": f"{pose}_photo", "url": url, "byte-size": int(data.get("photo-sizes", {}).get(pose, 0)),
+                        "filename": f"selfie_{pose}.jpg"} for pose, url in urls.items() if url],
+        "video-url": None,
+        "center-photo-face-coordinates": scores.get("center-photo-face-coordinates"),
+        "document-similarity-score": scores.get("document-similarity-score"),
+        "selfie-similarity-score-left": scores.get("selfie-similarity-score-left"),
+        "selfie-similarity-score-right": scores.get("selfie-similarity-score-right"),
+        "entity-confidence-reasons": [],
+        "from-reusable-persona": False,
+    }
+
+
+schemas.register_attributes(KIND, attributes)
