@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from openidv import lifecycle
 from openidv.checks import documents as engine
 from openidv.documents import files
+from openidv.documents import schemas as _schemas  # noqa: F401 - registers the event snapshot (jobs run without the app)
 from openidv.inquiries import service as inquiries
 from openidv.jobs import enqueue_in_tx
 from openidv.kit.clock import now

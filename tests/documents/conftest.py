@@ -2,6 +2,7 @@
 document writes) for validating answers, and small helpers over the test client."""
 
 import base64
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,9 @@ import jsonschema
 import pytest
 import yaml
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi" / "2023-01-05-as-of-2025-01" / "openapi-bundled.yaml"
+SPECS = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi"
+SPEC = SPECS / "2023-01-05-as-of-2025-01" / "openapi-bundled.yaml"
+CURRENT = SPECS / "2025-12-08" / "openapi-bundled.json"
 
 
 @pytest.fixture(scope="session")
@@ -18,15 +21,30 @@ def doc_spec() -> dict[str, Any]:
         return yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
-@pytest.fixture
-def conforms(doc_spec):  # noqa: ANN001, ANN201
-    """Assert a value validates against a schema of the spec (`components/schemas/<name>`)."""
+@pytest.fixture(scope="session")
+def current_spec() -> dict[str, Any]:
+    with open(CURRENT) as f:
+        return json.load(f)
 
+
+def _validator(spec: dict[str, Any]):  # noqa: ANN202
     def check(value: Any, schema_name: str) -> None:
-        schema = {"$ref": f"#/components/schemas/{schema_name}", "components": doc_spec["components"]}
+        schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
         jsonschema.validate(value, schema, cls=jsonschema.Draft202012Validator)
 
     return check
+
+
+@pytest.fixture
+def conforms(doc_spec):  # noqa: ANN001, ANN201
+    """Assert a value validates against a schema of the document spec (`components/schemas/<name>`)."""
+    return _validator(doc_spec)
+
+
+@pytest.fixture
+def conforms_current(current_spec):  # noqa: ANN001, ANN201
+    """The same against the default version's spec (2025-12-08), which the verification answers follow."""
+    return _validator(current_spec)
 
 
 def b64(data: bytes, filename: str = "file.pdf") -> dict[str, str]:

@@ -1,0 +1,100 @@
+"""Bad uploads get Persona-shaped 4xx at intake (PDFs with JavaScript or Launch actions, encrypted,
+malformed, too many pages, 0-byte, oversize, a PNG decompression bomb); a file that passes intake but
+cannot be read fails a check instead of crashing or leaving the job stuck."""
+
+import io
+import struct
+import zlib
+from datetime import timedelta
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from conftest import b64
+from openidv.kit import clock
+from openidv.kit.db import session_factory, transaction
+from openidv.models import Verification
+from openidv.testdata import docgen
+from openidv.verifications import documents
+
+GENERICS = "/api/v1/document/generics"
+VERIFICATIONS = "/api/v1/verification/documents"
+
+
+def _bill(variant: str | None = None) -> bytes:
+    return docgen.make("utility_bill", issued=clock.now().date() - timedelta(days=5), variant=variant).data
+
+
+def _many_pages(count: int) -> bytes:
+    writer = PdfWriter()
+    page = PdfReader(io.BytesIO(_bill())).pages[0]
+    for _ in range(count):
+        writer.add_page(page)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _png_bomb() -> bytes:
+    """A valid PNG header claiming 50,000 x 50,000 pixels, with compressed zeros: small file, huge image."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = zlib.compress(b"\x00" * (1 + 50_000 // 8) * 2000, 9)
+    ihdr = struct.pack(">IIBBBBB", 50_000, 50_000, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows * 4) + chunk(b"IEND", b"")
+
+
+CASES = {
+    "javascript": (lambda: _bill("javascript"), "active content"),
+    "launch": (lambda: _bill("launch"), "active content"),
+    "encrypted": (lambda: _bill("encrypted"), "encrypted"),
+    "malformed": (lambda: _bill("malformed"), "malformed"),
+    "too-many-pages": (lambda: _many_pages(21), "pages"),
+    "empty": (lambda: b"", "at least"),
+    "not-a-document": (lambda: b"hello world, not a file type we take " * 400, "not a JPEG"),
+    "png-bomb": (_png_bomb, "too large"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_files_are_refused_with_422(client, new_inquiry, case) -> None:  # noqa: ANN001
+    content, words = CASES[case]
+    data = content()
+    answer = client.post(GENERICS, json={"data": {"attributes": {"kind": "proof_of_address", "files": [b64(data)]}}})
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["errors"][0]
+    assert error["title"] == "Unprocessable entity" and words in error["details"] and error["source"]["pointer"] == "/data/attributes/files"
+    if case == "javascript":  # the verification endpoint refuses it the same way, and nothing is left half-written
+        refused = client.post(VERIFICATIONS, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "files": [b64(data)]}}})
+        assert refused.status_code == 422 and "JavaScript" in refused.json()["errors"][0]["details"]
+
+
+def test_oversize_multipart_and_bad_base64(client) -> None:  # noqa: ANN001
+    big = _bill() + b"%" + b"0" * (15 * 1024 * 1024)
+    answer = client.post(GENERICS, data={"kind": "bank_statement"}, files=[("files", ("big.pdf", io.BytesIO(big), "application/pdf"))])
+    assert answer.status_code == 422 and "larger than 15 MB" in answer.json()["errors"][0]["details"]
+    bad = client.post(GENERICS, json={"data": {"attributes": {"kind": "lease", "files": [{"data": "@@@", "filename": "x.pdf"}]}}})
+    assert bad.status_code == 400 and "base64" in bad.json()["errors"][0]["details"]
+    assert client.post(GENERICS, json={"data": {"attributes": {"kind": "Not A Kind!"}}}).status_code == 400
+
+
+def test_an_unreadable_image_fails_a_check_and_the_job_finishes(client, new_inquiry, engine) -> None:  # noqa: ANN001
+    """A JPEG header over noise passes intake (the header is fine) but cannot be read: a failed check."""
+    from PIL import Image
+
+    noise = Image.frombytes("L", (300, 300), bytes((i * 7919) % 251 for i in range(90_000)))
+    buf = io.BytesIO()
+    noise.save(buf, "JPEG", quality=95)
+    made = client.post(VERIFICATIONS, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "files": [b64(buf.getvalue(), "x.jpg")]}}})
+    assert made.status_code == 201, made.text
+    vid = made.json()["data"]["id"]
+    client.post(f"{VERIFICATIONS}/{vid}/submit")
+    with transaction(session_factory(engine, writer=True)) as db:
+        documents.process_document(db, db.get(Verification, vid))
+    done = client.get(f"{VERIFICATIONS}/{vid}").json()["data"]["attributes"]
+    assert done["status"] == "failed"
+    failed = {c["name"]: c["reasons"] for c in done["checks"] if c["status"] == "failed"}
+    assert failed["document_unprocessable_submission_detection"] == ["no_text_found"]
+    document_id = client.get(f"{VERIFICATIONS}/{vid}").json()["data"]["relationships"]["document"]["data"]["id"]
+    assert client.get(f"/api/v1/documents/{document_id}").json()["data"]["attributes"]["status"] == "errored"
