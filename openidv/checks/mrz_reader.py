@@ -133,11 +133,20 @@ def _text_mask(gray: np.ndarray) -> np.ndarray:
 def _rows(mask: np.ndarray) -> list[Row]:
     h, w = mask.shape
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    rows = []
-    for c in contours:
-        x, y, cw, ch = cv2.boundingRect(c)
-        if cw > w * 0.45 and 8 < ch < h * 0.12 and cw / ch > 12:
-            rows.append((x, y, cw, ch))
+    boxes = sorted((b for b in map(cv2.boundingRect, contours) if 8 < b[3] < h * 0.12), key=lambda b: b[0])
+    # A row may come apart where two glyphs stand a little wider (`L<`): pieces side by side on one
+    # line, less than a character height apart, are one row.
+    lines: list[list[int]] = []
+    for x, y, cw, ch in boxes:
+        for line in lines:
+            overlap = min(line[1] + line[3], y + ch) - max(line[1], y)
+            if overlap >= 0.6 * min(line[3], ch) and x - (line[0] + line[2]) <= 1.2 * max(line[3], ch):
+                top, bottom = min(line[1], y), max(line[1] + line[3], y + ch)
+                line[1:] = [top, max(line[0] + line[2], x + cw) - line[0], bottom - top]
+                break
+        else:
+            lines.append([x, y, cw, ch])
+    rows = [(x, y, cw, ch) for x, y, cw, ch in lines if cw > w * 0.45 and ch < h * 0.12 and cw / ch > 12]
     return sorted(rows, key=lambda r: r[1])
 
 
@@ -359,7 +368,7 @@ def _name_tail(lines: list[str], fmt: str) -> list[str]:
 def _prepare(image: np.ndarray) -> np.ndarray:
     """Grayscale, the card cut out and squared up when its edges show, WORK_WIDTH wide."""
     gray = quality.gray_of(image)
-    corners = quality.find_card(gray)
+    corners = quality.card_corners(gray)
     if corners is not None:
         gray = quality.crop_card(gray, corners)
     scale = WORK_WIDTH / max(gray.shape)

@@ -118,6 +118,51 @@ def find_card(gray: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
+    """Share of points along the quadrilateral's weakest side that lie on an edge."""
+    h, w = edges.shape
+    worst = 1.0
+    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
+        t = np.linspace(0.05, 0.95, 40)[:, None]
+        pts = np.round(a + (b - a) * t).astype(int)
+        inside = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
+        if inside.mean() < 0.5:
+            continue  # a side along the photo's border: a card cut off there, nothing to see
+        pts = pts[inside]
+        worst = min(worst, float((edges[pts[:, 1], pts[:, 0]] > 0).mean()))
+    return worst
+
+
+def card_corners(gray: np.ndarray) -> np.ndarray | None:
+    """Like `find_card`, for reading text off the card: candidates from edges and from the bright
+    card against a darker ground, kept only if every side runs along an edge (a textured table
+    top otherwise yields quadrilaterals that cut across the card)."""
+    scale = 800 / max(gray.shape)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    smooth = cv2.GaussianBlur(small, (5, 5), 0)
+    edges = cv2.Canny(smooth, 30, 90)
+    support_map = cv2.dilate(edges, np.ones((7, 7), np.uint8))
+    _, bright = cv2.threshold(cv2.GaussianBlur(small, (9, 9), 0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8))
+    area = small.shape[0] * small.shape[1]
+    best = None
+    for source in (cv2.dilate(edges, np.ones((3, 3), np.uint8)), bright):
+        contours, _ = cv2.findContours(source, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
+            hull = cv2.convexHull(c)
+            quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+            if len(quad) != 4 or not cv2.isContourConvex(quad):
+                continue
+            quad_area = cv2.contourArea(quad)
+            if not 0.2 * area < quad_area < 0.97 * area:
+                continue
+            if _edge_support(support_map, quad.reshape(4, 2).astype(np.float32)) < 0.8:
+                continue
+            if best is None or quad_area > best[0]:
+                best = (quad_area, quad)
+    return None if best is None else (best[1].reshape(4, 2) / scale).astype(np.float32)
+
+
 def _order(pts: np.ndarray) -> np.ndarray:
     s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
     return np.float32([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
