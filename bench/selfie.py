@@ -162,9 +162,10 @@ def main() -> None:
           f"CPU median {statistics.median(cpus):.2f} s p95 {qc[18]:.2f} s")
 
 
-def _face(data: bytes) -> tuple[np.ndarray, faces.Face]:
+def _face(data: bytes) -> tuple[np.ndarray, faces.Face, np.ndarray]:
     rgb = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-    return rgb, faces.engine().detect(rgb, small_faces=True)[0]
+    face = faces.engine().detect(rgb, small_faces=True)[0]
+    return rgb, face, faces.engine().landmarks(rgb, face)[0]
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ EYE_R = (33, 160, 158, 133, 153, 144)  # corner, top, top, corner, bottom, botto
 EYE_L = (362, 385, 387, 263, 373, 380)
 NOSE_BRIDGE = 168
 FOREHEAD, CHIN = 10, 152
+# dlib's five points in its order: outer and inner corner of the eye on the image's right, the same on the
+# left, base of the nose (the order its face-chip template expects, for an unmirrored image).
+DLIB_FIVE = (263, 362, 33, 133, 2)
 
 
 @dataclass
@@ -136,6 +139,10 @@ class FaceEngine:
         self._mesh_in = self._mesh.get_input_details()[0]["index"]
         outs = sorted(self._mesh.get_output_details(), key=lambda d: int(np.prod(d["shape"])), reverse=True)
         self._mesh_points, self._mesh_flag = outs[0]["index"], outs[1]["index"]
+        self._iris = Interpreter(model_path=str(data / "iris_landmark.tflite"), num_threads=1)
+        self._iris.allocate_tensors()
+        self._iris_in = self._iris.get_input_details()[0]["index"]
+        self._iris_eye = next(d["index"] for d in self._iris.get_output_details() if d["shape"][-1] == 213)
         import dlib
         import face_recognition_models as frm
 
@@ -173,15 +180,48 @@ class FaceEngine:
         xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]
         return np.column_stack([xy, pts[:, 2] * side / 192]), flag
 
-    def embedding(self, rgb: np.ndarray, face: Face) -> np.ndarray:
-        """128-d dlib ResNet descriptor; same person when the Euclidean distance is below ~0.6."""
-        # BlazeFace boxes reach higher (forehead) than the dlib detector's that the 5-point model expects.
-        x0, y0, x1, y1 = face.box
-        h = y1 - y0
-        rect = self._dlib.rectangle(int(x0), int(y0 + 0.12 * h), int(x1), int(y1 + 0.05 * h))
+    def eye_openness(self, rgb: np.ndarray, points: np.ndarray) -> float:
+        """Lid gap over eye width, mean of both eyes, from MediaPipe's iris/eye-contour model (finer on
+        the eyelids than FaceMesh). Open eyes give ~0.25-0.35, shut eyes well under half of that."""
+        ratios = []
+        for outer, inner, flip in ((33, 133, False), (263, 362, True)):
+            a, b = points[outer, :2], points[inner, :2]
+            side = 2.3 * float(np.linalg.norm(b - a))
+            angle = np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])) - (180 if flip else 0)
+            centre = (a + b) / 2
+            m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 64 / side)
+            m[:, 2] += (32 - centre[0], 32 - centre[1])
+            crop = cv2.warpAffine(rgb, m, (64, 64), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            if flip:  # the model is trained on one eye; the other is mirrored to it
+                crop = crop[:, ::-1]
+            with self._lock:
+                self._iris.set_tensor(self._iris_in, (np.ascontiguousarray(crop).astype(np.float32) / 255)[None])
+                self._iris.invoke()
+                eye = self._iris.get_tensor(self._iris_eye).reshape(71, 3)
+            lower, upper = eye[1:8, 1], eye[9:16, 1]  # lower lid (corner excluded), upper lid
+            width = float(np.linalg.norm(eye[8, :2] - eye[0, :2])) or 1.0
+            ratios.append(float(np.mean(lower[2:5]) - np.mean(upper[1:6])) / width)
+        return float(np.mean(ratios))
+
+    def embedding(self, rgb: np.ndarray, face: Face, points: np.ndarray | None = None) -> np.ndarray:
+        """128-d dlib ResNet descriptor; same person when the Euclidean distance is below ~0.6.
+
+        The chip is aligned on dlib's five points (eye corners, base of the nose). Taken from the FaceMesh
+        `points` when given: they hold on glasses and turned heads better than dlib's 5-point predictor,
+        which is the fallback."""
         image = np.ascontiguousarray(rgb)
+        x0, y0, x1, y1 = face.box
+        if points is not None:
+            rect = self._dlib.rectangle(int(x0), int(y0), int(x1), int(y1))
+            parts = [self._dlib.point(int(round(points[i, 0])), int(round(points[i, 1]))) for i in DLIB_FIVE]
+            shape = self._dlib.full_object_detection(rect, parts)
+        else:
+            # BlazeFace boxes reach higher (forehead) than the dlib detector's that the predictor expects.
+            h = y1 - y0
+            rect = self._dlib.rectangle(int(x0), int(y0 + 0.12 * h), int(x1), int(y1 + 0.05 * h))
         with self._dlib_lock:
-            shape = self._shape5(image, rect)
+            if points is None:
+                shape = self._shape5(image, rect)
             chip = self._dlib.get_face_chip(image, shape, size=150, padding=0.25)
             return np.asarray(self._resnet.compute_face_descriptor(chip), dtype=np.float32)
 

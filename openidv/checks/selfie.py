@@ -232,7 +232,7 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
                         metadata={"glare-fraction": glare}))
 
     # Embeddings of each pose's face (center first; profiles for the cross-pose identity check).
-    embeddings = {p: engine.embedding(f.rgb, f.face) for p, f in main.items() if f.face is not None}
+    embeddings = {p: engine.embedding(f.rgb, f.face, f.points) for p, f in main.items() if f.face is not None}
     center_embedding = embeddings.get("center")
 
     # Multiple faces: a second face in any frame, or another person in a profile pose.
@@ -272,7 +272,7 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
                                    for p in ("left", "right") if p in main and main[p].face is not None}
     burst = [f for f in poses.get("center", []) if f.points is not None]
     if len(burst) >= 3:
-        openness = [liveness.eye_openness(f.points) for f in burst]
+        openness = [engine.eye_openness(f.rgb, f.points) for f in burst]
         signals["blink"] = min(openness) < 0.6 * max(openness)
         signals["frozen-burst"] = all(_same_pixels(burst[0], f) for f in burst[1:])
     reasons = liveness_reasons(signals, t, profiles=profiles, pose=checks[-2]["reasons"], repeat=bool(repeat),
@@ -305,7 +305,7 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
             checks.append(check("selfie_id_comparison", False,
                                 reasons=["portrait_not_found" if center_embedding is not None else "no_selfie_face"]))
         else:
-            d = faces.distance(center_embedding, engine.embedding(portrait.rgb, portrait.face))
+            d = faces.distance(center_embedding, engine.embedding(portrait.rgb, portrait.face, portrait.points))
             score = similarity_score(d, t.match_distance)
             checks.append(check("selfie_id_comparison", d <= t.match_distance,
                                 reasons=[] if d <= t.match_distance else ["face_mismatch"],

@@ -296,3 +296,36 @@ def with_glasses(rgb: np.ndarray, points: np.ndarray | None = None, seed: int = 
         cv2.line(out, tuple(int(v) for v in points[eye, :2] + (points[ear, :2] - points[eye, :2]) * 0.35),
                  tuple(int(v) for v in points[ear, :2]), colour, thick, cv2.LINE_AA)
     return out
+
+
+EYE_CONTOURS = ((33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7),
+                (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390, 249))
+
+
+def closed_eyes(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The eyes shut: each eye's opening painted over with the skin of the cheek below, a lash line
+    along the lower lid."""
+    out = rgb.copy()
+    mask = np.zeros(rgb.shape[:2], np.uint8)
+    for contour, cheek in zip(EYE_CONTOURS, (50, 280)):
+        poly = points[list(contour), :2].astype(np.int32)
+        cv2.fillPoly(mask, [poly], 255)
+        cx, cy = points[cheek, :2].astype(int)
+        skin = rgb[max(0, cy - 4):cy + 4, max(0, cx - 4):cx + 4].reshape(-1, 3).mean(0)
+        cv2.fillPoly(out, [poly], tuple(float(v) for v in skin))
+    mask = cv2.dilate(mask, np.ones((5, 5), np.uint8))
+    soft = cv2.GaussianBlur(mask, (0, 0), 2).astype(np.float32)[..., None] / 255
+    out = (cv2.GaussianBlur(out, (0, 0), 1.5) * soft + rgb * (1 - soft)).astype(np.uint8)
+    for contour in EYE_CONTOURS:
+        lid = points[[contour[0], *contour[12:8:-1], contour[8]], :2].astype(np.int32)
+        cv2.polylines(out, [lid], False, (50, 35, 30), 2, cv2.LINE_AA)
+    return out
+
+
+def blink_burst(face_source: str | bytes | np.ndarray | Image.Image, frames: int = 4, seed: int = 0,
+                blink: bool = True) -> list[bytes]:
+    """A short burst of center frames; with `blink`, the eyes are shut in one of them."""
+    frame = frame_of(face_source, seed=seed)
+    _, points = _locate(frame)
+    shut = closed_eyes(frame, points)
+    return [jpeg(camera(shut if blink and i == frames // 2 else frame, seed * 19 + i)) for i in range(frames)]

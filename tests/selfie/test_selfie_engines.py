@@ -127,3 +127,14 @@ def test_similarity_score_is_50_at_the_threshold() -> None:
     t = PRESETS["default"].match_distance
     assert similarity_score(t, t) == 50.0
     assert similarity_score(0.2, t) > 99 and similarity_score(0.9, t) < 1
+
+
+def test_blink_across_a_burst() -> None:
+    strict = SelfieSettings(preset="strict", kind="center-only")
+    blinked = evaluate(SelfieEvidence(selfiegen.blink_burst("hopper")), strict)
+    assert blinked.attributes["liveness-signals"]["blink"] is True
+    assert status(blinked, "selfie_liveness_detection") == "passed"
+    staring = evaluate(SelfieEvidence(selfiegen.blink_burst("hopper", blink=False)), strict)
+    assert "no_blink" in staring.check("selfie_liveness_detection")["reasons"]
+    frozen = evaluate(SelfieEvidence([selfiegen.blink_burst("hopper", frames=1)[0]] * 3), strict)
+    assert "frozen_burst" in frozen.check("selfie_liveness_detection")["reasons"]
