@@ -1,13 +1,13 @@
 """HTTP for reports (COMPAT.md §6) and the openidv report-template extension."""
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Response
 
 from openidv.api.context import ApiContext, Permission
 from openidv.kit import tags as tag_names
-from openidv.kit.errors import bad_request, not_found
+from openidv.kit.errors import bad_request, conflict, not_found
 from openidv.kit.jsonapi import Body, get_dict, get_int, get_str, get_str_list, page_params
 from openidv.models import Report
-from openidv.reports import repository, schemas, service
+from openidv.reports import printing, repository, schemas, service
 
 router = APIRouter()
 read = Permission("report.read")
@@ -119,8 +119,16 @@ def resume(report_id: str, ctx: ApiContext = Depends(write)):
 @router.post("/reports/{report_id}/run")
 def run(report_id: str, ctx: ApiContext = Depends(write)):
     report = _load(ctx, report_id)
-    service.run(ctx.db, report, actor=ctx.actor, run_type="manual")
+    service.request_run(ctx.db, report, actor=ctx.actor)
     return _answer(ctx, report)
+
+
+@router.get("/reports/{report_id}/print")
+def print_report(report_id: str, ctx: ApiContext = Depends(read)):
+    report = _load(ctx, report_id)
+    if report.redacted_at is not None:
+        raise conflict("Cannot print a redacted report")
+    return Response(printing.render(report), media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="{printing.filename(report)}"'})
 
 
 @router.get("/reports/{report_id}/history")

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openidv import jobs
 from openidv.accounts import service as accounts
 from openidv.kit import tags as tag_names
 from openidv.kit.clock import iso, now
@@ -18,6 +19,7 @@ from openidv.screening.matcher import PRESETS, Hit, Index, Query
 from openidv.screening.record import Name, Record
 
 KINDS = {"watchlist": "sanction", "politically-exposed-person": "pep"}
+RUN_JOB = "reports.run"  # defined in `tasks`
 QUERY_KEYS = ("name-first", "name-middle", "name-last", "term", "birthdate", "country-code")
 
 
@@ -109,8 +111,21 @@ def create(
     report.query = cleaned
     tag_names.register(session, environment_id, report.tags)
     create_in_machine(session, report, actor)
-    run(session, report, actor=actor, run_type="initial")
+    _queue(session, report, "initial")
     return report
+
+
+def _queue(session: Session, report: Report, run_type: str) -> None:
+    """The screening job, committed with the `pending` status that asked for it (the machine allows one pending run)."""
+    jobs.enqueue_in_tx(session, RUN_JOB, key=f"rrun:{report.id}:{new_id('r')}", report_id=report.id, run_type=run_type)
+
+
+def request_run(session: Session, report: Report, *, actor: str | None = None, run_type: str = "manual") -> None:
+    """`POST /reports/{id}/run`: back to `pending`, screened by the job worker (409 while a run is pending)."""
+    if report.redacted_at is not None:
+        raise conflict("Cannot run a redacted report")
+    transition(session, report, "rerun", actor)
+    _queue(session, report, run_type)
 
 
 def _hit_key(hit: Hit) -> str:
@@ -120,12 +135,18 @@ def _hit_key(hit: Hit) -> str:
 def screen(session: Session, report: Report, template: ReportTemplate) -> tuple[list[Hit], dict[str, ListSnapshot]]:
     query = report.query
     index, snapshots = lists.index_for(session, KINDS[report.kind], template.lists)
+    missing = [name for name in template.lists if name not in snapshots]
+    if missing:  # screening against fewer lists than asked would report "no match" falsely
+        raise LookupError(f"list {missing[0]} has no snapshot loaded (openidv lists load)")
+    if not snapshots:
+        raise LookupError(f"no {KINDS[report.kind]} list is loaded (openidv lists load)")
     hits = index.search(Query(query_name(query), query.get("birthdate"), query.get("country-code")), template.match_preset)
     return hits, snapshots
 
 
 def run(session: Session, report: Report, *, actor: str | None = None, run_type: str = "manual") -> None:
-    """Screen now. Dismissed hits stay quiet until their entry's content changes; new hits raise `.matched`."""
+    """Screen now, inside a job (the run job, delta screening, interval re-runs). Dismissed hits stay quiet until
+    their entry's content changes; new hits raise `.matched`; a screening failure makes the report `errored`."""
     if report.redacted_at is not None:
         raise conflict("Cannot run a redacted report")
     if report.status != "pending":
@@ -147,6 +168,7 @@ def run(session: Session, report: Report, *, actor: str | None = None, run_type:
         "snapshots": {name: {"id": s.id, "version": s.version} for name, s in snapshots.items()},
     }
     report.has_match = bool(live)
+    report.error = None
     report.run_count += 1
     report.history = [*report.history, {"type": "run", "id": new_id("rpr"), "run-type": run_type, "completed-at": iso(stamp), "matches": len(live)}]
     if report.continuous and template.rerun_interval_days:
@@ -240,10 +262,12 @@ def screen_delta(session: Session, snapshot: ListSnapshot) -> list[str]:
     for entry in repository.entries(session, snapshot.id, changed):
         record = Record.from_dict(entry.record)
         for name in record.names:
-            for hit in subjects.search(Query(name.full), "tolerant"):
+            for hit in subjects.search(Query(name.full), "tolerant", reverse=True):
                 affected.add(hit.record.entity_id)
     for report_id in sorted(affected):
-        run(session, session.get(Report, report_id), run_type="list-update")
+        report = session.get(Report, report_id)
+        if report.status != "pending":  # a pending report's queued run screens the new snapshot anyway
+            run(session, report, run_type="list-update")
     return sorted(affected)
 
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Session
 
 from openidv import jobs
 from openidv.events.service import on_event
-from openidv.models import Event, Inquiry, ListSnapshot
+from openidv.models import Event, Inquiry, ListSnapshot, Report
 from openidv.reports import repository, service
 
 RUN_DUE_SECONDS = 3600
@@ -19,6 +19,15 @@ def _order_on_completion(session: Session, event: Event) -> None:
     inquiry = session.get(Inquiry, event.object_id)
     if inquiry is not None:
         service.order_for_inquiry(session, inquiry, actor=event.actor)
+
+
+@jobs.job(service.RUN_JOB)
+def run_report(report_id: str, run_type: str = "initial") -> None:
+    """Screen a `pending` report; a repeat after it finished does nothing."""
+    with jobs.session() as db:
+        report = db.get(Report, report_id)
+        if report is not None and report.status == "pending" and report.redacted_at is None:
+            service.run(db, report, run_type=run_type)
 
 
 @jobs.job("reports.screen-delta")
@@ -42,7 +51,7 @@ def run_due_reports() -> int:
         due = repository.due(db, service.now())
     for report_id in due:
         with jobs.session() as db:
-            report = db.get(service.Report, report_id)
-            if report is not None and report.continuous and not report.paused and report.redacted_at is None:
+            report = db.get(Report, report_id)
+            if report is not None and report.continuous and not report.paused and report.redacted_at is None and report.status != "pending":
                 service.run(db, report, run_type="scheduled")
     return len(due)
