@@ -136,10 +136,16 @@ def _active_content(reader: Any) -> str | None:
     return None
 
 
+_RAW_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch)[\s/<(\[]")
+
+
 def inspect_pdf(data: bytes) -> PdfFacts:
     """Open a PDF and refuse what must not be processed: malformed, encrypted, active content, too many pages."""
     from pypdf import PdfReader
 
+    raw = _RAW_ACTIVE.search(data)  # also objects no reference reaches, and broken files a viewer may still open
+    if raw:
+        raise DocumentRejected(f"PDFs with active content are not accepted ({raw.group(1).decode()})")
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
