@@ -45,6 +45,7 @@ def faces():  # noqa: ANN201
     engines.engine()
     return {
         "live": selfiegen.three_poses("astronaut", seed=1),
+        "live_again": selfiegen.three_poses("astronaut", seed=6),
         "id_astronaut": selfiegen.id_front_with_portrait("astronaut", kind="passport", seed=1),
         "id_hopper": selfiegen.id_front_with_portrait("hopper", kind="passport", seed=2),
         "printed": selfiegen.printed_photo("astronaut", seed=3),
@@ -57,9 +58,10 @@ def _photo(data: bytes, name: str = "selfie.jpg") -> dict[str, str]:
     return {"data": base64.b64encode(data).decode(), "filename": name}
 
 
-def _inquiry(client, world, id_front: bytes | None) -> str:  # noqa: ANN001
+def _inquiry(client, world, id_front: bytes | None, reference_id: str | None = None) -> str:  # noqa: ANN001
     """An inquiry whose government ID (with this portrait) is submitted."""
-    made = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates[TEMPLATE]}}})
+    attributes = {"inquiry-template-id": world.templates[TEMPLATE], **({"reference-id": reference_id} if reference_id else {})}
+    made = client.post("/api/v1/inquiries", json={"data": {"attributes": attributes}})
     assert made.status_code == 201, made.text
     inquiry_id = made.json()["data"]["id"]
     if id_front is not None:
@@ -149,6 +151,17 @@ def test_each_attack_fails_its_check(client, world, engine, faces, id_front, pos
     assert check in _failed(data), data["attributes"]["checks"]
 
 
+def test_a_later_selfie_is_compared_with_the_accounts_earlier_one(client, world, engine, faces) -> None:  # noqa: ANN001
+    first = _selfie(client, engine, _inquiry(client, world, faces["id_astronaut"], "user-42"), faces["live"])
+    assert first["attributes"]["status"] == "passed"
+    assert {c["name"]: c["status"] for c in first["attributes"]["checks"]}["selfie_account_comparison"] == "not_applicable"
+    later = _selfie(client, engine, _inquiry(client, world, None, "user-42"), faces["live_again"])
+    checks = {c["name"]: c for c in later["attributes"]["checks"]}
+    assert checks["selfie_account_comparison"]["status"] == "passed", checks["selfie_account_comparison"]
+    other_account = _selfie(client, engine, _inquiry(client, world, None, "user-43"), faces["live_again"])
+    assert {c["name"]: c["status"] for c in other_account["attributes"]["checks"]}["selfie_account_comparison"] == "not_applicable"
+
+
 def test_embeddings_never_leave_and_redaction_forgets_them(client, world, engine, faces, settings) -> None:  # noqa: ANN001
     inquiry_id = _inquiry(client, world, faces["id_astronaut"])
     data = _selfie(client, engine, inquiry_id, faces["live"])
@@ -198,6 +211,9 @@ def test_inquiry_redaction_and_retention_forget_biometrics(client, world, engine
         assert db.get(SelfieBiometric, vid) is None
 
     # Retention: data older than the setting is purged by the periodic job's function; newer stays.
+    from openidv.jobs.port import periodic
+
+    assert periodic["selfies.purge-expired"].fn is selfies.purge_expired_job
     second = _inquiry(client, world, None)
     old = _create(client, second, faces["live"][:1], **{"capture-method": "center-only"}).json()["data"]["id"]
     young = _create(client, second, faces["live"][:1], **{"capture-method": "center-only"}).json()["data"]["id"]
