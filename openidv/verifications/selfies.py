@@ -95,15 +95,20 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
             raise _missing(pose)
         if pose not in poses and frames[pose]:
             raise bad_request(f"{steps.ATTR}.{pose}-photo is not taken by a center-only selfie")
-    data: dict[str, Any] = {"selfie-kind": selfie_kind, "frames": {p: len(f) for p, f in frames.items() if f},
-                            "photo-sizes": {p: len(f[0]) for p, f in frames.items() if f}}
-    verification = steps.start(db, environment_id, target, KIND, data, None, actor)
+    verification = steps.start(db, environment_id, target, KIND, {"selfie-kind": selfie_kind}, None, actor)
     db.flush()
     db.add(SelfieBiometric(verification_id=verification.id, created_at=now()))
+    _store_frames(verification, frames)
+    return verification
+
+
+def _store_frames(verification: Verification, frames: dict[str, list[bytes]]) -> None:
+    """Seal the frames into the data folder (frame 0 of each pose is what its photo URL serves)."""
     for pose, pose_frames in frames.items():
         for index, content in enumerate(pose_frames):
             storage.put(government_ids.Config.data_dir, _file(verification.id, pose, index), content)
-    return verification
+    verification.data = {**verification.data, "frames": {p: len(f) for p, f in frames.items() if f},
+                         "photo-sizes": {p: len(f[0]) for p, f in frames.items() if f}}
 
 
 def submit(db: Session, verification: Verification, actor: str) -> None:
@@ -193,7 +198,8 @@ def process_job(verification_id: str) -> None:
 
 
 def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
-    """The hosted flow's engine for selfie steps: its sealed captures (`center`, `center-1`, ...)."""
+    """The hosted flow's engine for selfie steps: its sealed captures (`center`, `center-1`, ...), which
+    are also sealed into the data folder like API photos so that the photo URLs serve them."""
     frames: dict[str, list[bytes]] = {}
     for role, upload_id in sorted(captured.upload_ids.items(), key=lambda item: _frame_order(item[0])):
         pose = role.partition("-")[0]
@@ -201,6 +207,7 @@ def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verifica
         if pose in POSES and content:
             frames.setdefault(pose, []).append(content)
     selfie_kind = "profile-and-center" if frames.get("left") and frames.get("right") else "center-only"
+    _store_frames(verification, frames)  # the photo URLs serve flow captures too
     return run_checks(db, verification, step, frames, selfie_kind)
 
 

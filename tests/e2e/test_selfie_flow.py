@@ -77,10 +77,13 @@ def test_selfie_step_over_http_passes_and_redaction_forgets_it(app, client, worl
     assert sorted(u.role for u in uploads) == ["center", "center-1", "left", "right"]
     assert consent is not None and consent.accepted_at <= verification.created_at
     assert db.get(SelfieBiometric, verification.id).embedding
+    url = client.get(f"/api/v1/verification/selfies/{verification.id}").json()["data"]["attributes"]["left-photo-url"]
+    assert client.get(url[url.index("/api/v1"):]).content == left  # flow captures are served like API photos
 
     assert client.delete(f"/api/v1/inquiries/{inquiry_id}").status_code == 200
     verification, uploads, _ = _selfie_rows(db, inquiry_id)
     assert uploads == [] and db.get(SelfieBiometric, verification.id) is None and verification.redacted_at is not None
+    assert client.get(url[url.index("/api/v1"):]).status_code == 404  # the sealed copy went too
 
 
 # ---------------------------------------------------------------- Chromium's fake camera
