@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from openidv.accounts import repository, schemas, service
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
+from openidv.api.tags import tag_endpoints
 from openidv.kit import fields as typed_fields, tags as tag_names, versions
 from openidv.kit.errors import bad_request, not_found
 from openidv.kit.jsonapi import Body, get_dict, get_str, get_str_list, page_params
@@ -99,25 +100,7 @@ def redact_account(account_id: str, ctx: ApiContext = Depends(write)):
     return _document(ctx, account)
 
 
-@router.post("/accounts/{account_id}/add-tag")
-def add_tag(account_id: str, ctx: ApiContext = Depends(write)):
-    account = _load(ctx, account_id)
-    service.add_tag(ctx.db, account, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
-    return _document(ctx, account)
-
-
-@router.post("/accounts/{account_id}/remove-tag")
-def remove_tag(account_id: str, ctx: ApiContext = Depends(write)):
-    account = _load(ctx, account_id)
-    service.remove_tag(ctx.db, account, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
-    return _document(ctx, account)
-
-
-@router.post("/accounts/{account_id}/set-tags")
-def set_tags(account_id: str, ctx: ApiContext = Depends(write)):
-    account = _load(ctx, account_id)
-    service.set_tags(ctx.db, account, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=True), ctx.actor)
-    return _document(ctx, account)
+tag_endpoints(router, "/accounts/{account_id}", write=write, load=_load, answer=_document, add=service.add_tag, remove=service.remove_tag, replace=service.set_tags)
 
 
 @router.post("/accounts/{account_id}/consolidate", status_code=202)

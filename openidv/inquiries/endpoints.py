@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends
 
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
+from openidv.api.tags import tag_endpoints
 from openidv.inquiries import repository, schemas, service
 from openidv.inquiry_sessions.service import Secrets
-from openidv.kit import tags as tag_names
 from openidv.kit.errors import bad_request
 from openidv.kit.jsonapi import MAX_SECONDS, Body, comma_list, filters, get_int, page_params
 
@@ -126,25 +126,8 @@ def generate_one_time_link(inquiry_id: str, ctx: ApiContext = Depends(write)):
     return _document(ctx, inquiry, meta={"one-time-link": link, "one-time-link-short": short})
 
 
-@router.post("/inquiries/{inquiry_id}/add-tag")
-def add_tag(inquiry_id: str, ctx: ApiContext = Depends(write)):
-    inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
-    service.add_tags(ctx.db, inquiry, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
-    return _document(ctx, inquiry)
-
-
-@router.post("/inquiries/{inquiry_id}/remove-tag")
-def remove_tag(inquiry_id: str, ctx: ApiContext = Depends(write)):
-    inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
-    service.remove_tags(ctx.db, inquiry, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
-    return _document(ctx, inquiry)
-
-
-@router.post("/inquiries/{inquiry_id}/set-tags")
-def set_tags(inquiry_id: str, ctx: ApiContext = Depends(write)):
-    inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
-    service.set_tags(ctx.db, inquiry, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=True), ctx.actor)
-    return _document(ctx, inquiry)
+tag_endpoints(router, "/inquiries/{inquiry_id}", write=write, load=lambda ctx, inquiry_id: service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True),
+              answer=_document, add=service.add_tags, remove=service.remove_tags, replace=service.set_tags)
 
 
 @router.post("/inquiries/{inquiry_id}/perform-simulate-actions")

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends, Response
 
 from openidv.api.context import ApiContext, Permission
+from openidv.api.tags import tag_endpoints
 from openidv.kit import tags as tag_names
 from openidv.kit.errors import bad_request, conflict, not_found
 from openidv.kit.jsonapi import Body, get_dict, get_int, get_str, get_str_list, page_params
@@ -72,25 +73,7 @@ def redact_report(report_id: str, ctx: ApiContext = Depends(write)):
     return _answer(ctx, report)
 
 
-@router.post("/reports/{report_id}/add-tag")
-def add_tag(report_id: str, ctx: ApiContext = Depends(write)):
-    report = _load(ctx, report_id)
-    service.add_tags(ctx.db, report, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
-    return _answer(ctx, report)
-
-
-@router.post("/reports/{report_id}/remove-tag")
-def remove_tag(report_id: str, ctx: ApiContext = Depends(write)):
-    report = _load(ctx, report_id)
-    service.remove_tags(ctx.db, report, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=False), ctx.actor)
-    return _answer(ctx, report)
-
-
-@router.post("/reports/{report_id}/set-tags")
-def set_tags(report_id: str, ctx: ApiContext = Depends(write)):
-    report = _load(ctx, report_id)
-    service.set_tags(ctx.db, report, tag_names.names_from_meta(ctx.db, ctx.environment_id, Body.of(ctx.body).meta, many=True), ctx.actor)
-    return _answer(ctx, report)
+tag_endpoints(router, "/reports/{report_id}", write=write, load=_load, answer=_answer, add=service.add_tags, remove=service.remove_tags, replace=service.set_tags)
 
 
 @router.post("/reports/{report_id}/dismiss")
