@@ -4,6 +4,7 @@ and the document moves to `processed`, or `errored` when nothing could be read."
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from openidv.kit.jsonapi import get_str
 from openidv.models import Document, Inquiry
 
 ATTR = "data.attributes"
+log = logging.getLogger("openidv.documents")
 GENERIC, GOVERNMENT_ID = "generic", "government-id"
 SIDES = ("front", "back")
 KIND_PATTERN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -182,13 +184,23 @@ def apply_reading(db: Session, document: Document, result: engine.Result, actor:
 
 
 def process(db: Session, document: Document, *, today: date | None = None) -> None:
-    """The job's work: read the files and conclude a submitted document (idempotent: only from `submitted`)."""
+    """The job's work: read the files and conclude a submitted document (idempotent: only from `submitted`).
+    A reader that breaks leaves the document `errored`, never `submitted` for good."""
     if document.status != "submitted":
         return
+    try:
+        with db.begin_nested():
+            _read(db, document, today or now().date())
+    except Exception:  # noqa: BLE001
+        log.exception("document %s: reading failed", document.id)
+        lifecycle.transition(db, document, "error")
+
+
+def _read(db: Session, document: Document, today: date) -> None:
     records = document.data.get("files", [])
     if document.kind == GENERIC:
         loaded = [(files.content(r) or b"", r["mime"]) for r in records]
-        result = engine.evaluate(loaded, engine.Settings(), inquiry_fields(db, document.inquiry_id), today=today or now().date())
+        result = engine.evaluate(loaded, engine.Settings(), inquiry_fields(db, document.inquiry_id), today=today)
         apply_reading(db, document, result)
         return
     from openidv.checks.government_id import Evidence, evaluate
@@ -196,7 +208,7 @@ def process(db: Session, document: Document, *, today: date | None = None) -> No
     photos = {r["role"]: files.content(r) for r in records}
     data = document.data
     read = evaluate(Evidence(photos.get("front"), photos.get("back"), data.get("country-code"), data.get("id-class")),
-                    today=today or now().date())
+                    today=today)
     extracted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in read.attributes.items()}
     document.data = {**data, "extracted": extracted}
     lifecycle.transition(db, document, "process" if extracted else "error")

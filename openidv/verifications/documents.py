@@ -9,6 +9,7 @@ Step settings (template): `recency_days` (default 90), `allowed_document_types`,
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -27,6 +28,7 @@ from openidv.models import Document, Verification
 from openidv.verifications import schemas, steps
 
 KIND = "document"
+log = logging.getLogger("openidv.verifications.documents")
 
 
 def _document(db: Session, environment_id: str, attrs: dict[str, Any], target: steps.Target, actor: str) -> Document:
@@ -94,7 +96,17 @@ def process_document(db: Session, verification: Verification, *, today: date | N
     if verification.status != "submitted":
         return
     _, step = steps.config_for(db, verification)
-    service.conclude(db, verification, run_checks(db, verification, step, _linked(db, verification), today=today or now().date()))
+    try:
+        with db.begin_nested():
+            checks = run_checks(db, verification, step, _linked(db, verification), today=today or now().date())
+    except Exception:  # noqa: BLE001 - a file that breaks the readers fails a check; the job must not retry forever
+        log.exception("document verification %s: reading failed", verification.id)
+        checks = [{"name": "document_unprocessable_submission_detection", "status": "failed", "reasons": ["processing_error"],
+                   "requirement": "required", "metadata": {}}]
+        document = _linked(db, verification)
+        if document is not None and document.status == "submitted":
+            lifecycle.transition(db, document, "error")
+    service.conclude(db, verification, checks)
     if verification.inquiry_id:
         inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
         if inquiry is not None:

@@ -98,3 +98,23 @@ def test_an_unreadable_image_fails_a_check_and_the_job_finishes(client, new_inqu
     assert failed["document_unprocessable_submission_detection"] == ["no_text_found"]
     document_id = client.get(f"{VERIFICATIONS}/{vid}").json()["data"]["relationships"]["document"]["data"]["id"]
     assert client.get(f"/api/v1/documents/{document_id}").json()["data"]["attributes"]["status"] == "errored"
+
+
+def test_a_reader_crash_fails_the_verification_instead_of_leaving_it_submitted(client, new_inquiry, engine, monkeypatch) -> None:  # noqa: ANN001
+    from openidv.checks import documents as reader
+
+    made = client.post(VERIFICATIONS, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "files": [b64(_bill())]}}})
+    vid = made.json()["data"]["id"]
+    client.post(f"{VERIFICATIONS}/{vid}/submit")
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise MemoryError("reader blew up")
+
+    monkeypatch.setattr(reader, "evaluate", broken)
+    with transaction(session_factory(engine, writer=True)) as db:
+        documents.process_document(db, db.get(Verification, vid))
+    done = client.get(f"{VERIFICATIONS}/{vid}").json()["data"]
+    assert done["attributes"]["status"] == "failed"
+    assert done["attributes"]["checks"][0]["reasons"] == ["processing_error"]
+    document_id = done["relationships"]["document"]["data"]["id"]
+    assert client.get(f"/api/v1/documents/{document_id}").json()["data"]["attributes"]["status"] == "errored"
