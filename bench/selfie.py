@@ -142,7 +142,10 @@ def main() -> None:
         par = [min(x.get("parallax", {}).values(), default=0) for x in sig]
         scn = [max(x.get("scene-change", {}).values(), default=0) for x in sig]
         yaw = [min((abs(v) for k, v in r.attributes["yaw"].items() if k != "center"), default=0) for r in results]
+        sharp = [min(p["sharpness"] for p in r.check("selfie_image_quality_detection")["metadata"]["poses"].values())
+                 for r in results if r.check("selfie_image_quality_detection")["metadata"]["poses"]]
         return (f"texture {min(tex):.2f}-{max(tex):.2f} parallax {min(par):.3f}-{max(par):.3f} "
+                f"sharpness {min(sharp, default=0):.1f}-{max(sharp, default=0):.1f} "
                 f"scene {min(scn):.1f}-{max(scn):.1f} profile-yaw {min(yaw):.2f}-{max(yaw):.2f}")
 
     print("signals  bona fide:", spread([r for r, _ in bona]))
@@ -152,6 +155,10 @@ def main() -> None:
     rejected = [(r.check("selfie_liveness_detection")["reasons"], aug) for r, aug in bona if not replay(r, t)]
     for reasons, aug in rejected[:5]:
         print("  bona fide rejected at default:", reasons, {k: round(v, 2) if isinstance(v, float) else v for k, v in aug.items()})
+    for preset in selfie.PRESETS:
+        if preset == "default":
+            bad = sum(r.check("selfie_image_quality_detection")["status"] == "failed" for r, _ in bona)
+            print(f"image quality (default): {bad}/{len(bona)} bona fide selfies rejected")
     worn = [r.check("selfie_glasses_detection")["status"] == "failed" for r, aug in bona if aug["glasses"]]
     bare = [r.check("selfie_glasses_detection")["status"] == "failed" for r, aug in bona if not aug["glasses"]]
     print(f"glasses (default): found on {sum(worn)}/{len(worn)} faces with drawn glasses, "
