@@ -136,6 +136,8 @@ def test_photo_held_to_the_fake_camera_fails_the_selfie(face_camera, server, wor
         expect(page.locator("[data-submit]")).to_be_enabled(timeout=15_000)  # no eval: the flow's CSP stays on
         page.get_by_role("button", name="Submit").click()
         page.locator(".retry").wait_for()  # the step is offered again, with what went wrong
+        assert page.get_by_text("Turn your head a little further").count() == 1
+        assert page.get_by_text("Pictures of photos or screens are not accepted").count() == 1
     finally:
         context.close()
     api = httpx.Client(base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {world.sandbox_key}"})
