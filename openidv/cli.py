@@ -154,26 +154,21 @@ def cmd_lists_load(args: argparse.Namespace) -> int:
 
 
 def cmd_lists_update(args: argparse.Namespace) -> int:
-    """Download every list configured in <data dir>/lists.json and load each one."""
+    """Download every list of OPENIDV_LIST_SOURCES (or <data dir>/lists.json) and load each one."""
+    from openidv.kit.db import make_engine, session_factory
     from openidv.reports import commands
     from openidv.screening.adapters import ListFormatError
 
     settings = _settings(args)
-    failed = 0
     try:
-        entries = commands.configured(settings.data_dir)
+        entries = commands.configured(settings.data_dir, settings.list_sources)
     except ListFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    for entry in entries:
-        try:
-            raw = commands.download(entry["url"])
-            with _transaction(settings) as db:
-                print("\n".join(commands.load_bytes(db, raw, entry["source"], entry.get("list"))))
-        except Exception as exc:  # noqa: BLE001 - one list failing must not stop the others
-            failed += 1
-            print(f"error: {entry.get('list') or entry['source']}: {exc} (previous snapshot stays in service)", file=sys.stderr)
-    return 1 if failed else 0
+    lines, errors = commands.update_all(session_factory(make_engine(settings.resolved_database_url, pool_size=2), writer=True), entries)
+    print("\n".join(lines))
+    print("\n".join(errors), file=sys.stderr)
+    return 1 if errors else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

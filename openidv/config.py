@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     jobs_poll_seconds: float = 0.25
     webhooks_allow_private_urls: bool = False
     webhooks_retry_schedule: str | None = None  # comma-separated waits in seconds (default Persona's)
+    list_sources: str | None = None  # JSON [{"list", "source", "url"}] for `openidv lists update` (else <data dir>/lists.json)
+    lists_update_hours: int = 0  # >0: the job worker downloads and loads the configured lists every N hours
     biometric_retention_days: int = 1095  # selfie photos and face embeddings are purged after this (3 years: BIPA's ceiling)
 
     @property

@@ -6,23 +6,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from openidv.kit.db import transaction
 from openidv.providers.imported_records import progress_bar
 from openidv.reports import lists, tasks
-from openidv.screening.adapters import ListFormatError
+from openidv.screening.adapters import SOURCES, ListFormatError
 
 CONFIG_FILE = "lists.json"  # in the data folder: [{"list": "OFAC SDN", "source": "ofac-sdn", "url": "https://..."}]
 
 
 def load_bytes(db: Session, raw: bytes, source: str, list_name: str | None, out: Any = sys.stderr) -> list[str]:
-    """Load, print the validation summary and the diff; return the summary lines. Raises ListFormatError."""
+    """Load (a progress bar on `out`, none when None); return the validation summary and diff lines. Raises ListFormatError."""
     state: dict[str, Any] = {}
 
     def progress(done: int, total: int) -> None:
         state.setdefault("draw", progress_bar(total, out))(done)
 
-    result = lists.load(db, io.BytesIO(raw), source, list_name, progress)
+    result = lists.load(db, io.BytesIO(raw), source, list_name, progress if out is not None else None)
     snapshot = result.snapshot
     if state:
         print(file=out)
@@ -46,22 +47,48 @@ def load_file(db: Session, path: Path, source: str, list_name: str | None) -> li
     return load_bytes(db, raw, source, list_name)
 
 
-def configured(data_dir: Path) -> list[dict[str, str]]:
-    path = data_dir / CONFIG_FILE
-    if not path.exists():
-        raise ListFormatError(f"no list sources configured: write {path} as a JSON array of {{list, source, url}}")
+def configured(data_dir: Path, sources: str | None = None) -> list[dict[str, str]]:
+    """The lists to download: the `OPENIDV_LIST_SOURCES` setting (JSON), else `<data dir>/lists.json`."""
+    where = "OPENIDV_LIST_SOURCES"
+    if not sources:
+        path = data_dir / CONFIG_FILE
+        if not path.exists():
+            raise ListFormatError(f"no list sources configured: set OPENIDV_LIST_SOURCES or write {path} as a JSON array of {{list, source, url}}")
+        sources, where = path.read_text(), str(path)
     try:
-        entries = json.loads(path.read_text())
+        entries = json.loads(sources)
     except ValueError as exc:
-        raise ListFormatError(f"{path} is not JSON: {exc}") from None
+        raise ListFormatError(f"{where} is not JSON: {exc}") from None
     if not isinstance(entries, list) or not all(isinstance(e, dict) and {"source", "url"} <= set(e) for e in entries):
-        raise ListFormatError(f"{path} must be a JSON array of objects with source and url (and optionally list)")
+        raise ListFormatError(f"{where} must be a JSON array of objects with source and url (and optionally list)")
+    unknown = [e["source"] for e in entries if e["source"] not in SOURCES]
+    if unknown:
+        raise ListFormatError(f"{where}: unknown list source {unknown[0]!r}; one of {', '.join(SOURCES)}")
     return entries
 
 
 def download(url: str) -> bytes:
+    """http(s) only; official lists move behind redirects (OFAC's to its file store), so a few are followed."""
     import httpx
 
-    answer = httpx.get(url, timeout=60, follow_redirects=False)
+    if not url.startswith(("https://", "http://")):
+        raise ListFormatError(f"{url}: only http(s) URLs are downloaded")
+    with httpx.Client(timeout=120, follow_redirects=True, max_redirects=5) as client:
+        answer = client.get(url)
     answer.raise_for_status()
     return answer.content
+
+
+def update_all(writer: sessionmaker[Session], entries: list[dict[str, str]], out: Any = sys.stderr) -> tuple[list[str], list[str]]:
+    """Download and load each configured list in its own transaction; one failing leaves its previous
+    snapshot in service and does not stop the others. Returns (summary lines, error lines)."""
+    lines: list[str] = []
+    errors: list[str] = []
+    for entry in entries:
+        try:
+            raw = download(entry["url"])
+            with transaction(writer) as db:
+                lines += load_bytes(db, raw, entry["source"], entry.get("list"), out)
+        except Exception as exc:  # noqa: BLE001 - network, HTTP and format errors alike
+            errors.append(f"error: {entry.get('list') or entry['source']}: {exc} (previous snapshot stays in service)")
+    return lines, errors

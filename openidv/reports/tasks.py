@@ -1,14 +1,35 @@
-"""Background work for reports: orders on inquiry completion (in the inquiry's transaction), delta screening
-after a new list snapshot, and interval re-runs of continuous reports (jobs of `openidv.jobs`)."""
+"""Background work for reports: the run of a pending report, orders on inquiry completion (in the inquiry's
+transaction), delta screening after a new list snapshot, interval re-runs of continuous reports, and the
+scheduled download of the configured lists (only when the operator sets `OPENIDV_LISTS_UPDATE_HOURS`)."""
+
+import logging
+import time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv import jobs
+from openidv import config, jobs
 from openidv.events.service import on_event
 from openidv.models import Event, Inquiry, ListSnapshot, Report
 from openidv.reports import repository, service
 
 RUN_DUE_SECONDS = 3600
+log = logging.getLogger("openidv.reports")
+
+
+class ListUpdates:
+    """What the scheduled list download needs from the settings (installed at bootstrap)."""
+
+    hours = 0
+    data_dir: Any = None
+    sources: str | None = None
+
+
+def _configure(settings: Any) -> None:
+    ListUpdates.hours, ListUpdates.data_dir, ListUpdates.sources = settings.lists_update_hours, settings.data_dir, settings.list_sources
+
+
+config.on_bootstrap(_configure)
 
 
 @on_event
@@ -55,3 +76,24 @@ def run_due_reports() -> int:
             if report is not None and report.continuous and not report.paused and report.redacted_at is None and report.status != "pending":
                 service.run(db, report, run_type="scheduled")
     return len(due)
+
+
+def lists_update_due(hours: int, when: float) -> bool:
+    """Every `hours` on whole multiples since the epoch (24: daily just after midnight UTC); 0: never."""
+    return hours > 0 and int(when // 3600) % hours == 0
+
+
+@jobs.every(3600, "reports.update-lists")
+def update_lists() -> int:
+    """Download and load the configured lists when the operator scheduled it; each new snapshot queues its delta."""
+    if not lists_update_due(ListUpdates.hours, time.time()):
+        return 0
+    from openidv.jobs.port import runtime
+    from openidv.reports import commands
+
+    lines, errors = commands.update_all(runtime.writer, commands.configured(ListUpdates.data_dir, ListUpdates.sources), out=None)
+    for line in lines:
+        log.info("%s", line)
+    for line in errors:
+        log.error("%s", line)
+    return len(lines)
