@@ -71,20 +71,26 @@ def submit(db: Session, verification: Verification, actor: str) -> None:
     enqueue_in_tx(db, process_job, key=f"docver:{verification.id}", verification_id=verification.id)
 
 
-def run_checks(db: Session, verification: Verification, step: Any, document: Document | None, *, today: date) -> list[dict[str, Any]]:
-    """The engine on the document's files; what it read is kept (sealed) on the verification and the document."""
-    records = document.data.get("files", []) if document else []
-    loaded = [(files.content(r) or b"", r["mime"]) for r in records]
+def evaluate(db: Session, verification: Verification, step: Any, loaded: list[tuple[bytes, str]], *, today: date) -> engine.Result:
+    """The engine on (content, mime) pairs, with the step's settings; what it read is kept (sealed) on the
+    verification, and the checks get the step's requirements (`not_applicable` is never required)."""
     result = engine.evaluate(loaded, engine.Settings.from_step(steps.settings(step)),
                              documents.inquiry_fields(db, verification.inquiry_id), today=today)
-    if document is not None:
-        documents.apply_reading(db, document, result)
     verification.data = {**verification.data, "document-type": result.document_type, "extracted": result.extracted,
                          "extraction-responses": result.extraction_responses}
-    defaults = frozenset(c["name"] for c in result.checks if c["requirement"] == "required")
-    required = steps.requirement(step, defaults)
-    return [dict(c, requirement="required" if c["name"] in required and c["status"] != "not_applicable" else "not_required")
-            for c in result.checks]
+    required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
+    result.checks = [dict(c, requirement="required" if c["name"] in required and c["status"] != "not_applicable" else "not_required")
+                     for c in result.checks]
+    return result
+
+
+def run_checks(db: Session, verification: Verification, step: Any, document: Document | None, *, today: date) -> list[dict[str, Any]]:
+    """The document's files through `evaluate`; the document is concluded with what was read."""
+    records = document.data.get("files", []) if document else []
+    result = evaluate(db, verification, step, [(files.content(r) or b"", r["mime"]) for r in records], today=today)
+    if document is not None:
+        documents.apply_reading(db, document, result)
+    return result.checks
 
 
 def process_document(db: Session, verification: Verification, *, today: date | None = None) -> None:
@@ -121,9 +127,27 @@ def process_job(verification_id: str) -> None:
             process_document(db, verification)
 
 
+def flow_engine(db: Session, inquiry: Any, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
+    """The hosted flow's engine for document steps: its sealed upload, the same checks."""
+    from openidv.models import FlowUpload
+
+    upload = db.get(FlowUpload, captured.upload_ids.get("document", ""))
+    loaded = [(upload.content, upload.mime_type)] if upload is not None else []
+    return evaluate(db, verification, step, loaded, today=now().date()).checks
+
+
+def register_flow_engine() -> None:
+    """Make the hosted flow run these checks for document steps (opt-in, like government IDs: the flow's
+    sandbox tests upload placeholder files that these checks rightly fail)."""
+    from openidv.flow import steps as flow_steps
+
+    flow_steps.register_engine(KIND, flow_engine)
+
+
 def attributes(verification: Verification) -> dict[str, Any]:
     data = verification.data
-    rendered = [files.rendered(r) for r in data.get("files", [])] if verification.redacted_at is None else []
+    records = data.get("files") if isinstance(data.get("files"), list) else []  # the flow keeps {role: upload id} there
+    rendered = [files.rendered(r) for r in records if isinstance(r, dict)] if verification.redacted_at is None else []
     return {"fields": {}, "files": rendered, "files-normalized": rendered,
             "extraction-responses": data.get("extraction-responses") or [], "document-type": data.get("document-type")}
 

@@ -1,7 +1,6 @@
 """Fixtures for the document tests: Persona's 2023-01-05-as-of-2025-01 spec (the only one describing the
 document writes) for validating answers, and small helpers over the test client."""
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +8,8 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+
+from document_support import INQUIRY_FIELDS
 
 SPECS = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi"
 SPEC = SPECS / "2023-01-05-as-of-2025-01" / "openapi-bundled.yaml"
@@ -45,14 +46,6 @@ def conforms(doc_spec):  # noqa: ANN001, ANN201
 def conforms_current(current_spec):  # noqa: ANN001, ANN201
     """The same against the default version's spec (2025-12-08), which the verification answers follow."""
     return _validator(current_spec)
-
-
-def b64(data: bytes, filename: str = "file.pdf") -> dict[str, str]:
-    return {"data": base64.b64encode(data).decode(), "filename": filename}
-
-
-INQUIRY_FIELDS = {"name-first": "Jane", "name-last": "Doe", "address-street-1": "1234 Main St", "address-city": "Springfield",
-                  "address-subdivision": "Illinois", "address-postal-code": "62704"}
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from conftest import b64
+from document_support import b64
 from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
 from openidv.models import Verification

@@ -5,7 +5,7 @@ Persona's spec; files are sealed on disk and served only through signed URLs."""
 import io
 from datetime import timedelta
 
-from conftest import b64
+from document_support import b64
 from openidv.documents import service
 from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
