@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from flow_support import CHROMIUM, camera_args
+from flow_support import camera_browser
 from flow_support.fixtures import needs_chromium, server  # noqa: F401 - fixtures
 from openidv.flow import steps
 from openidv.models import FlowConsent, FlowUpload, SelfieBiometric, Verification
@@ -103,13 +103,8 @@ def face_video(path: Path, frames: int = 6) -> Path:
 
 @pytest.fixture(scope="module")
 def face_camera(tmp_path_factory):  # noqa: ANN001, ANN201
-    from playwright.sync_api import sync_playwright
-
-    video = face_video(tmp_path_factory.mktemp("camera") / "face.y4m")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
+    with camera_browser(face_video(tmp_path_factory.mktemp("camera") / "face.y4m")) as browser:
         yield browser
-        browser.close()
 
 
 @needs_chromium

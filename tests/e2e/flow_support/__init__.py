@@ -7,7 +7,10 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from PIL import Image
@@ -49,6 +52,17 @@ def fake_camera_video(path: Path, width: int = 640, height: int = 480, frames: i
 
 def camera_args(video: Path) -> list[str]:
     return BASE_ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+
+
+@contextmanager
+def camera_browser(video: Path) -> Iterator[Any]:
+    """Debian's Chromium, headless, whose fake camera plays `video` (Y4M or MJPEG)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
+        yield browser
+        browser.close()
 
 
 class LiveServer:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flow_support import CHROMIUM, LiveServer, camera_args, fake_camera_video, free_port
+from flow_support import CHROMIUM, LiveServer, camera_browser, fake_camera_video, free_port
 
 CODE = re.compile(r"\b(\d{6})\b")
 
@@ -31,13 +31,8 @@ def server(app):  # noqa: ANN001, ANN201
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):  # noqa: ANN001, ANN201
-    from playwright.sync_api import sync_playwright
-
-    video = fake_camera_video(tmp_path_factory.mktemp("camera") / "camera.y4m")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
+    with camera_browser(fake_camera_video(tmp_path_factory.mktemp("camera") / "camera.y4m")) as browser:
         yield browser
-        browser.close()
 
 
 class Inbox:
