@@ -6,7 +6,7 @@ from openidv.api.context import ApiContext, Permission
 from openidv.api.tags import tag_endpoints
 from openidv.kit import tags as tag_names
 from openidv.kit.errors import bad_request, conflict, not_found
-from openidv.kit.jsonapi import Body, get_dict, get_int, get_str, get_str_list, page_params
+from openidv.kit.jsonapi import Body, get_bool, get_dict, get_int, get_str, get_str_list, page_params
 from openidv.models import Report
 from openidv.reports import printing, repository, schemas, service
 
@@ -15,6 +15,8 @@ read = Permission("report.read")
 write = Permission("report.write")
 ATTR = "data.attributes"
 WRITABLE = frozenset({"report-template-id", "account-id", "reference-id", "query", "tags"})
+# `auto-create-account-type-id` is accepted and unused: accounts made here have the default type
+META = frozenset({"auto-create-account", "auto-create-account-type-id", "auto-create-account-reference-id", "processing-mode", "request-flags"})
 
 
 def _load(ctx: ApiContext, report_id: str) -> Report:
@@ -53,10 +55,18 @@ def create_report(ctx: ApiContext = Depends(write)):
     if query is None:
         raise bad_request(f"{ATTR}.query is required")
     tags = get_str_list(attrs, "tags", ATTR)
+    unknown_meta = sorted(set(body.meta) - META)
+    if unknown_meta:
+        raise bad_request(f"meta.{unknown_meta[0]} is not a permitted attribute")
+    mode = get_str(body.meta, "processing-mode", "meta", max_length=10)
+    if mode not in (None, "sync", "async"):
+        raise bad_request("meta.processing-mode must be sync or async")
+    sync = mode == "sync" or "sync" in (get_str_list(body.meta, "request-flags", "meta") or [])
+    reference = get_str(body.meta, "auto-create-account-reference-id", "meta", max_length=255)
     report = service.create(
         ctx.db, ctx.environment_id, kind=kind.removeprefix("report/"), template_id=get_str(attrs, "report-template-id", ATTR, required=True), query=query,
-        account_id=get_str(attrs, "account-id", ATTR), auto_account_reference=get_str(body.meta, "auto-create-account-reference-id", "meta", max_length=255),
-        reference_id=get_str(attrs, "reference-id", ATTR, max_length=255), tags=tag_names.clean(tags, f"{ATTR}.tags") if tags else [], actor=ctx.actor,
+        account_id=get_str(attrs, "account-id", ATTR), auto_account_reference=reference if get_bool(body.meta, "auto-create-account", "meta", True) else None,
+        reference_id=get_str(attrs, "reference-id", ATTR, max_length=255), tags=tag_names.clean(tags, f"{ATTR}.tags") if tags else [], actor=ctx.actor, sync=sync,
     )
     return _answer(ctx, report, 201)
 

@@ -91,7 +91,9 @@ def ensure_default_templates(session: Session, environment_id: str) -> list[Repo
 def create(
     session: Session, environment_id: str, *, kind: str, template_id: str, query: dict[str, Any], account_id: str | None = None,
     auto_account_reference: str | None = None, reference_id: str | None = None, inquiry_id: str | None = None, tags: list[str] | None = None, actor: str | None = None,
+    sync: bool = False,
 ) -> Report:
+    """A `pending` report and its run job; `sync` (Persona's `processing-mode: sync`) screens in the caller's transaction instead."""
     if kind not in KINDS:
         raise bad_request(f"data.type must be one of {', '.join('report/' + k for k in KINDS)}")
     template = repository.template(session, environment_id, template_id)
@@ -111,7 +113,10 @@ def create(
     report.query = cleaned
     tag_names.register(session, environment_id, report.tags)
     create_in_machine(session, report, actor)
-    _queue(session, report, "initial")
+    if sync:
+        run(session, report, actor=actor, run_type="initial")
+    else:
+        _queue(session, report, "initial")
     return report
 
 

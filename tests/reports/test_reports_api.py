@@ -252,6 +252,9 @@ def test_inquiry_template_orders_reports_on_completion(client, engine, sdn, job_
     ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "rptp_nope", "query": {"term": "x"}}}}, 404, None),
     ({"data": {"type": "report/politically-exposed-person", "attributes": {"report-template-id": "T", "query": {"term": "x"}}}}, 422, "not politically-exposed-person"),
     ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "account-id": "act_nope", "query": {"term": "x"}}}}, 404, None),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"term": "x"}}}, "meta": {"processing-mode": "later"}}, 400, "processing-mode"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"term": "x"}}}, "meta": {"rush": True}}, 400, "meta.rush"),
+    ({"data": {"type": "report/watchlist", "attributes": {"report-template-id": "T", "query": {"term": "x"}}}, "meta": {"auto-create-account": "yes"}}, 400, "auto-create-account"),
 ])
 def test_bad_input(client, engine, body, status, details) -> None:  # noqa: ANN001
     template_id = _template(client)
@@ -264,6 +267,20 @@ def test_bad_input(client, engine, body, status, details) -> None:  # noqa: ANN0
     assert error["title"] and (details is None or details in error["details"])
     with transaction(session_factory(engine)) as db:
         assert db.scalar(select(Report.id)) is None  # nothing half-written
+
+
+def test_sync_processing_mode_screens_in_the_request(client, engine, sdn, spec) -> None:  # noqa: ANN001, ARG001
+    """`meta.processing-mode: sync` (Persona's option): the create answer is already screened, no job queued."""
+    from openidv.models import Job
+
+    template_id = _template(client)
+    answer = _report(client, template_id, {"term": "Viktor Petrovsky", "birthdate": "1961-03-14"}, **{"processing-mode": "sync", "auto-create-account": False, "auto-create-account-reference-id": "u-1"})
+    assert answer.status_code == 201, answer.text
+    data = answer.json()["data"]
+    _valid(spec, data)
+    assert data["attributes"]["status"] == "ready" and data["attributes"]["has-match"] is True and data["relationships"]["account"]["data"] is None
+    with transaction(session_factory(engine)) as db:
+        assert db.scalar(select(Job.id).where(Job.name == "reports.run")) is None
 
 
 def test_pending_until_the_job_runs(client, engine, sdn) -> None:  # noqa: ANN001, ARG001
