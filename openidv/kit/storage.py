@@ -3,6 +3,9 @@ bound to its name so a file cannot be swapped for another."""
 
 from pathlib import Path
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
 from openidv.kit import crypto
 
 
@@ -27,3 +30,13 @@ def get(data_dir: Path, name: str) -> bytes | None:
 
 def delete(data_dir: Path, name: str) -> None:
     _path(data_dir, name).unlink(missing_ok=True)
+
+
+def delete_after_commit(session: Session, data_dir: Path, names: list[str]) -> None:
+    """Delete files once `session` commits (a redaction rolled back keeps what it had)."""
+
+    def delete_files(_session: Session) -> None:
+        for name in names:
+            delete(data_dir, name)
+
+    sa_event.listen(session, "after_commit", delete_files, once=True)

@@ -27,7 +27,7 @@ from openidv.kit import storage
 from openidv.kit.errors import ApiError, bad_request, conflict
 from openidv.kit.jsonapi import get_str
 from openidv.models import FlowUpload, Inquiry, Verification
-from openidv.verifications import schemas, steps
+from openidv.verifications import repository, schemas, steps
 from openidv.verifications.photos import photo as read_photo
 
 KIND = "government-id"
@@ -204,6 +204,14 @@ def attributes(verification: Verification) -> dict[str, Any]:
 
 
 schemas.register_attributes(KIND, attributes)
+
+
+@steps.on_redact
+def forget_photos(db: Session, verification: Verification) -> None:
+    """A redacted government ID loses its photos: the sealed files and the flow's captures."""
+    if verification.kind == KIND:
+        repository.delete_flow_uploads(db, verification.id)
+        storage.delete_after_commit(db, Config.data_dir, [_file(verification.id, side) for side in SIDES])
 
 
 def register_flow_engine() -> None:

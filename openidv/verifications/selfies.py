@@ -17,7 +17,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from openidv import config, lifecycle
@@ -223,16 +222,6 @@ def register_flow_engine() -> None:
 # ---------------------------------------------------------------- biometric data: redaction and retention
 
 
-def _delete_files_after_commit(db: Session, names: list[str]) -> None:
-    """Files go once the redaction commits (a rolled-back redaction keeps what it had)."""
-
-    def delete_files(_session: Session) -> None:
-        for name in names:
-            storage.delete(government_ids.Config.data_dir, name)
-
-    sa_event.listen(db, "after_commit", delete_files, once=True)
-
-
 @steps.on_redact
 def forget(db: Session, verification: Verification) -> None:
     """Delete a selfie's photos (stored files and flow captures) and its embedding."""
@@ -242,7 +231,8 @@ def forget(db: Session, verification: Verification) -> None:
     if row is not None:
         db.delete(row)
     repository.delete_flow_uploads(db, verification.id)
-    _delete_files_after_commit(db, [_file(verification.id, pose, i) for pose in POSES for i in range(MAX_FRAMES)])
+    names = [_file(verification.id, pose, i) for pose in POSES for i in range(MAX_FRAMES)]
+    storage.delete_after_commit(db, government_ids.Config.data_dir, names)
 
 
 def purge_expired(db: Session, *, limit: int = 500) -> int:

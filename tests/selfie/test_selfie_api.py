@@ -186,6 +186,10 @@ def test_embeddings_never_leave_and_redaction_forgets_them(client, world, engine
         assert not _path(settings, f"{vid}-{pose}").exists()
     with transaction(session_factory(engine)) as db:
         assert db.get(SelfieBiometric, vid) is None
+        (gid,) = db.scalars(select(Verification.id).where(Verification.inquiry_id == inquiry_id, Verification.kind == "government-id"))
+    assert _path(settings, f"{gid}-front").exists()
+    assert client.delete(f"/api/v1/inquiries/{inquiry_id}").status_code == 200
+    assert not _path(settings, f"{gid}-front").exists()  # the ID's portrait goes with its redaction too
 
 
 def _float_vectors(value) -> bool:  # noqa: ANN001
