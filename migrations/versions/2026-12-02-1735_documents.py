@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("environment_id", sa.String(length=40), nullable=False),
         sa.Column("inquiry_id", sa.String(length=40), nullable=True),
         sa.Column("account_id", sa.String(length=40), nullable=True),
+        sa.Column("verification_id", sa.String(length=40), nullable=True),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("data_sealed", sa.LargeBinary(), nullable=True),
@@ -40,10 +41,12 @@ def upgrade() -> None:
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_documents_environment_id"), ["environment_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_documents_inquiry_id"), ["inquiry_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_documents_verification_id"), ["verification_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_documents_verification_id"))
         batch_op.drop_index(batch_op.f("ix_documents_inquiry_id"))
         batch_op.drop_index(batch_op.f("ix_documents_environment_id"))
     op.drop_table("documents")

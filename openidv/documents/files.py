@@ -10,6 +10,9 @@ import binascii
 import time
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
 from openidv.checks import documents as engine
 from openidv.kit import storage
 from openidv.kit.errors import ApiError, bad_request
@@ -74,6 +77,12 @@ def store(uploads: list[tuple[bytes, str | None]], mimes: list[str], role: str) 
         name = (filename or f"{role}.{extension}")[:200]
         records.append({"id": file_id, "role": role, "filename": name, "byte-size": len(content), "mime": mime})
     return records
+
+
+def delete_after_commit(db: Session, records: list[dict[str, Any]]) -> None:
+    """Files go once the caller's transaction commits (a rolled-back redaction keeps what it had)."""
+    names = [r["id"] for r in records if isinstance(r, dict) and "id" in r]
+    sa_event.listen(db, "after_commit", lambda _session: [storage.delete(Config.data_dir, name) for name in names], once=True)
 
 
 def content(record: dict[str, Any]) -> bytes | None:

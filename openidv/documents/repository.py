@@ -14,3 +14,7 @@ def get(session: Session, environment_id: str, document_id: str) -> Document | N
 def get_for_update(session: Session, environment_id: str, document_id: str) -> Document | None:
     query = select(Document).where(Document.id == document_id, Document.environment_id == environment_id)
     return session.scalar(query.with_for_update())
+
+
+def of_verification(session: Session, verification_id: str) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.verification_id == verification_id)))

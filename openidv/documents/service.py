@@ -212,3 +212,27 @@ def _read(db: Session, document: Document, today: date) -> None:
     extracted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in read.attributes.items()}
     document.data = {**data, "extracted": extracted}
     lifecycle.transition(db, document, "process" if extracted else "error")
+
+
+KEPT_ON_REDACTION = frozenset({"status", "created-at", "processed-at", "processed-at-ts", "kind", "document-type", "id-class"})
+
+
+def scrub_snapshots(db: Session, object_id: str, keep: frozenset[str]) -> None:
+    """Earlier event payloads of the object lose every attribute but `keep` (names, addresses, file links)."""
+    from openidv.events import repository as events
+
+    for event in events.of_object(db, object_id):
+        payload = event.payload
+        attributes = (payload.get("data") or {}).get("attributes") or {}
+        for key, value in attributes.items():
+            if key not in keep:
+                attributes[key] = [] if isinstance(value, list) else {} if isinstance(value, dict) else None
+        event.payload = payload
+
+
+def redact(db: Session, document: Document) -> None:
+    """Forget the files (deleted once the caller commits) and everything read from them; keep status and kind."""
+    data = document.data
+    files.delete_after_commit(db, data.get("files", []))
+    document.data = {"kind": data.get("kind"), "id-class": data.get("id-class"), "files": [], "redacted": True}
+    scrub_snapshots(db, document.id, KEPT_ON_REDACTION)

@@ -20,6 +20,7 @@ class Document(Base):
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False, index=True)
     inquiry_id: Mapped[str | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True, index=True)
     account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    verification_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)  # the verification/document reading it
     kind: Mapped[str] = mapped_column(String(40), nullable=False)  # generic | government-id
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="initiated")
     data_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -40,6 +40,10 @@ def _document(db: Session, environment_id: str, attrs: dict[str, Any], target: s
         raise not_found("document/generic", document_id)
     if target.inquiry is not None and document.inquiry_id not in (None, target.inquiry.id):
         raise conflict("The document belongs to another inquiry")
+    if document.verification_id is not None:
+        raise conflict(f"The document is already read by verification {document.verification_id}")
+    if document.data.get("redacted"):
+        raise conflict("Document already redacted")
     return document
 
 
@@ -49,8 +53,10 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
     if document.inquiry_id is None and target.inquiry is not None:
         document.inquiry_id = target.inquiry.id
     country = get_str(attrs, "country-code", steps.ATTR, max_length=2)
-    return steps.start(db, environment_id, target, KIND, {"document-id": document.id, "files": document.data.get("files", [])},
-                       country.upper() if country else None, actor)
+    verification = steps.start(db, environment_id, target, KIND, {"document-id": document.id, "files": document.data.get("files", [])},
+                               country.upper() if country else None, actor)
+    document.verification_id = verification.id
+    return verification
 
 
 def _linked(db: Session, verification: Verification) -> Document | None:
@@ -155,6 +161,20 @@ def attributes(verification: Verification) -> dict[str, Any]:
 def relationships(verification: Verification) -> dict[str, Any]:
     document_id = verification.data.get("document-id")
     return {"document": {"data": {"type": "document/generic", "id": document_id} if document_id else None}}
+
+
+@steps.on_redact
+def forget(db: Session, verification: Verification) -> None:
+    """Redaction (of the verification, its inquiry or account) takes the document's files and readings with it."""
+    if verification.kind != KIND:
+        return
+    for document in repository.of_verification(db, verification.id):
+        documents.redact(db, document)
+    documents.scrub_snapshots(db, verification.id, REDACTION_KEPT)
+
+
+REDACTION_KEPT = frozenset({"status", "created-at", "created-at-ts", "submitted-at", "submitted-at-ts", "completed-at",
+                            "completed-at-ts", "redacted-at", "country-code", "tags", "checks", "document-type"})
 
 
 schemas.register_attributes(KIND, attributes)

@@ -101,3 +101,23 @@ def test_verification_of_an_existing_generic_document(client, new_inquiry, engin
     assert done["included"][0]["attributes"]["document-type"] == "bank_statement"
     missing = client.post(BASE, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "document-id": "doc_missing"}}})
     assert missing.status_code == 404
+
+
+def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, engine, settings) -> None:  # noqa: ANN001
+    inquiry_id = new_inquiry()
+    done = _run(client, engine, inquiry_id, docgen.make("utility_bill", issued=_today() - timedelta(days=2)).data)
+    doc_id = done["relationships"]["document"]["data"]["id"]
+    file_id = client.get(f"/api/v1/documents/{doc_id}?include=document-files").json()["included"][0]["id"]
+    assert (settings.data_dir / "files" / file_id).exists()
+    again = client.post(BASE, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "document-id": doc_id}}})
+    assert again.status_code == 409  # one verification reads a document
+
+    assert client.delete(f"/api/v1/verifications/{done['id']}").status_code == 200
+    assert not (settings.data_dir / "files" / file_id).exists()
+    doc = client.get(f"/api/v1/documents/{doc_id}").json()["data"]["attributes"]
+    assert doc["files"] == [] and doc["extraction-responses"] is None and doc["status"] == "processed"
+    events = client.get(f"/api/v1/events?filter[object-id]={doc_id},{done['id']}&page[size]=50").json()["data"]
+    assert {"document.processed", "verification.passed"} <= {e["attributes"]["name"] for e in events}
+    for event in events:
+        attributes = event["attributes"]["payload"]["data"]["attributes"]
+        assert not attributes.get("files") and not attributes.get("extraction-responses"), event["attributes"]["name"]
