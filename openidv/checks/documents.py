@@ -361,13 +361,14 @@ def _label(*words: str) -> re.Pattern[str]:
 
 
 ISSUE_LABELS = _label("bill date", "statement date", "issue date", "date issued", "date of issue", "issued on", "notice date",
-                      "invoice date", "pay date", "letter date", "date")
+                      "invoice date", "pay date", "letter date", "rechnungsdatum", "ausstellungsdatum", "fecha de emision",
+                      "date de facture", "date")
 PERIOD_LABELS = _label("billing period", "statement period", "service period", "pay period")
 EXPIRY_LABELS = _label("expiration date", "expiry date", "expires on", "expires", "valid until", "valid through", "lease end",
                        "end of term", "term ends")
 
 
-def _labelled_date(lines: list[str], label: re.Pattern[str], *, last: bool = False) -> tuple[date, str] | None:
+def labelled_date(lines: list[str], label: re.Pattern[str], *, last: bool = False) -> tuple[date, str] | None:
     for line in lines:
         match = label.search(line)
         if match:
@@ -483,6 +484,23 @@ def match_address(found: list[Address], claimed: dict[str, str | None]) -> tuple
     return best
 
 
+def find_claimed_address(lines: list[str], claimed: dict[str, str | None]) -> Address | None:
+    """Guided search for formats the patterns do not know (`Hauptstrasse 5`, `10115 Berlin`, UK postcodes):
+    the claimed street on a line, and the claimed postal code (else city) on it or one of the next two."""
+    street, postal, city = claimed.get("address-street-1"), claimed.get("address-postal-code"), claimed.get("address-city")
+    key = _street_key(street or "")
+    place = _compact(postal or city or "")
+    if len(key) < 5 or not place:
+        return None
+    for index, line in enumerate(lines):
+        if key in _street_key(line):
+            for near in lines[index:index + 3]:
+                if place in _compact(near):
+                    return Address(line.strip(), city if city and _compact(city) in _compact(near) else None, None,
+                                   postal if postal and _compact(postal) in _compact(near) else None, index)
+    return None
+
+
 # ---------------------------------------------------------------- tamper signals
 
 
@@ -575,16 +593,20 @@ def evaluate(files: list[tuple[bytes, str]], settings: Settings, inquiry_fields:
 
     claimed = {k: (v.get("value") if isinstance(v, dict) else v) for k, v in (inquiry_fields or {}).items()}
     found_addresses = addresses(lines)
+    address_level, address_found = match_address(found_addresses, claimed)
+    guided = find_claimed_address(lines, claimed) if address_level != "full" else None
+    if guided is not None:
+        found_addresses.append(guided)
+        address_level, address_found = match_address(found_addresses, claimed)
     found_names = names(lines, found_addresses)
     name_level, name_found = match_name(found_names, claimed.get("name-first"), claimed.get("name-last"))
-    address_level, address_found = match_address(found_addresses, claimed)
     name_value = name_found or (found_names[0] if found_names else None)
     address = address_found or (found_addresses[0] if found_addresses else None)
-    issued = _labelled_date(lines, ISSUE_LABELS)
+    issued = labelled_date(lines, ISSUE_LABELS)
     issue_source = "label"
     if issued is None:
-        issued, issue_source = _labelled_date(lines, PERIOD_LABELS, last=True), "period_end"
-    expires = _labelled_date(lines, EXPIRY_LABELS)
+        issued, issue_source = labelled_date(lines, PERIOD_LABELS, last=True), "period_end"
+    expires = labelled_date(lines, EXPIRY_LABELS)
     extracted = {
         "name": name_value, "address-street-1": address.street if address else None, "address-city": address.city if address else None,
         "address-subdivision": address.subdivision if address else None, "address-postal-code": address.postal_code if address else None,

@@ -57,3 +57,9 @@ def test_dates_and_addresses() -> None:
     assert (address.postal_code, engine.match_address([address], CLAIMED)[0]) == ("62704", "full")
     assert engine.match_name(["JANEDOE"], "Jane", "Doe")[0] == "full" and engine.match_name(["JOHN DOE"], "Jane", "Doe")[0] == "partial"
     assert engine.classify("hello there")[0] == "other"
+    german = ["STADTWERKE", "Rechnungsdatum: 14.11.2026", "Erika Mustermann", "Hauptstrasse 5", "10115 Berlin"]
+    claimed = {"address-street-1": "Hauptstrasse 5", "address-postal-code": "10115", "address-city": "Berlin"}
+    guided = engine.find_claimed_address(german, claimed)  # a format the patterns do not know, found by the claim
+    assert guided is not None and engine.match_address([guided], claimed)[0] == "full"
+    assert engine.names(german, [guided]) == ["Erika Mustermann"]
+    assert engine.labelled_date(german, engine.ISSUE_LABELS)[0] == date(2026, 11, 14)
