@@ -46,7 +46,7 @@ PRESETS: dict[str, Thresholds] = {
                           min_parallax=0.045, max_texture=2.0, max_scene_change=14.0, second_face_score=0.75,
                           min_face_px=80, min_sharpness=10.0, max_glare=0.06, glasses_edge=3.5, require_blink=False),
     "lenient": Thresholds(match_distance=0.60, cross_pose_distance=0.72, center_yaw=0.35, profile_yaw=0.15,
-                          min_parallax=0.042, max_texture=2.2, max_scene_change=18.0, second_face_score=0.80,
+                          min_parallax=0.042, max_texture=2.2, max_scene_change=16.0, second_face_score=0.80,
                           min_face_px=60, min_sharpness=6.0, max_glare=0.10, glasses_edge=4.2, require_blink=False),
 }
 
