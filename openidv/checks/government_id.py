@@ -1,24 +1,40 @@
 """Government ID checks: photos in, Persona-named check objects and extracted attributes out.
 
-`evaluate()` is pure (no database): the verification service adds what needs stored state
-(`id_repeat_detection` through a blind index, images seen before). Each check is built with
-`openidv.verifications.service.check`; required ones decide the verdict.
+`evaluate()` is pure (no database): the verification service looks up what needs stored state
+(the document number through a blind index, the portrait's perceptual hash) and passes the outcome
+to `apply_history()`, which fills `id_repeat_detection` and the "seen before" half of
+`id_compromised_detection`. Each check is built with `openidv.verifications.service.check`;
+required ones decide the verdict.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from openidv.checks import aamva, quality
+import cv2
+import numpy as np
+
+from openidv.checks import aamva, image_hash, quality, replica, visual_zone
 from openidv.checks.barcode import decode_pdf417
 from openidv.checks.mrz_reader import read_mrz
+from openidv.checks.portrait import find_portrait
 from openidv.verifications.service import check
 
 # Document numbers printed on published specimens (ICAO Doc 9303, AAMVA and state samples).
 SPECIMEN_NUMBERS = frozenset({"L898902C3", "D23145890", "AB2134567", "123456789", "D1234567", "DI23456789"})
+# Holders printed on published specimens: (surname, given names or None for any).
+SPECIMEN_NAMES = frozenset({("ERIKSSON", "ANNAMARIA"), ("MUSTERMANN", "ERIKA"), ("MUSTERFRAU", None), ("SPECIMEN", None),
+                            ("SPECIMEN", "SPECIMEN"), ("SAMPLE", None), ("MARTIN", "MAELYS GAELLE MARIE".replace(" ", "")),
+                            ("PUBLIC", "JOHNQ"), ("CITIZEN", "JOHN"), ("HAPPY", "TRAVELER")})
 REQUIRED_PROPERTIES = ("name-last", "birthdate", "identification-number", "expiration-date")
+# Fields the printed front must show when the MRZ or barcode gave them (the rest costs OCR time for little).
+FRONT_FIELDS = ("name-last", "identification-number", "birthdate")
+# The back must be sent for classes whose machine-readable data is printed there.
+TWO_SIDED = frozenset({"dl", "id"})
+MAX_VALIDITY_YEARS = 20
+PORTRAIT_HEIGHT = 400  # the card is shrunk to this height for the face detector and the hash
 
 
 @dataclass
@@ -43,6 +59,7 @@ class Result:
     attributes: dict[str, Any] = field(default_factory=dict)
     mrz_lines: list[str] = field(default_factory=list)
     barcode: str | None = None
+    portrait_hash: int | None = None  # 64-bit pHash of the front's face, for "seen before"
 
     def check(self, name: str) -> dict[str, Any]:
         return next(c for c in self.checks if c["name"] == name)
@@ -56,6 +73,16 @@ def _na(name: str, reason: str) -> dict[str, Any]:
 
 def _age(birthdate: date, today: date) -> int:
     return today.year - birthdate.year - ((today.month, today.day) < (birthdate.month, birthdate.day))
+
+
+@dataclass
+class History:
+    """What the verification service found in earlier verifications of other owners (accounts, or
+    inquiries without one): ids of those with the same document number, and of those whose portrait
+    hash lies within `image_hash.MAX_DISTANCE` (with the distance)."""
+
+    same_number: list[str] = field(default_factory=list)
+    same_portrait: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _decode(data: bytes | None) -> tuple[quality.Decoded | None, str | None]:
@@ -91,6 +118,7 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
                         metadata={"blur-score": round(blur, 1), "threshold": quality.BLUR_THRESHOLD}))
     checks.append(check("id_glare_detection", glare <= quality.GLARE_THRESHOLD, reasons=[] if glare <= quality.GLARE_THRESHOLD else ["too_much_glare"],
                         metadata={"glare-fraction": round(glare, 3), "threshold": quality.GLARE_THRESHOLD}))
+    portrait_hash = _surface_checks(checks, evidence, front, back, grays)
 
     # The MRZ: passports carry it on the front, TD1 cards on the back; read whichever has it.
     reading = None
@@ -112,7 +140,12 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
         except aamva.AamvaError as exc:
             card_error = str(exc)
 
-    entity = mrz is not None or card is not None or bool(reading and reading.found)
+    # The printed front: compared with the MRZ or barcode when they were read, else the only source.
+    front_fields: dict[str, Any] = {}
+    front_reading = None
+    if front is not None and mrz is None and card is None:
+        front_fields = visual_zone.extract(front.rgb)
+    entity = mrz is not None or card is not None or bool(reading and reading.found) or len(front_fields) >= 2
     checks.append(check("id_entity_detection", entity, reasons=[] if entity else ["cannot_verify_id"],
                         metadata={"mrz-rows-found": bool(reading and reading.found), "barcode-decoded": payload is not None}))
 
@@ -153,6 +186,10 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     for key, value in barcode_attrs.items():  # the MRZ wins where both hold a value
         if value is not None:
             attrs.setdefault(key, value)
+    for key, value in front_fields.items():  # only when neither was read
+        attrs.setdefault(key, value)
+    if front is not None and (mrz is not None or card is not None):
+        front_reading = visual_zone.confirm(front.rgb, {k: attrs.get(k) for k in FRONT_FIELDS})
 
     if card is not None:
         # The barcode's own dates must make sense: born before issue, issue before expiry.
@@ -165,8 +202,7 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
         checks.append(check("id_barcode_inconsistency_detection", not bad and not disagreements,
                             reasons=(["barcode_dates_invalid"] if bad else []) + (["barcode_mrz_mismatch"] if disagreements else []),
                             metadata={"fields": sorted(set(bad + disagreements))}))
-    checks.append(check("id_extraction_inconsistency_detection", not disagreements,
-                        reasons=["missing_properties"] if disagreements else [], metadata={"fields": disagreements}))
+    checks.append(_extraction_consistency(disagreements, front_reading, "mrz" if mrz is not None else "barcode"))
 
     missing = [k for k in REQUIRED_PROPERTIES if not attrs.get(k)]
     checks.append(check("id_extracted_properties_detection", not missing, reasons=["no_required_properties"] if missing else [],
@@ -178,6 +214,8 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     else:
         checks.append(check("id_expired_detection", expiry >= today, reasons=[] if expiry >= today else ["expired"],
                             metadata={"expiration-date": expiry.isoformat()}))
+
+    checks.append(_valid_dates(attrs, today))
 
     birth = attrs.get("birthdate")
     if settings.min_age is None and settings.max_age is None:
@@ -206,11 +244,112 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
         checks.append(check("id_disallowed_type_detection", True, required=False, metadata={"id-class": id_class}))
 
     checks.append(_inquiry_comparison(attrs, inquiry_fields))
+    checks.append(_compromised(attrs, History()))
+    checks.append(_na("id_repeat_detection", "not_enabled"))
+    return Result(checks, attrs, mrz.lines if mrz else [], payload, portrait_hash)
+
+
+def apply_history(result: Result, history: History) -> Result:
+    """Fold the service's look-ups into the checks (pure): `id_repeat_detection` and the seen-before
+    half of `id_compromised_detection`. Without a document number the repeat check cannot apply."""
+    repeat = _repeat(result.attributes, history)
+    compromised = _compromised(result.attributes, history)
+    checks = [repeat if c["name"] == "id_repeat_detection" else compromised if c["name"] == "id_compromised_detection" else c
+              for c in result.checks]
+    if not any(c["name"] == "id_repeat_detection" for c in checks):  # an early failure (no image) has neither
+        checks = checks + [repeat, compromised] if result.attributes else checks
+    return Result(checks, result.attributes, result.mrz_lines, result.barcode, result.portrait_hash)
+
+
+def _repeat(attrs: dict[str, Any], history: History) -> dict[str, Any]:
+    if not attrs.get("identification-number"):
+        return _na("id_repeat_detection", "missing_identification_number")
+    return check("id_repeat_detection", not history.same_number, reasons=["repeat_identification_number"] if history.same_number else [],
+                 metadata={"matching-verification-ids": history.same_number[:20], "matches": len(history.same_number)})
+
+
+def _compromised(attrs: dict[str, Any], history: History) -> dict[str, Any]:
     number = attrs.get("identification-number")
-    specimen = number is not None and _fold(number) in SPECIMEN_NUMBERS
-    checks.append(check("id_compromised_detection", not specimen, reasons=["specimen_document"] if specimen else [],
-                        metadata={"identification-number-is-specimen": specimen}))
-    return Result(checks, attrs, mrz.lines if mrz else [], payload)
+    specimen_number = number is not None and _fold(number) in SPECIMEN_NUMBERS
+    last, given = _fold(attrs.get("name-last")), _fold(" ".join(str(attrs.get(k) or "") for k in ("name-first", "name-middle")))
+    specimen_name = bool(last) and ((last, given) in SPECIMEN_NAMES or (last, None) in SPECIMEN_NAMES)
+    reasons = (["specimen_document"] if specimen_number or specimen_name else []) + (["image_seen_before"] if history.same_portrait else [])
+    return check("id_compromised_detection", not reasons, reasons=reasons, metadata={
+        "identification-number-is-specimen": specimen_number, "name-is-specimen": specimen_name,
+        "portrait-seen-on-verification-ids": [vid for vid, _ in history.same_portrait[:20]],
+        "portrait-hash-distances": [d for _, d in history.same_portrait[:20]], "max-hash-distance": image_hash.MAX_DISTANCE})
+
+
+def _surface_checks(checks: list[dict[str, Any]], evidence: Evidence, front: quality.Decoded | None, back: quality.Decoded | None,
+                    grays: list[np.ndarray]) -> int | None:
+    """Portrait, both sides and screen replica: what the photos show before any text is read.
+    Returns the portrait's perceptual hash (None when no face was found)."""
+    portrait_hash = None
+    if front is not None:
+        scale = min(1.0, PORTRAIT_HEIGHT / front.rgb.shape[0])
+        small = cv2.resize(front.rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else front.rgb
+        face = find_portrait(small)
+        if face is not None:
+            x, y, w, h = face.box
+            half = int(0.6 * max(w, h))
+            cx, cy = x + w // 2, y + h // 2
+            crop = quality.gray_of(small)[max(0, cy - half):cy + half, max(0, cx - half):cx + half]
+            portrait_hash = image_hash.phash(crop) if crop.size else None
+        checks.append(check("id_portrait_detection", face is not None, reasons=[] if face else ["portrait_not_found"],
+                            metadata={"portrait-score": round(face.score, 3) if face else None,
+                                      "portrait-box": [round(v / scale) for v in face.box] if face else None}))
+        score = replica.moire_score(front.rgb)
+        replica_seen = score >= replica.THRESHOLD
+        checks.append(check("id_electronic_replica_detection", not replica_seen, reasons=["replica_detected"] if replica_seen else [],
+                            metadata={"moire-score": round(score, 2), "threshold": replica.THRESHOLD}))
+    needs_back = evidence.id_class in TWO_SIDED
+    if front is not None and back is not None:
+        same_bytes = evidence.front == evidence.back
+        distance = image_hash.distance(image_hash.phash(grays[0]), image_hash.phash(grays[1]))
+        twice = same_bytes or distance <= image_hash.MAX_DISTANCE
+        checks.append(check("id_double_side_detection", not twice, reasons=["side_submitted_twice"] if twice else [],
+                            required=needs_back, metadata={"front-back-hash-distance": distance, "identical-files": same_bytes}))
+    elif needs_back:
+        checks.append(check("id_double_side_detection", False, reasons=["missing_back"] if front is not None else ["missing_front"],
+                            metadata={"id-class": evidence.id_class}))
+    else:
+        checks.append(_na("id_double_side_detection", "single_sided"))
+    return portrait_hash
+
+
+def _extraction_consistency(barcode_vs_mrz: list[str], front: visual_zone.Reading | None, source: str) -> dict[str, Any]:
+    """Front (visual zone) vs MRZ vs barcode. A field the MRZ or barcode gave that the front does not
+    print is an inconsistency; so is a field on which MRZ and barcode disagree."""
+    front_missing = front.missing if front is not None else []
+    reasons = ([f"front_{source}_mismatch"] if front_missing else []) + (["barcode_mrz_mismatch"] if barcode_vs_mrz else [])
+    return check("id_extraction_inconsistency_detection", not reasons, reasons=reasons, metadata={
+        "fields": sorted(set(front_missing + barcode_vs_mrz)), "front-fields-not-printed": front_missing,
+        "barcode-mrz-fields": barcode_vs_mrz, "front-fields-compared": sorted(front.found) + front_missing if front else [],
+        "front-text-boxes-read": front.boxes_read if front else 0})
+
+
+def _valid_dates(attrs: dict[str, Any], today: date) -> dict[str, Any]:
+    """Born before issue, issued before expiry, nothing issued or born in the future, plausible ages
+    and validity periods."""
+    birth, issued, expires = attrs.get("birthdate"), attrs.get("issue-date"), attrs.get("expiration-date")
+    if not any(isinstance(d, date) for d in (birth, issued, expires)):
+        return _na("id_valid_dates_detection", "no_dates")
+    bad = []
+    if isinstance(birth, date) and (birth > today or today.year - birth.year > 130):
+        bad.append("implausible_birthdate")
+    if isinstance(birth, date) and isinstance(issued, date) and issued <= birth:
+        bad.append("issued_before_birth")
+    if isinstance(issued, date) and issued > today:
+        bad.append("issued_in_future")
+    if isinstance(issued, date) and isinstance(expires, date) and expires <= issued:
+        bad.append("expires_before_issue")
+    if isinstance(expires, date) and isinstance(birth, date) and expires <= birth:
+        bad.append("expires_before_birth")
+    if isinstance(expires, date) and expires > today + timedelta(days=365 * MAX_VALIDITY_YEARS + 5):
+        bad.append("expiry_too_far")
+    return check("id_valid_dates_detection", not bad, reasons=bad, metadata={
+        "invalid": bad, "max-validity-years": MAX_VALIDITY_YEARS,
+        "dates-checked": [k for k, v in (("birthdate", birth), ("issue-date", issued), ("expiration-date", expires)) if isinstance(v, date)]})
 
 
 def _inquiry_comparison(attrs: dict[str, Any], fields: dict[str, Any] | None) -> dict[str, Any]:

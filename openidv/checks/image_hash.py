@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 BANDS = 8
-MAX_DISTANCE = 6  # < BANDS, so the band index never misses a match
+MAX_DISTANCE = 4  # < BANDS, so the band index never misses a match
 
 
 def phash(gray: np.ndarray) -> int:

@@ -1,7 +1,9 @@
 """Is there a face on the card? The face detector of `openidv.checks.faces` (MediaPipe BlazeFace) run
-on three square tiles of the card (left, middle, right): a card portrait then fills about half a
-tile, the size the short-range model is made for, where on the whole letterboxed card it is too
-small and the model answers with spurious boxes. A few milliseconds per tile."""
+on overlapping square tiles of 0.6 of the card's height: a card portrait (about half the card's
+height) then fills most of a tile, the size the short-range model is made for; on the whole
+letterboxed card it is too small and the model answers with spurious boxes. Real faces pasted on
+generated cards score 0.93-0.96, the drawn portraits 0.71-0.92, cards with the portrait blanked at
+most 0.37. About 20 ms of CPU on a 400 px high card."""
 
 from __future__ import annotations
 
@@ -11,27 +13,40 @@ import numpy as np
 
 from openidv.checks import faces
 
-THRESHOLD = 0.7
-WORK_HEIGHT = 320  # tiles are shrunk to 128 px by the detector anyway
+THRESHOLD = 0.6
 
 
 @dataclass
 class Portrait:
     score: float
     box: tuple[int, int, int, int]  # x, y, w, h in the given image's pixels
+    eyes: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.0), (0.0, 0.0))  # the subject's right, left eye
+
+    def crop(self, image: np.ndarray) -> np.ndarray:
+        """A square around the face aligned on the eyes (steadier than the box): 3.2 eye distances wide."""
+        (rx, ry), (lx, ly) = self.eyes
+        span = max(4.0, float(np.hypot(lx - rx, ly - ry)))
+        cx, cy, half = (rx + lx) / 2, (ry + ly) / 2 + 0.45 * span, int(1.6 * span)
+        return image[max(0, int(cy) - half):int(cy) + half, max(0, int(cx) - half):int(cx) + half]
+
+
+def _tiles(h: int, w: int) -> list[tuple[int, int, int]]:
+    """Square tiles (x, y, side) of 0.6 of the short side, overlapping by a third: a card portrait
+    (about half the card's height) fills most of one."""
+    side = max(1, int(0.6 * min(h, w)))
+    step = max(1, int(0.4 * min(h, w)))
+    xs = sorted({*range(0, max(1, w - side + 1), step), max(0, w - side)})
+    ys = sorted({*range(0, max(1, h - side + 1), step), max(0, h - side)})
+    return [(x, y, side) for y in ys for x in xs]
 
 
 def find_portrait(rgb: np.ndarray) -> Portrait | None:
     """The most confident face on a card photo (landscape or portrait), or None below THRESHOLD."""
-    h, w = rgb.shape[:2]
-    side = min(h, w)
-    starts = sorted({0, (max(h, w) - side) // 2, max(h, w) - side})
     best: Portrait | None = None
-    for start in starts:
-        tile = rgb[:, start:start + side] if w >= h else rgb[start:start + side, :]
-        found = faces.engine().detect(np.ascontiguousarray(tile), min_score=THRESHOLD)
+    for ox, oy, side in _tiles(*rgb.shape[:2]):
+        found = faces.engine().detect(np.ascontiguousarray(rgb[oy:oy + side, ox:ox + side]), min_score=THRESHOLD)
         if found and (best is None or found[0].score > best.score):
             x0, y0, x1, y1 = found[0].box
-            ox, oy = (start, 0) if w >= h else (0, start)
-            best = Portrait(found[0].score, (int(ox + x0), int(oy + y0), int(x1 - x0), int(y1 - y0)))
+            eyes = tuple((float(ox + px), float(oy + py)) for px, py in found[0].keypoints[:2])
+            best = Portrait(found[0].score, (int(ox + x0), int(oy + y0), int(x1 - x0), int(y1 - y0)), eyes)  # type: ignore[arg-type]
     return best

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 
 from openidv.checks.mrz_reader import engine
 
-WORK_SIDE = 640
+WORK_SIDE = 512
 MATCH = 85  # rapidfuzz ratio (0-100) at which a printed text shows an expected value
 # Letters and digits OCR confuses on IDs, folded to one symbol on both sides of a comparison.
 _CONFUSIONS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"})

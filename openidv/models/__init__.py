@@ -10,6 +10,7 @@ from openidv.models.environment import Environment
 from openidv.models.event import Event
 from openidv.models.flow_consent import FlowConsent
 from openidv.models.flow_upload import FlowUpload
+from openidv.models.government_id_fingerprint import GovernmentIdFingerprint
 from openidv.models.idempotency_record import IdempotencyRecord
 from openidv.models.inquiry import Inquiry
 from openidv.models.inquiry_session import InquirySession
@@ -39,6 +40,7 @@ __all__ = [
     "Event",
     "FlowConsent",
     "FlowUpload",
+    "GovernmentIdFingerprint",
     "IdempotencyRecord",
     "Inquiry",
     "InquirySession",

@@ -23,7 +23,8 @@ OCRB = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
 SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 SANS_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 KINDS = ("passport", "id_card", "drivers_license")
-DEFECTS = ("expired", "bad_check_digit", "front_mismatch", "specimen_number", "barcode_mismatch")
+DEFECTS = ("expired", "bad_check_digit", "front_mismatch", "specimen_number", "barcode_mismatch", "screen_photo",
+           "invalid_dates", "same_number")
 DISTORTIONS = ("clean", "rotation", "perspective", "blur", "jpeg", "noise", "glare", "low_resolution", "background")
 # Numbers printed on published specimens (ICAO Doc 9303 examples and similar samples).
 SPECIMEN_NUMBERS = ("L898902C3", "D23145890", "AB2134567", "123456789", "D1234567")
@@ -69,16 +70,21 @@ def _person(rng: random.Random, today: date) -> dict[str, object]:
 
 
 def _portrait(rng: random.Random, size: tuple[int, int]) -> Image.Image:
+    """A drawn head and shoulders. Face size, colours, hair and a soft background texture differ per
+    person, as real portraits do (the perceptual hash of `id_compromised_detection` relies on it)."""
     w, h = size
-    img = Image.new("RGB", size, (rng.randint(170, 220), rng.randint(190, 230), rng.randint(210, 240)))
+    img = _background(rng, size).point(lambda v: 160 + v // 4)
     d = ImageDraw.Draw(img)
     skin = rng.choice([(241, 194, 167), (198, 134, 66), (141, 85, 36), (224, 172, 105)])
+    k = rng.uniform(0.92, 1.08)  # face scale around the centre (0.5, 0.45)
+    x = lambda v: w * (0.5 + (v - 0.5) * k)  # noqa: E731
+    y = lambda v: h * (0.45 + (v - 0.45) * k)  # noqa: E731
     d.ellipse((w * 0.15, h * 0.75, w * 0.85, h * 1.3), fill=(rng.randint(20, 90),) * 3)  # shoulders
-    d.ellipse((w * 0.28, h * 0.18, w * 0.72, h * 0.72), fill=skin)
-    d.chord((w * 0.26, h * 0.12, w * 0.74, h * 0.5), 180, 360, fill=(rng.randint(10, 90), 40, 20))  # hair
+    d.ellipse((x(0.28), y(0.18), x(0.72), y(0.72)), fill=skin)
+    d.chord((x(0.26), y(0.12), x(0.74), y(0.5)), 180, 360, fill=(rng.randint(10, 90), 40, 20))  # hair
     for ex in (0.4, 0.6):
-        d.ellipse((w * ex - 5, h * 0.42 - 3, w * ex + 5, h * 0.42 + 3), fill=(30, 30, 30))
-    d.arc((w * 0.42, h * 0.52, w * 0.58, h * 0.62), 20, 160, fill=(120, 40, 40), width=2)
+        d.ellipse((x(ex) - 5, y(0.42) - 3, x(ex) + 5, y(0.42) + 3), fill=(30, 30, 30))
+    d.arc((x(0.42), y(0.52), x(0.58), y(0.62)), 20, 160, fill=(120, 40, 40), width=2)
     return img
 
 
@@ -112,6 +118,10 @@ def _mrz_date(d: date) -> str:
 
 
 def make(kind: str, seed: int, defect: str | None = None, *, today: date | None = None) -> Sample:
+    if defect == "screen_photo":  # the genuine document, photographed off a display
+        sample = make(kind, seed, today=today)
+        sample.front, sample.defect = screen_photo(sample.front, seed), defect
+        return sample
     rng = random.Random(f"{kind}-{seed}-{defect}")
     today = today or date.today()
     p = _person(rng, today)
@@ -119,6 +129,13 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
         p["expiration-date"] = today - timedelta(days=rng.randint(30, 900))
     if defect == "specimen_number":
         p["identification-number"] = rng.choice(SPECIMEN_NUMBERS[:3] if kind != "drivers_license" else SPECIMEN_NUMBERS[3:])
+    if defect == "same_number":  # another person's document carrying the number of make(kind, seed)
+        p["identification-number"] = _person(random.Random(f"{kind}-{seed}-None"), today)["identification-number"]
+    if defect == "invalid_dates":  # a licence issued before its holder was born; a passport valid for 25 years
+        if kind == "drivers_license":
+            p["issue-date"] = p["birthdate"] - timedelta(days=400)  # type: ignore[operator]
+        else:
+            p["expiration-date"] = today + timedelta(days=25 * 365)
     state, country = rng.choice(STATES)
     printed = dict(p)
     if defect == "front_mismatch":
@@ -239,3 +256,24 @@ def distort(image: Image.Image, name: str, seed: int = 0) -> Image.Image:
         canvas.paste(img, (rng.randint(20, int(w * 0.3) - 20), rng.randint(20, int(h * 0.35) - 20)))
         return canvas
     raise ValueError(f"unknown distortion {name!r}")
+
+
+def screen_photo(image: Image.Image, seed: int = 0) -> Image.Image:
+    """The card shown on an LCD and photographed: each pixel becomes red, green and blue sub-pixel
+    stripes with dark gaps between rows, the camera sees the panel slightly turned and resamples it
+    (moiré), the display's backlight lifts and tints the picture, and the phone saves a JPEG."""
+    rng = random.Random(f"screen-{seed}")
+    w, h = image.size
+    up = 3
+    panel = np.asarray(image.convert("RGB").resize((w * up, h * up), Image.NEAREST)).astype(np.float32)
+    column = np.arange(panel.shape[1]) % up
+    for c in range(3):
+        panel[:, column != c, c] *= 0.25
+    panel[np.arange(panel.shape[0]) % up == up - 1] *= 0.5
+    shot = Image.fromarray(panel.astype(np.uint8)).rotate(rng.uniform(-4, 4), resample=Image.BILINEAR, fillcolor=(12, 12, 16))
+    scale = rng.uniform(0.5, 0.75)
+    shot = shot.resize((int(w * up * scale), int(h * up * scale)), Image.BILINEAR)
+    lit = np.asarray(shot).astype(np.float32) * rng.uniform(1.9, 2.3) + np.array([0, 6, 22], np.float32)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(lit, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=rng.randint(70, 90))
+    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")

@@ -20,13 +20,16 @@ from sqlalchemy.orm import Session
 
 from openidv import config, lifecycle
 from openidv.flow import steps as flow_steps
-from openidv.checks.government_id import Evidence, Settings, evaluate
+from openidv.checks import image_hash
+from openidv.checks.government_id import Evidence, History, Result, Settings, apply_history, evaluate
 from openidv.jobs import enqueue_in_tx, job
 from openidv.jobs import session as job_session
-from openidv.kit import storage
+from openidv.kit import crypto, storage
 from openidv.kit.errors import ApiError, bad_request, conflict
 from openidv.kit.jsonapi import get_str
-from openidv.models import FlowUpload, Inquiry, Verification
+from openidv.kit.clock import now
+from openidv.kit.ids import new_id
+from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, Verification
 from openidv.verifications import repository, schemas, steps
 from openidv.verifications.photos import photo as read_photo
 
@@ -93,10 +96,58 @@ def run_checks(db: Session, verification: Verification, step: Any, photos: dict[
     inquiry = db.get(Inquiry, verification.inquiry_id) if verification.inquiry_id else None
     result = evaluate(Evidence(photos.get("front"), photos.get("back"), verification.country_code, id_class),
                       _settings(step), inquiry_fields=_inquiry_fields(inquiry), today=today)
+    result = apply_history(result, _history_and_remember(db, verification, inquiry, result, id_class))
     required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
     extracted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.attributes.items()}
     verification.data = {**verification.data, "extracted": extracted}
     return [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
+
+
+def number_index(country: str | None, id_class: str | None, number: str) -> str:
+    """Blind index of a document number: HMAC-SHA256 under the key ring's index key, the number
+    folded to letters and digits and scoped by issuing country and id class."""
+    folded = "".join(ch for ch in number.upper() if ch.isalnum())
+    return crypto.ring().blind_index("government-id-number", f"{(country or '').upper()}|{id_class or ''}|{folded}")
+
+
+def _history_and_remember(db: Session, verification: Verification, inquiry: Inquiry | None, result: Result,
+                          id_class: str | None) -> History:
+    """Earlier verifications of OTHER owners (the account, else the inquiry) with the same document
+    number or a portrait within `image_hash.MAX_DISTANCE` bits; then this verification's own
+    fingerprints are stored (replacing any from an earlier run of the job)."""
+    owner = (inquiry.account_id if inquiry else None) or verification.inquiry_id or verification.id
+
+    def other(row: GovernmentIdFingerprint) -> bool:
+        return (row.account_id or row.inquiry_id or row.verification_id) != owner
+
+    env = verification.environment_id
+    attrs = result.attributes
+    rows: list[GovernmentIdFingerprint] = []
+    history = History()
+    number = attrs.get("identification-number")
+    if number:
+        index = number_index(attrs.get("issuing-country") or verification.country_code, attrs.get("id-class") or id_class, str(number))
+        seen = repository.fingerprint_owners(db, env, "number", [index], verification.id)
+        history.same_number = sorted({r.verification_id for r in seen if other(r)})
+        rows.append(_fingerprint(verification, inquiry, "number", index))
+    if result.portrait_hash is not None:
+        bands = image_hash.bands(result.portrait_hash)
+        candidates = {r.verification_id for r in repository.fingerprint_owners(db, env, "portrait-band", bands, verification.id) if other(r)}
+        for row in repository.portrait_hashes(db, candidates):
+            distance = image_hash.distance(result.portrait_hash, int(row.value, 16))
+            if distance <= image_hash.MAX_DISTANCE:
+                history.same_portrait.append((row.verification_id, distance))
+        history.same_portrait.sort(key=lambda pair: pair[1])
+        rows.append(_fingerprint(verification, inquiry, "portrait", image_hash.to_hex(result.portrait_hash)))
+        rows += [_fingerprint(verification, inquiry, "portrait-band", band) for band in bands]
+    repository.replace_fingerprints(db, verification.id, rows)
+    return history
+
+
+def _fingerprint(verification: Verification, inquiry: Inquiry | None, kind: str, value: str) -> GovernmentIdFingerprint:
+    return GovernmentIdFingerprint(id=new_id("gidfp"), environment_id=verification.environment_id, verification_id=verification.id,
+                                   account_id=inquiry.account_id if inquiry else None, inquiry_id=verification.inquiry_id,
+                                   kind=kind, value=value, created_at=now())
 
 
 def process_government_id(db: Session, verification: Verification, *, today: date | None = None) -> None:

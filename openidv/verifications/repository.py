@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from openidv.models import FlowUpload, Inquiry, InquiryTemplateVersion, SelfieBiometric, Verification
+from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, InquiryTemplateVersion, SelfieBiometric, Verification
 
 
 def get(session: Session, environment_id: str, verification_id: str) -> Verification | None:
@@ -50,3 +50,27 @@ def selfie_biometrics_before(session: Session, cutoff: datetime, limit: int) -> 
 def delete_flow_uploads(session: Session, verification_id: str) -> int:
     """The hosted flow's sealed captures of one verification (its selfie frames)."""
     return session.execute(delete(FlowUpload).where(FlowUpload.verification_id == verification_id)).rowcount or 0
+
+
+def fingerprint_owners(session: Session, environment_id: str, kind: str, values: list[str], exclude_verification: str) -> list[GovernmentIdFingerprint]:
+    """Earlier government-ID fingerprints of these kinds and values (other verifications only)."""
+    if not values:
+        return []
+    query = select(GovernmentIdFingerprint).where(
+        GovernmentIdFingerprint.environment_id == environment_id, GovernmentIdFingerprint.kind == kind,
+        GovernmentIdFingerprint.value.in_(values), GovernmentIdFingerprint.verification_id != exclude_verification)
+    return list(session.scalars(query.order_by(GovernmentIdFingerprint.created_at).limit(1000)))
+
+
+def portrait_hashes(session: Session, verification_ids: set[str]) -> list[GovernmentIdFingerprint]:
+    if not verification_ids:
+        return []
+    query = select(GovernmentIdFingerprint).where(GovernmentIdFingerprint.kind == "portrait",
+                                                  GovernmentIdFingerprint.verification_id.in_(sorted(verification_ids)))
+    return list(session.scalars(query))
+
+
+def replace_fingerprints(session: Session, verification_id: str, rows: list[GovernmentIdFingerprint]) -> None:
+    """A verification's fingerprints, replaced as a whole (its job may run more than once)."""
+    session.execute(delete(GovernmentIdFingerprint).where(GovernmentIdFingerprint.verification_id == verification_id))
+    session.add_all(rows)
