@@ -171,7 +171,8 @@ def run_checks(db: Session, verification: Verification, step: Any, frames: dict[
     scores = {k: v for k, v in (result.attributes or {}).items() if k in SCORE_KEYS}
     if result.document_similarity_score is not None:
         scores["document-similarity-score"] = float(result.document_similarity_score)
-    verification.data = {**verification.data, "scores": scores}
+    engine = {k: v for k, v in (result.attributes or {}).items() if k in ("preset", "liveness-level")}  # for reviewers
+    verification.data = {**verification.data, "scores": scores, "engine": engine}
     required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
     return [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
 

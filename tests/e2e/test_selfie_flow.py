@@ -86,6 +86,28 @@ def test_selfie_step_over_http_passes_and_redaction_forgets_it(app, client, worl
     assert client.get(url[url.index("/api/v1"):]).status_code == 404  # the sealed copy went too
 
 
+def test_a_center_only_step_asks_for_the_center_pose_alone(app, client, world, db, faces, selfie_engine) -> None:  # noqa: ANN001, ARG001
+    template = world.templates["Phone"]
+    configuration = {"steps": [{"kind": "selfie", "settings": {"kind": "center-only"}}]}
+    draft = client.post(f"/api/v1/inquiry-templates/{template}/versions", json={"data": {"attributes": {"configuration": configuration}}})
+    assert client.post(f"/api/v1/inquiry-template-versions/{draft.json()['data']['id']}/publish").status_code == 200
+    with TestClient(app, follow_redirects=False) as browser:
+        assert browser.get(f"/verify?inquiry-template-id={template}").status_code == 303
+        page = browser.get("/verify").text
+        csrf = CSRF.search(page).group(1)
+        for _consent in ("general", "biometric"):
+            assert browser.post("/flow/consent", data={"csrf": csrf, "accept": "yes"}).status_code == 303
+        page = browser.get("/verify").text
+        assert 'data-poses="center"' in page and 'name="left"' not in page
+        sent = browser.post("/flow/step", data={"csrf": csrf, "step-id": STEP_ID.search(page).group(1)},
+                            files={"center": ("c.jpg", faces["live"][0], "image/jpeg")})
+        assert sent.status_code == 303, sent.text
+    inquiry_id = db.scalar(select(Verification.inquiry_id).where(Verification.kind == "selfie"))
+    verification, uploads, _ = _selfie_rows(db, inquiry_id)
+    assert [u.role for u in uploads] == ["center"] and verification.status in ("passed", "failed")
+    assert {c["name"]: c["status"] for c in verification.checks}["selfie_pose_detection"] != "failed"
+
+
 # ---------------------------------------------------------------- Chromium's fake camera
 
 

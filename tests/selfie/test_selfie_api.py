@@ -233,6 +233,26 @@ def test_inquiry_redaction_and_retention_forget_biometrics(client, world, engine
         assert db.get(SelfieBiometric, old) is None and db.get(SelfieBiometric, young) is not None
 
 
+def test_step_settings_choose_the_kind_and_the_preset(client, world, engine, faces) -> None:  # noqa: ANN001
+    template = world.templates["Government ID"]
+    steps = [{"kind": "selfie", "settings": {"kind": "center-only", "preset": "strict"}}]
+    draft = client.post(f"/api/v1/inquiry-templates/{template}/versions", json={"data": {"attributes": {"configuration": {"steps": steps}}}})
+    assert draft.status_code == 201, draft.text
+    assert client.post(f"/api/v1/inquiry-template-versions/{draft.json()['data']['id']}/publish").status_code == 200
+    inquiry_id = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": template}}}).json()["data"]["id"]
+    center, left, right = faces["live"]
+    assert _create(client, inquiry_id, (center, left, right)).status_code == 400  # the step takes the center pose only
+    made = _create(client, inquiry_id, (center,))
+    assert made.status_code == 201, made.text
+    vid = made.json()["data"]["id"]
+    assert client.post(f"{BASE}/{vid}/submit").status_code == 200
+    _process(engine, vid)
+    checks = {c["name"]: c["status"] for c in client.get(f"{BASE}/{vid}").json()["data"]["attributes"]["checks"]}
+    assert checks["selfie_pose_repeat_detection"] == "not_applicable" and checks["selfie_id_comparison"] == "not_applicable"
+    with transaction(session_factory(engine)) as db:
+        assert db.get(Verification, vid).data["engine"]["preset"] == "strict"
+
+
 def _count(engine) -> int:  # noqa: ANN001
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(Verification))
