@@ -29,7 +29,7 @@ def load(session: Session, stream: IO[bytes], source: str, list_name: str | None
 
     records = adapters.parse(io.BytesIO(raw), source)
     name = list_name or source
-    list_type = adapters.LIST_TYPE.get(source, "sanction")
+    list_type = adapters.list_type(source, records)
     previous = repository.current_snapshot(session, name)
     if previous is not None and previous.list_type != list_type:
         raise adapters.ListFormatError(f"list {name} holds {previous.list_type} entries, not {list_type}")

@@ -91,7 +91,7 @@ def ensure_default_templates(session: Session, environment_id: str) -> list[Repo
 def create(
     session: Session, environment_id: str, *, kind: str, template_id: str, query: dict[str, Any], account_id: str | None = None,
     auto_account_reference: str | None = None, reference_id: str | None = None, inquiry_id: str | None = None, tags: list[str] | None = None, actor: str | None = None,
-    sync: bool = False,
+    sync: bool = False, qualifiers: dict[str, Any] | None = None,
 ) -> Report:
     """A `pending` report and its run job; `sync` (Persona's `processing-mode: sync`) screens in the caller's transaction instead."""
     if kind not in KINDS:
@@ -110,7 +110,7 @@ def create(
         id=new_id("rep"), environment_id=environment_id, kind=kind, template_id=template.id, account_id=account_id, inquiry_id=inquiry_id,
         reference_id=reference_id, continuous=bool(template.rerun_interval_days), tags=tags or [], created_at=now(), updated_at=now(),
     )
-    report.query = cleaned
+    report.query = {**cleaned, **(qualifiers or {})}
     tag_names.register(session, environment_id, report.tags)
     create_in_machine(session, report, actor)
     if sync:
@@ -145,7 +145,8 @@ def screen(session: Session, report: Report, template: ReportTemplate) -> tuple[
         raise LookupError(f"list {missing[0]} has no snapshot loaded (openidv lists load)")
     if not snapshots:
         raise LookupError(f"no {KINDS[report.kind]} list is loaded (openidv lists load)")
-    hits = index.search(Query(query_name(query), query.get("birthdate"), query.get("country-code")), template.match_preset)
+    subject = Query(query_name(query), query.get("birthdate"), query.get("country-code"), query.get("gender"), tuple(query.get("identification-numbers", ())))
+    hits = index.search(subject, template.match_preset)
     return hits, snapshots
 
 
@@ -298,8 +299,12 @@ def order_for_inquiry(session: Session, inquiry, actor: str | None = None) -> li
         query = {k: value(k) for k in ("name-first", "name-middle", "name-last", "birthdate")}
         query["country-code"] = value("address-country-code") or value("country-code")
         query = {k: v for k, v in query.items() if v}
+        # qualifiers Persona's query has no keys for: stored with the (sealed) query, never echoed
+        extra = {"gender": {"male": "male", "female": "female", "m": "male", "f": "female"}.get((value("sex") or value("gender") or "").lower()),
+                 "identification-numbers": [n for n in [value("identification-number")] if n]}
         try:
-            made.append(create(session, inquiry.environment_id, kind=kind, template_id=template_id, query=query, account_id=inquiry.account_id, inquiry_id=inquiry.id, reference_id=inquiry.reference_id, actor=actor))
+            made.append(create(session, inquiry.environment_id, kind=kind, template_id=template_id, query=query, account_id=inquiry.account_id, inquiry_id=inquiry.id,
+                               reference_id=inquiry.reference_id, actor=actor, qualifiers={k: v for k, v in extra.items() if v}))
         except ApiError:
             continue  # an inquiry without a name cannot be screened; nothing to order
     return made

@@ -14,6 +14,15 @@ from openidv.screening.record import BirthDate, IdentityDocument, Name, Record, 
 
 SOURCES = ("ofac-sdn", "ofac-consolidated", "un", "eu", "uk", "ftm", "pep-csv")
 LIST_TYPE = {"pep-csv": "pep"}
+
+
+def list_type(source: str, records: list[Record]) -> str:
+    """`sanction` or `pep`. A FollowTheMoney file is a PEP list when its people carry OpenSanctions' `role.pep`
+    topic and none is sanctioned (OpenSanctions' `peps` collection); other sources are fixed."""
+    if source == "ftm":
+        topics = {t for r in records for t in r.programs}
+        return "pep" if any(t.startswith("role.pep") for t in topics) and "sanction" not in topics else "sanction"
+    return LIST_TYPE.get(source, "sanction")
 SOURCE_URL = {
     "ofac-sdn": "https://sanctionssearch.ofac.treas.gov/",
     "ofac-consolidated": "https://sanctionssearch.ofac.treas.gov/",

@@ -1,5 +1,5 @@
 """Blocking index and two name scorers, Jaro-Winkler best-pair and nomenklatura's logic-v2 (the higher
-wins), with birth-date and nationality qualifiers.
+wins), with qualifiers from birth date, nationality, gender and identity numbers.
 
 Every hit carries its explanation: matched name and alias kind, part-by-part alignment, both scores,
 the winning scorer and its version, and the qualifiers that moved the score.
@@ -34,6 +34,8 @@ class Query:
     name: str
     birthdate: str | None = None  # YYYY-MM-DD
     country: str | None = None  # ISO alpha-2
+    gender: str | None = None  # male | female
+    documents: tuple[str, ...] = ()  # identity document numbers
 
     @property
     def tokens(self) -> list[str]:
@@ -95,6 +97,27 @@ def _country_qualifier(country: str | None, record: Record) -> tuple[float, dict
     if country.upper() in known:
         return 0.02, {"qualifier": "country", "effect": "match", "list": sorted(known), "delta": 0.02}
     return -0.05, {"qualifier": "country", "effect": "conflict", "list": sorted(known), "delta": -0.05}
+
+
+def _gender_qualifier(gender: str | None, record: Record) -> tuple[float, dict[str, Any] | None]:
+    if gender not in ("male", "female") or record.gender not in ("male", "female"):
+        return 0.0, None
+    if gender == record.gender:
+        return 0.0, {"qualifier": "gender", "effect": "match", "list": record.gender, "delta": 0.0}
+    return -0.1, {"qualifier": "gender", "effect": "conflict", "list": record.gender, "delta": -0.1}
+
+
+def _identifier(number: str) -> str:
+    return "".join(ch for ch in number.upper() if ch.isalnum())
+
+
+def _document_qualifier(numbers: tuple[str, ...], record: Record) -> tuple[float, dict[str, Any] | None]:
+    """A shared identity number confirms the person; a different one proves nothing (people hold several)."""
+    listed = {_identifier(d.number): d for d in record.documents if _identifier(d.number)}
+    shared = [listed[n] for n in dict.fromkeys(_identifier(x) for x in numbers) if n in listed]
+    if not shared:
+        return 0.0, None
+    return 0.1, {"qualifier": "identity-document", "effect": "match", "list": [f"{d.kind} {d.number}" for d in shared], "delta": 0.1}
 
 
 class Index:
@@ -161,7 +184,8 @@ class Index:
                 continue
             qualifiers = []
             final = name_score
-            for delta, why in (_date_qualifier(query.birthdate, record), _country_qualifier(query.country, record)):
+            for delta, why in (_date_qualifier(query.birthdate, record), _country_qualifier(query.country, record),
+                               _gender_qualifier(query.gender, record), _document_qualifier(query.documents, record)):
                 if why:
                     final += delta
                     qualifiers.append(why)

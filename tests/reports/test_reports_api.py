@@ -225,7 +225,7 @@ def test_inquiry_template_orders_reports_on_completion(client, engine, sdn, job_
     config = {"steps": [], "reports": [{"kind": "watchlist", "report_template_id": template_id}]}
     created = client.post("/api/v1/inquiry-templates", json={"data": {"attributes": {"name": "With screening", "configuration": config}}})
     assert created.status_code == 201, created.text
-    inquiry = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": created.json()["data"]["id"], "fields": {"name-first": "Viktor", "name-last": "Petrovsky"}}}}).json()["data"]
+    inquiry = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": created.json()["data"]["id"], "fields": {"name-first": "Viktor", "name-last": "Petrovsky", "identification-number": "720011223"}}}}).json()["data"]
     from openidv.lifecycle.transition import transition
     from openidv.models import Inquiry
 
@@ -238,6 +238,9 @@ def test_inquiry_template_orders_reports_on_completion(client, engine, sdn, job_
     assert len(reports) == 1 and reports[0]["type"] == "report/watchlist"
     report = _screened(client, reports[0]["id"])
     assert report["attributes"]["has-match"] is True and report["attributes"]["name-first"] == "Viktor"
+    with transaction(session_factory(engine)) as db:  # the inquiry's ID number confirms the listed passport
+        (hit,) = db.get(Report, report["id"]).result["hits"]
+    assert {"qualifier": "identity-document", "effect": "match", "list": ["Passport 720011223"], "delta": 0.1} in hit["qualifiers"]
 
 
 @pytest.mark.parametrize(("body", "status", "details"), [

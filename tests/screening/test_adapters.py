@@ -39,6 +39,9 @@ def test_pep_csv_and_ftm() -> None:
     assert first.positions == ["Minister of Finance"] and first.countries == ["CO"] and first.names[1].kind == "aka"
     assert second.birth_dates[0].precision == "year"
     (person,) = _parse("ftm.jsonl", "ftm")  # the company is not a person: skipped
+    assert adapters.list_type("ftm", [person]) == "sanction" and adapters.list_type("pep-csv", [first]) == "pep"
+    peps = adapters.parse(io.BytesIO(b'{"id": "Q1", "schema": "Person", "properties": {"name": ["Ana Ruiz"], "topics": ["role.pep"], "position": ["Mayor of X"]}}\n'), "ftm")
+    assert adapters.list_type("ftm", peps) == "pep" and peps[0].positions == ["Mayor of X"]
     assert person.names[1].full == "Елена Коваленко" and person.birth_dates[0].precision == "month" and person.nationalities == ["UA"]
 
 

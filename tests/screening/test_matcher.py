@@ -3,7 +3,7 @@
 from openidv.screening import logic_v2
 from openidv.screening.matcher import Index, Query, best_pair
 from openidv.screening.normalise import normal, phonetic, tokens
-from openidv.screening.record import BirthDate, Name, Record
+from openidv.screening.record import BirthDate, IdentityDocument, Name, Record
 
 
 def _index() -> Index:
@@ -67,3 +67,15 @@ def test_logic_v2_wins_where_best_pair_misses() -> None:
     assert why["scorer"] == "nomenklatura-logic-v2" and why["scorer-version"] == logic_v2.VERSION
     assert why["scores"]["nomenklatura-logic-v2"] > why["scores"]["jaro-winkler-best-pair"] and "symbolMatch" in why["logic-v2-alignment"]
     assert index.search(Query("Mohammed Khan"), "tolerant") == []
+
+
+def test_gender_and_identity_number_qualifiers() -> None:
+    index = Index()
+    index.add("uk", Record("e5", names=[Name("Dmitri Olegovich VOLKOV")], gender="male", documents=[IdentityDocument("passport", "753 300112")]))
+    plain = index.search(Query("Dmitri Volkov"), "tolerant")[0]
+    confirmed = index.search(Query("Dmitri Volkov", documents=("753300112",)), "tolerant")[0]
+    assert confirmed.score > plain.score
+    assert confirmed.explanation["qualifiers"] == [{"qualifier": "identity-document", "effect": "match", "list": ["passport 753 300112"], "delta": 0.1}]
+    conflicting = index.search(Query("Dmitri Volkov", gender="female"), "tolerant")
+    assert not conflicting or conflicting[0].score < plain.score
+    assert index.search(Query("Dmitri Volkov", documents=("999",)), "tolerant")[0].score == plain.score
