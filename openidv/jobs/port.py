@@ -22,6 +22,9 @@ class JobSpec:
     fn: Callable[..., Any]
     queue: str
     max_attempts: int
+    # Called as on_give_up(db, **kwargs) in the transaction that marks the job failed after its last attempt,
+    # so what the job was to conclude (a verification, a report) does not wait forever.
+    on_give_up: Callable[..., Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,10 @@ class _Runtime:
 runtime = _Runtime()
 
 
-def job(name: str, *, queue: str = "default", max_attempts: int = 5) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def job(name: str, *, queue: str = "default", max_attempts: int = 5,
+        on_give_up: Callable[..., Any] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        registry[name] = JobSpec(name, fn, queue, max_attempts)
+        registry[name] = JobSpec(name, fn, queue, max_attempts, on_give_up)
         fn.job_name = name  # type: ignore[attr-defined]
         return fn
 

@@ -156,6 +156,20 @@ class Worker:
                 job.run_at = now() + timedelta(seconds=min(2 ** attempts, 300))
             else:
                 job.state, job.finished_at = "failed", now()
+                _give_up(db, job)
+
+
+def _give_up(db: Session, job: Job) -> None:
+    """The job's last attempt failed: let it settle what it was for, in the same transaction (a savepoint,
+    so a failing handler still leaves the job marked failed)."""
+    spec = registry.get(job.name)
+    if spec is None or spec.on_give_up is None:
+        return
+    try:
+        with db.begin_nested():
+            spec.on_give_up(db, **dict(job.kwargs))
+    except Exception:  # noqa: BLE001 - logged; the job stays failed for an operator to look at
+        log.exception("job %s (%s): giving up failed too", job.id, job.name)
 
 
 def recover(writer: sessionmaker[Session], executor_id: str) -> int:

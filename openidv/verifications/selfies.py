@@ -189,7 +189,7 @@ def process_selfie(db: Session, verification: Verification) -> None:
     steps.finish(db, verification, checks, None)
 
 
-@job("selfie.process", max_attempts=3)
+@job("selfie.process", max_attempts=3, on_give_up=steps.unprocessable("selfie_unprocessable_submission_detection"))
 def process_job(verification_id: str) -> None:
     with job_session() as db:
         verification = db.get(Verification, verification_id, with_for_update=True)

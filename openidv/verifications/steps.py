@@ -2,6 +2,7 @@
 step a new verification answers, starting it on its inquiry, and finishing it (submit, checks,
 outcome, then the inquiry runner)."""
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -114,6 +115,19 @@ def finish(db: Session, verification: Verification, checks: list[dict[str, Any]]
         inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
         if inquiry is not None:
             runner.advance(db, inquiry, actor)
+
+
+def give_up(db: Session, verification_id: str, check_name: str) -> None:
+    """A processing job ran out of attempts: the submitted verification fails `check_name` (reason
+    `processing_error`) and its inquiry moves on, instead of waiting in `submitted` for ever."""
+    verification = db.get(Verification, verification_id, with_for_update=True)
+    if verification is not None and verification.status == "submitted":
+        finish(db, verification, [verifications.check(check_name, False, reasons=["processing_error"])], "system")
+
+
+def unprocessable(check_name: str) -> Callable[..., None]:
+    """The `on_give_up` of a verification's processing job (`openidv.jobs.job`)."""
+    return functools.partial(give_up, check_name=check_name)
 
 
 PII_ATTRIBUTES = frozenset({

@@ -30,10 +30,24 @@ def flaky(value: str) -> None:
     raise RuntimeError("boom")
 
 
+gave_up: list[tuple[str, str]] = []
+
+
+def _settle(db, value: str) -> None:  # noqa: ANN001
+    job = db.scalars(select(Job).where(Job.name == "test.hopeless")).one()
+    gave_up.append((value, job.state))  # runs in the transaction that marks the job failed
+
+
+@jobs.job("test.hopeless", max_attempts=1, on_give_up=_settle)
+def hopeless(value: str) -> None:
+    raise RuntimeError("never")
+
+
 @pytest.fixture
 def writer(engine, world):  # noqa: ANN001, ANN201
     ran.clear()
     failures.clear()
+    gave_up.clear()
     arrived.clear()
     factory = session_factory(engine, writer=True)
     runtime.configure(factory)
@@ -128,3 +142,17 @@ def test_periodic_jobs_enqueue_once_per_slot(writer) -> None:  # noqa: ANN001
     assert set(names) == set(jobs.port.periodic)
     # Once per slot though two workers ticked (twice only if a slot boundary fell between the ticks).
     assert len(names) < 2 * len(set(names)) or len(set(names)) == 0
+
+
+def test_a_job_that_gives_up_settles_in_the_same_transaction(writer) -> None:  # noqa: ANN001
+    job_id = jobs.enqueue(hopeless, value="v")
+    worker = runtime.Worker(writer, executor_id="t5", threads=1, poll_seconds=0.05, periodic=False)
+    worker.start()
+    try:
+        deadline = time.time() + 8
+        while not gave_up and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert gave_up == [("v", "failed")]
+    assert {j.id: j.state for j in _jobs(writer)}[job_id] == "failed"

@@ -297,3 +297,17 @@ def test_bad_input_gets_persona_shaped_4xx(client, world, engine, faces) -> None
     assert again.status_code == 409 and again.json()["errors"][0]["details"]
     assert client.get(f"{BASE}/ver_nothere").status_code == 404
     assert json.loads(client.get(f"{BASE}/{vid}").text)["data"]["type"] == "verification/selfie"
+
+
+def test_a_selfie_whose_processing_gives_up_fails_unprocessable(client, world, engine, faces) -> None:  # noqa: ANN001
+    from openidv.jobs.port import registry
+
+    inquiry_id = _inquiry(client, world, faces["id_astronaut"])
+    made = _create(client, inquiry_id, faces["live"])
+    vid = made.json()["data"]["id"]
+    assert client.post(f"{BASE}/{vid}/submit").status_code == 200
+    with transaction(session_factory(engine, writer=True)) as db:  # what the worker does after the last failed attempt
+        registry["selfie.process"].on_give_up(db, verification_id=vid)
+    data = client.get(f"{BASE}/{vid}").json()["data"]
+    assert data["attributes"]["status"] == "failed"
+    assert [(c["name"], c["reasons"]) for c in data["attributes"]["checks"]] == [("selfie_unprocessable_submission_detection", ["processing_error"])]
