@@ -183,6 +183,13 @@ def apply_reading(db: Session, document: Document, result: engine.Result, actor:
     lifecycle.transition(db, document, "process" if readable else "error", actor=actor)
 
 
+def give_up(db: Session, document_id: str) -> None:
+    """The processing job ran out of attempts: the document is errored rather than `submitted` for ever."""
+    document = db.get(Document, document_id, with_for_update=True)
+    if document is not None and document.status == "submitted":
+        lifecycle.transition(db, document, "error")
+
+
 def process(db: Session, document: Document, *, today: date | None = None) -> None:
     """The job's work: read the files and conclude a submitted document (idempotent: only from `submitted`).
     A reader that breaks leaves the document `errored`, never `submitted` for good."""

@@ -118,3 +118,26 @@ def test_a_reader_crash_fails_the_verification_instead_of_leaving_it_submitted(c
     assert done["attributes"]["checks"][0]["reasons"] == ["processing_error"]
     document_id = done["relationships"]["document"]["data"]["id"]
     assert client.get(f"/api/v1/documents/{document_id}").json()["data"]["attributes"]["status"] == "errored"
+
+
+def test_jobs_that_run_out_of_attempts_leave_nothing_submitted(client, new_inquiry, engine) -> None:  # noqa: ANN001
+    """The port calls `on_give_up` after the last attempt; standalone workers know both jobs."""
+    from openidv.documents import service, tasks
+    from openidv.jobs.port import registry
+    from openidv.models import Document
+
+    assert registry["document.process"].on_give_up is service.give_up
+    assert registry["document-verification.process"].on_give_up is documents.give_up
+    made = client.post(VERIFICATIONS, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "files": [b64(_bill())]}}}).json()["data"]
+    client.post(f"{VERIFICATIONS}/{made['id']}/submit")
+    generic = client.post(GENERICS, json={"data": {"attributes": {"kind": "lease", "files": [b64(_bill())]}}}).json()["data"]["id"]
+    client.post(f"{GENERICS}/{generic}/submit")
+    with transaction(session_factory(engine, writer=True)) as db:
+        registry["document-verification.process"].on_give_up(db, verification_id=made["id"])
+        registry["document.process"].on_give_up(db, document_id=generic)
+    done = client.get(f"{VERIFICATIONS}/{made['id']}").json()["data"]
+    assert done["attributes"]["status"] == "failed" and done["attributes"]["checks"][0]["reasons"] == ["processing_error"]
+    with transaction(session_factory(engine)) as db:
+        assert db.get(Document, done["relationships"]["document"]["data"]["id"]).status == "errored"
+        assert db.get(Document, generic).status == "errored"
+    assert tasks.process_job.job_name == "document.process"
