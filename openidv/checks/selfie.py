@@ -81,13 +81,13 @@ class SelfieResult:
 class Frame:
     rgb: np.ndarray
     digest: str
-    faces: list[faces.Face]
+    found: list[faces.Face]  # best first
     points: np.ndarray | None = None  # landmarks of the main face
     presence: float = 0.0
 
     @property
     def face(self) -> faces.Face | None:
-        return self.faces[0] if self.faces else None
+        return self.found[0] if self.found else None
 
 
 def _na(name: str, reason: str) -> dict[str, Any]:
@@ -237,7 +237,7 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
 
     # Multiple faces: a second face in any frame, or another person in a profile pose.
     extra = sorted({p for p, frames in poses.items() for f in frames
-                    if sum(1 for x in f.faces if x.score >= t.second_face_score and x.width >= 0.25 * f.faces[0].width) > 1})
+                    if sum(1 for x in f.found if x.score >= t.second_face_score and x.width >= 0.25 * f.found[0].width) > 1})
     cross = {p: round(faces.distance(center_embedding, e), 3) for p, e in embeddings.items()
              if p != "center" and center_embedding is not None}
     switched = [p for p, d in cross.items() if d > t.cross_pose_distance]
