@@ -112,3 +112,16 @@ def test_government_id_document(client, new_inquiry, engine, conforms) -> None: 
     a = done["attributes"]
     assert a["status"] == "processed" and a["id-class"] == "pp"
     assert (a["name-last"], a["identification-number"]) == (sample.truth["name-last"], sample.truth["identification-number"])
+
+
+def test_idempotent_create_and_key_inflection(client) -> None:  # noqa: ANN001
+    bill = docgen.make("bank_statement", issued=clock.now().date()).data
+    body = {"data": {"attributes": {"kind": "bank_statement", "files": [b64(bill)]}}}
+    first = client.post(GENERICS, json=body, headers={"Idempotency-Key": "doc-1"})
+    again = client.post(GENERICS, json=body, headers={"Idempotency-Key": "doc-1"})
+    assert first.status_code == again.status_code == 201 and first.json()["data"]["id"] == again.json()["data"]["id"]
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    snake = client.get(f"/api/v1/documents/{first.json()['data']['id']}", headers={"Key-Inflection": "snake"}).json()["data"]
+    assert "files_normalized" in snake["attributes"] and "document_files" in snake["relationships"]
+    old = client.get(f"/api/v1/documents/{first.json()['data']['id']}", headers={"Persona-Version": "2023-01-05"})
+    assert old.status_code == 200 and old.json()["data"]["type"] == "document/generic"
