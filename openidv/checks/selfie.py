@@ -101,12 +101,19 @@ def similarity_score(distance: float, threshold: float) -> float:
     return round(float(100 / (1 + np.exp((distance - threshold) / 0.04))), 1)
 
 
-def _frame(engine: faces.FaceEngine, data: bytes) -> Frame | str:
+def _frame(engine: faces.FaceEngine, data: bytes, *, card: bool = False) -> Frame | str:
+    """Decode and find the faces; `card`: a photo of an ID, where a face not found in the whole photo is
+    looked for again in the perspective-corrected card."""
     try:
         decoded = quality.decode(data, max_side=1280)
     except quality.ImageRejected as exc:
         return str(exc)
     frame = Frame(decoded.rgb, hashlib.sha256(data).hexdigest(), engine.detect(decoded.rgb, small_faces=True))
+    if card and frame.face is None:
+        corners = quality.find_card(quality.gray_of(decoded.rgb))
+        if corners is not None:
+            flat = np.ascontiguousarray(quality.crop_card(decoded.rgb, corners))
+            frame = Frame(flat, frame.digest, engine.detect(flat, small_faces=True))
     if frame.face is not None:
         frame.points, frame.presence = engine.landmarks(decoded.rgb, frame.face)
     return frame
@@ -300,7 +307,7 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
     if evidence.id_portrait is None:
         checks.append(_na("selfie_id_comparison", "no_government_id"))
     else:
-        portrait = _frame(engine, evidence.id_portrait)
+        portrait = _frame(engine, evidence.id_portrait, card=True)
         if isinstance(portrait, str) or portrait.face is None or center_embedding is None:
             checks.append(check("selfie_id_comparison", False,
                                 reasons=["portrait_not_found" if center_embedding is not None else "no_selfie_face"]))

@@ -138,3 +138,17 @@ def test_blink_across_a_burst() -> None:
     assert "no_blink" in staring.check("selfie_liveness_detection")["reasons"]
     frozen = evaluate(SelfieEvidence([selfiegen.blink_burst("hopper", frames=1)[0]] * 3), strict)
     assert "frozen_burst" in frozen.check("selfie_liveness_detection")["reasons"]
+
+
+def test_id_portrait_found_on_a_phone_photo_of_the_card(holder, ids) -> None:  # noqa: ANN001
+    import cv2
+
+    card = np.asarray(Image.open(io.BytesIO(ids["astronaut"])).convert("RGB"))
+    h, w = card.shape[:2]
+    corners = np.float32([[400, 300], [1550, 360], [1520, 1080], [380, 1050]])
+    matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), corners)
+    photo = cv2.warpPerspective(card, matrix, (2000, 1500), dst=np.full((1500, 2000, 3), 90, np.uint8),
+                                borderMode=cv2.BORDER_TRANSPARENT)
+    center = selfiegen.three_poses("astronaut")[0]
+    result = evaluate(SelfieEvidence([center], id_portrait=selfiegen.jpeg(photo)), SelfieSettings(kind="center-only"))
+    assert status(result, "selfie_id_comparison") == "passed"
