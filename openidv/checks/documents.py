@@ -295,6 +295,15 @@ _KEYWORDS: dict[str, tuple[str, ...]] = {
     "pay_stub": ("pay period", "gross pay", "net pay", "earnings", "deductions", "employee", "employer", "ytd", "pay date",
                  "withholding"),
 }
+# Layout: words in the title block (the first lines) say more than the same words in the body.
+_TITLES: dict[str, tuple[str, ...]] = {
+    "standard_utility_bill": ("utility bill", "electricity", "energy", "water bill", "gas bill", "electric bill", "utilities"),
+    "bank_statement": ("bank", "account statement", "checking", "savings", "credit union"),
+    "lease_agreement": ("lease", "rental agreement", "tenancy agreement"),
+    "tax_form": ("tax", "assessment notice", "form w-2", "form 1099", "irs"),
+    "pay_stub": ("earnings statement", "pay stub", "payslip", "pay statement", "salary statement"),
+}
+TITLE_LINES = 5
 _AMOUNT_LINE = re.compile(r"[-$]?\s*\d{1,3}(?:,?\d{3})*\.\d{2}\s*$")
 
 
@@ -302,11 +311,25 @@ def _compact(text: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", anyascii(text).upper())
 
 
+def _mentions(text: str, phrase: str) -> bool:
+    """The phrase as whole words (spaces optional); long phrases also inside run-together OCR text,
+    short ones (`gas`, `tax`, `rent`) only as words, so `Las Vegas` or `current` do not count."""
+    words = r"\s*".join(re.escape(w) for w in phrase.split())
+    if re.search(r"(?<![A-Za-z])" + words + r"(?![A-Za-z])", text, re.I):
+        return True
+    compact = _compact(phrase)
+    return len(compact) >= 6 and compact in _compact(text)
+
+
 def classify(text: str) -> tuple[str, dict[str, int]]:
     """The type with the most keyword hits (at least 3), else `other`. Words are matched without spaces
-    (OCR drops them); lines ending in amounts (a table) add to statements and pay stubs."""
-    compact = _compact(text)
-    scores = {kind: sum(compact.count(_compact(word)) > 0 for word in words) for kind, words in _KEYWORDS.items()}
+    (OCR drops them); a title in the first lines counts 2 more, and lines ending in amounts (a table) add
+    to statements and pay stubs."""
+    title = "\n".join(text.splitlines()[:TITLE_LINES])
+    scores = {kind: sum(_mentions(text, word) for word in words) for kind, words in _KEYWORDS.items()}
+    for kind, words in _TITLES.items():
+        if any(_mentions(title, word) for word in words):
+            scores[kind] += 2
     amounts = sum(bool(_AMOUNT_LINE.search(line)) for line in text.splitlines())
     if amounts >= 5:
         scores["bank_statement"] += 1

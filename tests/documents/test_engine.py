@@ -57,6 +57,8 @@ def test_dates_and_addresses() -> None:
     assert (address.postal_code, engine.match_address([address], CLAIMED)[0]) == ("62704", "full")
     assert engine.match_name(["JANEDOE"], "Jane", "Doe")[0] == "full" and engine.match_name(["JOHN DOE"], "Jane", "Doe")[0] == "partial"
     assert engine.classify("hello there")[0] == "other"
+    assert engine.classify("Las Vegas\ncurrent syntax\nparent")[1]["standard_utility_bill"] == 0  # short words only as words
+    assert engine.classify("ACME INC\nEarnings statement\nGross pay 1.00\nNet pay 1.00\nStatement date 1/1/2026")[0] == "pay_stub"
     german = ["STADTWERKE", "Rechnungsdatum: 14.11.2026", "Erika Mustermann", "Hauptstrasse 5", "10115 Berlin"]
     claimed = {"address-street-1": "Hauptstrasse 5", "address-postal-code": "10115", "address-city": "Berlin"}
     guided = engine.find_claimed_address(german, claimed)  # a format the patterns do not know, found by the claim
