@@ -176,12 +176,32 @@ def _screen_texture(rgb: np.ndarray, seed: int) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def printed_photo(face_source: str | bytes | np.ndarray | Image.Image, seed: int = 0) -> tuple[bytes, bytes, bytes]:
-    """A printed photo of the person held to the camera and turned for the left and right poses."""
+def _bent(rgb: np.ndarray, degrees: float, bend: float) -> np.ndarray:
+    """The sheet bowed toward the camera about its vertical axis (a cylinder), turned by `degrees`."""
+    h, w = rgb.shape[:2]
+    cx, half = w / 2, w / 2
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    sin, cos = np.sin(np.radians(degrees)), np.cos(np.radians(degrees))
+    src_x = xs.copy()
+    for _ in range(4):
+        z = bend * half * (1 - np.clip((src_x - cx) / half, -1, 1) ** 2)
+        src_x = cx + (xs - cx - z * sin) / cos
+    return cv2.remap(rgb, src_x.astype(np.float32), ys, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT101)
+
+
+def printed_photo(face_source: str | bytes | np.ndarray | Image.Image, seed: int = 0,
+                  curved: bool = False) -> tuple[bytes, bytes, bytes]:
+    """A printed photo of the person held to the camera and turned for the left and right poses;
+    `curved`: the sheet bowed toward the camera, so the picture moves by more than one homography."""
     frame = _print_texture(frame_of(face_source, seed=seed), seed)
     rng = random.Random(seed)
-    views = [_plane(frame, rng.uniform(-5, 5)), _plane(frame, rng.uniform(30, 45), rng.uniform(-8, 8)),
-             _plane(frame, -rng.uniform(30, 45), rng.uniform(-8, 8))]
+    if curved:
+        bend = rng.uniform(0.25, 0.45)
+        views = [_plane(_bent(frame, 0, bend), 0), _plane(_bent(frame, rng.uniform(30, 45), bend), 0),
+                 _plane(_bent(frame, -rng.uniform(30, 45), bend), 0)]
+    else:
+        views = [_plane(frame, rng.uniform(-5, 5)), _plane(frame, rng.uniform(30, 45), rng.uniform(-8, 8)),
+                 _plane(frame, -rng.uniform(30, 45), rng.uniform(-8, 8))]
     return tuple(jpeg(camera(v, seed * 7 + i)) for i, v in enumerate(views))  # type: ignore[return-value]
 
 

@@ -102,13 +102,15 @@ def test_account_comparison_and_center_only(holder, ids) -> None:  # noqa: ANN00
     assert status(other, "selfie_account_comparison") == "failed"
 
 
-def test_glasses_drawn_on_are_reported() -> None:
+def test_glasses_drawn_on_and_real_are_reported() -> None:
     frame = selfiegen.frame_of("astronaut")
     bare = evaluate(SelfieEvidence([selfiegen.jpeg(frame)]), SelfieSettings(kind="center-only"))
     worn = evaluate(SelfieEvidence([selfiegen.jpeg(selfiegen.with_glasses(frame))]), SelfieSettings(kind="center-only"))
     assert status(bare, "selfie_glasses_detection") == "passed"
     assert status(worn, "selfie_glasses_detection") == "failed"
     assert worn.check("selfie_glasses_detection")["requirement"] == "not_required"
+    real = evaluate(SelfieEvidence([selfiegen.jpeg(selfiegen.frame_of("hopper"))]), SelfieSettings(kind="center-only"))
+    assert status(real, "selfie_glasses_detection") == "failed"  # Grace Hopper wears glasses in her portrait
 
 
 def test_unreadable_or_faceless_photos_fail_cleanly() -> None:
