@@ -13,7 +13,7 @@ import numpy as np
 
 SIDE = 512
 LOW = 0.03  # cycles per pixel below which colour changes are the card's own design
-THRESHOLD = 2.0  # generated screens score 1.7-3.9, printed cards under any distortion at most 1.6
+THRESHOLD = 2.0  # generated screen photos score 2.2-3.9, printed cards under every distortion at most 1.6
 TOP = 4
 
 

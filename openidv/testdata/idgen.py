@@ -129,14 +129,17 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
         p["expiration-date"] = today - timedelta(days=rng.randint(30, 900))
     if defect == "specimen_number":
         p["identification-number"] = rng.choice(SPECIMEN_NUMBERS[:3] if kind != "drivers_license" else SPECIMEN_NUMBERS[3:])
-    if defect == "same_number":  # another person's document carrying the number of make(kind, seed)
-        p["identification-number"] = _person(random.Random(f"{kind}-{seed}-None"), today)["identification-number"]
+    original = random.Random(f"{kind}-{seed}-None")  # the draws make(kind, seed) starts with
+    if defect == "same_number":  # another person's document with the number and issuer of make(kind, seed)
+        p["identification-number"] = _person(original, today)["identification-number"]
     if defect == "invalid_dates":  # a licence issued before its holder was born; a passport valid for 25 years
         if kind == "drivers_license":
             p["issue-date"] = p["birthdate"] - timedelta(days=400)  # type: ignore[operator]
         else:
             p["expiration-date"] = today + timedelta(days=25 * 365)
     state, country = rng.choice(STATES)
+    if defect == "same_number":
+        state, country = original.choice(STATES)
     printed = dict(p)
     if defect == "front_mismatch":
         printed["name-last"] = next(n for n in LAST if n != p["name-last"])
@@ -240,8 +243,9 @@ def distort(image: Image.Image, name: str, seed: int = 0) -> Image.Image:
         arr = np.asarray(img).astype(np.float32)
         yy, xx = np.mgrid[0:h, 0:w]
         cx, cy, r = rng.uniform(0.3, 0.7) * w, rng.uniform(0.15, 0.45) * h, rng.uniform(0.12, 0.2) * w
-        spot = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))[..., None]
-        return Image.fromarray(np.clip(arr + spot * 70, 0, 255).astype(np.uint8))
+        # A veiling reflection: white light mixed in (text keeps some contrast), not blown out.
+        spot = rng.uniform(0.45, 0.65) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))[..., None]
+        return Image.fromarray(np.clip(arr * (1 - spot) + 255 * spot, 0, 255).astype(np.uint8))
     if name == "heavy_glare":
         w, h = img.size
         arr = np.asarray(img).copy()
@@ -271,7 +275,7 @@ def screen_photo(image: Image.Image, seed: int = 0) -> Image.Image:
         panel[:, column != c, c] *= 0.25
     panel[np.arange(panel.shape[0]) % up == up - 1] *= 0.5
     shot = Image.fromarray(panel.astype(np.uint8)).rotate(rng.uniform(-4, 4), resample=Image.BILINEAR, fillcolor=(12, 12, 16))
-    scale = rng.uniform(0.5, 0.75)
+    scale = rng.uniform(0.8, 0.95)  # a close-up: each display pixel spans 2.4-2.9 camera pixels
     shot = shot.resize((int(w * up * scale), int(h * up * scale)), Image.BILINEAR)
     lit = np.asarray(shot).astype(np.float32) * rng.uniform(1.9, 2.3) + np.array([0, 6, 22], np.float32)
     buf = io.BytesIO()

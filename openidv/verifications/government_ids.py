@@ -84,10 +84,16 @@ def submit(db: Session, verification: Verification, actor: str) -> None:
     enqueue_in_tx(db, process_job, key=f"gid:{verification.id}", verification_id=verification.id)
 
 
-def _settings(step: Any) -> Settings:
+def _settings(db: Session, verification: Verification, step: Any) -> Settings:
+    """The step's settings; country and id-class lists fall back to the template's own."""
     raw = steps.settings(step)
-    return Settings(min_age=raw.get("min_age"), max_age=raw.get("max_age"), allowed_countries=raw.get("allowed_countries"),
-                    allowed_id_classes=raw.get("allowed_id_classes"))
+    try:
+        config, _ = steps.config_for(db, verification)
+    except ApiError:  # a verification made outside a template version (the flow's engine test)
+        config = None
+    return Settings(min_age=raw.get("min_age"), max_age=raw.get("max_age"),
+                    allowed_countries=raw.get("allowed_countries") or (config.allowed_countries if config else None) or None,
+                    allowed_id_classes=raw.get("allowed_id_classes") or (config.allowed_id_classes if config else None) or None)
 
 
 def run_checks(db: Session, verification: Verification, step: Any, photos: dict[str, bytes | None], id_class: str | None,
@@ -95,7 +101,7 @@ def run_checks(db: Session, verification: Verification, step: Any, photos: dict[
     """The engines on the photos; the extracted attributes are kept (sealed) on the verification."""
     inquiry = db.get(Inquiry, verification.inquiry_id) if verification.inquiry_id else None
     result = evaluate(Evidence(photos.get("front"), photos.get("back"), verification.country_code, id_class),
-                      _settings(step), inquiry_fields=_inquiry_fields(inquiry), today=today)
+                      _settings(db, verification, step), inquiry_fields=_inquiry_fields(inquiry), today=today)
     result = apply_history(result, _history_and_remember(db, verification, inquiry, result, id_class))
     required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
     extracted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.attributes.items()}
