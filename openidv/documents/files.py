@@ -85,6 +85,25 @@ def delete_after_commit(db: Session, records: list[dict[str, Any]]) -> None:
     sa_event.listen(db, "after_commit", lambda _session: [storage.delete(Config.data_dir, name) for name in names], once=True)
 
 
+def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
+    """Files sealed during a transaction that then rolls back are deleted; a commit keeps them."""
+    if not records:
+        return
+    state = {"open": True}
+
+    def committed(_session: Session) -> None:
+        state["open"] = False
+
+    def rolled_back(_session: Session) -> None:
+        if state["open"]:
+            state["open"] = False
+            for record in records:
+                delete(record)
+
+    sa_event.listen(db, "after_commit", committed, once=True)
+    sa_event.listen(db, "after_rollback", rolled_back, once=True)
+
+
 def content(record: dict[str, Any]) -> bytes | None:
     return storage.get(Config.data_dir, record["id"])
 

@@ -17,10 +17,10 @@ from openidv.documents import schemas as _schemas  # noqa: F401 - registers the 
 from openidv.inquiries import service as inquiries
 from openidv.jobs import enqueue_in_tx
 from openidv.kit.clock import now
-from openidv.kit.errors import ApiError, bad_request, conflict
+from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import has_prefix, new_id
 from openidv.kit.jsonapi import get_str
-from openidv.models import Document, Inquiry
+from openidv.models import Account, Document, Inquiry
 
 ATTR = "data.attributes"
 log = logging.getLogger("openidv.documents")
@@ -48,10 +48,13 @@ def _new(db: Session, environment_id: str, inquiry: Inquiry | None, account_id: 
     return document
 
 
-def _account_id(attrs: dict[str, Any]) -> str | None:
+def _account_id(db: Session, environment_id: str, attrs: dict[str, Any]) -> str | None:
     account_id = get_str(attrs, "account-id", ATTR, max_length=40)
-    if account_id is not None and not has_prefix(account_id, "act"):
-        raise bad_request(f"{ATTR}.account-id must be an account id (act_...)")
+    if account_id is None:
+        return None
+    account = db.get(Account, account_id) if has_prefix(account_id, "act") else None
+    if account is None or account.environment_id != environment_id:
+        raise not_found("account", account_id)
     return account_id
 
 
@@ -69,11 +72,16 @@ def _fields(attrs: dict[str, Any]) -> dict[str, Any] | None:
     return value
 
 
-def _uploads(attrs: dict[str, Any], key: str, *, allow_pdf: bool, role: str) -> list[dict[str, Any]]:
-    uploads = files.parse(attrs, key)
-    if not uploads:
-        return []
-    return files.store(uploads, files.check(uploads, key, allow_pdf=allow_pdf), role)
+def _uploads(db: Session, attrs: dict[str, Any], keys: dict[str, str], *, allow_pdf: bool) -> dict[str, list[dict[str, Any]]]:
+    """Every file under `keys` (attribute -> role) checked first, then sealed: a refused file leaves nothing
+    on disk, and a transaction that rolls back takes its new files with it."""
+    checked = {}
+    for key in keys:
+        uploads = files.parse(attrs, key) or []
+        checked[key] = (uploads, files.check(uploads, key, allow_pdf=allow_pdf))
+    stored = {key: files.store(uploads, mimes, keys[key]) for key, (uploads, mimes) in checked.items()}
+    files.delete_on_rollback(db, [r for records in stored.values() for r in records])
+    return stored
 
 
 def create_generic(db: Session, environment_id: str, attrs: dict[str, Any], actor: str, *, inquiry: Inquiry | None = None,
@@ -81,8 +89,8 @@ def create_generic(db: Session, environment_id: str, attrs: dict[str, Any], acto
     """`POST /document/generics`: `kind` required; `files` (images or PDFs), `inquiry-id`, `account-id` optional."""
     kind = _generic_kind(attrs, required=default_kind is None) or default_kind
     inquiry = inquiry or _inquiry(db, environment_id, attrs, required=False)
-    account_id = _account_id(attrs)
-    records = _uploads(attrs, "files", allow_pdf=True, role="file")
+    account_id = _account_id(db, environment_id, attrs)
+    records = _uploads(db, attrs, {"files": "file"}, allow_pdf=True)["files"]
     return _new(db, environment_id, inquiry, account_id, GENERIC, {"kind": kind, "files": records, "fields": _fields(attrs) or {}}, actor)
 
 
@@ -102,9 +110,10 @@ def create_government_id(db: Session, environment_id: str, attrs: dict[str, Any]
     selected_country = get_str(attrs, "selected-country-code", ATTR, max_length=2)
     data: dict[str, Any] = {"country-code": (country or "").upper(), "selected-country-code": selected_country,
                             "id-class": _id_class(attrs), "files": []}
-    for side in SIDES:
-        data["files"] += _uploads(attrs, f"{side}-photo", allow_pdf=False, role=side)
-    return _new(db, environment_id, inquiry, _account_id(attrs), GOVERNMENT_ID, data, actor)
+    account_id = _account_id(db, environment_id, attrs)
+    stored = _uploads(db, attrs, {f"{side}-photo": side for side in SIDES}, allow_pdf=False)
+    data["files"] = [r for side in SIDES for r in stored[f"{side}-photo"]]
+    return _new(db, environment_id, inquiry, account_id, GOVERNMENT_ID, data, actor)
 
 
 def _editable(document: Document) -> None:
@@ -118,18 +127,18 @@ def update(db: Session, document: Document, attrs: dict[str, Any], actor: str) -
     data = dict(document.data)
     if document.kind == GENERIC:
         kind, fields = _generic_kind(attrs, required=False), _fields(attrs)
-        added = _uploads(attrs, "files", allow_pdf=True, role="file")
-        if len(data.get("files", [])) + len(added) > files.MAX_FILES:
-            for record in added:
-                files.delete(record)
+        if len(data.get("files", [])) + len(files.parse(attrs, "files") or []) > files.MAX_FILES:
             raise bad_request(f"a document holds at most {files.MAX_FILES} files")
+        added = _uploads(db, attrs, {"files": "file"}, allow_pdf=True)["files"]
         data.update({k: v for k, v in (("kind", kind), ("fields", fields)) if v is not None})
         data["files"] = data.get("files", []) + added
     else:
+        stored = _uploads(db, attrs, {f"{side}-photo": side for side in SIDES}, allow_pdf=False)
         for side in SIDES:
-            added = _uploads(attrs, f"{side}-photo", allow_pdf=False, role=side)
-            if added:
-                data["files"] = [r for r in data.get("files", []) if r["role"] != side] + added
+            if stored[f"{side}-photo"]:
+                replaced = [r for r in data.get("files", []) if r["role"] == side]
+                files.delete_after_commit(db, replaced)
+                data["files"] = [r for r in data.get("files", []) if r["role"] != side] + stored[f"{side}-photo"]
         selected_country = get_str(attrs, "selected-country-code", ATTR, max_length=2)
         if selected_country is not None:
             data["selected-country-code"] = selected_country

@@ -141,3 +141,22 @@ def test_jobs_that_run_out_of_attempts_leave_nothing_submitted(client, new_inqui
         assert db.get(Document, done["relationships"]["document"]["data"]["id"]).status == "errored"
         assert db.get(Document, generic).status == "errored"
     assert tasks.process_job.job_name == "document.process"
+
+
+def test_refused_or_rolled_back_uploads_leave_no_files(client, engine, settings) -> None:  # noqa: ANN001
+    from openidv.documents import files
+
+    folder = settings.data_dir / "files"
+    before = set(folder.glob("docf_*")) if folder.exists() else set()
+    mixed = client.post(GENERICS, json={"data": {"attributes": {"kind": "lease", "files": [b64(_bill()), b64(_bill("javascript"))]}}})
+    assert mixed.status_code == 422 and set(folder.glob("docf_*")) == before  # the good file was not written either
+
+    for end in ("rollback", "commit"):
+        session = session_factory(engine, writer=True)()
+        [record] = files.store([(_bill(), "a.pdf")], ["application/pdf"], "file")
+        files.delete_on_rollback(session, [record])
+        session.connection()  # a transaction is open, as in a request
+        getattr(session, end)()
+        session.close()
+        assert (folder / record["id"]).exists() is (end == "commit")
+        files.delete(record)

@@ -83,6 +83,7 @@ def test_multipart_upload_and_submit_rules(client, new_inquiry) -> None:  # noqa
     added = client.patch(f"{GENERICS}/{empty}", json={"data": {"attributes": {"files": [b64(lease)]}}})
     assert added.status_code == 200 and len(added.json()["data"]["attributes"]["files"]) == 1
     assert client.post(GENERICS, json={"data": {"attributes": {}}}).status_code == 400  # kind is required
+    assert client.post(GENERICS, json={"data": {"attributes": {"kind": "lease", "account-id": "act_nothere"}}}).status_code == 404
     assert client.get(f"{GENERICS}/doc_nothere").status_code == 404
     assert client.get(f"{GOV_IDS}/{empty}").status_code == 404  # a generic is not a government ID
 
