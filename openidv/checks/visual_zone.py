@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 from openidv.checks.mrz_reader import engine
 
 WORK_SIDE = 512
+EXTRACT_SIDE = 800  # when the front is the only source, small labels must be read too
 MATCH = 85  # rapidfuzz ratio (0-100) at which a printed text shows an expected value
 # Letters and digits OCR confuses on IDs, folded to one symbol on both sides of a comparison.
 _CONFUSIONS = str.maketrans({"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "S": "5", "B": "8", "Z": "2", "G": "6"})
@@ -60,20 +61,20 @@ def fold(value: Any) -> str:
     return "".join(ch for ch in str(value or "").upper() if ch.isalnum()).translate(_CONFUSIONS)
 
 
-def _work_copy(rgb: np.ndarray) -> np.ndarray:
+def _work_copy(rgb: np.ndarray, side: int) -> np.ndarray:
     import cv2
 
-    scale = WORK_SIDE / max(rgb.shape[:2])
+    scale = side / max(rgb.shape[:2])
     return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
 
 
-def detect(rgb: np.ndarray) -> tuple[np.ndarray, list[Box]]:
+def detect(rgb: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, list[Box]]:
     """Text boxes of the visual zone: the work copy and its boxes, minus MRZ-wide rows."""
     from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
 
     ocr = engine()
-    img = np.ascontiguousarray(_work_copy(rgb))
-    prepared = DetPreProcess(WORK_SIDE, "max", ocr.text_det.mean, ocr.text_det.std)(img)
+    img = np.ascontiguousarray(_work_copy(rgb, side))
+    prepared = DetPreProcess(side, "max", ocr.text_det.mean, ocr.text_det.std)(img)
     if prepared is None:
         return img, []
     boxes, _ = ocr.text_det.postprocess_op(ocr.text_det.infer(prepared)[0], img.shape[:2])
@@ -136,21 +137,24 @@ def _label_of(text: str) -> str | None:
 
 
 def parse_date(text: str) -> date | None:
+    """A printed date in any of `_DATE_FORMATS`; OCR's 0/O confusions are tried both ways
+    (`190CT2034` is 19 OCT 2034, `O7/15/1974` is 07/15/1974)."""
     folded = "".join(ch for ch in text.upper() if ch.isalnum())
-    folded = re.sub(r"(?<=\d)O|O(?=\d)", "0", folded)
-    for fmt in _DATE_FORMATS:
-        try:
-            value = datetime.strptime(folded, fmt).date()
-        except ValueError:
-            continue
-        if 1900 <= value.year <= 2100:
-            return value
+    variants = [folded, re.sub(r"0(?=[A-Z]{2})|(?<=[A-Z])0(?=[A-Z])", "O", folded), folded.replace("O", "0")]
+    for candidate in dict.fromkeys(variants):
+        for fmt in _DATE_FORMATS:
+            try:
+                value = datetime.strptime(candidate, fmt).date()
+            except ValueError:
+                continue
+            if 1900 <= value.year <= 2100:
+                return value
     return None
 
 
 def extract(rgb: np.ndarray) -> dict[str, Any]:
     """Every box read; a value is the nearest box under (or right of) its label."""
-    img, boxes = detect(rgb)
+    img, boxes = detect(rgb, EXTRACT_SIDE)
     for box in boxes:
         _read(img, box)
     out: dict[str, Any] = {}
