@@ -89,9 +89,9 @@ def create_generic(db: Session, environment_id: str, attrs: dict[str, Any], acto
     """`POST /document/generics`: `kind` required; `files` (images or PDFs), `inquiry-id`, `account-id` optional."""
     kind = _generic_kind(attrs, required=default_kind is None) or default_kind
     inquiry = inquiry or _inquiry(db, environment_id, attrs, required=False)
-    account_id = _account_id(db, environment_id, attrs)
+    account_id, fields = _account_id(db, environment_id, attrs), _fields(attrs) or {}
     records = _uploads(db, attrs, {"files": "file"}, allow_pdf=True)["files"]
-    return _new(db, environment_id, inquiry, account_id, GENERIC, {"kind": kind, "files": records, "fields": _fields(attrs) or {}}, actor)
+    return _new(db, environment_id, inquiry, account_id, GENERIC, {"kind": kind, "files": records, "fields": fields}, actor)
 
 
 def _id_class(attrs: dict[str, Any]) -> str | None:
