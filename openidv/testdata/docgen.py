@@ -204,11 +204,19 @@ def _append_update(pdf: bytes, info: dict[str, str]) -> bytes:
     return bytes(out)
 
 
+def _font(path: Path, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Debian's DejaVu when installed (fonts-dejavu-core), else Pillow's own scalable font."""
+    try:
+        return ImageFont.truetype(str(path), size)
+    except OSError:
+        return ImageFont.load_default(size)
+
+
 def _render_image(rows: list[tuple[str, str, str]], rng: random.Random) -> Image.Image:
     """The page drawn as pixels at 150 dpi (a scan or a phone photo of the paper)."""
     page = Image.new("RGB", (1275, 1650), (250, 250, 247))
     draw = ImageDraw.Draw(page)
-    regular, bold = ImageFont.truetype(str(SANS), 24), ImageFont.truetype(str(SANS_BOLD), 30)
+    regular, bold = _font(SANS, 24), _font(SANS_BOLD, 30)
     draw.rectangle((104, 70, 254, 170), fill=(30, 90, 160))
     y = 210
     for font, label, value in rows:
