@@ -152,7 +152,7 @@ def inspect_pdf(data: bytes) -> PdfFacts:
             raise DocumentRejected("encrypted PDFs are not accepted; upload the file without a password")
         pages = len(reader.pages)
         active = _active_content(reader)
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
         facts = PdfFacts(pages=pages, producer=str(info.get("/Producer") or ""), creator=str(info.get("/Creator") or ""),
                          created=_pdf_date(info.get("/CreationDate")), modified=_pdf_date(info.get("/ModDate")))
     except DocumentRejected:
@@ -543,10 +543,10 @@ def _mixed_font_words(pages: list[Page]) -> list[str]:
 
 
 def tamper_signals(reading: Reading) -> tuple[list[str], dict[str, Any]]:
-    facts, reasons, meta = reading.facts, [], {}
+    facts, reasons = reading.facts, list[str]()
     if facts is None:
-        return reasons, meta
-    meta = {"producer": facts.producer or None, "creator": facts.creator or None, "revisions": facts.revisions,
+        return reasons, {}
+    meta: dict[str, Any] = {"producer": facts.producer or None, "creator": facts.creator or None, "revisions": facts.revisions,
             "created": facts.created.isoformat() if facts.created else None,
             "modified": facts.modified.isoformat() if facts.modified else None}
     tool = f"{facts.producer} {facts.creator}".lower()
@@ -663,9 +663,12 @@ def evaluate(files: list[tuple[bytes, str]], settings: Settings, inquiry_fields:
         checks.append(_check("document_inquiry_comparison", not failed, [f"{k}_mismatch" for k in failed],
                              {"match-results": compared}))
 
-    signals, tamper_meta = [], {}
-    for reading in usable:
-        reasons, tamper_meta = tamper_signals(reading)
+    signals: list[str] = []
+    tamper_meta: dict[str, Any] = {}
+    for reading in usable:  # the metadata of the first file that raised a signal, else of the first file
+        reasons, meta = tamper_signals(reading)
+        if (reasons and not signals) or not tamper_meta:
+            tamper_meta = meta
         signals += reasons
     if usable and all(r.facts is None for r in usable):
         checks.append(_check("document_tamper_detection", "not_applicable", ["no_pdf_structure"]))

@@ -30,7 +30,7 @@ async def attributes_of(request: Request, ctx: ApiContext) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
     for key, value in form.multi_items():
         name = key.removeprefix("data[attributes][").removesuffix("[]").rstrip("]").replace("][", "").replace("_", "-")
-        if hasattr(value, "read"):
+        if not isinstance(value, str):  # an uploaded file part
             content = await value.read(quality.MAX_BYTES + 1)
             if name not in FILE_FIELDS:
                 raise bad_request(f"file part {key!r} is not a document file field")

@@ -222,10 +222,8 @@ def _render_image(rows: list[tuple[str, str, str]], rng: random.Random) -> Image
     for font, label, value in rows:
         draw.text((104, y), label + value, fill=(20, 20, 20), font=bold if font == "B" else regular)
         y += 40 if font == "B" else 32
-    pixels = page.load()
     for _ in range(4000):  # paper grain
-        x, yy = rng.randrange(page.width), rng.randrange(page.height)
-        pixels[x, yy] = (225, 225, 220)
+        page.putpixel((rng.randrange(page.width), rng.randrange(page.height)), (225, 225, 220))
     return page
 
 

@@ -173,7 +173,8 @@ def register_flow_engine() -> None:
 
 def attributes(verification: Verification) -> dict[str, Any]:
     data = verification.data
-    records = data.get("files") if isinstance(data.get("files"), list) else []  # the flow keeps {role: upload id} there
+    kept = data.get("files")
+    records: list[Any] = kept if isinstance(kept, list) else []  # the flow keeps {role: upload id} there
     rendered = [files.rendered(r) for r in records if isinstance(r, dict)] if verification.redacted_at is None else []
     return {"fields": {}, "files": rendered, "files-normalized": rendered,
             "extraction-responses": data.get("extraction-responses") or [], "document-type": data.get("document-type")}
