@@ -181,8 +181,10 @@ def attributes(verification: Verification) -> dict[str, Any]:
 
 
 def relationships(verification: Verification) -> dict[str, Any]:
+    """`document` when there is one (the spec's linkage is an object, never null: a flow-made or
+    redacted verification leaves the key out)."""
     document_id = verification.data.get("document-id")
-    return {"document": {"data": {"type": "document/generic", "id": document_id} if document_id else None}}
+    return {"document": {"data": {"type": "document/generic", "id": document_id}}} if document_id else {}
 
 
 @steps.on_redact

@@ -65,8 +65,9 @@ def test_flow_engine_fails_active_content(app, world, db) -> None:  # noqa: ANN0
         flow_steps.unregister_engine(documents.KIND)
 
 
-def test_sandbox_simulation_renders_through_the_api(browser, client, world, db) -> None:  # noqa: ANN001
+def test_sandbox_simulation_renders_through_the_api(browser, client, world, db, conforms_current) -> None:  # noqa: ANN001
     _upload(browser, world, docgen.make("utility_bill", issued=clock.now().date()).data)
     verification = _verification(db)
     answer = client.get(f"/api/v1/verification/documents/{verification.id}")
     assert answer.status_code == 200 and answer.json()["data"]["attributes"]["files"] == []
+    conforms_current(answer.json()["data"], "verification-document")

@@ -103,7 +103,7 @@ def test_verification_of_an_existing_generic_document(client, new_inquiry, engin
     assert missing.status_code == 404
 
 
-def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, engine, settings) -> None:  # noqa: ANN001
+def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, engine, settings, conforms, conforms_current) -> None:  # noqa: ANN001
     inquiry_id = new_inquiry()
     done = _run(client, engine, inquiry_id, docgen.make("utility_bill", issued=_today() - timedelta(days=2)).data)
     doc_id = done["relationships"]["document"]["data"]["id"]
@@ -112,7 +112,10 @@ def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, en
     again = client.post(BASE, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "document-id": doc_id}}})
     assert again.status_code == 409  # one verification reads a document
 
-    assert client.delete(f"/api/v1/verifications/{done['id']}").status_code == 200
+    redacted = client.delete(f"/api/v1/verifications/{done['id']}")
+    assert redacted.status_code == 200
+    conforms_current(redacted.json()["data"], "verification-document")
+    conforms(client.get(f"/api/v1/documents/{doc_id}").json()["data"], "document")
     assert not (settings.data_dir / "files" / file_id).exists()
     doc = client.get(f"/api/v1/documents/{doc_id}").json()["data"]["attributes"]
     assert doc["files"] == [] and doc["extraction-responses"] is None and doc["status"] == "processed"
