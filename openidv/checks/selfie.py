@@ -216,7 +216,8 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
     no_face = [p for p, f in main.items() if f.face is None]
 
     # Quality: decodable, a face, big and sharp enough.
-    reasons = ([f"{p}_unreadable" for p in missing] + [f"{p}_face_not_found" for p in no_face])
+    reasons = ([f"{p}_unreadable" if p in errors else f"{p}_missing" for p in missing]
+               + [f"{p}_face_not_found" for p in no_face])
     metrics: dict[str, Any] = {}
     for pose, frame in main.items():
         if frame.face is None:
