@@ -603,7 +603,8 @@ def evaluate(files: list[tuple[bytes, str]], settings: Settings, inquiry_fields:
     """Read every file, then decide each `document_*` check. `files` are (content, mime) pairs."""
     readings = [read(data, mime) for data, mime in files]
     usable = [r for r in readings if r.pages and _alnum(r.pages) >= 10]
-    lines = [line for r in usable for page in r.pages for line in page.lines]
+    numbered = [(page.number, line) for r in usable for page in r.pages for line in page.lines]
+    lines = [line for _, line in numbered]
     text = "\n".join(lines)
     checks = [_check("document_unprocessable_submission_detection", bool(usable),
                      [] if usable else ["unreadable_file" if any(r.error for r in readings) else "no_text_found"],
@@ -675,15 +676,16 @@ def evaluate(files: list[tuple[bytes, str]], settings: Settings, inquiry_fields:
     else:
         checks.append(_check("document_tamper_detection", not signals, sorted(set(signals)), tamper_meta))
 
-    page = 1
+    dates = [{"value": written, "page": number, "match-level": "full", "metadata": {"day": value.day, "month": value.month, "year": value.year}}
+             for number, line in numbered for _, value, written in dates_in(line)][:20]
+    name_page = next((number for number, line in numbered if name_found and name_found in line), 1)
+    address_page = numbered[address_found.line][0] if address_found else 1
     responses = [
-        {"extraction-type": "unguided", "field-name": "dates",
-         "results": [{"value": written, "page": page, "match-level": "full",
-                      "metadata": {"day": value.day, "month": value.month, "year": value.year}} for _, value, written in dates_in(text)[:20]]},
-        _guided("name", claimed.get("name-last"), page, name_level, name_found),
-        _guided("address_street_1", claimed.get("address-street-1"), page, address_level, address_found.street if address_found else None),
-        _guided("address_city", claimed.get("address-city"), page, address_level, address_found.city if address_found else None),
-        _guided("address_postal_code", claimed.get("address-postal-code"), page, address_level,
+        {"extraction-type": "unguided", "field-name": "dates", "results": dates},
+        _guided("name", claimed.get("name-last"), name_page, name_level, name_found),
+        _guided("address_street_1", claimed.get("address-street-1"), address_page, address_level, address_found.street if address_found else None),
+        _guided("address_city", claimed.get("address-city"), address_page, address_level, address_found.city if address_found else None),
+        _guided("address_postal_code", claimed.get("address-postal-code"), address_page, address_level,
                 address_found.postal_code if address_found else None),
     ]
     source = next((r.source for r in usable), "none")

@@ -65,3 +65,19 @@ def test_dates_and_addresses() -> None:
     assert guided is not None and engine.match_address([guided], claimed)[0] == "full"
     assert engine.names(german, [guided]) == ["Erika Mustermann"]
     assert engine.labelled_date(german, engine.ISSUE_LABELS)[0] == date(2026, 11, 14)
+
+
+def test_extraction_responses_name_the_page() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(docgen.make("lease", issued=ISSUED, name="Peter Novak").data)).pages[0])
+    writer.add_page(PdfReader(io.BytesIO(docgen.make("utility_bill", issued=ISSUED).data)).pages[0])
+    buf = io.BytesIO()
+    writer.write(buf)
+    result = engine.evaluate([(buf.getvalue(), engine.PDF)], engine.Settings(), CLAIMED, today=TODAY)
+    responses = {r["field-name"]: r["results"] for r in result.extraction_responses}
+    assert {r["page"] for r in responses["dates"]} == {1, 2}
+    assert responses["name"][0]["page"] == 2 and responses["address_postal_code"][0]["page"] in (1, 2)
