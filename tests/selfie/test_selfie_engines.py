@@ -154,3 +154,12 @@ def test_id_portrait_found_on_a_phone_photo_of_the_card(holder, ids) -> None:  #
     center = selfiegen.three_poses("astronaut")[0]
     result = evaluate(SelfieEvidence([center], id_portrait=selfiegen.jpeg(photo)), SelfieSettings(kind="center-only"))
     assert status(result, "selfie_id_comparison") == "passed"
+
+
+def test_mirrored_preview_passes_and_photos_swapped_between_poses_fail() -> None:
+    center, left, right = selfiegen.three_poses("hopper", seed=2)
+    mirrored = evaluate(SelfieEvidence([center], [right], [left]))
+    assert status(mirrored, "selfie_pose_detection") == "passed"
+    assert mirrored.check("selfie_pose_detection")["metadata"]["mirrored"] is True
+    swapped = evaluate(SelfieEvidence(*map(lambda b: [b], selfiegen.swapped_poses("hopper", seed=2))))
+    assert "scene_changed_between_poses" in swapped.check("selfie_liveness_detection")["reasons"]
