@@ -26,7 +26,7 @@ def _local(url: str) -> str:
     return url[url.index("/api/v1"):]
 
 
-def test_generic_document_create_update_submit_process(client, new_inquiry, engine, settings, conforms) -> None:  # noqa: ANN001
+def test_generic_document_create_update_submit_process(client, new_inquiry, engine, settings, conforms, conforms_current) -> None:  # noqa: ANN001
     inquiry_id = new_inquiry()
     bill = docgen.make("utility_bill", issued=clock.now().date() - timedelta(days=12)).data
     made = client.post(GENERICS, json={"data": {"attributes": {"kind": "proof_of_address", "inquiry-id": inquiry_id,
@@ -70,6 +70,8 @@ def test_generic_document_create_update_submit_process(client, new_inquiry, engi
     assert guided["address_postal_code"]["results"][0]["value"] == "62704"
     events = client.get(f"/api/v1/events?filter[object-id]={doc['id']}").json()["data"]
     assert {"document.created", "document.submitted", "document.processed"} <= {e["attributes"]["name"] for e in events}
+    for event in events:  # the payloads are what webhooks carry: the spec's `document` at the event's moment
+        conforms_current(event["attributes"]["payload"]["data"], "document")
 
 
 def test_multipart_upload_and_submit_rules(client, new_inquiry) -> None:  # noqa: ANN001
