@@ -19,6 +19,9 @@ from openidv.checks import faces, liveness, quality
 from openidv.verifications.service import check
 
 KINDS = ("profile-and-center", "center-only")
+# A blink is looked for in center bursts of 3+ frames, and required (strict) only from this many: a short
+# burst of 3 frames 150 ms apart rarely catches one unless the capture asks for it.
+BLINK_BURST = 5
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class Thresholds:
     min_sharpness: float  # variance of the Laplacian of the face at least
     max_glare: float  # share of blown-out face pixels at most
     glasses_edge: float  # nose-bridge edge strength from which glasses are reported
-    require_blink: bool  # a burst must show a blink
+    require_blink: bool  # a center burst of BLINK_BURST frames or more must show a blink
 
 
 PRESETS: dict[str, Thresholds] = {
@@ -128,6 +131,13 @@ def _same_pixels(a: Frame, b: Frame) -> bool:
     return float(np.abs(ta - tb).mean()) < 2.0
 
 
+def _frozen(a: Frame, b: Frame) -> bool:
+    """Two frames of a burst with no change at all, not even sensor noise: one still image sent again."""
+    if a.digest == b.digest:
+        return True
+    return a.rgb.shape == b.rgb.shape and float(np.abs(a.rgb.astype(np.int16) - b.rgb).mean()) < 0.5
+
+
 def _glasses(frame: Frame) -> float:
     """Horizontal edges on the nose bridge between the eyes against those on the cheeks: a frame's
     bridge is a bar across the nose there, bare skin is smooth in both places."""
@@ -177,7 +187,7 @@ def liveness_reasons(signals: dict[str, Any], t: Thresholds, *, profiles: bool, 
             reasons.append("scene_changed_between_poses")
         if any(r.startswith("profile_pose") for r in pose) or repeat:
             reasons.append("challenge_not_met")
-    if "blink" in signals and not signals["blink"] and t.require_blink:
+    if signals.get("burst", 0) >= BLINK_BURST and not signals.get("blink") and t.require_blink:
         reasons.append("no_blink")
     if signals.get("frozen-burst"):
         reasons.append("frozen_burst")
@@ -282,7 +292,8 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
     if len(burst) >= 3:
         openness = [engine.eye_openness(f.rgb, f.points) for f in burst]
         signals["blink"] = min(openness) < 0.6 * max(openness)
-        signals["frozen-burst"] = all(_same_pixels(burst[0], f) for f in burst[1:])
+        signals["burst"] = len(burst)
+        signals["frozen-burst"] = all(_frozen(burst[0], f) for f in burst[1:])
     reasons = liveness_reasons(signals, t, profiles=profiles, pose=checks[-2]["reasons"], repeat=bool(repeat),
                                switched=bool(switched), face=center is not None and center.face is not None)
     checks.append(check("selfie_liveness_detection", not reasons, reasons=["low_liveness_confidence", *reasons] if reasons else [],

@@ -342,7 +342,7 @@ def closed_eyes(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
     return out
 
 
-def blink_burst(face_source: str | bytes | np.ndarray | Image.Image, frames: int = 4, seed: int = 0,
+def blink_burst(face_source: str | bytes | np.ndarray | Image.Image, frames: int = 5, seed: int = 0,
                 blink: bool = True) -> list[bytes]:
     """A short burst of center frames; with `blink`, the eyes are shut in one of them."""
     frame = frame_of(face_source, seed=seed)

@@ -138,6 +138,8 @@ def test_blink_across_a_burst() -> None:
     assert status(blinked, "selfie_liveness_detection") == "passed"
     staring = evaluate(SelfieEvidence(selfiegen.blink_burst("hopper", blink=False)), strict)
     assert "no_blink" in staring.check("selfie_liveness_detection")["reasons"]
+    short = evaluate(SelfieEvidence(selfiegen.blink_burst("hopper", frames=3, blink=False)), strict)
+    assert status(short, "selfie_liveness_detection") == "passed"  # 3 frames: a blink is not required, noise is not frozen
     frozen = evaluate(SelfieEvidence([selfiegen.blink_burst("hopper", frames=1)[0]] * 3), strict)
     assert "frozen_burst" in frozen.check("selfie_liveness_detection")["reasons"]
 
