@@ -10,6 +10,7 @@ compacted text (letters and digits only).
 from __future__ import annotations
 
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,6 +35,10 @@ TYPES = ("standard_utility_bill", "bank_statement", "lease_agreement", "tax_form
 EDITORS = ("pdf-xchange editor", "sejda", "pdfescape", "ilovepdf", "smallpdf", "foxit phantompdf", "foxit pdf editor", "nitro",
            "acrobat pro", "adobe acrobat", "pdfelement", "pdf candy", "pdffiller", "dochub", "inkscape", "libreoffice draw",
            "master pdf editor", "pdf expert", "preview")
+
+
+# pypdf logs every repair it makes on a broken upload; those are the uploader's problem, not the operator's.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 class DocumentRejected(ValueError):
