@@ -141,20 +141,27 @@ def _active_content(reader: Any) -> str | None:
     return None
 
 
+def _open_pdf(data: bytes) -> Any:
+    """A pypdf reader; a file encrypted with an owner password only (print or copy restrictions, common on
+    bank statements) opens with the empty user password, one that needs a password to open is refused."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data), strict=False)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise DocumentRejected("password-protected PDFs are not accepted; upload the file without a password")
+    return reader
+
+
 _RAW_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch)[\s/<(\[]")
 
 
 def inspect_pdf(data: bytes) -> PdfFacts:
-    """Open a PDF and refuse what must not be processed: malformed, encrypted, active content, too many pages."""
-    from pypdf import PdfReader
-
+    """Open a PDF and refuse what must not be processed: malformed, password-protected, active content, too many pages."""
     raw = _RAW_ACTIVE.search(data)  # also objects no reference reaches, and broken files a viewer may still open
     if raw:
         raise DocumentRejected(f"PDFs with active content are not accepted ({raw.group(1).decode()})")
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise DocumentRejected("encrypted PDFs are not accepted; upload the file without a password")
+        reader = _open_pdf(data)
         pages = len(reader.pages)
         active = _active_content(reader)
         info: Any = reader.metadata or {}
@@ -208,9 +215,7 @@ class Reading:
 
 
 def _text_layer(data: bytes) -> list[Page]:
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data), strict=False)
+    reader = _open_pdf(data)
     pages = []
     for number, page in enumerate(reader.pages[:READ_PAGES], start=1):
         runs: list[Run] = []

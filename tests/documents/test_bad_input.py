@@ -48,7 +48,7 @@ def _png_bomb() -> bytes:
 CASES = {
     "javascript": (lambda: _bill("javascript"), "active content"),
     "launch": (lambda: _bill("launch"), "active content"),
-    "encrypted": (lambda: _bill("encrypted"), "encrypted"),
+    "encrypted": (lambda: _bill("encrypted"), "password-protected"),
     "malformed": (lambda: _bill("malformed"), "malformed"),
     "too-many-pages": (lambda: _many_pages(21), "pages"),
     "empty": (lambda: b"", "at least"),

@@ -81,3 +81,22 @@ def test_extraction_responses_name_the_page() -> None:
     responses = {r["field-name"]: r["results"] for r in result.extraction_responses}
     assert {r["page"] for r in responses["dates"]} == {1, 2}
     assert responses["name"][0]["page"] == 2 and responses["address_postal_code"][0]["page"] in (1, 2)
+
+
+def test_owner_password_only_pdfs_are_read() -> None:
+    """Print/copy restrictions (an owner password, an empty user password) do not stop reading; a user
+    password does."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    paper = docgen.make("bank_statement", issued=ISSUED)
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(paper.data)))
+    writer.encrypt(user_password="", owner_password="owner-secret", algorithm="AES-128")
+    buf = io.BytesIO()
+    writer.write(buf)
+    engine.check_upload(buf.getvalue())
+    result = engine.evaluate([(buf.getvalue(), engine.PDF)], engine.Settings(), CLAIMED, today=TODAY)
+    assert result.document_type == "bank_statement" and result.source == "text_layer"
+    with pytest.raises(engine.DocumentRejected, match="password"):
+        engine.check_upload(docgen.make("bank_statement", issued=ISSUED, variant="encrypted").data)
