@@ -3,27 +3,19 @@
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from openidv.api import included
-from openidv.api.context import ApiContext, Permission
+from openidv.api.context import ApiContext
 from openidv.documents.endpoints import attributes_of
 from openidv.kit.errors import not_found
-from openidv.models import Verification
-from openidv.verifications import documents, repository, schemas, steps
+from openidv.verifications import documents, repository, steps
+from openidv.verifications.photo_endpoints import answer, read, write
 
 router = APIRouter()
-read = Permission("verification.read")
-write = Permission("verification.write")
-
-
-def _answer(ctx: ApiContext, verification: Verification, status: int = 200) -> Response:
-    data = schemas.render_verification(ctx.db, verification)
-    return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include), status)
 
 
 @router.post("/verification/documents", status_code=201, name="create_document_verification")
 async def create_document_verification(request: Request, ctx: ApiContext = Depends(write)) -> Response:
     attrs = await attributes_of(request, ctx)
-    return _answer(ctx, documents.create(ctx.db, ctx.environment_id, attrs, ctx.actor), 201)
+    return answer(ctx, documents.create(ctx.db, ctx.environment_id, attrs, ctx.actor), 201)
 
 
 @router.get("/verification/documents/{verification_id}", name="retrieve_document_verification")
@@ -31,11 +23,11 @@ def retrieve_document_verification(verification_id: str, ctx: ApiContext = Depen
     verification = repository.get(ctx.db, ctx.environment_id, verification_id)
     if verification is None or verification.kind != documents.KIND:
         raise not_found("verification/document", verification_id)
-    return _answer(ctx, verification)
+    return answer(ctx, verification)
 
 
 @router.post("/verification/documents/{verification_id}/submit", name="submit_document_verification")
 def submit_document_verification(verification_id: str, ctx: ApiContext = Depends(write)) -> Response:
     verification = steps.load(ctx.db, ctx.environment_id, verification_id, documents.KIND)
     documents.submit(ctx.db, verification, ctx.actor)
-    return _answer(ctx, verification)
+    return answer(ctx, verification)
