@@ -81,13 +81,7 @@ def store(uploads: list[tuple[bytes, str | None]], mimes: list[str], role: str) 
 
 def delete_after_commit(db: Session, records: list[dict[str, Any]]) -> None:
     """Files go once the caller's transaction commits (a rolled-back redaction keeps what it had)."""
-    names = [r["id"] for r in records if isinstance(r, dict) and "id" in r]
-
-    def delete_files(_session: Session) -> None:
-        for name in names:
-            storage.delete(Config.data_dir, name)
-
-    sa_event.listen(db, "after_commit", delete_files, once=True)
+    storage.delete_after_commit(db, Config.data_dir, [r["id"] for r in records if isinstance(r, dict) and "id" in r])
 
 
 def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
