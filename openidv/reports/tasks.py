@@ -42,7 +42,15 @@ def _order_on_completion(session: Session, event: Event) -> None:
         service.order_for_inquiry(session, inquiry, actor=event.actor)
 
 
-@jobs.job(service.RUN_JOB)
+def _give_up(db: Session, report_id: str, run_type: str = "initial") -> None:  # noqa: ARG001 - the job's kwargs
+    """The run job failed every attempt: the report is `errored`, not `pending` for ever."""
+    report = db.get(Report, report_id)
+    if report is not None and report.status == "pending":
+        report.error = "screening failed on every attempt"
+        service.transition(db, report, "error", "system")
+
+
+@jobs.job(service.RUN_JOB, on_give_up=_give_up)
 def run_report(report_id: str, run_type: str = "initial") -> None:
     """Screen a `pending` report; a repeat after it finished does nothing."""
     with jobs.session() as db:

@@ -303,6 +303,17 @@ def test_pending_until_the_job_runs(client, engine, sdn) -> None:  # noqa: ANN00
     assert _events(engine, report_id) == ["report/watchlist.ready", "report/watchlist.matched"]
 
 
+def test_a_run_job_that_gives_up_errors_the_report(client, engine, sdn) -> None:  # noqa: ANN001, ARG001
+    from openidv.jobs.port import registry
+
+    report_id = _report(client, _template(client), {"term": "Viktor Petrovsky"}).json()["data"]["id"]
+    with transaction(session_factory(engine, writer=True)) as db:  # what the worker does after the last failed attempt
+        registry["reports.run"].on_give_up(db, report_id=report_id, run_type="initial")
+    attributes = client.get(f"/api/v1/reports/{report_id}").json()["data"]["attributes"]
+    assert attributes["status"] == "errored"
+    assert _events(engine, report_id) == ["report/watchlist.errored"]
+
+
 def test_errors_and_permissions(client, engine, world, sdn, job_worker) -> None:  # noqa: ANN001, ARG001
     assert client.get("/api/v1/reports/rep_nope").status_code == 404
     template_id = _template(client)
