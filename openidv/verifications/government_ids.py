@@ -265,9 +265,11 @@ schemas.register_attributes(KIND, attributes)
 
 @steps.on_redact
 def forget_photos(db: Session, verification: Verification) -> None:
-    """A redacted government ID loses its photos: the sealed files and the flow's captures."""
+    """A redacted government ID loses its photos (the sealed files and the flow's captures) and its
+    fingerprints (number blind index, portrait hash): it no longer counts for repeats."""
     if verification.kind == KIND:
         repository.delete_flow_uploads(db, verification.id)
+        repository.replace_fingerprints(db, verification.id, [])
         storage.delete_after_commit(db, Config.data_dir, [_file(verification.id, side) for side in SIDES])
 
 

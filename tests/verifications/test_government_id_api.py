@@ -251,7 +251,8 @@ def test_repeat_detection_across_accounts(client, world, engine) -> None:  # noq
     # A third account re-sends the first person's photo (re-encoded): the number repeats and the image was seen before.
     buf = io.BytesIO()
     first.front.convert("RGB").save(buf, "JPEG", quality=70)
-    c = _verify(client, engine, _inquiry(client, template, "customer-3"), buf.getvalue())["attributes"]
+    third = _verify(client, engine, _inquiry(client, template, "customer-3"), buf.getvalue())
+    c = third["attributes"]
     failed = _failed(c)
     assert "repeat_identification_number" in failed["id_repeat_detection"]
     assert "image_seen_before" in failed["id_compromised_detection"], failed
@@ -262,6 +263,11 @@ def test_repeat_detection_across_accounts(client, world, engine) -> None:  # noq
         values = [r.value for r in db.scalars(select(GovernmentIdFingerprint).where(GovernmentIdFingerprint.kind == "number"))]
     assert len(values) == 4 and len(set(values)) == 1 and first.truth["identification-number"] not in values[0]
     assert len(values[0]) == 64
+    # Redaction forgets a verification's fingerprints with its photos.
+    assert client.delete(f"/api/v1/verifications/{third['id']}").status_code == 200
+    with transaction(session_factory(engine)) as db:
+        left = list(db.scalars(select(GovernmentIdFingerprint.verification_id)))
+    assert third["id"] not in left and len(left) == 3 + 3 * 9  # 3 numbers, 3 portraits with 8 bands each
 
 
 def _png_bomb(side: int = 12_000) -> bytes:
