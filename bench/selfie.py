@@ -4,7 +4,8 @@ Faces: the public-domain photos that ship in packages (`openidv.testdata.selfieg
 astronaut, matplotlib's Grace Hopper) -- two identities only, so the different-person pairs are all of one
 pair of people -- plus, as impostors only, the 100 low-resolution LFW crops scikit-image ships; the ID
 generator's own portraits are drawings and are not used. Bona fide selfies vary
-the turn (20-34 degrees), light, blur, JPEG quality and drawn-on glasses; the ID portraits vary the card
+the turn (20-34 degrees), light, blur, JPEG quality, drawn-on glasses, hand shake (2-24 px) and
+auto-exposure (up to 12 %) between poses; the ID portraits vary the card
 kind and the JPEG quality. Attacks are made by `selfiegen` (printed photo flat or bowed, screen showing a photo, screen
 playing a video that does turn, photos swapped between poses, one frame for all poses, ID card).
 
@@ -48,7 +49,8 @@ def bona_fide(name: str, seed: int) -> tuple[bytes, bytes, bytes, dict]:
     frame = g.frame_of(name, face_width=rng.randint(150, 230), seed=seed)
     _, points = g._locate(frame)
     aug = {"name": name, "glasses": rng.random() < 0.3, "gain": rng.uniform(0.6, 1.35), "blur": rng.choice([0, 0, 0.8, 1.5]),
-           "jpeg": rng.randint(60, 95), "turn": rng.uniform(20, 34)}
+           "jpeg": rng.randint(60, 95), "turn": rng.uniform(20, 34), "shake": rng.uniform(2, 24),
+           "exposure": rng.uniform(0, 0.12)}
     if aug["glasses"]:
         frame = g.with_glasses(frame, points, seed)
     views = [frame, g.turn(frame, aug["turn"], points), g.turn(frame, -aug["turn"] * rng.uniform(0.85, 1.15), points)]
@@ -57,7 +59,7 @@ def bona_fide(name: str, seed: int) -> tuple[bytes, bytes, bytes, dict]:
         v = np.clip(v.astype(np.float32) * aug["gain"], 0, 255).astype(np.uint8)
         if aug["blur"]:
             v = cv2.GaussianBlur(v, (0, 0), aug["blur"])
-        out.append(g.jpeg(g.camera(v, seed * 5 + i), aug["jpeg"]))
+        out.append(g.jpeg(g.camera(v, seed * 5 + i, shift=aug["shake"], gain=aug["exposure"]), aug["jpeg"]))
     return out[0], out[1], out[2], aug
 
 

@@ -112,17 +112,26 @@ def _surround(rgb: np.ndarray, face: faces.Face) -> np.ndarray:
 
 
 def scene_change(rgb_a: np.ndarray, face_a: faces.Face, rgb_b: np.ndarray, face_b: faces.Face) -> float:
-    """Mean Lab difference of the background both frames show (0 = same scene); a small camera shift is
-    tolerated by comparing each pixel with the best of its 3x3 neighbourhood."""
+    """Mean Lab difference of the background both frames show (0 = same scene), after the best global
+    shift (a hand-held phone moves up to ~8 % of the frame between poses) and the mean lightness matched
+    (auto-exposure); each pixel is compared with the best of its 3x3 neighbourhood."""
     lab_a, mask_a = _surround(rgb_a, face_a)
     lab_b, mask_b = _surround(rgb_b, face_b)
-    mask = mask_a & mask_b
-    if mask.sum() < 40:
-        return 0.0
-    best = np.full((48, 48), np.inf, np.float32)
-    padded = cv2.copyMakeBorder(lab_b, 1, 1, 1, 1, cv2.BORDER_REPLICATE)
-    for dy in range(3):
-        for dx in range(3):
-            diff = np.linalg.norm(lab_a - padded[dy:dy + 48, dx:dx + 48], axis=2)
-            best = np.minimum(best, diff)
-    return float(best[mask].mean())
+    padded = cv2.copyMakeBorder(lab_b, 5, 5, 5, 5, cv2.BORDER_REPLICATE)
+    pmask = cv2.copyMakeBorder(mask_b.astype(np.uint8), 5, 5, 5, 5, cv2.BORDER_CONSTANT, value=0).astype(bool)
+    best = np.inf
+    for sy in range(-4, 5):
+        for sx in range(-4, 5):
+            shifted = padded[5 + sy - 1:5 + sy + 49, 5 + sx - 1:5 + sx + 49]
+            mask = mask_a & pmask[5 + sy:5 + sy + 48, 5 + sx:5 + sx + 48]
+            if mask.sum() < 40:
+                continue
+            centre = shifted[1:49, 1:49]
+            offset = np.zeros(3, np.float32)
+            offset[0] = float((lab_a[..., 0][mask] - centre[..., 0][mask]).mean())
+            near = np.full((48, 48), np.inf, np.float32)
+            for dy in range(3):
+                for dx in range(3):
+                    near = np.minimum(near, np.linalg.norm(lab_a - shifted[dy:dy + 48, dx:dx + 48] - offset, axis=2))
+            best = min(best, float(near[mask].mean()))
+    return 0.0 if best == np.inf else best

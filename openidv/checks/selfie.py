@@ -43,13 +43,13 @@ class Thresholds:
 
 PRESETS: dict[str, Thresholds] = {
     "strict": Thresholds(match_distance=0.50, cross_pose_distance=0.62, center_yaw=0.22, profile_yaw=0.22,
-                         min_parallax=0.05, max_texture=1.8, max_scene_change=12.0, second_face_score=0.70,
+                         min_parallax=0.05, max_texture=1.8, max_scene_change=10.0, second_face_score=0.70,
                          min_face_px=100, min_sharpness=16.0, max_glare=0.04, glasses_edge=1.0, require_blink=True),
     "default": Thresholds(match_distance=0.55, cross_pose_distance=0.68, center_yaw=0.28, profile_yaw=0.18,
-                          min_parallax=0.045, max_texture=2.0, max_scene_change=14.0, second_face_score=0.75,
+                          min_parallax=0.045, max_texture=2.0, max_scene_change=12.0, second_face_score=0.75,
                           min_face_px=80, min_sharpness=10.0, max_glare=0.06, glasses_edge=1.2, require_blink=False),
     "lenient": Thresholds(match_distance=0.60, cross_pose_distance=0.72, center_yaw=0.35, profile_yaw=0.15,
-                          min_parallax=0.042, max_texture=2.2, max_scene_change=16.0, second_face_score=0.80,
+                          min_parallax=0.042, max_texture=2.2, max_scene_change=14.0, second_face_score=0.80,
                           min_face_px=60, min_sharpness=6.0, max_glare=0.10, glasses_edge=1.5, require_blink=False),
 }
 
