@@ -18,3 +18,7 @@ def get_for_update(session: Session, environment_id: str, document_id: str) -> D
 
 def of_verification(session: Session, verification_id: str) -> list[Document]:
     return list(session.scalars(select(Document).where(Document.verification_id == verification_id)))
+
+
+def of_inquiry(session: Session, inquiry_id: str) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.inquiry_id == inquiry_id).order_by(Document.created_at)))

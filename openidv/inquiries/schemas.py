@@ -9,6 +9,7 @@ from openidv.inquiries import repository
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import ref, refs, resource
 from openidv.models import Inquiry
+from openidv.documents import repository as document_repository
 from openidv.reports import repository as report_repository
 
 
@@ -42,7 +43,7 @@ def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
         },
         {
             "account": ref("account", inquiry.account_id),
-            "documents": {"data": []},
+            "documents": refs((f"document/{d.kind}", d.id) for d in document_repository.of_inquiry(session, inquiry.id)),
             "template": {"data": None},
             "inquiry-template": ref("inquiry-template", inquiry.template_id),
             "inquiry-template-version": ref("inquiry-template-version", inquiry.template_version_id),

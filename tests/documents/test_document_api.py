@@ -39,6 +39,9 @@ def test_generic_document_create_update_submit_process(client, new_inquiry, engi
     assert (a["status"], a["kind"], a["files"][0]["filename"], a["files"][0]["byte-size"]) == ("initiated", "proof_of_address", "bill.pdf", len(bill))
     file_id = doc["relationships"]["document-files"]["data"][0]["id"]
     assert file_id.startswith("docf_") and doc["relationships"]["inquiry"]["data"]["id"] == inquiry_id
+    of_inquiry = client.get(f"/api/v1/inquiries/{inquiry_id}?include=documents").json()
+    assert of_inquiry["data"]["relationships"]["documents"]["data"] == [{"type": "document/generic", "id": doc["id"]}]
+    assert [d["id"] for d in of_inquiry["included"]] == [doc["id"]]
     stored = (settings.data_dir / "files" / file_id).read_bytes()
     assert bill[:300] not in stored and len(stored) > len(bill)  # sealed on disk
 
