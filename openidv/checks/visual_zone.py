@@ -117,11 +117,12 @@ def _expected_aspect(value: Any) -> float:
     return CHAR_ASPECT * (9.5 if isinstance(value, date) else max(1, len(str(value))))
 
 
-def confirm(rgb: np.ndarray, expected: dict[str, Any]) -> Reading:
+def confirm(rgb: np.ndarray, expected: dict[str, Any], *, side: int = WORK_SIDE) -> Reading:
     """Which expected values (from the MRZ or barcode) are printed on the front. For each value the
     box whose shape best fits its length is read first (a handful of boxes on a genuine card); only
-    values still unseen cost reading the rest, tallest first."""
-    img, boxes = detect(rgb)
+    values still unseen cost reading the rest, tallest first, and then a second look on a larger
+    copy (small text on a card photographed from afar)."""
+    img, boxes = detect(rgb, side)
     todo = {k: v for k, v in expected.items() if v not in (None, "")}
     reading = Reading()
 
@@ -147,6 +148,11 @@ def confirm(rgb: np.ndarray, expected: dict[str, Any]) -> Reading:
             break
         if box.text is None:
             read(box)
+    if todo and side < EXTRACT_SIDE:
+        again = confirm(rgb, todo, side=EXTRACT_SIDE)
+        reading.found.update(again.found)
+        reading.boxes_read += again.boxes_read
+        todo = {k: v for k, v in todo.items() if k in again.missing}
     reading.missing = sorted(todo)
     return reading
 
