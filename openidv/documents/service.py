@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.checks import documents as engine
-from openidv.documents import files
+from openidv.documents import files, repository
+from openidv.events import service as events
 from openidv.documents import schemas as _schemas  # noqa: F401 - registers the event snapshot (jobs run without the app)
 from openidv.inquiries import service as inquiries
 from openidv.jobs import enqueue_in_tx
@@ -233,17 +234,12 @@ def _read(db: Session, document: Document, today: date) -> None:
 KEPT_ON_REDACTION = frozenset({"status", "created-at", "processed-at", "processed-at-ts", "kind", "document-type", "id-class"})
 
 
-def scrub_snapshots(db: Session, object_id: str, keep: frozenset[str]) -> None:
-    """Earlier event payloads of the object lose every attribute but `keep` (names, addresses, file links)."""
-    from openidv.events import repository as events
-
-    for event in events.of_object(db, object_id):
-        payload = event.payload
-        attributes = (payload.get("data") or {}).get("attributes") or {}
-        for key, value in attributes.items():
-            if key not in keep:
-                attributes[key] = [] if isinstance(value, list) else {} if isinstance(value, dict) else None
-        event.payload = payload
+@inquiries.on_redact
+def _forget_of_inquiry(db: Session, inquiry: Inquiry) -> None:
+    """An inquiry's redaction takes the documents attached to it, read by a verification or not."""
+    for document in repository.of_inquiry(db, inquiry.id):
+        if not document.data.get("redacted"):
+            redact(db, document)
 
 
 def redact(db: Session, document: Document) -> None:
@@ -251,4 +247,4 @@ def redact(db: Session, document: Document) -> None:
     data = document.data
     files.delete_after_commit(db, data.get("files", []))
     document.data = {"kind": data.get("kind"), "id-class": data.get("id-class"), "files": [], "redacted": True}
-    scrub_snapshots(db, document.id, KEPT_ON_REDACTION)
+    events.scrub_object(db, document.id, KEPT_ON_REDACTION)

@@ -45,8 +45,8 @@ _KEPT_ATTRIBUTES = frozenset({"status", "tags", "reference-id", "kind", "id-clas
 _KEPT_CHECK_KEYS = ("name", "status", "reasons", "requirement")
 
 
-def _scrubbed(key: str, value: Any) -> Any:
-    if key in _KEPT_ATTRIBUTES or key.endswith("-at"):
+def _scrubbed(key: str, value: Any, keep: frozenset[str] | None) -> Any:
+    if (key in keep) if keep is not None else (key in _KEPT_ATTRIBUTES or key.endswith("-at")):
         return value
     if key == "checks" and isinstance(value, list):
         return [{k: check.get(k) for k in _KEPT_CHECK_KEYS if k in check} for check in value if isinstance(check, dict)]
@@ -57,14 +57,15 @@ def _scrubbed(key: str, value: Any) -> Any:
     return None
 
 
-def scrub_object(session: Session, object_id: str) -> None:
-    """Redaction: earlier snapshots of the object lose their PII too (shape kept: empty objects, lists, nulls)."""
+def scrub_object(session: Session, object_id: str, keep: frozenset[str] | None = None) -> None:
+    """Redaction: earlier snapshots of the object lose their PII too (shape kept: empty objects, lists, nulls).
+    `keep` names the attributes to keep instead of the default (statuses, timestamps, labels)."""
     from openidv.events import repository
 
     for event in repository.of_object(session, object_id):
         payload = dict(event.payload)
         data = dict(payload.get("data") or {})
         attributes = data.get("attributes") or {}
-        data["attributes"] = {key: _scrubbed(key, value) for key, value in attributes.items()}
+        data["attributes"] = {key: _scrubbed(key, value, keep) for key, value in attributes.items()}
         payload["data"] = data
         event.payload = payload

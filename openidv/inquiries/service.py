@@ -3,6 +3,7 @@
 Status changes go through `openidv.lifecycle`; nothing here commits (the request does).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -234,9 +235,20 @@ def remove_tags(db: Session, inquiry: Inquiry, names: list[str], actor: str) -> 
     set_tags(db, inquiry, [t for t in inquiry.tags if t not in names], actor)
 
 
+_redaction_hooks: list[Callable[[Session, Inquiry], None]] = []
+
+
+def on_redact(hook: Callable[[Session, Inquiry], None]) -> Callable[[Session, Inquiry], None]:
+    """Register what else an inquiry's redaction removes (its documents' files...), in the same transaction."""
+    _redaction_hooks.append(hook)
+    return hook
+
+
 def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     """Remove PII irreversibly (fields, verification data, event payloads); keep status and timestamps."""
     _not_redacted(inquiry)
+    for hook in _redaction_hooks:
+        hook(db, inquiry)
     inquiry.fields = {}
     inquiry.name_index = inquiry.email_index = None
     inquiry.note = inquiry.reviewer_comment = None

@@ -19,6 +19,7 @@ from openidv import lifecycle
 from openidv.checks import documents as engine
 from openidv.documents import files, repository
 from openidv.documents import service as documents
+from openidv.events import service as events
 from openidv.jobs import enqueue_in_tx, job
 from openidv.jobs import session as job_session
 from openidv.kit.clock import now
@@ -194,7 +195,7 @@ def forget(db: Session, verification: Verification) -> None:
         return
     for document in repository.of_verification(db, verification.id):
         documents.redact(db, document)
-    documents.scrub_snapshots(db, verification.id, REDACTION_KEPT)
+    events.scrub_object(db, verification.id, REDACTION_KEPT)
 
 
 REDACTION_KEPT = frozenset({"status", "created-at", "created-at-ts", "submitted-at", "submitted-at-ts", "completed-at",

@@ -124,3 +124,17 @@ def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, en
     for event in events:
         attributes = event["attributes"]["payload"]["data"]["attributes"]
         assert not attributes.get("files") and not attributes.get("extraction-responses"), event["attributes"]["name"]
+
+
+def test_inquiry_redaction_takes_documents_no_verification_read(client, new_inquiry, settings) -> None:  # noqa: ANN001
+    inquiry_id = new_inquiry()
+    bill = docgen.make("utility_bill", issued=_today() - timedelta(days=2)).data
+    made = client.post("/api/v1/document/generics", json={"data": {"attributes": {"kind": "proof_of_address", "inquiry-id": inquiry_id,
+                                                                                  "files": [b64(bill, "bill.pdf")]}}})
+    assert made.status_code == 201, made.text
+    doc_id = made.json()["data"]["id"]
+    file_id = made.json()["data"]["relationships"]["document-files"]["data"][0]["id"]
+    assert (settings.data_dir / "files" / file_id).exists()
+    assert client.delete(f"/api/v1/inquiries/{inquiry_id}").status_code == 200
+    assert not (settings.data_dir / "files" / file_id).exists()
+    assert client.get(f"/api/v1/documents/{doc_id}").json()["data"]["attributes"]["files"] == []
