@@ -2,10 +2,14 @@
 
 Per distortion and per document type: MRZ read exactly, MRZ read wrong but with valid check digits
 (must be 0), PDF417 decoded exactly, verdict correct (clean documents pass, defective ones fail with
-their check), and seconds per verification. Floors: MRZ exact >= 95 % overall and 100 % on clean,
-wrong-but-valid 0, PDF417 >= 90 %, median <= 1 s and p95 <= 2.5 s.
+their check), and seconds per verification (front + back through the whole `evaluate()`), wall and
+CPU, median and p95. Floors: MRZ exact >= 95 % overall and 100 % on clean images, wrong-but-valid 0,
+PDF417 >= 90 %, median <= 1 s and p95 <= 2.5 s. Other work on the machine inflates wall time; CPU
+time is this process's own.
 
-    .venv/bin/python bench/government_id.py [--seeds 3]
+    .venv/bin/python bench/government_id.py            # 6 seeds: 162 distorted + 84 defective documents
+    .venv/bin/python bench/government_id.py --quick    # 1 seed, a few distortions
+    .venv/bin/python bench/government_id.py --profile  # also where the time goes (pyinstrument)
 """
 
 from __future__ import annotations
@@ -16,15 +20,19 @@ import statistics
 import time
 from collections import defaultdict
 
-from openidv.checks.government_id import Evidence, evaluate
+from openidv.checks.government_id import Evidence, History, apply_history, evaluate
 from openidv.testdata.idgen import DISTORTIONS, KINDS, distort, make
 
 ID_CLASS = {"passport": "pp", "id_card": "id", "drivers_license": "dl"}
+# The required check each defect must fail, and the document types it is made for.
 DEFECT_CHECK = {"expired": "id_expired_detection", "bad_check_digit": "id_mrz_inconsistency_detection",
                 "specimen_number": "id_compromised_detection", "front_mismatch": "id_extraction_inconsistency_detection",
-                "barcode_mismatch": "id_extraction_inconsistency_detection"}
+                "barcode_mismatch": "id_extraction_inconsistency_detection", "screen_photo": "id_electronic_replica_detection",
+                "invalid_dates": "id_valid_dates_detection", "same_number": "id_repeat_detection"}
 DEFECT_KINDS = {"expired": KINDS, "bad_check_digit": ("passport", "id_card"), "specimen_number": KINDS,
-                "front_mismatch": ("passport",), "barcode_mismatch": ("drivers_license",)}
+                "front_mismatch": ("passport",), "barcode_mismatch": ("drivers_license",), "screen_photo": KINDS,
+                "invalid_dates": KINDS, "same_number": KINDS}
+QUICK_DISTORTIONS = ("clean", "rotation", "perspective", "glare", "background")
 
 
 def jpeg(image) -> bytes:  # noqa: ANN001
@@ -35,13 +43,19 @@ def jpeg(image) -> bytes:  # noqa: ANN001
 
 def run_one(kind: str, seed: int, distortion: str, defect: str | None = None) -> dict:
     sample = make(kind, seed, defect)
-    front = distort(sample.front, distortion, seed)
-    back = distort(sample.back, distortion, seed) if sample.back else None
-    start = time.perf_counter()
-    result = evaluate(Evidence(jpeg(front), jpeg(back) if back else None, id_class=ID_CLASS[kind]))
-    elapsed = time.perf_counter() - start
+    front = jpeg(distort(sample.front, distortion, seed))
+    back = jpeg(distort(sample.back, distortion, seed)) if sample.back else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = evaluate(Evidence(front, back, id_class=ID_CLASS[kind]))
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if defect == "same_number":
+        # What the verification service's blind-index look-up finds: the genuine holder's document
+        # (make(kind, seed)) verified earlier under another account.
+        earlier = make(kind, seed).truth["identification-number"]
+        same = result.attributes.get("identification-number") == earlier
+        result = apply_history(result, History(same_number=["ver_earlier"] if same else []))
     failed = {c["name"] for c in result.checks if c["status"] == "failed" and c["requirement"] == "required"}
-    row = {"kind": kind, "distortion": distortion, "defect": defect, "seconds": elapsed, "failed": sorted(failed)}
+    row = {"kind": kind, "distortion": distortion, "defect": defect, "wall": wall, "cpu": cpu, "failed": sorted(failed)}
     if sample.mrz_lines and defect is None:
         row["mrz_exact"] = result.mrz_lines == sample.mrz_lines
         row["mrz_wrong_valid"] = bool(result.mrz_lines) and result.mrz_lines != sample.mrz_lines
@@ -53,40 +67,63 @@ def run_one(kind: str, seed: int, distortion: str, defect: str | None = None) ->
 
 def pct(rows: list[dict], key: str) -> str:
     values = [r[key] for r in rows if key in r]
-    return f"{100 * sum(values) / len(values):5.1f}% ({sum(values)}/{len(values)})" if values else "      -      "
+    return f"{100 * sum(values) / len(values):5.1f}% ({sum(values)}/{len(values)})" if values else "-"
+
+
+def p95(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(0.95 * len(values)))]
 
 
 def table(rows: list[dict], by: str) -> None:
     groups: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         groups[str(r[by])].append(r)
-    print(f"\n{by:<16} {'MRZ exact':>16} {'MRZ wrong+valid':>16} {'PDF417':>16} {'verdict ok':>16} {'median s':>9} {'p95 s':>7}")
-    for name, group in [*sorted(groups.items()), ("ALL", rows)]:
-        secs = sorted(r["seconds"] for r in group)
-        p95 = secs[min(len(secs) - 1, int(0.95 * len(secs)))]
-        print(f"{name:<16} {pct(group, 'mrz_exact'):>16} {pct(group, 'mrz_wrong_valid'):>16} {pct(group, 'barcode_exact'):>16} "
-              f"{pct(group, 'verdict_ok'):>16} {statistics.median(secs):9.2f} {p95:7.2f}")
+    print(f"\n| {by} | n | MRZ exact | MRZ wrong but valid | PDF417 decoded | verdict correct | wall s median / p95 | CPU s median / p95 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, group in [*sorted(groups.items()), ("**all**", rows)]:
+        wall, cpu = [r["wall"] for r in group], [r["cpu"] for r in group]
+        print(f"| {name} | {len(group)} | {pct(group, 'mrz_exact')} | {pct(group, 'mrz_wrong_valid')} | {pct(group, 'barcode_exact')} | "
+              f"{pct(group, 'verdict_ok')} | {statistics.median(wall):.2f} / {p95(wall):.2f} | {statistics.median(cpu):.2f} / {p95(cpu):.2f} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--distortions", default=",".join(DISTORTIONS))
+    parser.add_argument("--quick", action="store_true", help="one seed, five distortions")
+    parser.add_argument("--profile", action="store_true", help="print a pyinstrument profile of the whole run")
     args = parser.parse_args()
+    seeds = 1 if args.quick else args.seeds
+    distortions = QUICK_DISTORTIONS if args.quick else tuple(args.distortions.split(","))
+    evaluate(Evidence(jpeg(make("passport", 999).front), id_class="pp"))  # engines loaded once per process, not timed
+    profiler = None
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.005)
+        profiler.start()
     rows = []
-    for seed in range(args.seeds):
+    for seed in range(seeds):
         for kind in KINDS:
-            for distortion in args.distortions.split(","):
+            for distortion in distortions:
                 rows.append(run_one(kind, seed, distortion))
         for defect, kinds in DEFECT_KINDS.items():
             for kind in kinds:
                 rows.append(run_one(kind, seed, "clean", defect))
-    clean = [r for r in rows if r["defect"] is None]
-    table(clean, "distortion")
-    table(clean, "kind")
+    if profiler is not None:
+        profiler.stop()
+        print(profiler.output_text(unicode=False, color=False))
+    genuine = [r for r in rows if r["defect"] is None]
+    print(f"{len(genuine)} genuine documents ({seeds} seeds x {len(KINDS)} types x {len(distortions)} distortions), "
+          f"{len(rows) - len(genuine)} defective; seconds per verification (front + back, whole evaluate())")
+    table(genuine, "distortion")
+    table(genuine, "kind")
     table([r for r in rows if r["defect"] is not None], "defect")
-    wrong = [r for r in rows if not r["verdict_ok"]]
-    for r in wrong[:20]:
+    wall, cpu = [r["wall"] for r in rows], [r["cpu"] for r in rows]
+    print(f"\nall {len(rows)} verifications: wall median {statistics.median(wall):.2f} s, p95 {p95(wall):.2f} s; "
+          f"CPU median {statistics.median(cpu):.2f} s, p95 {p95(cpu):.2f} s")
+    for r in [r for r in rows if not r["verdict_ok"] or r.get("mrz_wrong_valid")][:30]:
         print("wrong verdict:", r["kind"], r["distortion"], r["defect"], r["failed"])
 
 

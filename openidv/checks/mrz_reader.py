@@ -24,7 +24,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from openidv.checks import mrz, quality
+from openidv.checks import icao_countries, mrz, quality
 
 WORK_WIDTH = 1000
 ALPHABET = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -32,10 +32,14 @@ FILLER_LOOKALIKES = ("<", "〈", "＜", "«", "‹")
 LINE_WIDTH = {2: 44, 3: 30}
 STRIP_HEIGHT = 48  # the recogniser's input height
 FRAME = 8  # input pixels per output frame of PP-OCRv4's recogniser
-# Characters no check digit covers must be read at least this sure, or the MRZ counts as unreadable.
-UNCHECKED_MIN = 0.35
+# Blank between character cells (in pitches) and margin above and below a row (in row heights):
+# the recogniser's cost grows with the strip's width.
+GAP, PAD = 0.3, 0.3
+# Largest tolerated ratio of an undetectable alternative's share to the chosen character's (`_risk`).
+RISK_MAX = 0.5
 # A repair may exchange a character read less sure than this for an alternative at least ALT_MIN sure.
 REPAIR_BELOW, ALT_MIN = 0.9, 0.05
+DOUBT = 0.4
 # A reading this sure on average has the right pitch and orientation: other ways are not tried.
 SURE = 0.8
 
@@ -200,11 +204,14 @@ def _level(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 # What each position may hold: A letters or filler, N digits, C check digit (digit or filler),
 # S sex, X anything. Names and codes (A) carry no check digit.
+# K marks a state code (letters, chosen as a whole among the codes ICAO knows).
 LAYOUT = {
-    "TD3": ("AAAAA" + "A" * 39, "XXXXXXXXXC" + "AAA" + "NNNNNNC" + "S" + "NNNNNNC" + "X" * 14 + "CC"),
-    "TD2": ("AAAAA" + "A" * 31, "XXXXXXXXXC" + "AAA" + "NNNNNNC" + "S" + "NNNNNNC" + "X" * 7 + "C"),
-    "TD1": ("AAAAA" + "XXXXXXXXXC" + "X" * 15, "NNNNNNC" + "S" + "NNNNNNC" + "AAA" + "X" * 11 + "C", "A" * 30),
+    "TD3": ("AAKKK" + "A" * 39, "XXXXXXXXXC" + "KKK" + "NNNNNNC" + "S" + "NNNNNNC" + "X" * 14 + "CC"),
+    "TD2": ("AAKKK" + "A" * 31, "XXXXXXXXXC" + "KKK" + "NNNNNNC" + "S" + "NNNNNNC" + "X" * 7 + "C"),
+    "TD1": ("AAKKK" + "XXXXXXXXXC" + "X" * 15, "NNNNNNC" + "S" + "NNNNNNC" + "KKK" + "X" * 11 + "C", "A" * 30),
 }
+_CODES = sorted({c.ljust(3, "<") for c in [*icao_countries.ISO3, *icao_countries.ICAO_SPECIAL]})
+_CODE_INDEX = np.array([[ALPHABET.index(ch) for ch in code] for code in _CODES])
 _ALLOWED = {
     "A": "<ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "N": "0123456789",
@@ -212,6 +219,7 @@ _ALLOWED = {
     "S": "<MFX",
     "X": ALPHABET,
 }
+_ALLOWED["K"] = _ALLOWED["A"]
 # Look-alikes a position's type settles (as the parser's own field-aware corrections do): a `0` read
 # where only letters may stand counts for `O`, an `O` in a date for `0`.
 _FOLD = {
@@ -220,6 +228,7 @@ _FOLD = {
     "S": {},
     "X": {},
 }
+_FOLD["K"] = _FOLD["A"]
 _FOLD["C"] = _FOLD["N"]
 
 
@@ -241,7 +250,7 @@ def _strip(gray: np.ndarray, row: Row, n: int, gap: float) -> tuple[np.ndarray, 
     column keeps CTC from merging repeats), with the x where each cell starts (and the end)."""
     x, y, cw, ch = row
     pitch = cw / (n - 0.3)
-    pad = max(3, int(0.3 * ch))
+    pad = max(3, int(PAD * ch))
     top, bottom = max(0, y - pad), min(gray.shape[0], y + ch + pad)
     band = gray[top:bottom]
     lo, hi = np.percentile(band[:, x:x + cw], (2, 98))
@@ -289,13 +298,13 @@ class _Read:
         return ["".join(ALPHABET[i] for i in p.argmax(axis=1)) for p in self.probs]
 
 
-def _read_group(gray: np.ndarray, group: list[Row], n: int, *, flipped: bool = False, gap: float = 0.35) -> _Read:
+def _read_group(gray: np.ndarray, group: list[Row], n: int, *, flipped: bool = False) -> _Read:
     fmt = {30: "TD1", 36: "TD2", 44: "TD3"}[n]
     if flipped:  # the page turned half a circle: the rows bottom-up, measured from the other corner
         H, W = gray.shape
         gray = np.ascontiguousarray(gray[::-1, ::-1])
         group = [(W - x - w, H - y - h, w, h) for x, y, w, h in reversed(group)]
-    strips = [_strip(gray, row, n, gap) for row in group]
+    strips = [_strip(gray, row, n, GAP) for row in group]
     frames = recogniser()([s for s, _ in strips])
     probs = []
     for (_, starts), f, layout in zip(strips, frames, LAYOUT[fmt]):
@@ -314,24 +323,82 @@ def _parse(lines: list[str]) -> mrz.Mrz | None:
     return parsed if parsed.valid else None
 
 
-def _unchecked_ok(read: _Read, lines: list[str]) -> bool:
-    """Letters no check digit covers (names, codes, sex) read confidently enough."""
-    for p, layout in zip(read.probs, LAYOUT[read.fmt]):
-        best = p.max(axis=1)
+_VALUES = np.array([mrz.char_value(c) % 10 for c in ALPHABET])
+# Per character, the others a check digit cannot tell from it (values equal modulo 10: `<`, `0`, `A`,
+# `K`, `U` weigh alike) and, for positions no check digit covers, every other character.
+_BLIND = {
+    "checked": np.array([[a != b and _VALUES[a] == _VALUES[b] for b in range(len(ALPHABET))] for a in range(len(ALPHABET))]),
+    "unchecked": ~np.eye(len(ALPHABET), dtype=bool),
+}
+
+
+def _codes(read: _Read, lines: list[str]) -> tuple[list[str], float]:
+    """Each state code replaced by the known code the cells favour most (product of shares), and
+    the worst ratio of a runner-up code's likelihood to the chosen one's."""
+    worst = 0.0
+    lines = [*lines]
+    for li, layout in enumerate(LAYOUT[read.fmt]):
+        start = layout.find("K")
+        if start < 0:
+            continue
+        cells = read.probs[li][start:start + 3]
+        scores = cells[0][_CODE_INDEX[:, 0]] * cells[1][_CODE_INDEX[:, 1]] * cells[2][_CODE_INDEX[:, 2]]
+        first, second = np.argsort(scores)[::-1][:2]
+        worst = max(worst, float(scores[second]) / max(float(scores[first]), 1e-9))
+        lines[li] = lines[li][:start] + _CODES[first] + lines[li][start + 3:]
+    return lines, worst
+
+
+def _risk(read: _Read, lines: list[str]) -> float:
+    """How likely the reading is wrong in a way no check digit would catch: the largest ratio, over
+    positions, of the alternatives' share that the check digits are blind to over the chosen one's."""
+    worst = 0.0
+    for p, line, layout in zip(read.probs, lines, LAYOUT[read.fmt]):
         for i, kind in enumerate(layout):
-            if kind in "AS" and best[i] < UNCHECKED_MIN:
-                return False
-    return True
+            if kind == "K":
+                continue  # weighed as whole codes by `_codes`
+            chosen = ALPHABET.index(line[i])
+            blind = _BLIND["unchecked" if kind in "AS" else "checked"][chosen]
+            worst = max(worst, float(p[i][blind].sum()) / max(float(p[i][chosen]), 1e-6))
+    return worst
+
+
+# Each check digit's field (line, start, end): two doubtful characters in one field can offset each
+# other (`NN` read `22` at weights 7 and 3 passes both the field's and the composite check digit).
+_FIELDS = {
+    "TD3": [(1, 0, 10), (1, 13, 20), (1, 21, 28), (1, 28, 43)],
+    "TD2": [(1, 0, 10), (1, 13, 20), (1, 21, 28), (1, 28, 35)],
+    "TD1": [(0, 5, 15), (0, 15, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)],
+}
+
+
+def _doubts(read: _Read, lines: list[str]) -> int:
+    """The most doubtful characters in one check-digit field: a runner-up at least DOUBT as likely."""
+    most = 0
+    for line, start, end in _FIELDS[read.fmt]:
+        p = read.probs[line][start:end]
+        chosen = np.array([ALPHABET.index(c) for c in lines[line][start:end]])
+        mine = p[np.arange(len(chosen)), chosen]
+        other = p.copy()
+        other[np.arange(len(chosen)), chosen] = 0
+        most = max(most, int((other.max(axis=1) >= DOUBT * np.maximum(mine, 1e-6)).sum()))
+    return most
+
+
+def _well_formed(lines: list[str], fmt: str) -> bool:
+    """Fillers inside a document number (`AB<12`) are a misread the check digit may not see."""
+    row, start = mrz._NUMBER_AT[fmt]
+    return "<" not in lines[row][start:start + 9].rstrip("<")
 
 
 def _decide(read: _Read) -> tuple[mrz.Mrz | None, list[str], str]:
     """The MRZ if the reading is certain, else None with the raw lines and why."""
-    lines = _name_tail(read.text(), read.fmt)
-    if not _unchecked_ok(read, lines):
-        return None, lines, "unchecked_characters_unsure"
+    lines, code_risk = _codes(read, _name_tail(read.text(), read.fmt))
+    if max(code_risk, _risk(read, lines)) > RISK_MAX or _doubts(read, lines) > 1:
+        return None, lines, "characters_unsure"
     parsed = _parse(lines)
     if parsed is not None:
-        return parsed, lines, ""
+        return (parsed, lines, "") if _well_formed(lines, read.fmt) else (None, lines, "malformed")
     # One exchange of a doubtful character for a plausible alternative, if exactly one works.
     found = {}
     for li, p in enumerate(read.probs):
@@ -347,7 +414,7 @@ def _decide(read: _Read) -> tuple[mrz.Mrz | None, list[str], str]:
                 candidate = [*lines]
                 candidate[li] = lines[li][:i] + c + lines[li][i + 1:]
                 parsed = _parse(candidate)
-                if parsed is not None:
+                if parsed is not None and _well_formed(candidate, read.fmt) and _risk(read, candidate) <= RISK_MAX:
                     found["\n".join(parsed.lines)] = (parsed, candidate)
     if len(found) == 1:
         parsed, candidate = next(iter(found.values()))
