@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     webhooks_retry_schedule: str | None = None  # comma-separated waits in seconds (default Persona's)
     list_sources: str | None = None  # JSON [{"list", "source", "url"}] for `openidv lists update` (else <data dir>/lists.json)
     lists_update_hours: int = 0  # >0: the job worker downloads and loads the configured lists every N hours
+    sandbox_flow_checks: Literal["simulate", "run"] = "simulate"  # the sandbox flow simulates checks, as Persona's; "run" runs them
     biometric_retention_days: int = 1095  # selfie photos and face embeddings are purged after this (3 years: BIPA's ceiling)
 
     @property

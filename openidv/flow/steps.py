@@ -1,9 +1,10 @@
 """The step → engine hook. A verification engine for a step kind registers here; the flow calls it
 with the captured input once the verification is submitted.
 
-An engine returns the verification's checks (see `openidv.verifications.service.check`). Until an
-engine exists for a kind, the sandbox passes a step whose captured input is valid (checks named
-`<kind>_sandbox_simulation`) and production refuses to run it.
+An engine returns the verification's checks (see `openidv.verifications.service.check`). Production
+runs the provided engines; the sandbox, like Persona's, passes a step whose captured input is valid
+(checks named `<kind>_sandbox_simulation`) unless `OPENIDV_SANDBOX_FLOW_CHECKS=run`. A kind without an
+engine is refused in production.
 """
 
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openidv import config
 from openidv.inquiry_templates.config import Step
 from openidv.models import Inquiry, Verification
 
@@ -26,7 +28,19 @@ class Captured:
 
 
 Engine = Callable[[Session, Inquiry, Step, Verification, Captured], list[dict[str, Any]]]
-_ENGINES: dict[str, Engine] = {}
+_PROVIDED: dict[str, Engine] = {}  # the real checks, run in production (and in the sandbox when configured)
+_ENGINES: dict[str, Engine] = {}  # registered explicitly: run in every environment
+
+
+class Policy:
+    """`OPENIDV_SANDBOX_FLOW_CHECKS`: `simulate` (default, as Persona's sandbox) or `run` the real checks."""
+
+    sandbox_runs_engines = False
+
+
+def provide_engine(kind: str, engine: Engine) -> None:
+    """A verification module offers its checks for the flow's steps of `kind`."""
+    _PROVIDED[kind] = engine
 
 
 def register_engine(kind: str, engine: Engine) -> None:
@@ -37,5 +51,17 @@ def unregister_engine(kind: str) -> None:
     _ENGINES.pop(kind, None)
 
 
-def engine_for(kind: str) -> Engine | None:
-    return _ENGINES.get(kind)
+def engine_for(kind: str, *, sandbox: bool = False) -> Engine | None:
+    """The engine for a step; None in the sandbox means the honest simulation."""
+    if kind in _ENGINES:
+        return _ENGINES[kind]
+    if sandbox and not Policy.sandbox_runs_engines:
+        return None
+    return _PROVIDED.get(kind)
+
+
+def _configure(settings: Any) -> None:
+    Policy.sandbox_runs_engines = settings.sandbox_flow_checks == "run"
+
+
+config.on_bootstrap(_configure)

@@ -20,6 +20,7 @@ from openidv.checks import documents as engine
 from openidv.documents import files, repository
 from openidv.documents import service as documents
 from openidv.events import service as events
+from openidv.flow import steps as flow_steps
 from openidv.jobs import enqueue_in_tx, job
 from openidv.jobs import session as job_session
 from openidv.kit.clock import now
@@ -165,11 +166,12 @@ def flow_engine(db: Session, inquiry: Any, step: Any, verification: Verification
 
 
 def register_flow_engine() -> None:
-    """Make the hosted flow run these checks for document steps (opt-in, like government IDs: the flow's
-    sandbox tests upload placeholder files that these checks rightly fail)."""
-    from openidv.flow import steps as flow_steps
-
+    """Run these checks in every environment's flow, the sandbox included (tests; operators set
+    OPENIDV_SANDBOX_FLOW_CHECKS=run instead). Production runs them anyway."""
     flow_steps.register_engine(KIND, flow_engine)
+
+
+flow_steps.provide_engine(KIND, flow_engine)
 
 
 def attributes(verification: Verification) -> dict[str, Any]:

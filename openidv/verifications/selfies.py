@@ -217,7 +217,12 @@ def _frame_order(role: str) -> tuple[str, int]:
 
 
 def register_flow_engine() -> None:
+    """Run these checks in every environment's flow, the sandbox included (tests; operators set
+    OPENIDV_SANDBOX_FLOW_CHECKS=run instead). Production runs them anyway."""
     flow_steps.register_engine(KIND, flow_engine)
+
+
+flow_steps.provide_engine(KIND, flow_engine)
 
 
 # ---------------------------------------------------------------- biometric data: redaction and retention

@@ -11,7 +11,7 @@ from flow_support import noise_image
 from flow_support.fixtures import mailbox  # noqa: F401 - fixture
 from openidv.flow import steps
 from openidv.kit import clock
-from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession
+from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
 from openidv.verifications import service as verifications
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -183,14 +183,25 @@ def test_spanish_by_parameter_or_browser(app, world):  # noqa: ANN001
         assert "Número de teléfono" in _consent(c, page)
 
 
-def test_production_refuses_a_step_without_an_engine(browser, world, db):  # noqa: ANN001
+def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser, world, db):  # noqa: ANN001
     page = _open(browser, f"inquiry-template-id={world.production_templates['Document']}&environment-id={world.production_id}")
     done = browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
     assert done.status_code == 303
-    refused = browser.get("/verify")
-    assert refused.status_code == 501 and "not available on this server" in refused.text
-    (inquiry,) = _inquiries(db)
-    assert inquiry.status == "pending"
+    step = browser.get("/verify")
+    assert step.status_code == 200 and 'name="document"' in step.text
+    pdf = b"%PDF-1.4\n" + b"% filler\n" * 2000 + b"%%EOF\n"  # not a readable paper: the real checks fail it
+    answer = browser.post("/flow/step", data={"csrf": CSRF.search(step.text).group(1), "step-id": STEP_ID.search(step.text).group(1)},
+                          files={"document": ("a.pdf", pdf, "application/pdf")})
+    assert answer.status_code == 303
+    db.rollback()
+    (verification,) = db.scalars(select(Verification).where(Verification.kind == "document"))
+    assert verification.status == "failed" and not any(c["name"].endswith("_sandbox_simulation") for c in verification.checks)
+    assert steps.engine_for("document", sandbox=True) is None  # the sandbox simulates, as Persona's
+    steps.Policy.sandbox_runs_engines = True  # OPENIDV_SANDBOX_FLOW_CHECKS=run
+    try:
+        assert steps.engine_for("document", sandbox=True) is steps.engine_for("document")
+    finally:
+        steps.Policy.sandbox_runs_engines = False
 
 
 def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client, world, db):  # noqa: ANN001
