@@ -202,7 +202,7 @@ def _inquiry_fields(inquiry: Inquiry | None) -> dict[str, Any] | None:
     return out or None
 
 
-@job("government-id.process", max_attempts=3)
+@job("government-id.process", max_attempts=3, on_give_up=steps.unprocessable("id_unprocessable_submission_detection"))
 def process_job(verification_id: str) -> None:
     with job_session() as db:
         verification = db.get(Verification, verification_id, with_for_update=True)
