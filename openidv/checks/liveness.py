@@ -1,10 +1,10 @@
-"""Basic liveness signals from landmarks and pixels (no learned anti-spoofing model).
+"""Basic liveness signals from landmarks and pixels (no learned anti-spoofing model); the blink comes
+from `faces.FaceEngine.eye_openness`.
 
 - `yaw`: head turn from FaceMesh landmarks (nose tip against the two cheek contours).
 - `parallax`: a flat photo moved before the camera moves its landmarks by one homography; a head turning
   does not (the nose and the cheeks are at different depths). Residual of the best homography, in units of
   the inter-ocular distance.
-- `eye_openness`: eye aspect ratio, for a blink across a burst.
 - `periodic_texture`: screens (pixel grid, moiré) and prints (halftone screen) leave isolated peaks in the
   face's spectrum that skin does not.
 - `scene_change`: the background around the face between poses; a photo swapped between poses brings
@@ -51,15 +51,6 @@ def parallax(center: np.ndarray, other: np.ndarray) -> float:
     return rms / min(inter_ocular(center), inter_ocular(other))
 
 
-def eye_openness(points: np.ndarray) -> float:
-    def ear(idx: tuple[int, ...]) -> float:
-        p = points[list(idx), :2]
-        vertical = np.linalg.norm(p[1] - p[5]) + np.linalg.norm(p[2] - p[4])
-        return float(vertical / (2 * np.linalg.norm(p[0] - p[3]) + 1e-6))
-
-    return (ear(faces.EYE_R) + ear(faces.EYE_L)) / 2
-
-
 def face_crop(rgb: np.ndarray, face: faces.Face, size: int = 256, scale: float = 1.0) -> np.ndarray:
     x0, y0, x1, y1 = face.box
     cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, scale * max(x1 - x0, y1 - y0) / 2
@@ -85,7 +76,7 @@ def periodic_texture(rgb: np.ndarray, face: faces.Face) -> float:
     patch -= cv2.GaussianBlur(patch, (0, 0), 3)  # keep the fine texture only
     win = np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
     mag = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(patch * win))))
-    base = cv2.medianBlur(mag.astype(np.float32), 5) if n <= 256 else mag
+    base = cv2.medianBlur(mag.astype(np.float32), 5)
     prominence = mag - base
     fy, fx = np.mgrid[-n // 2:n // 2, -n // 2:n // 2] / n
     radius = np.hypot(fx, fy)

@@ -18,7 +18,6 @@ import numpy as np
 from openidv.checks import faces, liveness, quality
 from openidv.verifications.service import check
 
-KINDS = ("profile-and-center", "center-only")
 # A blink is looked for in center bursts of 3+ frames, and required (strict) only from this many: a short
 # burst of 3 frames 150 ms apart rarely catches one unless the capture asks for it.
 BLINK_BURST = 5
