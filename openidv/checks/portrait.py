@@ -31,12 +31,15 @@ class Portrait:
 
 
 def _tiles(h: int, w: int) -> list[tuple[int, int, int]]:
-    """Square tiles (x, y, side) of 0.6 of the short side, overlapping by a third: a card portrait
-    (about half the card's height) fills most of one."""
+    """Square tiles (x, y, side) of 0.6 of the short side at the start, middle and end of each axis
+    (short axis: start and end): a card portrait (about half the card's height) fills most of one."""
     side = max(1, int(0.6 * min(h, w)))
-    step = max(1, int(0.4 * min(h, w)))
-    xs = sorted({*range(0, max(1, w - side + 1), step), max(0, w - side)})
-    ys = sorted({*range(0, max(1, h - side + 1), step), max(0, h - side)})
+    starts = lambda length: sorted({0, max(0, (length - side) // 2), max(0, length - side)})  # noqa: E731
+    xs, ys = starts(w), starts(h)
+    if len(xs) > 2 and h <= w:
+        ys = [ys[0], ys[-1]]
+    elif len(ys) > 2:
+        xs = [xs[0], xs[-1]]
     return [(x, y, side) for y in ys for x in xs]
 
 
