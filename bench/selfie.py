@@ -47,7 +47,7 @@ def key(aug: dict) -> str:
 def bona_fide(name: str, seed: int) -> tuple[bytes, bytes, bytes, dict]:
     rng = random.Random(f"{name}-{seed}")
     frame = g.frame_of(name, face_width=rng.randint(150, 230), seed=seed)
-    _, points = g._locate(frame)
+    _, points = g.locate(frame)
     aug = {"name": name, "glasses": rng.random() < 0.3, "gain": rng.uniform(0.6, 1.35), "blur": rng.choice([0, 0, 0.8, 1.5]),
            "jpeg": rng.randint(60, 95), "turn": rng.uniform(20, 34), "shake": rng.uniform(2, 24),
            "exposure": rng.uniform(0, 0.12)}

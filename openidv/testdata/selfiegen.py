@@ -54,7 +54,8 @@ def jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
     return buf.getvalue()
 
 
-def _locate(rgb: np.ndarray) -> tuple[object, np.ndarray]:
+def locate(rgb: np.ndarray) -> tuple[object, np.ndarray]:
+    """The main face of a photo and its 468 landmarks."""
     from openidv.checks import faces
 
     eng = faces.engine()
@@ -68,7 +69,7 @@ def _locate(rgb: np.ndarray) -> tuple[object, np.ndarray]:
 def frame_of(face_source: str | bytes | np.ndarray | Image.Image, face_width: int = 190, seed: int = 0) -> np.ndarray:
     """A portrait phone frame (480x640) cut from the photo around its face, the face about `face_width` wide."""
     rgb = _rgb(face_source)
-    face, _ = _locate(rgb)
+    face, _ = locate(rgb)
     rng = random.Random(seed)
     scale = face_width * rng.uniform(0.95, 1.05) / face.width  # type: ignore[attr-defined]
     cx = (face.box[0] + face.box[2]) / 2 + rng.uniform(-4, 4)  # type: ignore[attr-defined]
@@ -82,7 +83,7 @@ def turn(rgb: np.ndarray, degrees: float, points: np.ndarray | None = None) -> n
     """The head turned by `degrees` about its vertical axis (positive: the subject's own left, the nose
     toward the image's right), the background left in place. Depth: an ellipsoid head plus a nose."""
     if points is None:
-        _, points = _locate(rgb)
+        _, points = locate(rgb)
     h, w = rgb.shape[:2]
     left, right, top, chin, nose = (points[i, :2] for i in (234, 454, 10, 152, 1))
     a = np.linalg.norm(right - left) / 2 * 1.2
@@ -122,7 +123,7 @@ def three_poses(face_source: str | bytes | np.ndarray | Image.Image, seed: int =
                 quality: int = 90) -> tuple[bytes, bytes, bytes]:
     """(center, left, right) JPEG frames of a live person turning their head."""
     frame = frame_of(face_source, seed=seed)
-    _, points = _locate(frame)
+    _, points = locate(frame)
     rng = random.Random(seed)
     left = turn(frame, degrees * rng.uniform(0.9, 1.1), points)
     right = turn(frame, -degrees * rng.uniform(0.9, 1.1), points)
@@ -212,7 +213,7 @@ def screen_replay(face_source: str | bytes | np.ndarray | Image.Image, seed: int
     frame = frame_of(face_source, seed=seed)
     rng = random.Random(seed)
     if video:
-        _, points = _locate(frame)
+        _, points = locate(frame)
         views = [frame, turn(frame, 28, points), turn(frame, -28, points)]
     else:
         views = [frame, _plane(frame, rng.uniform(30, 45)), _plane(frame, -rng.uniform(30, 45))]
@@ -228,7 +229,7 @@ def same_frame(face_source: str | bytes | np.ndarray | Image.Image, seed: int = 
 def swapped_poses(face_source: str | bytes | np.ndarray | Image.Image, seed: int = 0) -> tuple[bytes, bytes, bytes]:
     """Three photos of the person turning, each from another occasion (another background and light)."""
     frame = frame_of(face_source, seed=seed)
-    _, points = _locate(frame)
+    _, points = locate(frame)
     rng = np.random.default_rng(seed)
     views = [frame, turn(frame, 28, points), turn(frame, -28, points)]
     out = []
@@ -249,7 +250,7 @@ def second_face(face_source: str | bytes | np.ndarray | Image.Image, other: str 
                 seed: int = 0) -> tuple[bytes, bytes, bytes]:
     """Live poses, with another person's face in the background of every frame."""
     extra = frame_of(other, face_width=120, seed=seed)
-    _, pts = _locate(extra)
+    _, pts = locate(extra)
     x0, y0 = int(pts[:, 0].min() - 25), int(pts[:, 1].min() - 35)
     x1, y1 = int(pts[:, 0].max() + 25), int(pts[:, 1].max() + 20)
     patch = extra[max(0, y0):y1, max(0, x0):x1]
@@ -296,7 +297,7 @@ def id_card_photo(face_source: str | bytes | np.ndarray | Image.Image, seed: int
 def with_glasses(rgb: np.ndarray, points: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
     """Spectacles drawn on the face: two rims, a bridge over the nose and the temples."""
     if points is None:
-        _, points = _locate(rgb)
+        _, points = locate(rgb)
     rng = random.Random(seed)
     out = rgb.copy()
     colour = tuple(int(c) for c in rng.choice([(20, 20, 20), (60, 35, 20), (90, 90, 100)]))
@@ -346,6 +347,6 @@ def blink_burst(face_source: str | bytes | np.ndarray | Image.Image, frames: int
                 blink: bool = True) -> list[bytes]:
     """A short burst of center frames; with `blink`, the eyes are shut in one of them."""
     frame = frame_of(face_source, seed=seed)
-    _, points = _locate(frame)
+    _, points = locate(frame)
     shut = closed_eyes(frame, points)
     return [jpeg(camera(shut if blink and i == frames // 2 else frame, seed * 19 + i)) for i in range(frames)]
