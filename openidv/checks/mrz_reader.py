@@ -172,7 +172,12 @@ def _groups(rows: list[Row]) -> list[list[Row]]:
             if count == 3 and min(steps) < 0.75 * max(steps):
                 continue
             found.append(group)
-    return sorted(found, key=lambda g: (-len(g), -g[-1][1]))
+    ranked, taken = [], set()
+    for group in sorted(found, key=lambda g: (-len(g), -g[-1][1])):
+        if not taken & set(group):  # two rows of a three-row band are not another band
+            ranked.append(group)
+            taken |= set(group)
+    return ranked
 
 
 def _level(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:

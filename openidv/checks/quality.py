@@ -27,7 +27,9 @@ try:  # HEIC from phones, when the optional decoder is installed
 except ImportError:  # pragma: no cover
     pass
 
-BLUR_THRESHOLD = 25.0
+# Variance of the Laplacian at 1000 px: generated cards score 430-1800 sharp, 16-134 under a mild
+# (still readable) blur and under 1 when the text is gone; real photos were not measured.
+BLUR_THRESHOLD = 5.0
 GLARE_THRESHOLD = 0.2
 
 

@@ -140,3 +140,73 @@ def test_image_formats_by_content(licence) -> None:  # noqa: ANN001
         licence.front.save(buf, fmt)
         decoded = quality.decode(buf.getvalue())
         assert decoded.mime == mime and decoded.rgb.shape[2] == 3
+
+
+# ---------------------------------------------------------------- MRZ reader decisions (no OCR needed)
+
+def _confident_read(lines: list[str], fmt: str):  # noqa: ANN202
+    """A reading whose every cell is sure of the given character."""
+    from openidv.checks import mrz_reader as mr
+
+    probs = []
+    for line in lines:
+        p = np.full((len(line), len(mr.ALPHABET)), 0.001, np.float32)
+        for i, c in enumerate(line):
+            p[i, mr.ALPHABET.index(c)] = 0.99
+        probs.append(p)
+    return mr._Read(fmt, probs)
+
+
+def test_mrz_decision_accepts_a_sure_reading_and_refuses_what_check_digits_cannot_see(passport) -> None:  # noqa: ANN001
+    from openidv.checks import mrz_reader as mr
+
+    read = _confident_read(passport.mrz_lines, "TD3")
+    parsed, lines, _ = mr._decide(read)
+    assert parsed is not None and lines == passport.mrz_lines
+    # A doubt between `<` and `K` (values 0 and 20: the check digit weighs them alike) in the optional data.
+    doubtful = _confident_read(passport.mrz_lines, "TD3")
+    doubtful.probs[1][30, mr.ALPHABET.index("K")] = 0.6
+    assert mr._decide(doubtful)[0] is None
+    # A name letter (no check digit covers it) read without confidence.
+    unsure = _confident_read(passport.mrz_lines, "TD3")
+    unsure.probs[0][6, mr.ALPHABET.index("Q")] = 0.7
+    assert mr._decide(unsure)[0] is None
+
+
+def test_mrz_decision_repairs_one_doubtful_digit_only_when_unique(passport) -> None:  # noqa: ANN001
+    from openidv.checks import mrz_reader as mr
+
+    lines = passport.mrz_lines
+    birth = lines[1][13]
+    wrong = str((int(birth) + 1) % 10)
+    read = _confident_read([lines[0], lines[1][:13] + wrong + lines[1][14:]], "TD3")
+    read.probs[1][13, mr.ALPHABET.index(wrong)] = 0.5
+    read.probs[1][13, mr.ALPHABET.index(birth)] = 0.45
+    parsed, got, _ = mr._decide(read)
+    assert parsed is not None and got == lines  # the runner-up digit makes every check digit agree
+    read.probs[1][13, mr.ALPHABET.index(birth)] = 0.001
+    assert mr._decide(read)[0] is None  # no plausible alternative: unreadable, never a guess
+
+
+def test_state_codes_are_chosen_among_icao_codes() -> None:
+    from openidv.checks import mrz_reader as mr
+
+    sample = make("id_card", 3)  # an NLD card
+    lines = [sample.mrz_lines[0], sample.mrz_lines[1][:15] + "NID" + sample.mrz_lines[1][18:], sample.mrz_lines[2]]
+    read = _confident_read(lines, "TD1")
+    read.probs[1][16, mr.ALPHABET.index("L")] = 0.5
+    fixed, risk = mr._codes(read, lines)
+    assert fixed[1][15:18] == "NLD" and risk < 1
+
+
+def test_mrz_read_upside_down_and_on_a_textured_background(passport) -> None:  # noqa: ANN001
+    from openidv.checks import mrz_reader
+
+    turned = np.asarray(passport.front.rotate(180))
+    reading = mrz_reader.read_mrz(turned)
+    assert reading.mrz is not None and reading.mrz.lines == passport.mrz_lines and reading.orientation == 180
+    card = make("id_card", 4)
+    framed = np.asarray(distort(card.back, "background", 4))
+    assert quality.card_corners(quality.gray_of(framed)) is not None
+    reading = mrz_reader.read_mrz(framed)
+    assert reading.mrz is not None and reading.mrz.lines == card.mrz_lines
