@@ -480,6 +480,8 @@ def read_mrz(image: np.ndarray) -> MrzReading:
                         break
                 if best >= SURE:
                     break
+            if best >= SURE:
+                break  # the band was read plainly and its check digits disagree: no other band will do
         if found:
             break  # rows were found this way up: turning the page a quarter cannot help
     return MrzReading(None, found, raw, reasons=[reason])
