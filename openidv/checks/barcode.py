@@ -53,8 +53,9 @@ def decode_pdf417(image: np.ndarray) -> str | None:
         return text
     # A slightly blurred photo: an unsharp mask restores the narrow bars' edges.
     sharpened = cv2.addWeighted(gray, 2.0, cv2.GaussianBlur(gray, (0, 0), 2), -1.0, 0)
-    if text := _read(sharpened, _BINARIZERS[0]):
-        return text
+    for binarizer in _BINARIZERS:
+        if text := _read(sharpened, binarizer):
+            return text
     if max(gray.shape) < 2400:
         big = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
         if text := _read(big, _BINARIZERS[0]):
