@@ -71,6 +71,25 @@ def test_clean_passport_passes_and_fills_attributes(client, api, world, engine, 
     assert client.get(f"{BASE}/{vid}").json()["data"]["attributes"]["status"] == "passed"
 
 
+def test_a_heic_photo_from_a_phone_is_read(client, api, world, engine) -> None:  # noqa: ANN001
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    sample = make("passport", 22)
+    buf = io.BytesIO()
+    sample.front.convert("RGB").save(buf, "HEIF", quality=90)
+    assert buf.getvalue()[4:12] == b"ftypheic"
+    inquiry = api.new_inquiry(world.templates["Government ID"])
+    made = _create(client, inquiry["id"], buf.getvalue())
+    assert made.status_code == 201, made.text
+    vid = made.json()["data"]["id"]
+    assert client.post(f"{BASE}/{vid}/submit").status_code == 200
+    _process(engine, vid)
+    a = client.get(f"{BASE}/{vid}").json()["data"]["attributes"]
+    assert a["status"] == "passed", [c for c in a["checks"] if c["status"] == "failed"]
+    assert a["identification-number"] == sample.truth["identification-number"]
+
+
 def test_expired_passport_fails_with_its_check(client, api, world, engine) -> None:  # noqa: ANN001
     inquiry = api.new_inquiry(world.templates["Government ID"])
     vid = _create(client, inquiry["id"], _jpeg(make("passport", 22, "expired").front)).json()["data"]["id"]
