@@ -21,8 +21,7 @@ from openidv.documents import files, repository
 from openidv.documents import service as documents
 from openidv.events import service as events
 from openidv.flow import steps as flow_steps
-from openidv.jobs import enqueue_in_tx, job
-from openidv.jobs import session as job_session
+from openidv.jobs import enqueue_in_tx
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, conflict, not_found
 from openidv.kit.jsonapi import get_str
@@ -148,12 +147,7 @@ def _advance(db: Session, verification: Verification) -> None:
             runner.advance(db, inquiry, None)
 
 
-@job("document-verification.process", max_attempts=3, on_give_up=give_up)
-def process_job(verification_id: str) -> None:
-    with job_session() as db:
-        verification = db.get(Verification, verification_id, with_for_update=True)
-        if verification is not None:
-            process_document(db, verification)
+process_job = steps.processing_job("document-verification.process", process_document, on_give_up=give_up)
 
 
 def flow_engine(db: Session, inquiry: Any, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:

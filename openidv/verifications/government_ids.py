@@ -22,8 +22,7 @@ from openidv import config, lifecycle
 from openidv.flow import steps as flow_steps
 from openidv.checks import image_hash
 from openidv.checks.government_id import Evidence, History, Result, Settings, apply_history, evaluate
-from openidv.jobs import enqueue_in_tx, job
-from openidv.jobs import session as job_session
+from openidv.jobs import enqueue_in_tx
 from openidv.kit import crypto, storage
 from openidv.kit.errors import ApiError, bad_request, conflict
 from openidv.kit.jsonapi import get_str
@@ -202,12 +201,7 @@ def _inquiry_fields(inquiry: Inquiry | None) -> dict[str, Any] | None:
     return out or None
 
 
-@job("government-id.process", max_attempts=3, on_give_up=steps.unprocessable("id_unprocessable_submission_detection"))
-def process_job(verification_id: str) -> None:
-    with job_session() as db:
-        verification = db.get(Verification, verification_id, with_for_update=True)
-        if verification is not None:
-            process_government_id(db, verification)
+process_job = steps.processing_job("government-id.process", process_government_id, unprocessable_check="id_unprocessable_submission_detection")
 
 
 # ---------------------------------------------------------------- signed photo URLs

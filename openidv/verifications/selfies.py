@@ -23,7 +23,7 @@ from openidv import config, lifecycle
 from openidv.checks.selfie import SelfieEvidence, SelfieSettings, evaluate
 from openidv.flow import steps as flow_steps
 from openidv.inquiries import repository as inquiry_repository
-from openidv.jobs import enqueue_in_tx, every, job
+from openidv.jobs import enqueue_in_tx, every
 from openidv.jobs import session as job_session
 from openidv.kit import storage
 from openidv.kit.clock import iso, now
@@ -189,12 +189,7 @@ def process_selfie(db: Session, verification: Verification) -> None:
     steps.finish(db, verification, checks, None)
 
 
-@job("selfie.process", max_attempts=3, on_give_up=steps.unprocessable("selfie_unprocessable_submission_detection"))
-def process_job(verification_id: str) -> None:
-    with job_session() as db:
-        verification = db.get(Verification, verification_id, with_for_update=True)
-        if verification is not None:
-            process_selfie(db, verification)
+process_job = steps.processing_job("selfie.process", process_selfie, unprocessable_check="selfie_unprocessable_submission_detection")
 
 
 def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:

@@ -130,6 +130,23 @@ def unprocessable(check_name: str) -> Callable[..., None]:
     return functools.partial(give_up, check_name=check_name)
 
 
+def processing_job(name: str, process: Callable[[Session, Verification], None], *, unprocessable_check: str | None = None,
+                   on_give_up: Callable[..., None] | None = None) -> Callable[..., None]:
+    """Register the job that processes one submitted verification (run at least once: `process` must be
+    idempotent); after its last failed attempt the verification fails `unprocessable_check`."""
+    from openidv.jobs import job
+    from openidv.jobs import session as job_session
+
+    def run(verification_id: str) -> None:
+        with job_session() as db:
+            verification = db.get(Verification, verification_id, with_for_update=True)
+            if verification is not None:
+                process(db, verification)
+
+    settle = on_give_up or (unprocessable(unprocessable_check) if unprocessable_check else None)
+    return job(name, max_attempts=3, on_give_up=settle)(run)
+
+
 PII_ATTRIBUTES = frozenset({
     "phone-number", "email-address", "name-first", "name-middle", "name-last", "birthdate", "address-street-1", "address-street-2",
     "address-city", "address-subdivision", "address-postal-code", "identification-number", "normalized-address-street-1",
