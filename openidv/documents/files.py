@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import base64
 import binascii
-import time
 from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from openidv.checks import documents as engine
-from openidv.kit import storage
+from openidv.kit import file_links, storage
 from openidv.kit.errors import ApiError, bad_request
+from openidv.kit.file_links import Files
 from openidv.kit.ids import new_id
-from openidv.verifications.government_ids import URL_SECONDS, Config, sign, verify
 
 MAX_FILES = 10
 SIGNED_AS = "document-file"
@@ -72,7 +71,7 @@ def store(uploads: list[tuple[bytes, str | None]], mimes: list[str], role: str) 
     records = []
     for (content, filename), mime in zip(uploads, mimes, strict=True):
         file_id = new_id("docf")
-        storage.put(Config.data_dir, file_id, content)
+        storage.put(Files.data_dir, file_id, content)
         extension = {"application/pdf": "pdf", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}.get(mime, "jpg")
         name = (filename or f"{role}.{extension}")[:200]
         records.append({"id": file_id, "role": role, "filename": name, "byte-size": len(content), "mime": mime})
@@ -81,7 +80,7 @@ def store(uploads: list[tuple[bytes, str | None]], mimes: list[str], role: str) 
 
 def delete_after_commit(db: Session, records: list[dict[str, Any]]) -> None:
     """Files go once the caller's transaction commits (a rolled-back redaction keeps what it had)."""
-    storage.delete_after_commit(db, Config.data_dir, [r["id"] for r in records if isinstance(r, dict) and "id" in r])
+    storage.delete_after_commit(db, Files.data_dir, [r["id"] for r in records if isinstance(r, dict) and "id" in r])
 
 
 def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
@@ -104,20 +103,19 @@ def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
 
 
 def content(record: dict[str, Any]) -> bytes | None:
-    return storage.get(Config.data_dir, record["id"])
+    return storage.get(Files.data_dir, record["id"])
 
 
 def delete(record: dict[str, Any]) -> None:
-    storage.delete(Config.data_dir, record["id"])
+    storage.delete(Files.data_dir, record["id"])
 
 
 def url(record: dict[str, Any]) -> str:
-    token = sign(record["id"], SIGNED_AS, int(time.time()) + URL_SECONDS)
-    return f"{Config.base_url}/api/v1/document-files/{record['id']}?access_token={token}"
+    return file_links.url(f"document-files/{record['id']}", record["id"], SIGNED_AS)
 
 
 def valid_token(file_id: str, token: str) -> bool:
-    return verify(file_id, SIGNED_AS, token)
+    return file_links.verify(file_id, SIGNED_AS, token)
 
 
 def rendered(record: dict[str, Any] | None) -> dict[str, Any] | None:

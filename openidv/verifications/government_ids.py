@@ -8,23 +8,19 @@ Step settings (template): `min_age`, `max_age`, `allowed_countries`, `allowed_id
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv import config, lifecycle
+from openidv import lifecycle
 from openidv.flow import steps as flow_steps
 from openidv.checks import image_hash
 from openidv.checks.government_id import Evidence, History, Result, Settings, apply_history, evaluate
 from openidv.jobs import enqueue_in_tx
-from openidv.kit import crypto, storage
+from openidv.kit import crypto, file_links, storage
 from openidv.kit.errors import ApiError, bad_request, conflict
+from openidv.kit.file_links import Files
 from openidv.kit.jsonapi import get_str
 from openidv.kit.clock import now
 from openidv.kit.ids import new_id
@@ -35,22 +31,6 @@ from openidv.verifications.photos import photo as read_photo
 KIND = "government-id"
 SIDES = ("front", "back")
 ID_CLASSES = frozenset({"pp", "dl", "id", "visa", "rp", "mid", "wp", "pr", "cct", "nric", "ppc", "hic", "tribalid"})
-URL_SECONDS = 21600
-
-
-class Config:
-    """Process-wide settings the job needs (data folder, URL secret), installed by `openidv.config.bootstrap`."""
-
-    data_dir: Path = Path("./openidv-data")
-    secret: str = ""
-    base_url: str = "http://127.0.0.1:8000"
-
-
-def _configure(settings: Any) -> None:
-    Config.data_dir, Config.secret, Config.base_url = settings.data_dir, settings.secrets["secret_key"], settings.base_url
-
-
-config.on_bootstrap(_configure)
 
 
 def _file(verification_id: str, side: str) -> str:
@@ -70,7 +50,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
     db.flush()
     for side, content in photos.items():
         if content:
-            storage.put(Config.data_dir, _file(verification.id, side), content)
+            storage.put(Files.data_dir, _file(verification.id, side), content)
     return verification
 
 
@@ -161,7 +141,7 @@ def process_government_id(db: Session, verification: Verification, *, today: dat
         return
     _, step = steps.config_for(db, verification)
     data = verification.data
-    photos = {s: storage.get(Config.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
+    photos = {s: storage.get(Files.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
     _conclude(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today))
 
 
@@ -207,19 +187,6 @@ process_job = steps.processing_job("government-id.process", process_government_i
 # ---------------------------------------------------------------- signed photo URLs
 
 
-def sign(verification_id: str, side: str, expires: int) -> str:
-    message = f"{verification_id}:{side}:{expires}".encode()
-    mac = hmac.new(Config.secret.encode(), message, hashlib.sha256).digest()
-    return f"{expires}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
-
-
-def verify(verification_id: str, side: str, token: str) -> bool:
-    expires_text, _, _ = token.partition(".")
-    if not expires_text.isdigit() or int(expires_text) < time.time() or not Config.secret:
-        return False
-    return hmac.compare_digest(sign(verification_id, side, int(expires_text)), token)
-
-
 def photo_url(verification: Verification, side: str) -> str | None:
     if side not in verification.data.get("photos", []) or verification.redacted_at is not None:
         return None
@@ -228,8 +195,7 @@ def photo_url(verification: Verification, side: str) -> str | None:
 
 def signed_url(verification_id: str, plural: str, side: str) -> str:
     """An expiring link to one photo of a verification (`/verification/<plural>/<id>/<side>-photo`)."""
-    token = sign(verification_id, side, int(time.time()) + URL_SECONDS)
-    return f"{Config.base_url}/api/v1/verification/{plural}/{verification_id}/{side}-photo?access_token={token}"
+    return file_links.url(f"verification/{plural}/{verification_id}/{side}-photo", verification_id, side)
 
 
 def attributes(verification: Verification) -> dict[str, Any]:
@@ -264,7 +230,7 @@ def forget_photos(db: Session, verification: Verification) -> None:
     if verification.kind == KIND:
         repository.delete_flow_uploads(db, verification.id)
         repository.replace_fingerprints(db, verification.id, [])
-        storage.delete_after_commit(db, Config.data_dir, [_file(verification.id, side) for side in SIDES])
+        storage.delete_after_commit(db, Files.data_dir, [_file(verification.id, side) for side in SIDES])
 
 
 def register_flow_engine() -> None:

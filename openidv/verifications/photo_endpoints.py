@@ -12,11 +12,11 @@ from fastapi.responses import Response
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
 from openidv.checks import quality
-from openidv.kit import storage
+from openidv.kit import file_links, storage
 from openidv.kit.errors import ApiError, not_found
 from openidv.kit.jsonapi import Body
 from openidv.models import Verification
-from openidv.verifications import government_ids, repository, schemas, steps
+from openidv.verifications import repository, schemas, steps
 
 read = Permission("verification.read")
 write = Permission("verification.write")
@@ -47,7 +47,7 @@ async def multipart(request: Request) -> dict[str, Any] | None:
 
 def serve_photo(request: Request, verification_id: str, side: str, access_token: str, sides: tuple[str, ...]) -> Response:
     """One sealed photo (`<ver>-<side>` in the data folder) behind its signed link."""
-    if side not in sides or not government_ids.verify(verification_id, side, access_token):
+    if side not in sides or not file_links.verify(verification_id, side, access_token):
         raise ApiError(401, "The link is invalid or has expired", title="Unauthorized")
     data = storage.get(request.app.state.settings.data_dir, f"{verification_id}-{side}")
     if data is None:

@@ -28,6 +28,7 @@ from openidv.jobs import session as job_session
 from openidv.kit import storage
 from openidv.kit.clock import iso, now
 from openidv.kit.errors import ApiError, bad_request, conflict
+from openidv.kit.file_links import Files
 from openidv.kit.jsonapi import get_str
 from openidv.models import FlowUpload, Inquiry, SelfieBiometric, Verification
 from openidv.verifications import government_ids, repository, schemas, steps
@@ -105,7 +106,7 @@ def _store_frames(verification: Verification, frames: dict[str, list[bytes]]) ->
     """Seal the frames into the data folder (frame 0 of each pose is what its photo URL serves)."""
     for pose, pose_frames in frames.items():
         for index, content in enumerate(pose_frames):
-            storage.put(government_ids.Config.data_dir, _file(verification.id, pose, index), content)
+            storage.put(Files.data_dir, _file(verification.id, pose, index), content)
     verification.data = {**verification.data, "frames": {p: len(f) for p, f in frames.items() if f},
                          "photo-sizes": {p: len(f[0]) for p, f in frames.items() if f}}
 
@@ -141,7 +142,7 @@ def id_portrait(db: Session, inquiry_id: str | None) -> bytes | None:
     for verification in reversed(candidates):
         data = verification.data
         if "front" in data.get("photos", []):
-            front = storage.get(government_ids.Config.data_dir, _file(verification.id, "front"))
+            front = storage.get(Files.data_dir, _file(verification.id, "front"))
         else:
             front = _upload(db, (data.get("files") or {}).get("front"))
         if front:
@@ -183,7 +184,7 @@ def process_selfie(db: Session, verification: Verification) -> None:
         return
     _, step = steps.config_for(db, verification)
     data = verification.data
-    frames = {pose: [storage.get(government_ids.Config.data_dir, _file(verification.id, pose, i)) or b"" for i in range(count)]
+    frames = {pose: [storage.get(Files.data_dir, _file(verification.id, pose, i)) or b"" for i in range(count)]
               for pose, count in data.get("frames", {}).items()}
     checks = run_checks(db, verification, step, frames, data.get("selfie-kind", "profile-and-center"))
     steps.finish(db, verification, checks, None)
@@ -233,7 +234,7 @@ def forget(db: Session, verification: Verification) -> None:
         db.delete(row)
     repository.delete_flow_uploads(db, verification.id)
     names = [_file(verification.id, pose, i) for pose in POSES for i in range(MAX_FRAMES)]
-    storage.delete_after_commit(db, government_ids.Config.data_dir, names)
+    storage.delete_after_commit(db, Files.data_dir, names)
 
 
 def purge_expired(db: Session, *, limit: int = 500) -> int:
