@@ -1,21 +1,18 @@
 """The hosted flow over HTTP (no browser): entry, tokens, CSRF, consent, fields, uploads, languages, errors."""
 
-import re
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from flow_support import noise_image
+from flow_support import CSRF, STEP_ID, noise_image
 from flow_support.fixtures import mailbox  # noqa: F401 - fixture
 from openidv.flow import steps
 from openidv.kit import clock
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
 from openidv.verifications import service as verifications
 
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-STEP_ID = re.compile(r'name="step-id" value="([^"]+)"')
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 embedding), and in headless Chromium whose fake camera shows a still photo of a face (the burst is
 captured; the selfie fails: a picture held to the camera does not turn its head)."""
 
-import re
 from pathlib import Path
 
 import cv2
@@ -13,7 +12,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from flow_support import camera_browser
+from flow_support import CSRF, STEP_ID, camera_browser
 from flow_support.fixtures import needs_chromium, server  # noqa: F401 - fixtures
 from openidv.flow import steps
 from openidv.models import FlowConsent, FlowUpload, SelfieBiometric, Verification
@@ -21,8 +20,6 @@ from openidv.testdata import selfiegen
 from openidv.verifications import selfies
 
 TEMPLATE = "Government ID and Selfie"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-STEP_ID = re.compile(r'name="step-id" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")

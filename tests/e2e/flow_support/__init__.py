@@ -4,6 +4,7 @@ loopback, and Chromium flags for Debian's `/usr/bin/chromium`."""
 import io
 import os
 import random
+import re
 import socket
 import threading
 import time
@@ -16,6 +17,8 @@ import uvicorn
 from PIL import Image
 
 CHROMIUM = "/usr/bin/chromium"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')  # the flow's form tokens, as a page carries them
+STEP_ID = re.compile(r'name="step-id" value="([^"]+)"')
 SDK_DIR = Path(__file__).resolve().parents[1] / "sdk" / "node_modules"
 BASE_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
