@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from openidv.kit import crypto
 from openidv.kit.clock import now
 from openidv.kit.db import UtcDateTime
 
@@ -28,3 +29,15 @@ def json_list() -> Mapped[list[Any]]:
 
 def json_dict() -> Mapped[dict[str, Any]]:
     return mapped_column(JSON, default=dict, nullable=False)
+
+
+def sealed_dict(column: str) -> Any:
+    """A dict attribute stored in `column` sealed with the key ring, bound to the row's id (PII at rest)."""
+
+    def read(row: Any) -> dict[str, Any]:
+        return crypto.open_json(getattr(row, column), row.id) or {}
+
+    def write(row: Any, value: dict[str, Any] | None) -> None:
+        setattr(row, column, crypto.seal_json(value or {}, row.id))
+
+    return property(read, write)

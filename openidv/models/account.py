@@ -1,12 +1,10 @@
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openidv.kit import crypto
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_list, timestamp
+from openidv.models._columns import created_at_column, id_column, json_list, sealed_dict, timestamp
 
 
 class Account(Base):
@@ -33,10 +31,4 @@ class Account(Base):
     redacted_at: Mapped[datetime | None] = timestamp()
     archived_at: Mapped[datetime | None] = timestamp()
 
-    @property
-    def fields(self) -> dict[str, Any]:
-        return crypto.open_json(self.fields_sealed, self.id) or {}
-
-    @fields.setter
-    def fields(self, value: dict[str, Any] | None) -> None:
-        self.fields_sealed = crypto.seal_json(value or {}, self.id)
+    fields = sealed_dict("fields_sealed")

@@ -1,12 +1,10 @@
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openidv.kit import crypto
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, timestamp
+from openidv.models._columns import created_at_column, id_column, sealed_dict, timestamp
 
 
 class Document(Base):
@@ -29,10 +27,4 @@ class Document(Base):
     submitted_at: Mapped[datetime | None] = timestamp()
     processed_at: Mapped[datetime | None] = timestamp()
 
-    @property
-    def data(self) -> dict[str, Any]:
-        return crypto.open_json(self.data_sealed, self.id) or {}
-
-    @data.setter
-    def data(self, value: dict[str, Any] | None) -> None:
-        self.data_sealed = crypto.seal_json(value or {}, self.id)
+    data = sealed_dict("data_sealed")

@@ -4,9 +4,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openidv.kit import crypto
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_dict, json_list, timestamp
+from openidv.models._columns import created_at_column, id_column, json_dict, json_list, sealed_dict, timestamp
 
 
 class Inquiry(Base):
@@ -53,10 +52,4 @@ class Inquiry(Base):
     expired_at: Mapped[datetime | None] = timestamp()
     redacted_at: Mapped[datetime | None] = timestamp()
 
-    @property
-    def fields(self) -> dict[str, Any]:
-        return crypto.open_json(self.fields_sealed, self.id) or {}
-
-    @fields.setter
-    def fields(self, value: dict[str, Any] | None) -> None:
-        self.fields_sealed = crypto.seal_json(value or {}, self.id)
+    fields = sealed_dict("fields_sealed")

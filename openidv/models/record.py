@@ -1,12 +1,10 @@
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openidv.kit import crypto
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column
+from openidv.models._columns import created_at_column, id_column, sealed_dict
 
 
 class Record(Base):
@@ -38,10 +36,4 @@ class Record(Base):
     phone_index: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = created_at_column()
 
-    @property
-    def data(self) -> dict[str, Any]:
-        return crypto.open_json(self.data_sealed, self.id) or {}
-
-    @data.setter
-    def data(self, value: dict[str, Any] | None) -> None:
-        self.data_sealed = crypto.seal_json(value or {}, self.id)
+    data = sealed_dict("data_sealed")

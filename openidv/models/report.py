@@ -4,9 +4,8 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openidv.kit import crypto
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_dict, json_list, timestamp
+from openidv.models._columns import created_at_column, id_column, json_dict, json_list, sealed_dict, timestamp
 
 
 class Report(Base):
@@ -46,10 +45,4 @@ class Report(Base):
     redacted_at: Mapped[datetime | None] = timestamp()
     next_run_at: Mapped[datetime | None] = timestamp()
 
-    @property
-    def query(self) -> dict[str, Any]:
-        return crypto.open_json(self.query_sealed, self.id) or {}
-
-    @query.setter
-    def query(self, value: dict[str, Any] | None) -> None:
-        self.query_sealed = crypto.seal_json(value or {}, self.id)
+    query = sealed_dict("query_sealed")

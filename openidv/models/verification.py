@@ -4,9 +4,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openidv.kit import crypto
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_list, timestamp
+from openidv.models._columns import created_at_column, id_column, json_list, sealed_dict, timestamp
 
 
 class Verification(Base):
@@ -36,10 +35,4 @@ class Verification(Base):
     canceled_at: Mapped[datetime | None] = timestamp()
     redacted_at: Mapped[datetime | None] = timestamp()
 
-    @property
-    def data(self) -> dict[str, Any]:
-        return crypto.open_json(self.data_sealed, self.id) or {}
-
-    @data.setter
-    def data(self, value: dict[str, Any] | None) -> None:
-        self.data_sealed = crypto.seal_json(value or {}, self.id)
+    data = sealed_dict("data_sealed")
