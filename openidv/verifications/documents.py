@@ -100,6 +100,9 @@ def run_checks(db: Session, verification: Verification, step: Any, document: Doc
     return result.checks
 
 
+UNPROCESSABLE = "document_unprocessable_submission_detection"
+
+
 def process_document(db: Session, verification: Verification, *, today: date | None = None) -> None:
     """Run the checks and conclude a submitted verification (idempotent: only from `submitted`)."""
     from openidv.verifications import service
@@ -112,39 +115,24 @@ def process_document(db: Session, verification: Verification, *, today: date | N
             checks = run_checks(db, verification, step, _linked(db, verification), today=today or now().date())
     except Exception:  # noqa: BLE001 - a file that breaks the readers fails a check; the job must not retry forever
         log.exception("document verification %s: reading failed", verification.id)
-        _fail_unprocessable(db, verification)
-    else:
-        service.conclude(db, verification, checks)
-    _advance(db, verification)
+        _error_document(db, verification)
+        checks = [service.check(UNPROCESSABLE, False, reasons=["processing_error"])]
+    steps.finish(db, verification, checks, None)
 
 
 def give_up(db: Session, verification_id: str) -> None:
     """The job ran out of attempts: the verification fails as unprocessable and the document is errored,
     so neither waits in `submitted` for ever."""
     verification = db.get(Verification, verification_id, with_for_update=True)
-    if verification is None or verification.status != "submitted":
-        return
-    _fail_unprocessable(db, verification)
-    _advance(db, verification)
+    if verification is not None and verification.status == "submitted":
+        _error_document(db, verification)
+        steps.give_up(db, verification_id, UNPROCESSABLE)
 
 
-def _fail_unprocessable(db: Session, verification: Verification) -> None:
-    from openidv.verifications import service
-
+def _error_document(db: Session, verification: Verification) -> None:
     document = _linked(db, verification)
     if document is not None and document.status == "submitted":
         lifecycle.transition(db, document, "error")
-    service.conclude(db, verification, [service.check("document_unprocessable_submission_detection", False, reasons=["processing_error"])])
-
-
-def _advance(db: Session, verification: Verification) -> None:
-    from openidv import inquiries
-    from openidv.lifecycle import runner
-
-    if verification.inquiry_id:
-        inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
-        if inquiry is not None:
-            runner.advance(db, inquiry, None)
 
 
 process_job = steps.processing_job("document-verification.process", process_document, on_give_up=give_up)

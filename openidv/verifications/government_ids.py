@@ -142,7 +142,7 @@ def process_government_id(db: Session, verification: Verification, *, today: dat
     _, step = steps.config_for(db, verification)
     data = verification.data
     photos = {s: storage.get(Files.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
-    _conclude(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today))
+    steps.finish(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today), None)
 
 
 def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
@@ -153,18 +153,6 @@ def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verifica
         if role in SIDES and upload is not None:
             photos[role] = upload.content
     return run_checks(db, verification, step, photos, captured.values.get("id-class"))
-
-
-def _conclude(db: Session, verification: Verification, checks: list[dict[str, Any]]) -> None:
-    from openidv import inquiries
-    from openidv.lifecycle import runner
-    from openidv.verifications import service
-
-    service.conclude(db, verification, checks)
-    if verification.inquiry_id:
-        inquiry = inquiries.repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
-        if inquiry is not None:
-            runner.advance(db, inquiry, None)
 
 
 def _inquiry_fields(inquiry: Inquiry | None) -> dict[str, Any] | None:
