@@ -20,10 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from persona_spec import spec_path
+
 pytestmark = pytest.mark.contract
 
-REPO = Path(__file__).resolve().parents[2]
-SPECS = REPO / ".." / "shared" / "persona-openapi"
 BIN = Path(sys.executable).parent
 HOOKS = Path(__file__).with_name("hooks.py")
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "25"))
@@ -152,8 +152,7 @@ def test_docs_and_openapi_document_load(live: Live) -> None:
 
 @pytest.mark.parametrize("version", ["2025-12-08", "2023-01-05"])
 def test_persona_spec(live: Live, version: str, tmp_path: Path) -> None:
-    spec = SPECS / version / "openapi-bundled.json"
-    assert spec.exists(), f"{spec} is missing: clone the shared folder beside the repository"
+    spec = spec_path(version)
     with httpx.Client(base_url=f"{live.url}/api/v1", headers={"Authorization": f"Bearer {live.key}"}, timeout=30) as api:
         pool = tmp_path / "pool.json"
         pool.write_text(json.dumps(_seed(api, live.templates)))

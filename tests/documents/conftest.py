@@ -2,7 +2,6 @@
 document writes) for validating answers, and small helpers over the test client."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -10,10 +9,10 @@ import pytest
 import yaml
 
 from document_support import INQUIRY_FIELDS
+from persona_spec import spec_path
 
-SPECS = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi"
-SPEC = SPECS / "2023-01-05-as-of-2025-01" / "openapi-bundled.yaml"
-CURRENT = SPECS / "2025-12-08" / "openapi-bundled.json"
+SPEC = spec_path("2023-01-05-as-of-2025-01")
+CURRENT = spec_path("2025-12-08")
 
 
 @pytest.fixture(scope="session")

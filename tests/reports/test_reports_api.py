@@ -16,11 +16,10 @@ from openidv.kit.db import session_factory, transaction
 from openidv.models import Event, Report
 from openidv.reports import lists, service, tasks
 from openidv.screening.adapters import ListFormatError
+from persona_spec import spec_path
 
 FIXTURES = Path(__file__).parent.parent / "screening" / "fixtures"
-SPEC = Path("/work/shared/persona-openapi/2025-12-08/openapi-bundled.json")
-if not SPEC.exists():
-    SPEC = Path(__file__).resolve().parents[2] / "persona-openapi" / "2025-12-08" / "openapi-bundled.json"
+SPEC = spec_path("2025-12-08")
 
 
 @pytest.fixture(scope="module")

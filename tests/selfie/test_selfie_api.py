@@ -7,7 +7,6 @@ import base64
 import json
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -18,11 +17,12 @@ from openidv.kit.db import session_factory, transaction
 from openidv.models import SelfieBiometric, Verification
 from openidv.testdata import selfiegen
 from openidv.verifications import selfies
+from persona_spec import spec_path
 
 BASE = "/api/v1/verification/selfies"
 GOV = "/api/v1/verification/government-ids"
 TEMPLATE = "Government ID and Selfie"
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi" / "2025-12-08" / "openapi-bundled.json"
+SPEC = spec_path("2025-12-08")
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,11 @@ import re
 import socket
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
-from pathlib import Path
 from typing import Any
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "persona-openapi" / "2025-12-08" / "openapi-bundled.json"
+from persona_spec import spec_path
+
+SPEC = spec_path("2025-12-08")
 CODE = re.compile(r"\b(\d{6})\b")
 
 

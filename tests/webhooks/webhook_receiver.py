@@ -7,23 +7,17 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-_ROOTS = (Path(__file__).resolve().parents[3] / "shared", Path("/work/shared"))
+from persona_spec import load_spec
 
 
-@cache
 def bundle(version: str) -> dict[str, Any]:
-    for root in _ROOTS:
-        path = root / "persona-openapi" / version / "openapi-bundled.json"
-        if path.exists():
-            return json.loads(path.read_text())
-    raise FileNotFoundError(f"Persona spec {version}")
+    """One version of Persona's spec (read once; shared, so callers copy before changing it)."""
+    return load_spec(version)
 
 
 def validate_webhook_body(body: dict[str, Any], event_name: str, version: str = "2025-12-08") -> None:
