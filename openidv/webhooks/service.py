@@ -2,6 +2,8 @@
 
 import secrets as random_secrets
 from datetime import timedelta
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,26 +29,14 @@ def event_names() -> frozenset[str]:
     from openidv.lifecycle.machines import MACHINES  # noqa: PLC0415
 
     ours = {name for machine in MACHINES.values() for move in machine.values() for name in move.events}
-    return frozenset(ours | _spec_event_names())
+    return frozenset(ours | _shipped_event_names())
 
 
-def _spec_event_names() -> set[str]:
-    import json  # noqa: PLC0415
-    from pathlib import Path  # noqa: PLC0415
-
-    global _SPEC_NAMES
-    if _SPEC_NAMES is None:
-        names: set[str] = set()
-        for root in (Path(__file__).resolve().parents[3] / "shared", Path("/work/shared")):
-            bundle = root / "persona-openapi" / "2025-12-08" / "openapi-bundled.json"
-            if bundle.exists():
-                names = set(json.loads(bundle.read_text()).get("webhooks", {}))
-                break
-        _SPEC_NAMES = names
-    return _SPEC_NAMES
-
-
-_SPEC_NAMES: set[str] | None = None
+@cache
+def _shipped_event_names() -> frozenset[str]:
+    """event_names.txt, shipped in the package (scripts/event_names.py writes it from the vendored spec)."""
+    text = resources.files("openidv.webhooks").joinpath("event_names.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
 def new_secret() -> str:
