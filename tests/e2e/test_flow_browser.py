@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from flow_support import SDK_DIR, noise_image
-from flow_support.fixtures import chromium, mailbox, needs_chromium, server, sms_inbox  # noqa: F401 - fixtures
+from flow_support.fixtures import chromium, mailbox, needs_sdk, server, sms_inbox  # noqa: F401 - fixtures
 
-pytestmark = needs_chromium
+pytestmark = needs_sdk
 AXE = SDK_DIR / "axe-core" / "axe.min.js"
 
 

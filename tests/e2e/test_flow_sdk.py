@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from flow_support import SDK_DIR, free_port
-from flow_support.fixtures import chromium, needs_chromium, server, sms_inbox  # noqa: F401 - fixtures
+from flow_support.fixtures import chromium, needs_sdk, server, sms_inbox  # noqa: F401 - fixtures
 
-pytestmark = needs_chromium
+pytestmark = needs_sdk
 
 PARENT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>parent</title></head><body>

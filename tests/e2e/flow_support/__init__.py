@@ -20,10 +20,44 @@ CHROMIUM = "/usr/bin/chromium"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')  # the flow's form tokens, as a page carries them
 STEP_ID = re.compile(r'name="step-id" value="([^"]+)"')
 SDK_DIR = Path(__file__).resolve().parents[1] / "sdk" / "node_modules"
+PERSONA_JS = SDK_DIR / "persona" / "dist" / "persona.js"  # the official SDK (UMD build)
+AXE_JS = SDK_DIR / "axe-core" / "axe.min.js"
+# Set in CI (.ci/run): a browser test that cannot run there fails instead of skipping.
+REQUIRE_BROWSER = os.environ.get("OPENIDV_REQUIRE_BROWSER", "").strip().lower() not in ("", "0", "false", "no")
 BASE_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
 ]
+
+
+def browser_missing(need: str) -> str | None:
+    """Why a browser test needing `need` ("chromium", or "sdk": Persona's SDK and axe-core from npm) cannot
+    run on this machine, or None when it can."""
+    if need == "chromium":
+        if not Path(CHROMIUM).exists():
+            return f"no Chromium at {CHROMIUM}: install Debian's chromium (apt-get install chromium) to run the browser tests"
+    elif need == "sdk":
+        absent = [path for path in (PERSONA_JS, AXE_JS) if not path.is_file()]
+        if absent:
+            where = absent[0].relative_to(SDK_DIR.parents[3])  # from the checkout
+            return f"no {where}: `make test` installs Persona's SDK and axe-core (npm install --prefix tests/e2e/sdk; needs npm)"
+    else:
+        raise ValueError(f"unknown browser test need {need!r}")
+    return None
+
+
+def require_browser(*needs: str) -> None:
+    """Skip a browser test whose Chromium or npm packages are missing, with one line saying which and how
+    to get them; fail instead when OPENIDV_REQUIRE_BROWSER is set (CI), where they must run."""
+    import pytest  # noqa: PLC0415
+
+    for need in needs:
+        reason = browser_missing(need)
+        if reason is None:
+            continue
+        if REQUIRE_BROWSER:
+            pytest.fail(f"{reason} (OPENIDV_REQUIRE_BROWSER is set: the browser tests must run, not skip)", pytrace=False)
+        pytest.skip(reason)
 
 
 def free_port() -> int:

@@ -2,24 +2,22 @@
 
 import email
 import json
-import os
 import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
-from flow_support import CHROMIUM, LiveServer, camera_browser, fake_camera_video, free_port
+from flow_support import LiveServer, camera_browser, fake_camera_video, free_port
 
 CODE = re.compile(r"\b(\d{6})\b")
 
-# Skipped only on a developer machine without chromium; in CI (.ci/run sets OPENIDV_REQUIRE_BROWSER) they must run.
-needs_chromium = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() and not (os.environ.get("CI") or os.environ.get("OPENIDV_REQUIRE_BROWSER")),
-    reason="needs Debian's chromium (apt-get install chromium); CI installs it",
-)
+# Browser tests carry one of these marks; tests/e2e/conftest.py hands their needs to flow_support.require_browser
+# before each test: skipped, with one line saying what is missing, only on a machine without Chromium (or
+# without the npm packages) and OPENIDV_REQUIRE_BROWSER unset; in CI (.ci/run sets it) they fail instead.
+needs_chromium = pytest.mark.browser("chromium")
+needs_sdk = pytest.mark.browser("chromium", "sdk")  # also Persona's SDK and axe-core from tests/e2e/sdk/node_modules
 
 
 @pytest.fixture(scope="module")
