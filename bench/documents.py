@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 
-from openidv.checks import documents as engine
+from openidv.checks import document as engine
 from openidv.testdata import docgen
 
 TODAY = date(2026, 12, 2)

@@ -10,23 +10,13 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from openidv import __version__
-from openidv.accounts.endpoints import router as accounts_router
+from openidv import __version__, wiring
 from openidv.api.middleware import ApiMiddleware
-from openidv.config import Settings, bootstrap
-from openidv.dashboard.endpoints import STATIC as DASHBOARD_STATIC
-from openidv.dashboard.endpoints import router as dashboard_router
-from openidv.events.endpoints import router as events_router
-from openidv.flow.endpoints import STATIC as FLOW_STATIC
-from openidv.flow.endpoints import router as flow_router
-from openidv.inquiries.endpoints import router as inquiries_router
-from openidv.inquiry_sessions.endpoints import router as sessions_router
-from openidv.inquiry_templates.endpoints import router as templates_router
+from openidv.config import Settings
+from openidv.jobs import runtime as jobs_runtime
 from openidv.kit.db import make_engine, session_factory
 from openidv.kit.errors import ApiError
 from openidv.kit.ratelimit import FixedWindow
-from openidv.verifications.endpoints import router as verifications_router
-from openidv.verifications.typed_endpoints import router as typed_verifications_router
 
 log = logging.getLogger("openidv")
 API = "/api/v1"
@@ -37,13 +27,8 @@ def _error(status: int, details: str | None = None, title: str | None = None) ->
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = bootstrap(settings or Settings())
+    settings = wiring.install(settings)
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
-
-    from openidv.jobs import runtime as jobs_runtime  # noqa: PLC0415
-    from openidv.webhooks.delivery import configure as configure_webhooks  # noqa: PLC0415
-
-    configure_webhooks(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -71,21 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.writer = session_factory(engine, writer=True)
     app.add_middleware(ApiMiddleware, limiter=FixedWindow(settings.rate_limit_per_minute), max_body_bytes=settings.max_body_bytes)
 
-    for router in (inquiries_router, accounts_router, sessions_router, templates_router, events_router, verifications_router, typed_verifications_router):
+    for router in wiring.API_ROUTERS:
         app.include_router(router, prefix=API)
-    from openidv.reports.endpoints import router as reports_router  # noqa: PLC0415
-    from openidv.webhooks.endpoints import router as webhooks_router  # noqa: PLC0415
-
-    app.include_router(reports_router, prefix=API)
-    app.include_router(webhooks_router, prefix=API)
-    app.include_router(__import__("openidv.verifications.government_id_endpoints", fromlist=["router"]).router, prefix=API)
-    app.include_router(__import__("openidv.documents.endpoints", fromlist=["router"]).router, prefix=API)
-    app.include_router(__import__("openidv.verifications.document_endpoints", fromlist=["router"]).router, prefix=API)
-    app.include_router(__import__("openidv.verifications.selfie_endpoints", fromlist=["router"]).router, prefix=API)
-    app.include_router(flow_router)  # /verify, /widget, /preload, /flow/*
-    app.mount("/flow/static", StaticFiles(directory=FLOW_STATIC), name="flow-static")
-    app.include_router(dashboard_router)  # /dashboard/*
-    app.mount("/dashboard/static", StaticFiles(directory=DASHBOARD_STATIC), name="dashboard-static")
+    for router, path, folder, name in wiring.PAGES:
+        app.include_router(router)
+        app.mount(path, StaticFiles(directory=folder), name=name)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -1,4 +1,7 @@
-"""The `openidv` command: setup | serve | migrate | api-key | user."""
+"""The `openidv` command: setup | serve | worker | migrate | jobs | api-key | user | records | lists.
+
+Every command installs the composition root (`openidv.wiring`) first, so each knows the same jobs,
+renderers and kinds as the server."""
 
 import argparse
 import getpass
@@ -9,7 +12,8 @@ import secrets
 import sys
 from pathlib import Path
 
-from openidv.config import Settings, bootstrap
+from openidv import wiring
+from openidv.config import Settings
 
 log = logging.getLogger("openidv.cli")
 
@@ -19,7 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         os.environ["OPENIDV_DATA_DIR"] = str(args.data_dir)
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return bootstrap(settings)
+    return wiring.install(settings)
 
 
 def _transaction(settings: Settings):  # noqa: ANN202
@@ -195,18 +199,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from openidv.jobs import runtime
     from openidv.kit.db import make_engine, session_factory
-    from openidv.webhooks.delivery import configure as configure_webhooks
 
     settings = _settings(args)
     if args.executor_id:
         settings.executor_id = args.executor_id
-    configure_webhooks(settings)
     engine = make_engine(settings.resolved_database_url, pool_size=settings.job_threads + 2)
     worker = runtime.worker_for(settings, session_factory(engine, writer=True))
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     worker.start()
-    print(f"openidv worker {worker.executor_id}", flush=True)
+    print(f"openidv worker {worker.executor_id}: {len(wiring.job_names())} jobs", flush=True)
     try:
         done.wait()
     except KeyboardInterrupt:
@@ -224,6 +226,17 @@ def cmd_jobs_recover(args: argparse.Namespace) -> int:
     freed = runtime.recover(session_factory(engine, writer=True), args.executor)
     print(f"{freed} job(s) of executor {args.executor} released")
     engine.dispose()
+    return 0
+
+
+def cmd_jobs_list(args: argparse.Namespace) -> int:
+    """The jobs and timers this process knows: what `openidv worker` runs."""
+    _settings(args)
+    described = wiring.describe()
+    if args.json:
+        print(json.dumps(described, indent=2))
+    else:
+        print("\n".join(described["jobs"]))
     return 0
 
 
@@ -259,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--executor", required=True)
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_jobs_recover)
+    p = jobs_cmd.add_parser("list", help="list the jobs and timers every openidv process knows")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_jobs_list)
 
     keys = sub.add_parser("api-key", help="manage API keys").add_subparsers(dest="action", required=True)
     p = keys.add_parser("create", help="create an API key and print its secret (shown once)")

@@ -7,7 +7,6 @@ start and says so; with PostgreSQL (distributed mode) the secrets must be given.
 import json
 import logging
 import os
-from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -86,23 +85,9 @@ class Settings(BaseSettings):
         return {k: v or stored[k] for k, v in given.items()}  # type: ignore[misc]
 
 
-_bootstrapped: list[Settings] = []
-_hooks: list[Callable[[Settings], None]] = []
-
-
-def on_bootstrap(hook: Callable[[Settings], None]) -> None:
-    """Run `hook(settings)` whenever a process installs its settings (the server and `openidv worker` alike),
-    and at once if that already happened: modules whose jobs need the data folder or secrets register here."""
-    _hooks.append(hook)
-    if _bootstrapped:
-        hook(_bootstrapped[-1])
-
-
 def bootstrap(settings: Settings) -> Settings:
-    """Install process-wide pieces derived from the settings (the encryption key ring, then the hooks)."""
+    """Install the encryption key ring derived from the settings (the composition root, `openidv.wiring`,
+    configures the rest)."""
     secrets = settings.secrets
     crypto.install(crypto.KeyRing.from_setting(secrets["encryption_keys"], secrets["blind_index_key"]))
-    _bootstrapped[:] = [settings]
-    for hook in _hooks:
-        hook(settings)
     return settings

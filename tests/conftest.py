@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from openidv.config import Settings, bootstrap
+from openidv import wiring
+from openidv.config import Settings
 from openidv.kit import clock
 from openidv.kit.crypto import generate_key
 from openidv.kit.db import Base, make_engine, session_factory, transaction
@@ -52,7 +53,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 @pytest.fixture(scope="session")
 def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("data")
-    return bootstrap(
+    return wiring.install(  # the composition root, as every openidv process installs it
         Settings(
             data_dir=data_dir,
             database_url=database_url,
@@ -136,7 +137,6 @@ def job_worker(app):  # noqa: ANN001, ANN201
     from openidv.jobs import runtime
 
     worker = runtime.Worker(app.state.writer, executor_id="tests", threads=2, poll_seconds=0.05, periodic=False)
-    runtime.register_all()
     worker.start()
     yield worker
     worker.stop()

@@ -2,13 +2,15 @@
 
 from typing import Any
 
+from sqlalchemy.orm import Session
 from fastapi import APIRouter, Depends
 
 from openidv.accounts import repository, schemas, service
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
 from openidv.api.tags import tag_endpoints
-from openidv.kit import fields as typed_fields, tags as tag_names, versions
+from openidv.kit import fields as typed_fields, versions
+from openidv.tags import service as tag_names
 from openidv.kit.errors import bad_request, not_found
 from openidv.kit.jsonapi import Body, get_dict, get_str, get_str_list, page_params
 
@@ -113,4 +115,7 @@ def consolidate(account_id: str, ctx: ApiContext = Depends(write)):
     return _document(ctx, account, 202)
 
 
-included.register("account", lambda db, env, aid: (lambda a: schemas.render_account(a) if a else None)(repository.get(db, env, aid)))
+
+def load_included(db: Session, environment_id: str, account_id: str) -> dict[str, Any] | None:
+    account = repository.get(db, environment_id, account_id)
+    return schemas.render_account(account) if account else None

@@ -1,11 +1,11 @@
 """SQL for accounts."""
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
-from openidv.models import Account
+from openidv.models import Account, Inquiry
 
 
 def get(session: Session, environment_id: str, account_id: str) -> Account | None:
@@ -32,3 +32,8 @@ def list_page(
 
 def consolidated_into(session: Session, account_id: str) -> list[Account]:
     return list(session.scalars(select(Account).where(Account.consolidated_into_id == account_id)))
+
+
+def move_inquiries(session: Session, from_account_id: str, to_account_id: str) -> None:
+    """Consolidation: the source account's inquiries now belong to the target."""
+    session.execute(update(Inquiry).where(Inquiry.account_id == from_account_id).values(account_id=to_account_id))

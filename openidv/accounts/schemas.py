@@ -4,7 +4,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv.events import snapshot
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import resource
 from openidv.models import Account
@@ -28,8 +27,6 @@ def render_account(account: Account) -> dict[str, Any]:
     )
 
 
-def _snapshot(session: Session, account: Account) -> dict[str, Any]:  # noqa: ARG001
+def render_snapshot(session: Session, account: Account) -> dict[str, Any]:  # noqa: ARG001
     return render_account(account)
 
-
-snapshot.register(Account, "account", _snapshot)

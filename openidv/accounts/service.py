@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from openidv.accounts import repository
 from openidv.events import service as events
-from openidv.kit import crypto, fields as typed_fields, tags as tag_names
+from openidv.kit import crypto, fields as typed_fields
+from openidv.tags import service as tag_names
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
@@ -115,7 +116,8 @@ def remove_tag(session: Session, account: Account, names: list[str], actor: str 
 
 
 def redact(session: Session, account: Account, actor: str | None) -> None:
-    """Remove PII irreversibly; the account stays (and stays updatable). Its inquiries follow."""
+    """Remove PII irreversibly; the account stays (and stays updatable). Its inquiries follow, in the same
+    transaction (`openidv.inquiries.service.redact_with_account` follows `account.redacted`)."""
     if account.redacted_at is not None:
         raise conflict("Account already redacted")
     account.fields = {}
@@ -125,17 +127,12 @@ def redact(session: Session, account: Account, actor: str | None) -> None:
     session.flush()
     events.scrub_object(session, account.id)  # earlier snapshots of the account carried its fields
     events.record(session, account, "account.redacted", actor=actor)
-    from openidv.inquiries import service as inquiries  # the account's inquiries are redacted with it
-
-    inquiries.redact_all_of_account(session, account, actor)
 
 
 def consolidate(session: Session, target: Account, source_ids: list[str], actor: str | None) -> None:
     """Move the sources' inquiries onto `target`; each source is consolidated once, then archived."""
     if not source_ids:
         raise bad_request("meta.source-account-ids must not be empty")
-    from openidv.inquiries import repository as inquiry_repository
-
     for source_id in source_ids:
         if source_id == target.id:
             raise bad_request("an account cannot be consolidated into itself")
@@ -144,7 +141,7 @@ def consolidate(session: Session, target: Account, source_ids: list[str], actor:
             raise not_found("account", source_id)
         if source.consolidated_into_id:
             raise conflict(f"Account {source_id} was already consolidated")
-        inquiry_repository.move_to_account(session, source.id, target.id)
+        repository.move_inquiries(session, source.id, target.id)
         source.consolidated_into_id = target.id
         source.archived_at = now()
         source.updated_at = now()

@@ -1,4 +1,5 @@
-"""`include=a,b`: related objects rendered next to `data`. Each family registers how to load its type."""
+"""`include=a,b`: related objects rendered next to `data`. Each family offers how to load its type;
+the composition root (`openidv.wiring`) installs them."""
 
 from collections.abc import Callable
 from typing import Any
@@ -11,9 +12,10 @@ Loader = Callable[[Session, str, str], dict[str, Any] | None]
 _loaders: dict[str, Loader] = {}
 
 
-def register(kind: str, loader: Loader) -> None:
-    """`kind` is a JSON:API type or its family before the slash (`verification` covers `verification/selfie`)."""
-    _loaders[kind] = loader
+def install(loaders: dict[str, Loader]) -> None:
+    """Keys are JSON:API types or their family before the slash (`verification` covers `verification/selfie`)."""
+    _loaders.clear()
+    _loaders.update(loaders)
 
 
 def _loader_for(kind: str) -> Loader | None:

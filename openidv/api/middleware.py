@@ -11,7 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openidv.api.context import ApiContext
 from openidv.auth import service as auth_service
-from openidv.kit import idempotency, versions
+from openidv.api import idempotency
+from openidv.kit import versions
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id

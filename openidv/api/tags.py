@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy.orm import Session
 
 from openidv.api.context import ApiContext, Permission
-from openidv.kit import tags as tag_names
+from openidv.tags import service as tag_names
 from openidv.kit.jsonapi import Body
 
 Change = Callable[[Session, Any, list[str], str], None]

@@ -20,7 +20,7 @@ from openidv.checks import aamva, image_hash, quality, replica, visual_zone
 from openidv.checks.barcode import decode_pdf417
 from openidv.checks.mrz_reader import read_mrz
 from openidv.checks.portrait import find_portrait
-from openidv.verifications.service import check
+from openidv.checks.result import check
 
 # Document numbers printed on published specimens (ICAO Doc 9303, AAMVA and state samples).
 SPECIMEN_NUMBERS = frozenset({"L898902C3", "D23145890", "AB2134567", "123456789", "D1234567", "DI23456789"})

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from openidv.checks import faces, liveness, quality
-from openidv.verifications.service import check
+from openidv.checks.result import check
 
 # A blink is looked for in center bursts of 3+ frames, and required (strict) only from this many: a short
 # burst of 3 frames 150 ms apart rarely catches one unless the capture asks for it.

@@ -17,7 +17,8 @@ from openidv.inquiries import repository as inquiries_repository, service as inq
 from openidv.inquiry_sessions.service import Secrets, create_one_time_link
 from openidv.inquiry_templates import service as templates
 from openidv.inquiry_templates.config import VERIFICATION_KINDS, TemplateConfig
-from openidv.kit import crypto, tags as tag_names
+from openidv.kit import crypto
+from openidv.tags import service as tag_names
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, not_found
 from openidv.kit.ids import new_id

@@ -3,12 +3,13 @@ the files behind expiring signed URLs. Rules live in `service`; this file parses
 
 from typing import Any
 
+from sqlalchemy.orm import Session
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
-from openidv.checks import documents as engine
+from openidv.checks import document as engine
 from openidv.checks import quality
 from openidv.documents import files, repository, schemas, service
 from openidv.kit.errors import ApiError, bad_request, not_found
@@ -114,4 +115,7 @@ def document_file(file_id: str, access_token: str = "") -> Response:
                              "Content-Disposition": "attachment"})
 
 
-included.register("document", lambda db, env, did: (lambda d: schemas.render_document(db, d) if d else None)(repository.get(db, env, did)))
+
+def load_included(db: Session, environment_id: str, document_id: str) -> dict[str, Any] | None:
+    document = repository.get(db, environment_id, document_id)
+    return schemas.render_document(db, document) if document else None

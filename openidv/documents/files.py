@@ -1,6 +1,6 @@
 """A document's files: parsed from a request (`{"data": <base64>, "filename"}`, the spec's
 `{"data": [{data, filename}]}`, a list of those, or multipart parts), checked by content
-(openidv.checks.documents), sealed under `<data_dir>/files/<docf_ id>`, and served through
+(openidv.checks.document), sealed under `<data_dir>/files/<docf_ id>`, and served through
 expiring signed URLs (the government-ID photos' signer)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from openidv.checks import documents as engine
+from openidv.checks import document as engine
 from openidv.kit import file_links, storage
 from openidv.kit.errors import ApiError, bad_request
 from openidv.kit.file_links import Files

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openidv.models import Document
+from openidv.models import Document, Inquiry
 
 
 def get(session: Session, environment_id: str, document_id: str) -> Document | None:
@@ -22,3 +22,9 @@ def of_verification(session: Session, verification_id: str) -> list[Document]:
 
 def of_inquiry(session: Session, inquiry_id: str) -> list[Document]:
     return list(session.scalars(select(Document).where(Document.inquiry_id == inquiry_id).order_by(Document.created_at)))
+
+
+def inquiry(session: Session, environment_id: str, inquiry_id: str) -> Inquiry | None:
+    """The inquiry a document is attached to."""
+    row = session.get(Inquiry, inquiry_id)
+    return row if row is not None and row.environment_id == environment_id else None

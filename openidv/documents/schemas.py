@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv.documents import files
-from openidv.events import snapshot
 from openidv.kit.clock import iso, unix
 from openidv.kit.jsonapi import ref, resource
 from openidv.models import Document, Inquiry
@@ -63,5 +62,3 @@ def render_files(document: Document) -> list[dict[str, Any]]:
     return [resource("document-file", r["id"], {"name": r["filename"], "capture-method": "api", "originals": [files.rendered(r)]})
             for r in document.data.get("files", [])]
 
-
-snapshot.register(Document, "document", render_document)

@@ -1,5 +1,5 @@
 """Rules for documents: create with files, update while `initiated`, submit (files required), and
-processing: the files are read (generic: openidv.checks.documents; government ID: the ID engines)
+processing: the files are read (generic: openidv.checks.document; government ID: the ID engines)
 and the document moves to `processed`, or `errored` when nothing could be read."""
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
-from openidv.checks import documents as engine
+from openidv.checks import document as engine
+from openidv.checks.government_id import Evidence, evaluate
 from openidv.documents import files, repository
 from openidv.events import service as events
-from openidv.documents import schemas as _schemas  # noqa: F401 - registers the event snapshot (jobs run without the app)
-from openidv.inquiries import service as inquiries
 from openidv.jobs import enqueue_in_tx
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
@@ -27,6 +26,7 @@ ATTR = "data.attributes"
 log = logging.getLogger("openidv.documents")
 GENERIC, GOVERNMENT_ID = "generic", "government-id"
 SIDES = ("front", "back")
+PROCESS_JOB = "document.process"  # openidv.documents.tasks
 KIND_PATTERN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
@@ -34,7 +34,9 @@ def _inquiry(db: Session, environment_id: str, attrs: dict[str, Any], *, require
     inquiry_id = get_str(attrs, "inquiry-id", ATTR, required=required, max_length=40)
     if not inquiry_id:
         return None
-    inquiry = inquiries.load(db, environment_id, inquiry_id)
+    inquiry = repository.inquiry(db, environment_id, inquiry_id)
+    if inquiry is None:
+        raise not_found("inquiry", inquiry_id)
     if inquiry.redacted_at is not None:
         raise conflict("Inquiry already redacted")
     return inquiry
@@ -166,10 +168,8 @@ def mark_submitted(db: Session, document: Document, actor: str | None) -> None:
 
 def submit(db: Session, document: Document, actor: str) -> None:
     """`POST …/submit`: submitted, and the processing job enqueued in the same transaction."""
-    from openidv.documents import tasks
-
     mark_submitted(db, document, actor)
-    enqueue_in_tx(db, tasks.process_job, key=f"doc:{document.id}", document_id=document.id)
+    enqueue_in_tx(db, PROCESS_JOB, key=f"doc:{document.id}", document_id=document.id)
 
 
 def inquiry_fields(db: Session, inquiry_id: str | None) -> dict[str, Any]:
@@ -220,8 +220,6 @@ def _read(db: Session, document: Document, today: date) -> None:
         result = engine.evaluate(loaded, engine.Settings(), inquiry_fields(db, document.inquiry_id), today=today)
         apply_reading(db, document, result)
         return
-    from openidv.checks.government_id import Evidence, evaluate
-
     photos = {r["role"]: files.content(r) for r in records}
     data = document.data
     read = evaluate(Evidence(photos.get("front"), photos.get("back"), data.get("country-code"), data.get("id-class")),
@@ -234,8 +232,7 @@ def _read(db: Session, document: Document, today: date) -> None:
 KEPT_ON_REDACTION = frozenset({"status", "created-at", "processed-at", "processed-at-ts", "kind", "document-type", "id-class"})
 
 
-@inquiries.on_redact
-def _forget_of_inquiry(db: Session, inquiry: Inquiry) -> None:
+def forget_inquiry_documents(db: Session, inquiry: Inquiry) -> None:
     """An inquiry's redaction takes the documents attached to it, read by a verification or not."""
     for document in repository.of_inquiry(db, inquiry.id):
         if not document.data.get("redacted"):

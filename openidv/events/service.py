@@ -1,6 +1,6 @@
 """Recording events. Follow-ups (webhook fan-out, ...) run in the same transaction as the event."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,11 +14,10 @@ FollowUp = Callable[[Session, Event], None]
 _follow_ups: list[FollowUp] = []
 
 
-def on_event(follow_up: FollowUp) -> FollowUp:
-    """Register work to start, in the caller's transaction, whenever an event is recorded."""
-    if follow_up not in _follow_ups:
-        _follow_ups.append(follow_up)
-    return follow_up
+def install_follow_ups(follow_ups: Iterable[FollowUp]) -> None:
+    """The work every recorded event starts in the caller's transaction (webhook fan-out, report orders),
+    as the composition root lists it."""
+    _follow_ups[:] = list(follow_ups)
 
 
 def record(session: Session, obj: Any, name: str, *, actor: str | None = None, context: dict[str, Any] | None = None) -> Event:

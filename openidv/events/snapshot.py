@@ -1,6 +1,7 @@
-"""How each model renders into an event payload (registered by the resource families at import)."""
+"""How each model renders into an event payload: each resource family offers its renderer, and the
+composition root (`openidv.wiring`) installs them all."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -9,8 +10,10 @@ Renderer = Callable[[Session, Any], dict[str, Any]]
 _renderers: dict[type, tuple[str, Renderer]] = {}
 
 
-def register(model: type, object_type: str, renderer: Renderer) -> None:
-    _renderers[model] = (object_type, renderer)
+def install(snapshots: Iterable[tuple[type, str, Renderer]]) -> None:
+    """(model, JSON:API type, renderer) for every model that events are recorded on."""
+    _renderers.clear()
+    _renderers.update({model: (object_type, renderer) for model, object_type, renderer in snapshots})
 
 
 def render(session: Session, obj: Any) -> tuple[str, dict[str, Any]]:

@@ -1,19 +1,19 @@
-"""Phone and e-mail steps in the flow, on the real engines (`openidv.verifications.phone_numbers`,
-`email_addresses`): the person gives a number or address, a one-time code is sent, the person types
+"""Phone and e-mail steps in the flow, on the real engines (`openidv.verifications.phone_number`,
+`email_address`): the person gives a number or address, a one-time code is sent, the person types
 it. Cooldown, send cap, wrong-code limit and expiry are the engines' rules (`confirmation.py`)."""
 
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from openidv.flow.uploads import InputProblem
+from openidv.verifications.uploads import InputProblem
 from openidv.inquiries import repository as inquiry_repository
 from openidv.inquiry_templates.config import Step
 from openidv.kit.errors import ApiError
 from openidv.models import ConfirmationCode, Inquiry, Verification
 from openidv.verifications import confirmation, tasks
-from openidv.verifications.email_addresses import create as create_email
-from openidv.verifications.phone_numbers import create as create_phone
+from openidv.verifications.email_address.service import create as create_email
+from openidv.verifications.phone_number.service import create as create_phone
 
 ACTOR = "flow"
 CREATE = {"phone-number": create_phone, "email-address": create_email}

@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from openidv.flow import codes, service, uploads
+from openidv.flow import codes, service
+from openidv.verifications import uploads
 from openidv.flow.i18n import Translator, pick
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates.config import ID_CLASSES, Step
+from openidv.verifications.government_id.service import TWO_SIDED
 from openidv.kit.db import transaction
 from openidv.models import Inquiry, InquirySession
 
@@ -242,7 +244,7 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
         request, ctx, "consent.html" if screen.name == "biometric" else f"{screen.name}.html", status=status, screen=screen, config=config, inquiry=inquiry, csrf=_csrf(request, row),
         problem=problem, problem_text=problem_text, field_problems=field_problems or {}, form=form or {},
         values={k: v.get("value") if isinstance(v, dict) else v for k, v in inquiry.fields.items()},
-        id_classes=config.allowed_id_classes or list(ID_CLASSES), two_sided=sorted(service.TWO_SIDED),
+        id_classes=config.allowed_id_classes or list(ID_CLASSES), two_sided=sorted(TWO_SIDED),
         countries=config.allowed_countries, session_token=request.cookies.get(TOKEN_COOKIE), code_to=_code_to(db, inquiry, screen.step),
     )
 

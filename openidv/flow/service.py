@@ -13,25 +13,26 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.auth import repository as auth_repository
-from openidv.flow import codes, repository, selfie_step, steps, uploads
+from openidv.flow import codes, engines, repository
 from openidv.flow.i18n import BIOMETRIC_CONSENT_VERSION, CONSENT_VERSION
 from openidv.inquiries import repository as inquiry_repository
+from openidv.inquiries import progress
 from openidv.inquiries import service as inquiries
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_sessions import tokens
 from openidv.inquiry_templates import service as templates
-from openidv.inquiry_templates.config import ID_CLASSES, Step, TemplateConfig
+from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.kit import fields as typed_fields
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
-from openidv.lifecycle import runner
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
+from openidv.verifications import kinds, uploads
 from openidv.verifications import service as verifications
+from openidv.verifications.kinds import Captured
 
 ACTOR = "flow"
 OPEN_STATUSES = ("created", "pending")
-TWO_SIDED = {"dl", "id", "rp", "pr", "wp", "cid", "nric", "umid", "hic", "munid", "myn"}
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
 
 
@@ -211,7 +212,7 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
     if missing_fields(config, inquiry):
         return Screen("fields", total=total)
     if inquiry.status == "created":
-        inquiries.start(db, inquiry, ACTOR)  # the first real step starts the inquiry
+        progress.start(db, inquiry, ACTOR)  # the first real step starts the inquiry
         if inquiry.status not in OPEN_STATUSES:
             return Screen("done")
     verifications = inquiry_repository.verifications(db, inquiry.id)
@@ -221,7 +222,7 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
     number = config.steps.index(step) + 2
     if step.kind == "selfie" and "biometric" not in consents:
         return Screen("biometric", step=step, number=number, total=total)
-    if not is_sandbox(db, inquiry) and steps.engine_for(step.kind) is None and not codes.handles(step.kind):
+    if not is_sandbox(db, inquiry) and engines.engine_for(step.kind) is None and not codes.handles(step.kind):
         raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
     mine = [v for v in verifications if v.step_id == step.id]
     failed = [v for v in mine if v.status in ("failed", "requires_retry")]
@@ -302,40 +303,23 @@ def _store(db: Session, inquiry: Inquiry, step: Step, role: str, checked: upload
     return row.id
 
 
-def capture(db: Session, inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes]) -> steps.Captured:
-    """Validates and stores what the person gave for `step`; raises `uploads.InputProblem`."""
-    captured = steps.Captured()
-    if step.kind == "government-id":
-        country = (form.get("country") or "").upper()
-        id_class = form.get("id-class") or ""
-        if len(country) != 2 or not country.isalpha() or (config.allowed_countries and country not in config.allowed_countries):
-            raise uploads.InputProblem("country", "country.invalid")
-        if id_class not in (config.allowed_id_classes or ID_CLASSES):
-            raise uploads.InputProblem("id-class", "idclass.invalid")
-        sides = ("front", "back") if id_class in TWO_SIDED else ("front",)
-        checked = {side: uploads.check(side, files.get(side)) for side in sides}
-        captured.country_code = country
-        captured.values = {"selected-country-code": country, "selected-id-class": id_class}
-        captured.upload_ids = {side: _store(db, inquiry, step, side, c) for side, c in checked.items()}
-    elif step.kind == "selfie":
-        captured.upload_ids = selfie_step.frames(step, files, lambda role, c: _store(db, inquiry, step, role, c))
-    elif step.kind == "document":
-        captured.upload_ids = {"document": _store(db, inquiry, step, "document", uploads.check("document", files.get("document"), allow_pdf=True))}
-    elif step.kind == "database":
-        values = inquiry.fields
-        captured.values = {k: typed_fields.value_of(values, k) for k in ("name-first", "name-last", "birthdate") if typed_fields.value_of(values, k)}
-    return captured
+def capture(db: Session, inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes]) -> Captured:
+    """Validates and stores what the person gave for `step` (the kind's intake); raises `uploads.InputProblem`."""
+    kind = kinds.get(step.kind)
+    if kind is None or kind.capture is None:
+        return Captured()
+    return kind.capture(inquiry, step, config, form, files, lambda role, checked: _store(db, inquiry, step, role, checked))
 
 
-def submit(db: Session, inquiry: Inquiry, step: Step, captured: steps.Captured) -> None:
-    """Runs the step's engine, or in the sandbox the honest simulation, then moves the inquiry on."""
+def submit(db: Session, inquiry: Inquiry, step: Step, captured: Captured) -> None:
+    """Runs the step's engine, or in the sandbox the honest simulation (the inquiry's owner moves the
+    inquiry on as the verification concludes)."""
     sandbox = is_sandbox(db, inquiry)
-    engine = steps.engine_for(step.kind, sandbox=sandbox)
+    engine = engines.engine_for(step.kind, sandbox=sandbox)
     if engine is None:
         if not sandbox:
             raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
-        inquiries._simulate_verification(db, inquiry, step.id, True, ACTOR)  # noqa: SLF001 - the one sandbox rule
-        verification = [v for v in inquiry_repository.verifications(db, inquiry.id) if v.step_id == step.id][-1]
+        verification = progress.simulate_verification(db, inquiry, step.id, True, ACTOR)
     else:
         verification = verifications.create(db, inquiry, step.kind, step.id, actor=ACTOR)
         lifecycle.transition(db, verification, "submit", actor=ACTOR)
@@ -345,7 +329,6 @@ def submit(db: Session, inquiry: Inquiry, step: Step, captured: steps.Captured) 
         db.get(FlowUpload, upload_id).verification_id = verification.id  # type: ignore[union-attr]
     if engine is not None:
         verifications.conclude(db, verification, engine(db, inquiry, step, verification, captured), actor=ACTOR)
-        runner.advance(db, inquiry, ACTOR)
     db.flush()
 
 

@@ -137,9 +137,7 @@ def perform_simulate_actions(inquiry_id: str, ctx: ApiContext = Depends(write)):
     return _document(ctx, inquiry)
 
 
-def _load_included(db, environment_id: str, inquiry_id: str):  # noqa: ANN001, ANN202
+def load_included(db, environment_id: str, inquiry_id: str):  # noqa: ANN001, ANN202
     inquiry = repository.get(db, environment_id, inquiry_id)
     return schemas.render_inquiry(db, inquiry) if inquiry else None
 
-
-included.register("inquiry", _load_included)

@@ -69,10 +69,6 @@ def of_account(session: Session, account_id: str) -> list[Inquiry]:
     return list(session.scalars(select(Inquiry).where(Inquiry.account_id == account_id)))
 
 
-def move_to_account(session: Session, from_account_id: str, to_account_id: str) -> None:
-    session.execute(update(Inquiry).where(Inquiry.account_id == from_account_id).values(account_id=to_account_id))
-
-
 def _related_statement():  # noqa: ANN202
     sessions = select(InquirySession.id, literal("", String).label("kind"), InquirySession.created_at).where(InquirySession.inquiry_id == bindparam("inquiry_id"))
     checks = select(Verification.id, Verification.kind, Verification.created_at).where(Verification.inquiry_id == bindparam("inquiry_id"))

@@ -4,7 +4,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv.events import snapshot
 from openidv.inquiries import repository
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import ref, refs, resource
@@ -56,5 +55,3 @@ def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
         },
     )
 
-
-snapshot.register(Inquiry, "inquiry", render_inquiry)

@@ -3,26 +3,26 @@
 Status changes go through `openidv.lifecycle`; nothing here commits (the request does).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.accounts import service as accounts
-from openidv.inquiries import repository
+from openidv.documents import service as documents
+from openidv.events import service as events
+from openidv.inquiries import progress, repository
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates import service as templates
 from openidv.inquiry_templates.config import TemplateConfig
-from openidv.kit import crypto, fields as typed_fields, tags as tag_names, versions
+from openidv.kit import crypto, fields as typed_fields, versions
+from openidv.tags import service as tag_names
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import MAX_SECONDS, get_bool, get_dict, get_int, get_str, get_str_list
-from openidv.lifecycle import runner
-from openidv.models import Account, Inquiry
+from openidv.models import Account, Event, Inquiry
 from openidv.verifications import service as verifications
 
 TEMPLATE_KEYS = ("inquiry-template-id", "inquiry-template-version-id", "template-id")
@@ -126,7 +126,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[s
         expire_after_resume_seconds=expire_after_resume,
         created_at=stamp,
         updated_at=stamp,
-        expires_at=stamp + timedelta(seconds=expire_after_create),
+        expires_at=progress.deadline_after_create(stamp, expire_after_create),
         next_step_name="start",
     )
     inquiry.fields = values
@@ -189,35 +189,13 @@ def decide(db: Session, inquiry: Inquiry, action: str, meta: dict[str, Any], *, 
 
 
 def expire(db: Session, inquiry: Inquiry, actor: str) -> None:
-    """→ expired; ends sessions and one-time links, cancels pending verifications."""
     _not_redacted(inquiry)
-    lifecycle.transition(db, inquiry, "expire", actor=actor)
-    sessions.expire_all_of_inquiry(db, inquiry, actor=actor)
-    for verification in repository.verifications(db, inquiry.id):
-        if lifecycle.transition_allowed(verification, "cancel"):
-            lifecycle.transition(db, verification, "cancel", actor=actor)
+    progress.expire(db, inquiry, actor)
 
 
 def resume(db: Session, inquiry: Inquiry, secrets_: sessions.Secrets, actor: str) -> str:
-    """Only `pending` or `expired`; reuses an unused valid session or makes one. Returns its token."""
     _not_redacted(inquiry)
-    if inquiry.status not in ("pending", "expired"):
-        raise conflict(f"Cannot resume an inquiry that is {inquiry.status}")
-    if inquiry.status == "expired":
-        lifecycle.transition(db, inquiry, "resume", actor=actor)
-        inquiry.expired_at = None
-        inquiry.expires_at = now() + timedelta(seconds=inquiry.expire_after_resume_seconds or 86400)
-        db.flush()
-    row = sessions.usable_session(db, inquiry) or sessions.create_session(db, inquiry, actor=actor)
-    return sessions.token_for(secrets_, row)
-
-
-def start(db: Session, inquiry: Inquiry, actor: str) -> None:
-    """created → pending; the expiry clock restarts from the start interval when one is set."""
-    lifecycle.transition(db, inquiry, "start", actor=actor)
-    if inquiry.expire_after_start_seconds:
-        inquiry.expires_at = now() + timedelta(seconds=inquiry.expire_after_start_seconds)
-    runner.advance(db, inquiry, actor)
+    return progress.resume(db, inquiry, secrets_, actor)
 
 
 def set_tags(db: Session, inquiry: Inquiry, names: list[str], actor: str) -> None:
@@ -235,41 +213,30 @@ def remove_tags(db: Session, inquiry: Inquiry, names: list[str], actor: str) -> 
     set_tags(db, inquiry, [t for t in inquiry.tags if t not in names], actor)
 
 
-_redaction_hooks: list[Callable[[Session, Inquiry], None]] = []
-
-
-def on_redact(hook: Callable[[Session, Inquiry], None]) -> Callable[[Session, Inquiry], None]:
-    """Register what else an inquiry's redaction removes (its documents' files...), in the same transaction."""
-    _redaction_hooks.append(hook)
-    return hook
-
-
 def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     """Remove PII irreversibly (fields, verification data, event payloads); keep status and timestamps."""
     _not_redacted(inquiry)
-    for hook in _redaction_hooks:
-        hook(db, inquiry)
+    documents.forget_inquiry_documents(db, inquiry)
     inquiry.fields = {}
     inquiry.name_index = inquiry.email_index = None
     inquiry.note = inquiry.reviewer_comment = None
-    from openidv.verifications import steps as verification_steps  # its redaction hooks (selfie biometrics)
-
     for verification in repository.verifications(db, inquiry.id):
         verification.data = {}
-        verification_steps.forget(db, verification)
+        verifications.forget(db, verification)
         lifecycle.transition(db, verification, "redact", actor=actor)
     lifecycle.transition(db, inquiry, "redact", actor=actor)
-    from openidv.events import service as events  # scrub earlier snapshots of this inquiry's PII
-
     events.scrub_object(db, inquiry.id)
     for verification in repository.verifications(db, inquiry.id):
         events.scrub_object(db, verification.id)
 
 
-def redact_all_of_account(db: Session, account: Account, actor: str | None) -> None:
-    for inquiry in repository.of_account(db, account.id):
+def redact_with_account(db: Session, event: Event) -> None:
+    """An event follow-up: an account's redaction (`account.redacted`) takes its inquiries, in the same transaction."""
+    if event.name != "account.redacted":
+        return
+    for inquiry in repository.of_account(db, event.object_id):
         if inquiry.redacted_at is None:
-            redact(db, inquiry, actor or "system")
+            redact(db, inquiry, event.actor or "system")
 
 
 # ---------------------------------------------------------------- sandbox simulation
@@ -304,39 +271,21 @@ def simulate(db: Session, inquiry: Inquiry, meta: dict[str, Any], *, sandbox: bo
             step_id = data.get("verification-template-id") if isinstance(data, dict) else None
             if not isinstance(step_id, str):
                 raise bad_request(f"{where}.data.verification-template-id is missing")
-            _simulate_verification(db, inquiry, step_id, kind == "create_passed_verification", actor)
+            progress.simulate_verification(db, inquiry, step_id, kind == "create_passed_verification", actor)
         else:
             raise bad_request(f"{where}.type {kind!r} is not a simulate action")
 
 
 def _simulate_status(db: Session, inquiry: Inquiry, action: str, actor: str) -> None:
     if action in ("complete", "fail") and inquiry.status == "created":
-        start(db, inquiry, actor)
+        progress.start(db, inquiry, actor)
         if inquiry.status != "pending":
             return
     if action == "start":
-        start(db, inquiry, actor)
+        progress.start(db, inquiry, actor)
     elif action == "expire":
         expire(db, inquiry, actor)
     elif action in ("approve", "decline", "mark_for_review"):
         decide(db, inquiry, action, {}, reviewer=None, actor=actor)
     else:
         lifecycle.transition(db, inquiry, action, actor=actor)
-
-
-def _simulate_verification(db: Session, inquiry: Inquiry, step_id: str, passed: bool, actor: str) -> None:
-    version = templates.repository.get_version(db, inquiry.environment_id, inquiry.template_version_id)
-    step = templates.config_of(version).step(step_id)
-    if step is None:
-        raise not_found("verification template", step_id)
-    if inquiry.status not in ("created", "pending"):
-        raise conflict(f"Cannot create a verification on an inquiry that is {inquiry.status}")
-    was_created = inquiry.status == "created"
-    verification = verifications.create(db, inquiry, step.kind, step.id, actor=actor)
-    if was_created and inquiry.expire_after_start_seconds:
-        inquiry.expires_at = now() + timedelta(seconds=inquiry.expire_after_start_seconds)
-    runner.advance(db, inquiry, actor)  # the inquiry enters the step, so `previous-step-name` names it afterwards
-    lifecycle.transition(db, verification, "submit", actor=actor)
-    checks = [verifications.check(f"{step.kind.replace('-', '_')}_sandbox_simulation", passed, reasons=[] if passed else ["simulated_failure"])]
-    verifications.conclude(db, verification, checks, actor=actor)
-    runner.advance(db, inquiry, actor)

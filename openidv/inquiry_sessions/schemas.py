@@ -4,7 +4,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv.events import snapshot
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import resource
 from openidv.models import InquirySession
@@ -36,8 +35,6 @@ def render_session(row: InquirySession) -> dict[str, Any]:
     )
 
 
-def _snapshot(session: Session, row: InquirySession) -> dict[str, Any]:  # noqa: ARG001
+def render_snapshot(session: Session, row: InquirySession) -> dict[str, Any]:  # noqa: ARG001
     return render_session(row)
 
-
-snapshot.register(InquirySession, "inquiry-session", _snapshot)

@@ -14,7 +14,7 @@ write = Permission("inquiry.write")
 
 
 def _template_doc(ctx: ApiContext, template) -> dict:  # noqa: ANN001
-    return _included_template(ctx.db, ctx.environment_id, template.id)
+    return load_included_template(ctx.db, ctx.environment_id, template.id)
 
 
 def _load_template(ctx: ApiContext, template_id: str):  # noqa: ANN202
@@ -132,7 +132,7 @@ def publish_inquiry_template_version(version_id: str, ctx: ApiContext = Depends(
     return ctx.respond({"data": schemas.render_version(version, template.latest_published_version_id), "meta": schemas.version_meta(version)})
 
 
-def _included_template(db, environment_id: str, template_id: str):  # noqa: ANN001, ANN202
+def load_included_template(db, environment_id: str, template_id: str):  # noqa: ANN001, ANN202
     template = repository.get_template(db, environment_id, template_id)
     if template is None:
         return None
@@ -140,13 +140,10 @@ def _included_template(db, environment_id: str, template_id: str):  # noqa: ANN0
     return schemas.render_template(template, schemas.field_schemas(latest))
 
 
-def _included_version(db, environment_id: str, version_id: str):  # noqa: ANN001, ANN202
+def load_included_version(db, environment_id: str, version_id: str):  # noqa: ANN001, ANN202
     version = repository.get_version(db, environment_id, version_id)
     if version is None:
         return None
     template = repository.get_template(db, environment_id, version.template_id)
     return schemas.render_version(version, template.latest_published_version_id if template else None)
 
-
-included.register("inquiry-template", _included_template)
-included.register("inquiry-template-version", _included_version)

@@ -9,10 +9,12 @@
     @every(60, "inquiries.expire-due")
     def sweep() -> None: ...
 
+`job` and `every` only describe; `openidv.wiring` installs the jobs and timers of every module
+(`install`), so the server, `openidv worker`, the CLI and the tests know the same ones.
 A job opens its own session with `openidv.jobs.session()` and changes statuses only through
 `openidv.lifecycle`. Jobs run at least once: they must be safe to repeat. See `runtime` for the workers.
 """
 
-from openidv.jobs.port import Periodic, enqueue, enqueue_in_tx, every, job, registry, session
+from openidv.jobs.port import Periodic, add, enqueue, enqueue_in_tx, every, install, job, registry, session
 
-__all__ = ["Periodic", "enqueue", "enqueue_in_tx", "every", "job", "registry", "session"]
+__all__ = ["Periodic", "add", "enqueue", "enqueue_in_tx", "every", "install", "job", "registry", "session"]

@@ -1,6 +1,10 @@
-"""Registration and enqueueing (the half of the port that callers see)."""
+"""Declaring, installing and enqueueing jobs (the half of the port that callers see).
 
-from collections.abc import Callable, Iterator
+`@job` and `@every` only describe a function; nothing runs or is known until the composition root
+(`openidv.wiring`) installs it, in every process alike (server, worker, CLI, tests).
+"""
+
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,8 +38,8 @@ class Periodic:
     fn: Callable[[], Any]
 
 
-registry: dict[str, JobSpec] = {}
-periodic: dict[str, Periodic] = {}
+registry: dict[str, JobSpec] = {}  # the installed jobs, by name
+periodic: dict[str, Periodic] = {}  # the installed timers, by name
 
 
 class _Runtime:
@@ -50,21 +54,53 @@ runtime = _Runtime()
 
 def job(name: str, *, queue: str = "default", max_attempts: int = 5,
         on_give_up: Callable[..., Any] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        registry[name] = JobSpec(name, fn, queue, max_attempts, on_give_up)
+    """Describe `fn` as the job `name` (installed by the composition root, not here)."""
+
+    def describe(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.job_spec = JobSpec(name, fn, queue, max_attempts, on_give_up)  # type: ignore[attr-defined]
         fn.job_name = name  # type: ignore[attr-defined]
         return fn
 
-    return register
+    return describe
 
 
 def every(seconds: float, name: str) -> Callable[[Callable[[], Any]], Callable[[], Any]]:
-    def register(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """Describe `fn` as a timer run every `seconds` (installed by the composition root, not here)."""
+
+    def describe(fn: Callable[[], Any]) -> Callable[[], Any]:
         job(name, queue="periodic", max_attempts=1)(fn)
-        periodic[name] = Periodic(name, seconds, fn)
+        fn.periodic_spec = Periodic(name, seconds, fn)  # type: ignore[attr-defined]
         return fn
 
-    return register
+    return describe
+
+
+def spec_of(fn: Callable[..., Any]) -> JobSpec:
+    spec = getattr(fn, "job_spec", None)
+    if not isinstance(spec, JobSpec):
+        raise TypeError(f"{fn!r} is not a job (decorate it with openidv.jobs.job or every)")
+    return spec
+
+
+def install(jobs: Iterable[Callable[..., Any]], timers: Iterable[Callable[[], Any]] = ()) -> None:
+    """Make exactly these jobs and timers known to this process (replacing what was installed)."""
+    registry.clear()
+    periodic.clear()
+    for fn in jobs:
+        add(fn)
+    for fn in timers:
+        add(fn)
+        timer: Periodic = fn.periodic_spec  # type: ignore[attr-defined]
+        periodic[timer.name] = timer
+
+
+def add(fn: Callable[..., Any]) -> None:
+    """Install one more job (a test's own); a second job under a known name is a wiring mistake."""
+    spec = spec_of(fn)
+    known = registry.get(spec.name)
+    if known is not None and known.fn is not fn:
+        raise ValueError(f"two jobs are named {spec.name}")
+    registry[spec.name] = spec
 
 
 def _name_of(job_fn: Callable[..., Any] | str) -> str:

@@ -13,6 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,21 +24,6 @@ from openidv.kit.db import transaction
 from openidv.models import Job
 
 log = logging.getLogger("openidv.jobs")
-
-
-def register_all() -> None:
-    """Import what registers jobs: the app's modules and every `openidv.<package>.tasks`."""
-    import importlib  # noqa: PLC0415
-    import importlib.util  # noqa: PLC0415
-    import pkgutil  # noqa: PLC0415
-
-    import openidv  # noqa: PLC0415
-
-    importlib.import_module("openidv.app")
-    importlib.import_module("openidv.jobs.expiry")
-    for module in pkgutil.iter_modules(openidv.__path__):
-        if module.ispkg and importlib.util.find_spec(f"openidv.{module.name}.tasks") is not None:
-            importlib.import_module(f"openidv.{module.name}.tasks")
 
 
 def configure(writer: sessionmaker[Session]) -> None:
@@ -178,9 +164,7 @@ def recover(writer: sessionmaker[Session], executor_id: str) -> int:
         return repository.release_executor(db, executor_id, now())
 
 
-def worker_for(settings, writer: sessionmaker[Session]) -> Worker:  # noqa: ANN001 - openidv.config.Settings
-    """A worker with every job of the application registered."""
-    register_all()
-
+def worker_for(settings: Any, writer: sessionmaker[Session]) -> Worker:
+    """A worker with this process's settings (the jobs it runs are those the composition root installed)."""
     return Worker(writer, executor_id=settings.executor_id, threads=settings.job_threads, lease_seconds=settings.jobs_lease_seconds,
                   poll_seconds=settings.jobs_poll_seconds)

@@ -1,6 +1,6 @@
 """Where this process keeps its sealed files, and their expiring signed links (verification photos,
-document files). Installed from the settings by `openidv.config.bootstrap`, in the server and in
-standalone job workers alike."""
+document files). Configured from the settings by the composition root (`openidv.wiring`), in the
+server, standalone job workers and the CLI alike."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from openidv import config
-
 URL_SECONDS = 21600  # a link works for 6 hours
 
 
@@ -22,11 +20,8 @@ class Files:
     base_url: str = "http://127.0.0.1:8000"
 
 
-def _configure(settings: Any) -> None:
+def configure(settings: Any) -> None:
     Files.data_dir, Files.secret, Files.base_url = settings.data_dir, settings.secrets["secret_key"], settings.base_url
-
-
-config.on_bootstrap(_configure)
 
 
 def sign(object_id: str, part: str, expires: int) -> str:

@@ -2,10 +2,15 @@
 
 It checks the machine's table (an illegal move raises `IllegalTransition`, answered 409), sets the
 status and its `*_at` timestamp, and records the move's events in the caller's transaction. Recording
-an event also runs the registered follow-ups (webhook fan-out, ...) in that same transaction, so a
+an event also runs the installed follow-ups (webhook fan-out, ...) in that same transaction, so a
 status change, its events and the work they start commit together or not at all.
+
+Observers see every move of one resource once its events are recorded, in the same transaction: that is
+how an inquiry's owner learns that one of its verifications moved, without verifications importing
+inquiries. The composition root (`openidv.wiring`) installs them.
 """
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,6 +33,18 @@ _RESOURCE_OF = {
 }
 
 
+# observer(session, obj, action, actor), run after each move of its resource
+Observer = Callable[[Session, Any, str, str | None], None]
+_observers: dict[str, list[Observer]] = {}
+
+
+def install_observers(observers: Iterable[tuple[str, Observer]]) -> None:
+    """(resource, observer) pairs; replaces what was installed."""
+    _observers.clear()
+    for resource, observer in observers:
+        _observers.setdefault(resource, []).append(observer)
+
+
 class IllegalTransition(ApiError):
     def __init__(self, resource: str, status: str | None, action: str):
         pretty, noun = action.replace("_", " "), resource.replace("-", " ")
@@ -46,7 +63,7 @@ def allowed(obj: object, action: str) -> bool:
     return (obj.status, action) in MACHINES[resource_of(obj)]  # type: ignore[attr-defined]
 
 
-def _apply(session: Session, obj: Any, move: Move, actor: str | None, context: dict[str, Any] | None) -> list[Event]:
+def _apply(session: Session, obj: Any, action: str, move: Move, actor: str | None, context: dict[str, Any] | None) -> list[Event]:
     stamp_time = now()
     if move.to is not None:
         obj.status = move.to
@@ -55,14 +72,17 @@ def _apply(session: Session, obj: Any, move: Move, actor: str | None, context: d
     if hasattr(obj, "updated_at"):
         obj.updated_at = stamp_time
     session.flush()
-    return [events.record(session, obj, name, actor=actor, context=context) for name in move.events]
+    recorded = [events.record(session, obj, name, actor=actor, context=context) for name in move.events]
+    for observer in _observers.get(resource_of(obj), ()):
+        observer(session, obj, action, actor)
+    return recorded
 
 
 def create(session: Session, obj: Any, actor: str | None = None, context: dict[str, Any] | None = None) -> list[Event]:
     """Insert a new inquiry, verification or session in its initial status and record its events."""
     move = MACHINES[resource_of(obj)][(None, "create")]
     session.add(obj)
-    return _apply(session, obj, move, actor, context)
+    return _apply(session, obj, "create", move, actor, context)
 
 
 def transition(
@@ -72,4 +92,4 @@ def transition(
     move = MACHINES[resource].get((obj.status, action))
     if move is None:
         raise IllegalTransition(resource, obj.status, action)
-    return _apply(session, obj, move, actor, context)
+    return _apply(session, obj, action, move, actor, context)

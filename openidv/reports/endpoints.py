@@ -4,7 +4,7 @@ from fastapi import APIRouter, Depends, Response
 
 from openidv.api.context import ApiContext, Permission
 from openidv.api.tags import tag_endpoints
-from openidv.kit import tags as tag_names
+from openidv.tags import service as tag_names
 from openidv.kit.errors import bad_request, conflict, not_found
 from openidv.kit.jsonapi import Body, get_bool, get_dict, get_int, get_str, get_str_list, page_params
 from openidv.models import Report

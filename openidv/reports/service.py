@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from openidv import jobs
 from openidv.accounts import service as accounts
-from openidv.kit import tags as tag_names
+from openidv.tags import service as tag_names
 from openidv.kit.clock import iso, now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found, unprocessable
 from openidv.kit.ids import new_id

@@ -8,8 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv import config, jobs
-from openidv.events.service import on_event
+from openidv import jobs
 from openidv.models import Event, Inquiry, ListSnapshot, Report
 from openidv.reports import repository, service
 
@@ -25,15 +24,11 @@ class ListUpdates:
     sources: str | None = None
 
 
-def _configure(settings: Any) -> None:
+def configure(settings: Any) -> None:
     ListUpdates.hours, ListUpdates.data_dir, ListUpdates.sources = settings.lists_update_hours, settings.data_dir, settings.list_sources
 
 
-config.on_bootstrap(_configure)
-
-
-@on_event
-def _order_on_completion(session: Session, event: Event) -> None:
+def order_on_completion(session: Session, event: Event) -> None:
     """An inquiry template's `reports` are ordered when its inquiry completes, in that same transaction."""
     if event.name != "inquiry.completed":
         return

@@ -20,7 +20,7 @@ from openidv.kit import crypto
 from openidv.kit.clock import as_utc, now
 from openidv.kit.errors import ApiError, conflict
 from openidv.models import ConfirmationCode, Verification
-from openidv.verifications import steps
+from openidv.verifications import service as verifications
 
 DEFAULTS = {
     "code_validity_seconds": 600,
@@ -32,7 +32,7 @@ MAX_VALIDITY = {"sms": 600, "email": 86400}  # e-mail codes may live up to 24 h
 
 
 def setting(step: Step, name: str, channel: str = "sms") -> int:
-    value = steps.settings(step).get(name, DEFAULTS[name])
+    value = verifications.settings(step).get(name, DEFAULTS[name])
     value = int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else DEFAULTS[name]
     return min(value, MAX_VALIDITY[channel]) if name == "code_validity_seconds" else value
 
@@ -49,7 +49,7 @@ def request_send(db: Session, verification: Verification, channel: str, locale: 
     """Count a send request (409 unless initiated; 429 within the cooldown or past the cap)."""
     if verification.status != "initiated":
         raise conflict(f"Cannot send a confirmation code for a verification that is {verification.status}")
-    _, step = steps.config_for(db, verification)
+    _, step = verifications.config_for(db, verification)
     row = db.get(ConfirmationCode, verification.id)
     if row is None:
         row = ConfirmationCode(verification_id=verification.id, channel=channel, attempts=0, sends=0, created_at=now())
@@ -62,7 +62,7 @@ def request_send(db: Session, verification: Verification, channel: str, locale: 
         raise ApiError(429, f"Wait {wait} seconds before sending another confirmation code", title="Rate limit exceeded", headers={"Retry-After": str(wait)})
     row.sends += 1
     row.requested_at = now()
-    row.locale = (locale or steps.settings(step).get("locale") or "en")[:10]
+    row.locale = (locale or verifications.settings(step).get("locale") or "en")[:10]
     db.flush()
     return row
 
@@ -73,7 +73,7 @@ def issue(db: Session, verification: Verification) -> tuple[str, int] | None:
     row = db.get(ConfirmationCode, verification.id)
     if row is None or verification.status != "initiated":
         return None
-    _, step = steps.config_for(db, verification)
+    _, step = verifications.config_for(db, verification)
     validity = setting(step, "code_validity_seconds", row.channel)
     code = new_code()
     row.code_hash = code_hash(verification.id, code)
@@ -96,13 +96,13 @@ def confirm(db: Session, verification: Verification, code: str, build_checks: An
     if row is None or row.code_hash is None:
         return "invalid"
     if expired(row):
-        steps.finish(db, verification, build_checks(db, verification, timed_out=True), actor)
+        verifications.finish(db, verification, build_checks(db, verification, timed_out=True), actor)
         return "expired"
     if not hmac.compare_digest(row.code_hash, code_hash(verification.id, code.strip())):
         row.attempts += 1
-        _, step = steps.config_for(db, verification)
+        _, step = verifications.config_for(db, verification)
         if row.attempts >= setting(step, "max_code_attempts"):
-            steps.finish(db, verification, build_checks(db, verification, timed_out=False), actor)
+            verifications.finish(db, verification, build_checks(db, verification, timed_out=False), actor)
         db.flush()
         return "invalid"
     row.code_hash = None  # single use
@@ -115,7 +115,7 @@ def submit(db: Session, verification: Verification, build_checks: Any, actor: st
     if not lifecycle.transition_allowed(verification, "submit"):
         raise conflict(f"Cannot submit a verification that is {verification.status}")
     timed_out = verification.status != "confirmed" and expired(db.get(ConfirmationCode, verification.id))
-    steps.finish(db, verification, build_checks(db, verification, timed_out=timed_out), actor)
+    verifications.finish(db, verification, build_checks(db, verification, timed_out=timed_out), actor)
 
 
 def time_out(db: Session, verification: Verification, build_checks: Any) -> bool:
@@ -123,13 +123,13 @@ def time_out(db: Session, verification: Verification, build_checks: Any) -> bool
     row = db.get(ConfirmationCode, verification.id)
     if verification.status != "initiated" or not expired(row):
         return False
-    steps.finish(db, verification, build_checks(db, verification, timed_out=True), "system")
+    verifications.finish(db, verification, build_checks(db, verification, timed_out=True), "system")
     return True
 
 
 def code_checks(prefix: str, verification: Verification, timed_out: bool, required: frozenset[str]) -> list[dict[str, Any]]:
     """`<prefix>_confirmation_code_comparison` and `<prefix>_timeout_detection`."""
     return [
-        steps.check(f"{prefix}_confirmation_code_comparison", verification.status == "confirmed", required, [] if verification.status == "confirmed" else ["confirmation_code_mismatch"]),
-        steps.check(f"{prefix}_timeout_detection", not timed_out, required, ["timeout"] if timed_out else []),
+        verifications.check(f"{prefix}_confirmation_code_comparison", verification.status == "confirmed", required, [] if verification.status == "confirmed" else ["confirmation_code_mismatch"]),
+        verifications.check(f"{prefix}_timeout_detection", not timed_out, required, ["timeout"] if timed_out else []),
     ]

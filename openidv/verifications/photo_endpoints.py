@@ -1,8 +1,10 @@
-"""HTTP shared by the verification kinds that take photos (government ID, selfie): create from JSON
+"""HTTP shared by the verification kinds: create and retrieve, and for the kinds that take photos
+(government ID, selfie) create from JSON
 (base64 photos) or multipart, retrieve, submit, and each photo behind an expiring signed URL
 (`?access_token=`, no API key). A kind module gives `KIND`, `create(db, environment_id, attrs,
 actor)` and `submit(db, verification, actor)`; the rules stay there."""
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -16,7 +18,8 @@ from openidv.kit import file_links, storage
 from openidv.kit.errors import ApiError, not_found
 from openidv.kit.jsonapi import Body
 from openidv.models import Verification
-from openidv.verifications import repository, schemas, steps
+from openidv.verifications import repository, schemas
+from openidv.verifications import service as verifications
 
 read = Permission("verification.read")
 write = Permission("verification.write")
@@ -56,32 +59,47 @@ def serve_photo(request: Request, verification_id: str, side: str, access_token:
                     headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"})
 
 
-def add_routes(router: APIRouter, plural: str, module: ModuleType, sides: tuple[str, ...]) -> None:
-    """`POST /verification/<plural>`, `GET …/{id}`, `POST …/{id}/submit`, `GET …/{id}/<side>-photo`."""
-    kind = module.KIND
-    name = kind.replace("-", "_")
+def create(module: ModuleType) -> Callable[..., Response]:
+    """`POST /verification/<plural>` from a JSON body: the kind module's `create(db, environment_id, attrs, actor)`."""
 
-    async def create(request: Request, ctx: ApiContext = Depends(write)) -> Response:
-        attrs = await multipart(request)
-        if attrs is None:
-            attrs = Body.of(ctx.body).attributes
-        return answer(ctx, module.create(ctx.db, ctx.environment_id, attrs, ctx.actor), 201)
+    def endpoint(ctx: ApiContext = Depends(write)) -> Response:
+        return answer(ctx, module.create(ctx.db, ctx.environment_id, Body.of(ctx.body).attributes, ctx.actor), 201)
 
-    def retrieve(verification_id: str, ctx: ApiContext = Depends(read)) -> Response:
+    return endpoint
+
+
+def retrieve(kind: str) -> Callable[..., Response]:
+    """`GET /verification/<plural>/{id}`: only a verification of that kind."""
+
+    def endpoint(verification_id: str, ctx: ApiContext = Depends(read)) -> Response:
         verification = repository.get(ctx.db, ctx.environment_id, verification_id)
         if verification is None or verification.kind != kind:
             raise not_found(f"verification/{kind}", verification_id)
         return answer(ctx, verification)
 
+    return endpoint
+
+
+def add_routes(router: APIRouter, plural: str, module: ModuleType, sides: tuple[str, ...]) -> None:
+    """`POST /verification/<plural>` (JSON or multipart), `GET …/{id}`, `POST …/{id}/submit`, `GET …/{id}/<side>-photo`."""
+    kind = module.KIND
+    name = kind.replace("-", "_")
+
+    async def create_with_photos(request: Request, ctx: ApiContext = Depends(write)) -> Response:
+        attrs = await multipart(request)
+        if attrs is None:
+            attrs = Body.of(ctx.body).attributes
+        return answer(ctx, module.create(ctx.db, ctx.environment_id, attrs, ctx.actor), 201)
+
     def submit(verification_id: str, ctx: ApiContext = Depends(write)) -> Response:
-        verification = steps.load(ctx.db, ctx.environment_id, verification_id, kind)
+        verification = verifications.load(ctx.db, ctx.environment_id, verification_id, kind)
         module.submit(ctx.db, verification, ctx.actor)
         return answer(ctx, verification)
 
     def photo(verification_id: str, side: str, request: Request, access_token: str = "") -> Response:
         return serve_photo(request, verification_id, side, access_token, sides)
 
-    router.post(f"/verification/{plural}", status_code=201, name=f"create_{name}_verification")(create)
-    router.get(f"/verification/{plural}/{{verification_id}}", name=f"retrieve_{name}_verification")(retrieve)
+    router.post(f"/verification/{plural}", status_code=201, name=f"create_{name}_verification")(create_with_photos)
+    router.get(f"/verification/{plural}/{{verification_id}}", name=f"retrieve_{name}_verification")(retrieve(kind))
     router.post(f"/verification/{plural}/{{verification_id}}/submit", name=f"submit_{name}_verification")(submit)
     router.get(f"/verification/{plural}/{{verification_id}}/{{side}}-photo", name=f"{name}_photo")(photo)

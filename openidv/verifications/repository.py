@@ -74,3 +74,12 @@ def replace_fingerprints(session: Session, verification_id: str, rows: list[Gove
     """A verification's fingerprints, replaced as a whole (its job may run more than once)."""
     session.execute(delete(GovernmentIdFingerprint).where(GovernmentIdFingerprint.verification_id == verification_id))
     session.add_all(rows)
+
+
+def inquiry_for_update(session: Session, environment_id: str, inquiry_id: str) -> Inquiry | None:
+    """The inquiry a new verification is made on, locked as the inquiry's own status changes lock it."""
+    return session.scalar(select(Inquiry).where(Inquiry.id == inquiry_id, Inquiry.environment_id == environment_id).with_for_update())
+
+
+def of_inquiry(session: Session, inquiry_id: str) -> list[Verification]:
+    return list(session.scalars(select(Verification).where(Verification.inquiry_id == inquiry_id).order_by(Verification.created_at)))

@@ -1,30 +1,13 @@
 """JSON:API rendering shared by every verification type (`verification/<kind>`)."""
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv.events import snapshot
 from openidv.kit.clock import iso, unix
 from openidv.kit.jsonapi import ref, resource
 from openidv.models import Inquiry, Verification
-
-
-# Per-kind attributes (`phone-number`, `normalized-address-*`, ...): kind -> fn(verification) -> attributes.
-_kind_attributes: dict[str, Callable[[Verification], dict[str, Any]]] = {}
-
-
-def register_attributes(kind: str, render: Callable[[Verification], dict[str, Any]]) -> None:
-    _kind_attributes[kind] = render
-
-
-# Per-kind relationships (`document` of document verifications): kind -> fn(verification) -> relationships.
-_kind_relationships: dict[str, Callable[[Verification], dict[str, Any]]] = {}
-
-
-def register_relationships(kind: str, render: Callable[[Verification], dict[str, Any]]) -> None:
-    _kind_relationships[kind] = render
+from openidv.verifications import kinds
 
 
 def render_verification(session: Session, verification: Verification) -> dict[str, Any]:
@@ -42,9 +25,10 @@ def render_verification(session: Session, verification: Verification) -> dict[st
         "tags": list(verification.tags or []),
         "checks": list(verification.checks or []),
     }
-    if verification.kind in _kind_attributes:
-        attributes.update(_kind_attributes[verification.kind](verification))
-    relationships = _kind_relationships[verification.kind](verification) if verification.kind in _kind_relationships else {}
+    kind = kinds.get(verification.kind)  # its own attributes (`phone-number`, `normalized-address-*`...) and relationships
+    if kind is not None:
+        attributes.update(kind.attributes(verification))
+    relationships = kind.relationships(verification) if kind is not None and kind.relationships else {}
     return resource(
         f"verification/{verification.kind}",
         verification.id,
@@ -61,6 +45,3 @@ def render_verification(session: Session, verification: Verification) -> dict[st
             **relationships,
         },
     )
-
-
-snapshot.register(Verification, "verification", render_verification)

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from openidv.kit.db import transaction
 from openidv.models import Environment, Verification
 from openidv.providers import SendError, messages, sender
-from openidv.verifications import confirmation, email_addresses, phone_numbers
+from openidv.verifications import confirmation
+from openidv.verifications.email_address import service as email_addresses
+from openidv.verifications.phone_number import service as phone_numbers
 
 log = logging.getLogger("openidv.verifications.tasks")
 

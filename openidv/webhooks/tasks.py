@@ -1,9 +1,9 @@
-"""Jobs: webhook delivery and its reconciler. Importing this module turns on the fan-out."""
+"""Jobs: webhook delivery and its reconciler (the fan-out that enqueues deliveries is `service.fan_out`,
+an event follow-up)."""
 
 from datetime import timedelta
 
 from openidv import jobs
-from openidv.events.service import on_event
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.webhooks import delivery as http
@@ -49,5 +49,3 @@ def reconcile() -> None:
         for item in repository.overdue(db, now() - timedelta(seconds=RECONCILE_SECONDS)):
             jobs.enqueue_in_tx(db, deliver, key=service.job_key(item) + ":r", delivery_id=item.id)
 
-
-on_event(service.fan_out)

@@ -46,7 +46,8 @@ def test_a_key_in_flight_is_not_run_twice(client, world, engine) -> None:  # noq
     """A retry that arrives while the first request still runs gets 409 instead of a second inquiry."""
     from datetime import timedelta
 
-    from openidv.kit import clock, idempotency
+    from openidv.api import idempotency
+    from openidv.kit import clock
     from openidv.kit.db import session_factory, transaction
 
     body = _body(world, note="slow")

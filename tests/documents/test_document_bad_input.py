@@ -15,7 +15,7 @@ from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
 from openidv.models import Verification
 from openidv.testdata import docgen
-from openidv.verifications import documents
+from openidv.verifications.document import service as documents
 
 GENERICS = "/api/v1/document/generics"
 VERIFICATIONS = "/api/v1/verification/documents"
@@ -101,7 +101,7 @@ def test_an_unreadable_image_fails_a_check_and_the_job_finishes(client, new_inqu
 
 
 def test_a_reader_crash_fails_the_verification_instead_of_leaving_it_submitted(client, new_inquiry, engine, monkeypatch) -> None:  # noqa: ANN001
-    from openidv.checks import documents as reader
+    from openidv.checks import document as reader
 
     made = client.post(VERIFICATIONS, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "files": [b64(_bill())]}}})
     vid = made.json()["data"]["id"]

@@ -1,4 +1,4 @@
-"""Document steps of the hosted flow: with `register_flow_engine()` the uploaded paper is read by the same
+"""Document steps of the hosted flow: with the kind's engine in place (`engines.override`) the uploaded paper is read by the same
 engine (a recent bill passes, a PDF with JavaScript fails as unprocessable); without it the sandbox's
 simulated verification still renders through the API."""
 
@@ -9,11 +9,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from openidv.flow import steps as flow_steps
+from openidv.flow import engines
 from openidv.kit import clock
 from openidv.models import Verification
 from openidv.testdata import docgen
-from openidv.verifications import documents
+from openidv.verifications.document import service as documents
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 STEP_ID = re.compile(r'name="step-id" value="([^"]+)"')
@@ -42,7 +42,7 @@ def _verification(db) -> Verification:  # noqa: ANN001
 
 
 def test_flow_engine_reads_the_upload(browser, client, world, db) -> None:  # noqa: ANN001
-    documents.register_flow_engine()
+    engines.override(documents.KIND, documents.flow_engine)
     try:
         _upload(browser, world, docgen.make("utility_bill", issued=clock.now().date() - timedelta(days=4)).data)
         verification = _verification(db)
@@ -50,11 +50,11 @@ def test_flow_engine_reads_the_upload(browser, client, world, db) -> None:  # no
         answer = client.get(f"/api/v1/verification/documents/{verification.id}").json()["data"]["attributes"]
         assert answer["document-type"] == "standard_utility_bill" and answer["files"] == []
     finally:
-        flow_steps.unregister_engine(documents.KIND)
+        engines.remove_override(documents.KIND)
 
 
 def test_flow_engine_fails_active_content(app, world, db) -> None:  # noqa: ANN001
-    documents.register_flow_engine()
+    engines.override(documents.KIND, documents.flow_engine)
     try:
         with TestClient(app, follow_redirects=False) as browser:
             _upload(browser, world, docgen.make("lease", issued=clock.now().date(), variant="javascript").data)
@@ -62,7 +62,7 @@ def test_flow_engine_fails_active_content(app, world, db) -> None:  # noqa: ANN0
         unprocessable = checks["document_unprocessable_submission_detection"]
         assert unprocessable["status"] == "failed" and "active content" in unprocessable["metadata"]["errors"][0]
     finally:
-        flow_steps.unregister_engine(documents.KIND)
+        engines.remove_override(documents.KIND)
 
 
 def test_sandbox_simulation_renders_through_the_api(browser, client, world, db, conforms_current) -> None:  # noqa: ANN001

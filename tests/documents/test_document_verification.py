@@ -11,7 +11,7 @@ from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
 from openidv.models import Verification
 from openidv.testdata import docgen
-from openidv.verifications import documents
+from openidv.verifications.document import service as documents
 
 BASE = "/api/v1/verification/documents"
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from openidv.checks import documents as engine
+from openidv.checks import document as engine
 from openidv.testdata import docgen
 
 TODAY = date(2026, 12, 2)

@@ -8,7 +8,7 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openidv.checks import documents as engine
+from openidv.checks import document as engine
 from openidv.testdata import docgen
 
 BILL = docgen.make("utility_bill", issued=date(2026, 11, 20)).data

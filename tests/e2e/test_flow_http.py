@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 
 from flow_support import CSRF, STEP_ID, noise_image
 from flow_support.fixtures import mailbox  # noqa: F401 - fixture
-from openidv.flow import steps
+from openidv.checks.result import check
+from openidv.flow import engines
 from openidv.kit import clock
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
-from openidv.verifications import service as verifications
 
 
 
@@ -193,12 +193,12 @@ def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser,
     db.rollback()
     (verification,) = db.scalars(select(Verification).where(Verification.kind == "document"))
     assert verification.status == "failed" and not any(c["name"].endswith("_sandbox_simulation") for c in verification.checks)
-    assert steps.engine_for("document", sandbox=True) is None  # the sandbox simulates, as Persona's
-    steps.Policy.sandbox_runs_engines = True  # OPENIDV_SANDBOX_FLOW_CHECKS=run
+    assert engines.engine_for("document", sandbox=True) is None  # the sandbox simulates, as Persona's
+    engines.Policy.sandbox_runs_engines = True  # OPENIDV_SANDBOX_FLOW_CHECKS=run
     try:
-        assert steps.engine_for("document", sandbox=True) is steps.engine_for("document")
+        assert engines.engine_for("document", sandbox=True) is engines.engine_for("document")
     finally:
-        steps.Policy.sandbox_runs_engines = False
+        engines.Policy.sandbox_runs_engines = False
 
 
 def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client, world, db):  # noqa: ANN001
@@ -206,9 +206,9 @@ def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client,
 
     def engine(db_, inquiry, step, verification, captured):  # noqa: ANN001, ANN202
         seen.append(sorted(captured.upload_ids))
-        return [verifications.check("document_readability", len(seen) > 1, reasons=["blurry"])]
+        return [check("document_readability", len(seen) > 1, reasons=["blurry"])]
 
-    steps.register_engine("document", engine)
+    engines.override("document", engine)
     pdf = b"%PDF-1.4\n" + b"% filler\n" * 2000 + b"%%EOF\n"
     try:
         page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Document']}"))
@@ -219,7 +219,7 @@ def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client,
         assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id}, files={"document": ("a.pdf", pdf, "application/pdf")}).status_code == 303
         assert "Thank you" in browser.get("/verify").text
     finally:
-        steps.unregister_engine("document")
+        engines.remove_override("document")
     assert seen == [["document"], ["document"]]
     (inquiry,) = _inquiries(db)
     assert inquiry.status == "completed"

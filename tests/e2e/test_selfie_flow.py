@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from flow_support import CSRF, STEP_ID, camera_browser
 from flow_support.fixtures import needs_chromium, server  # noqa: F401 - fixtures
-from openidv.flow import steps
+from openidv.flow import engines
 from openidv.models import FlowConsent, FlowUpload, SelfieBiometric, Verification
 from openidv.testdata import selfiegen
-from openidv.verifications import selfies
+from openidv.verifications.selfie import service as selfies
 
 TEMPLATE = "Government ID and Selfie"
 
@@ -32,9 +32,9 @@ def faces():  # noqa: ANN201
 
 @pytest.fixture
 def selfie_engine():  # noqa: ANN201
-    selfies.register_flow_engine()
+    engines.override(selfies.KIND, selfies.flow_engine)
     yield
-    steps.unregister_engine(selfies.KIND)
+    engines.remove_override(selfies.KIND)
 
 
 def _selfie_rows(db, inquiry_id: str) -> tuple[Verification, list[FlowUpload], FlowConsent]:  # noqa: ANN001

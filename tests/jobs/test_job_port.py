@@ -49,6 +49,8 @@ def writer(engine, world):  # noqa: ANN001, ANN201
     failures.clear()
     gave_up.clear()
     arrived.clear()
+    for test_job in (record, flaky, hopeless):  # this module's own jobs, beside the installed ones
+        jobs.add(test_job)
     factory = session_factory(engine, writer=True)
     runtime.configure(factory)
     return factory

@@ -16,7 +16,7 @@ from openidv.kit.clock import now
 from openidv.kit.db import session_factory, transaction
 from openidv.models import SelfieBiometric, Verification
 from openidv.testdata import selfiegen
-from openidv.verifications import selfies
+from openidv.verifications.selfie import service as selfies
 from persona_spec import spec_path
 
 BASE = "/api/v1/verification/selfies"

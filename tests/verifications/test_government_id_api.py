@@ -14,7 +14,8 @@ from sqlalchemy import select
 from openidv.kit.db import session_factory, transaction
 from openidv.models import GovernmentIdFingerprint, Verification
 from openidv.testdata.idgen import make
-from openidv.verifications import government_ids
+from openidv.verifications.government_id import service as government_ids
+from openidv.verifications.kinds import Captured
 
 BASE = "/api/v1/verification/government-ids"
 
@@ -118,7 +119,6 @@ def test_bad_uploads_are_refused(client, api, world) -> None:  # noqa: ANN001
 
 def test_flow_engine_reads_sealed_uploads(client, api, world, engine) -> None:  # noqa: ANN001
     """The hosted flow's hook: uploads (sealed FlowUpload rows) in, the same checks out."""
-    from openidv.flow import steps as flow_steps
     from openidv.inquiry_templates.config import Step
     from openidv.kit.clock import now
     from openidv.kit.ids import new_id
@@ -139,7 +139,7 @@ def test_flow_engine_reads_sealed_uploads(client, api, world, engine) -> None:  
             uploads[role] = row.id
         step = Step(kind="government-id", settings={"allowed_id_classes": ["dl"]})
         checks = government_ids.flow_engine(db, db.get(Inquiry, inquiry["id"]), step,
-                                            verification, flow_steps.Captured(values={"id-class": "dl"}, upload_ids=uploads))
+                                            verification, Captured(values={"id-class": "dl"}, upload_ids=uploads))
         failed = [c["name"] for c in checks if c["status"] == "failed" and c["requirement"] == "required"]
         assert failed == [] and verification.data["extracted"]["identification-number"] == sample.truth["identification-number"]
 

@@ -23,8 +23,6 @@ def policy() -> Iterator[delivery.Policy]:
 @pytest.fixture
 def worker(engine, world, policy) -> Iterator[runtime.Worker]:  # noqa: ANN001
     w = runtime.Worker(session_factory(engine, writer=True), executor_id="test", threads=2, lease_seconds=10, poll_seconds=0.05, periodic=False)
-    import openidv.webhooks.tasks  # noqa: F401 - registers the jobs and the fan-out
-
     w.start()
     yield w
     w.stop()

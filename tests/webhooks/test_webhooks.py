@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from openidv.jobs.expiry import expire_due
+from openidv.inquiries.progress import expire_due
 from openidv.kit.clock import now
 from openidv.kit.db import session_factory, transaction
 from openidv.models import Event, Inquiry, Webhook, WebhookDelivery

@@ -1,8 +1,8 @@
 """Document verifications (`verification/document`): proof of address and other papers. Created on an
 inquiry with a generic document (`document-id`) or with files directly (then a `document/generic` is
 made for them); `submit` freezes both and enqueues `document-verification.process`, which reads the
-files (openidv.checks.documents), concludes the verification through the lifecycle and advances the
-inquiry runner.
+files (openidv.checks.document) and concludes the verification through the lifecycle (the inquiry's
+owner moves the inquiry on).
 
 Step settings (template): `recency_days` (default 90), `allowed_document_types`, `required_properties`.
 """
@@ -16,24 +16,26 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
-from openidv.checks import documents as engine
+from openidv.checks import document as engine
+from openidv.checks.result import check
 from openidv.documents import files, repository
 from openidv.documents import service as documents
 from openidv.events import service as events
-from openidv.flow import steps as flow_steps
 from openidv.jobs import enqueue_in_tx
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, conflict, not_found
 from openidv.kit.jsonapi import get_str
-from openidv.models import Document, Verification
-from openidv.verifications import schemas, steps
+from openidv.models import Document, FlowUpload, Verification
+from openidv.verifications import service as verifications
+from openidv.verifications import uploads
+from openidv.verifications.kinds import Captured, Store
 
 KIND = "document"
 log = logging.getLogger("openidv.verifications.documents")
 
 
-def _document(db: Session, environment_id: str, attrs: dict[str, Any], target: steps.Target, actor: str) -> Document:
-    document_id = get_str(attrs, "document-id", steps.ATTR, max_length=40)
+def _document(db: Session, environment_id: str, attrs: dict[str, Any], target: verifications.Target, actor: str) -> Document:
+    document_id = get_str(attrs, "document-id", verifications.ATTR, max_length=40)
     if document_id is None:
         return documents.create_generic(db, environment_id, attrs, actor, inquiry=target.inquiry, default_kind="document")
     document = repository.get_for_update(db, environment_id, document_id)
@@ -49,12 +51,12 @@ def _document(db: Session, environment_id: str, attrs: dict[str, Any], target: s
 
 
 def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
-    target = steps.resolve(db, environment_id, attrs, KIND)
+    target = verifications.resolve(db, environment_id, attrs, KIND)
     document = _document(db, environment_id, attrs, target, actor)
     if document.inquiry_id is None and target.inquiry is not None:
         document.inquiry_id = target.inquiry.id
-    country = get_str(attrs, "country-code", steps.ATTR, max_length=2)
-    verification = steps.start(db, environment_id, target, KIND, {"document-id": document.id, "files": document.data.get("files", [])},
+    country = get_str(attrs, "country-code", verifications.ATTR, max_length=2)
+    verification = verifications.start(db, environment_id, target, KIND, {"document-id": document.id, "files": document.data.get("files", [])},
                                country.upper() if country else None, actor)
     document.verification_id = verification.id
     return verification
@@ -81,11 +83,11 @@ def submit(db: Session, verification: Verification, actor: str) -> None:
 def evaluate(db: Session, verification: Verification, step: Any, loaded: list[tuple[bytes, str]], *, today: date) -> engine.Result:
     """The engine on (content, mime) pairs, with the step's settings; what it read is kept (sealed) on the
     verification, and the checks get the step's requirements (`not_applicable` is never required)."""
-    result = engine.evaluate(loaded, engine.Settings.from_step(steps.settings(step)),
+    result = engine.evaluate(loaded, engine.Settings.from_step(verifications.settings(step)),
                              documents.inquiry_fields(db, verification.inquiry_id), today=today)
     verification.data = {**verification.data, "document-type": result.document_type, "extracted": result.extracted,
                          "extraction-responses": result.extraction_responses}
-    required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
+    required = verifications.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
     result.checks = [dict(c, requirement="required" if c["name"] in required and c["status"] != "not_applicable" else "not_required")
                      for c in result.checks]
     return result
@@ -105,19 +107,17 @@ UNPROCESSABLE = "document_unprocessable_submission_detection"
 
 def process_document(db: Session, verification: Verification, *, today: date | None = None) -> None:
     """Run the checks and conclude a submitted verification (idempotent: only from `submitted`)."""
-    from openidv.verifications import service
-
     if verification.status != "submitted":
         return
-    _, step = steps.config_for(db, verification)
+    _, step = verifications.config_for(db, verification)
     try:
         with db.begin_nested():
             checks = run_checks(db, verification, step, _linked(db, verification), today=today or now().date())
     except Exception:  # noqa: BLE001 - a file that breaks the readers fails a check; the job must not retry forever
         log.exception("document verification %s: reading failed", verification.id)
         _error_document(db, verification)
-        checks = [service.check(UNPROCESSABLE, False, reasons=["processing_error"])]
-    steps.finish(db, verification, checks, None)
+        checks = [check(UNPROCESSABLE, False, reasons=["processing_error"])]
+    verifications.finish(db, verification, checks, None)
 
 
 def give_up(db: Session, verification_id: str) -> None:
@@ -126,7 +126,7 @@ def give_up(db: Session, verification_id: str) -> None:
     verification = db.get(Verification, verification_id, with_for_update=True)
     if verification is not None and verification.status == "submitted":
         _error_document(db, verification)
-        steps.give_up(db, verification_id, UNPROCESSABLE)
+        verifications.give_up(db, verification_id, UNPROCESSABLE)
 
 
 def _error_document(db: Session, verification: Verification) -> None:
@@ -135,25 +135,19 @@ def _error_document(db: Session, verification: Verification) -> None:
         lifecycle.transition(db, document, "error")
 
 
-process_job = steps.processing_job("document-verification.process", process_document, on_give_up=give_up)
+process_job = verifications.processing_job("document-verification.process", process_document, on_give_up=give_up)
 
 
 def flow_engine(db: Session, inquiry: Any, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
     """The hosted flow's engine for document steps: its sealed upload, the same checks."""
-    from openidv.models import FlowUpload
-
     upload = db.get(FlowUpload, captured.upload_ids.get("document", ""))
     loaded = [(upload.content, upload.mime_type)] if upload is not None else []
     return evaluate(db, verification, step, loaded, today=now().date()).checks
 
 
-def register_flow_engine() -> None:
-    """Run these checks in every environment's flow, the sandbox included (tests; operators set
-    OPENIDV_SANDBOX_FLOW_CHECKS=run instead). Production runs them anyway."""
-    flow_steps.register_engine(KIND, flow_engine)
-
-
-flow_steps.provide_engine(KIND, flow_engine)
+def capture(inquiry: Any, step: Any, config: Any, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
+    """The flow's intake: one paper, an image or a PDF."""
+    return Captured(upload_ids={"document": store("document", uploads.check("document", files.get("document"), allow_pdf=True))})
 
 
 def attributes(verification: Verification) -> dict[str, Any]:
@@ -172,11 +166,8 @@ def relationships(verification: Verification) -> dict[str, Any]:
     return {"document": {"data": {"type": "document/generic", "id": document_id}}} if document_id else {}
 
 
-@steps.on_redact
 def forget(db: Session, verification: Verification) -> None:
     """Redaction (of the verification, its inquiry or account) takes the document's files and readings with it."""
-    if verification.kind != KIND:
-        return
     for document in repository.of_verification(db, verification.id):
         documents.redact(db, document)
     events.scrub_object(db, verification.id, REDACTION_KEPT)
@@ -184,7 +175,3 @@ def forget(db: Session, verification: Verification) -> None:
 
 REDACTION_KEPT = frozenset({"status", "created-at", "created-at-ts", "submitted-at", "submitted-at-ts", "completed-at",
                             "completed-at-ts", "redacted-at", "country-code", "tags", "checks", "document-type"})
-
-
-schemas.register_attributes(KIND, attributes)
-schemas.register_relationships(KIND, relationships)

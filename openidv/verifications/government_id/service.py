@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
-from openidv.flow import steps as flow_steps
 from openidv.checks import image_hash
 from openidv.checks.government_id import Evidence, History, Result, Settings, apply_history, evaluate
+from openidv.inquiry_templates.config import ID_CLASSES as TEMPLATE_ID_CLASSES
+from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.jobs import enqueue_in_tx
 from openidv.kit import crypto, file_links, storage
 from openidv.kit.errors import ApiError, bad_request, conflict
@@ -25,7 +26,9 @@ from openidv.kit.jsonapi import get_str
 from openidv.kit.clock import now
 from openidv.kit.ids import new_id
 from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, Verification
-from openidv.verifications import repository, schemas, steps
+from openidv.verifications import repository, uploads
+from openidv.verifications import service as verifications
+from openidv.verifications.kinds import Captured, Store
 from openidv.verifications.photos import photo as read_photo
 
 KIND = "government-id"
@@ -38,15 +41,15 @@ def _file(verification_id: str, side: str) -> str:
 
 
 def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
-    target = steps.resolve(db, environment_id, attrs, KIND)
-    country = get_str(attrs, "country-code", steps.ATTR, max_length=2)
-    id_class = get_str(attrs, "id-class", steps.ATTR, max_length=10)
+    target = verifications.resolve(db, environment_id, attrs, KIND)
+    country = get_str(attrs, "country-code", verifications.ATTR, max_length=2)
+    id_class = get_str(attrs, "id-class", verifications.ATTR, max_length=10)
     if id_class is not None and id_class not in ID_CLASSES:
-        raise bad_request(f"{steps.ATTR}.id-class must be one of {', '.join(sorted(ID_CLASSES))}")
+        raise bad_request(f"{verifications.ATTR}.id-class must be one of {', '.join(sorted(ID_CLASSES))}")
     photos = {side: read_photo(attrs, f"{side}-photo") for side in SIDES}
     data: dict[str, Any] = {"id-class": id_class, "photos": [s for s, p in photos.items() if p],
                             "photo-sizes": {s: len(p) for s, p in photos.items() if p}}
-    verification = steps.start(db, environment_id, target, KIND, data, country.upper() if country else None, actor)
+    verification = verifications.start(db, environment_id, target, KIND, data, country.upper() if country else None, actor)
     db.flush()
     for side, content in photos.items():
         if content:
@@ -65,9 +68,9 @@ def submit(db: Session, verification: Verification, actor: str) -> None:
 
 def _settings(db: Session, verification: Verification, step: Any) -> Settings:
     """The step's settings; country and id-class lists fall back to the template's own."""
-    raw = steps.settings(step)
+    raw = verifications.settings(step)
     try:
-        config, _ = steps.config_for(db, verification)
+        config, _ = verifications.config_for(db, verification)
     except ApiError:  # a verification made outside a template version (the flow's engine test)
         config = None
     return Settings(min_age=raw.get("min_age"), max_age=raw.get("max_age"),
@@ -82,7 +85,7 @@ def run_checks(db: Session, verification: Verification, step: Any, photos: dict[
     result = evaluate(Evidence(photos.get("front"), photos.get("back"), verification.country_code, id_class),
                       _settings(db, verification, step), inquiry_fields=_inquiry_fields(inquiry), today=today)
     result = apply_history(result, _history_and_remember(db, verification, inquiry, result, id_class))
-    required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
+    required = verifications.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
     extracted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.attributes.items()}
     verification.data = {**verification.data, "extracted": extracted}
     return [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
@@ -139,10 +142,10 @@ def process_government_id(db: Session, verification: Verification, *, today: dat
     """Run the engines and conclude a submitted verification (idempotent: only from `submitted`)."""
     if verification.status != "submitted":
         return
-    _, step = steps.config_for(db, verification)
+    _, step = verifications.config_for(db, verification)
     data = verification.data
     photos = {s: storage.get(Files.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
-    steps.finish(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today), None)
+    verifications.finish(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today), None)
 
 
 def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
@@ -169,7 +172,7 @@ def _inquiry_fields(inquiry: Inquiry | None) -> dict[str, Any] | None:
     return out or None
 
 
-process_job = steps.processing_job("government-id.process", process_government_id, unprocessable_check="id_unprocessable_submission_detection")
+process_job = verifications.processing_job("government-id.process", process_government_id, unprocessable_check="id_unprocessable_submission_detection")
 
 
 # ---------------------------------------------------------------- signed photo URLs
@@ -208,23 +211,28 @@ def attributes(verification: Verification) -> dict[str, Any]:
     }
 
 
-schemas.register_attributes(KIND, attributes)
-
-
-@steps.on_redact
 def forget_photos(db: Session, verification: Verification) -> None:
     """A redacted government ID loses its photos (the sealed files and the flow's captures) and its
     fingerprints (number blind index, portrait hash): it no longer counts for repeats."""
-    if verification.kind == KIND:
-        repository.delete_flow_uploads(db, verification.id)
-        repository.replace_fingerprints(db, verification.id, [])
-        storage.delete_after_commit(db, Files.data_dir, [_file(verification.id, side) for side in SIDES])
+    repository.delete_flow_uploads(db, verification.id)
+    repository.replace_fingerprints(db, verification.id, [])
+    storage.delete_after_commit(db, Files.data_dir, [_file(verification.id, side) for side in SIDES])
 
 
-def register_flow_engine() -> None:
-    """Run these checks in every environment's flow, the sandbox included (tests; operators set
-    OPENIDV_SANDBOX_FLOW_CHECKS=run instead). Production runs them anyway."""
-    flow_steps.register_engine(KIND, flow_engine)
+# ---------------------------------------------------------------- the hosted flow's intake
+
+TWO_SIDED = {"dl", "id", "rp", "pr", "wp", "cid", "nric", "umid", "hic", "munid", "myn"}
 
 
-flow_steps.provide_engine(KIND, flow_engine)
+def capture(inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
+    """Country and ID class chosen from the template's lists, then one photo per side the class has."""
+    country = (form.get("country") or "").upper()
+    id_class = form.get("id-class") or ""
+    if len(country) != 2 or not country.isalpha() or (config.allowed_countries and country not in config.allowed_countries):
+        raise uploads.InputProblem("country", "country.invalid")
+    if id_class not in (config.allowed_id_classes or TEMPLATE_ID_CLASSES):
+        raise uploads.InputProblem("id-class", "idclass.invalid")
+    sides = ("front", "back") if id_class in TWO_SIDED else ("front",)
+    checked = {side: uploads.check(side, files.get(side)) for side in sides}
+    return Captured(values={"selected-country-code": country, "selected-id-class": id_class},
+                    upload_ids={side: store(side, c) for side, c in checked.items()}, country_code=country)

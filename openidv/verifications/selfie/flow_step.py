@@ -4,8 +4,10 @@ the default, or `center-only`) and the captured frames, each pose a frame or a s
 
 from collections.abc import Callable
 
-from openidv.flow import uploads
-from openidv.inquiry_templates.config import Step
+from openidv.inquiry_templates.config import Step, TemplateConfig
+from openidv.models import Inquiry
+from openidv.verifications import uploads
+from openidv.verifications.kinds import Captured, Store
 
 POSES = ("center", "left", "right")
 BURST = 3  # frames per pose at most: with three poses within the form's ten files
@@ -23,3 +25,7 @@ def frames(step: Step, files: dict[str, bytes], store: Callable[[str, uploads.Ch
     roles = [pose for pose in wanted] + [f"{pose}-{i}" for pose in wanted for i in range(1, BURST) if files.get(f"{pose}-{i}")]
     checked = {role: uploads.check(role.partition("-")[0], files[role]) for role in roles}
     return {role: store(role, c) for role, c in checked.items()}
+
+
+def capture(inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
+    return Captured(upload_ids=frames(step, files, store))

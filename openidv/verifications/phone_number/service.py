@@ -17,7 +17,8 @@ from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.kit.errors import unprocessable
 from openidv.kit.jsonapi import get_str
 from openidv.models import Verification
-from openidv.verifications import confirmation, schemas, steps
+from openidv.verifications import confirmation
+from openidv.verifications import service as verifications
 
 KIND = "phone-number"
 PREFIX = "phone_number"
@@ -31,11 +32,11 @@ POINTER = "/data/attributes/phone-number"
 
 
 def allowed_countries(config: TemplateConfig, step: Step) -> list[str]:
-    return [c.upper() for c in steps.settings(step).get("allowed_countries") or config.allowed_countries]
+    return [c.upper() for c in verifications.settings(step).get("allowed_countries") or config.allowed_countries]
 
 
 def allowed_types(step: Step) -> frozenset[str]:
-    return frozenset(steps.settings(step).get("allowed_number_types") or SMS_TYPES)
+    return frozenset(verifications.settings(step).get("allowed_number_types") or SMS_TYPES)
 
 
 def parse(raw: str, country: str | None) -> dict[str, Any]:
@@ -54,28 +55,28 @@ def parse(raw: str, country: str | None) -> dict[str, Any]:
 
 
 def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
-    raw = get_str(attrs, "phone-number", steps.ATTR, required=True, max_length=40)
-    country = get_str(attrs, "country-code", steps.ATTR, max_length=2)
-    target = steps.resolve(db, environment_id, attrs, KIND)
+    raw = get_str(attrs, "phone-number", verifications.ATTR, required=True, max_length=40)
+    country = get_str(attrs, "country-code", verifications.ATTR, max_length=2)
+    target = verifications.resolve(db, environment_id, attrs, KIND)
     parsed = parse(raw or "", country)
     countries = allowed_countries(target.config, target.step)
     if countries and parsed["region"] not in countries:
         raise unprocessable(f"Phone numbers from {parsed['region']} are not allowed", POINTER)
     if parsed["number-type"] not in allowed_types(target.step):
         raise unprocessable(f"This phone number type ({parsed['number-type']}) is not allowed", POINTER)
-    return steps.start(db, environment_id, target, KIND, parsed, parsed["region"], actor)
+    return verifications.start(db, environment_id, target, KIND, parsed, parsed["region"], actor)
 
 
 def build_checks(db: Session, verification: Verification, timed_out: bool) -> list[dict[str, Any]]:
-    config, step = steps.config_for(db, verification)
-    required = steps.requirement(step, REQUIRED)
+    config, step = verifications.config_for(db, verification)
+    required = verifications.requirement(step, REQUIRED)
     data = verification.data
     countries = allowed_countries(config, step)
     return [
         *confirmation.code_checks(PREFIX, verification, timed_out, required),
-        steps.check("phone_number_invalid_number_format_detection", bool(data.get("phone-number")), required),
-        steps.check("phone_number_disallowed_country_detection", not countries or data.get("region") in countries, required, metadata={"country_code": data.get("region")}),
-        steps.check("phone_number_deliverable_detection", data.get("number-type") in SMS_TYPES, required, metadata={"number_type": data.get("number-type")}),
+        verifications.check("phone_number_invalid_number_format_detection", bool(data.get("phone-number")), required),
+        verifications.check("phone_number_disallowed_country_detection", not countries or data.get("region") in countries, required, metadata={"country_code": data.get("region")}),
+        verifications.check("phone_number_deliverable_detection", data.get("number-type") in SMS_TYPES, required, metadata={"number_type": data.get("number-type")}),
     ]
 
 
@@ -83,5 +84,3 @@ def attributes(verification: Verification) -> dict[str, Any]:
     number = verification.data.get("phone-number")
     return {"phone-number": number} if number else {}
 
-
-schemas.register_attributes(KIND, attributes)

@@ -13,7 +13,8 @@ from openidv.kit.errors import unprocessable
 from openidv.kit.jsonapi import get_str
 from openidv.models import Verification
 from openidv.providers import ProviderSettings
-from openidv.verifications import confirmation, schemas, steps
+from openidv.verifications import confirmation
+from openidv.verifications import service as verifications
 
 KIND = "email-address"
 PREFIX = "email_address"
@@ -28,24 +29,22 @@ def normalise(raw: str, deliverability: bool) -> str:
 
 
 def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
-    raw = get_str(attrs, "email-address", steps.ATTR, required=True, max_length=320)
-    target = steps.resolve(db, environment_id, attrs, KIND)
+    raw = get_str(attrs, "email-address", verifications.ATTR, required=True, max_length=320)
+    target = verifications.resolve(db, environment_id, attrs, KIND)
     address = normalise(raw or "", ProviderSettings().email_check_deliverability)
-    country = get_str(attrs, "country-code", steps.ATTR, max_length=2)
-    return steps.start(db, environment_id, target, KIND, {"email-address": address}, country.upper() if country else None, actor)
+    country = get_str(attrs, "country-code", verifications.ATTR, max_length=2)
+    return verifications.start(db, environment_id, target, KIND, {"email-address": address}, country.upper() if country else None, actor)
 
 
 def build_checks(db: Session, verification: Verification, timed_out: bool) -> list[dict[str, Any]]:
-    _, step = steps.config_for(db, verification)
-    required = steps.requirement(step, REQUIRED)
+    _, step = verifications.config_for(db, verification)
+    required = verifications.requirement(step, REQUIRED)
     return [
         *confirmation.code_checks(PREFIX, verification, timed_out, required),
-        steps.check("email_address_invalid_email_format_detection", bool(verification.data.get("email-address")), required),
+        verifications.check("email_address_invalid_email_format_detection", bool(verification.data.get("email-address")), required),
     ]
 
 
 def attributes(verification: Verification) -> dict[str, Any]:
     return {"email-address": verification.data.get("email-address")}
 
-
-schemas.register_attributes(KIND, attributes)

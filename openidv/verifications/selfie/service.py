@@ -5,7 +5,7 @@ URLs; `submit` enqueues `selfie.process`, which compares the face with the inqui
 portrait and the account's earlier selfies (`openidv.checks.selfie`) and concludes the verification.
 
 Biometric data: the face embedding is sealed in `selfie_biometrics` (never rendered). Photos and
-embedding go on redaction (any path: `steps.on_redact`) and, at the latest, after
+embedding go on redaction (any path: the kind's `forget`) and, at the latest, after
 `OPENIDV_BIOMETRIC_RETENTION_DAYS` (default 3 years, the Illinois BIPA ceiling; `selfies.purge-expired`).
 
 Step settings (template): `preset` (`strict` | `default` | `lenient`), `kind` (`profile-and-center` |
@@ -19,10 +19,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv import config, lifecycle
+from openidv import lifecycle
 from openidv.checks.selfie import SelfieEvidence, SelfieSettings, evaluate
-from openidv.flow import steps as flow_steps
-from openidv.inquiries import repository as inquiry_repository
 from openidv.jobs import enqueue_in_tx, every
 from openidv.jobs import session as job_session
 from openidv.kit import storage
@@ -31,7 +29,9 @@ from openidv.kit.errors import ApiError, bad_request, conflict
 from openidv.kit.file_links import Files
 from openidv.kit.jsonapi import get_str
 from openidv.models import FlowUpload, Inquiry, SelfieBiometric, Verification
-from openidv.verifications import government_ids, repository, schemas, steps
+from openidv.verifications import repository
+from openidv.verifications import service as verifications
+from openidv.verifications.government_id import service as government_ids
 from openidv.verifications.photos import decode
 
 KIND = "selfie"
@@ -48,11 +48,8 @@ class Retention:
     days: int = 1095
 
 
-def _configure(settings: Any) -> None:
+def configure(settings: Any) -> None:
     Retention.days = settings.biometric_retention_days
-
-
-config.on_bootstrap(_configure)
 
 
 def _file(verification_id: str, pose: str, frame: int = 0) -> str:
@@ -67,7 +64,7 @@ def _frames(attrs: dict[str, Any], pose: str) -> list[bytes]:
         return []
     items = value if isinstance(value, list) else [value]
     if not items or len(items) > MAX_FRAMES:
-        raise bad_request(f"{steps.ATTR}.{key} takes 1 to {MAX_FRAMES} frames")
+        raise bad_request(f"{verifications.ATTR}.{key} takes 1 to {MAX_FRAMES} frames")
     return [decode(item, key) for item in items]
 
 
@@ -77,16 +74,16 @@ def _missing(pose: str) -> ApiError:
 
 def _selfie_kind(attrs: dict[str, Any], step: Any) -> str:
     """`capture-method` (or `kind`) names the kind; `photo`/absent means the step's setting."""
-    given = get_str(attrs, "capture-method", steps.ATTR, max_length=40) or get_str(attrs, "kind", steps.ATTR, max_length=40)
+    given = get_str(attrs, "capture-method", verifications.ATTR, max_length=40) or get_str(attrs, "kind", verifications.ATTR, max_length=40)
     if given in (None, "photo"):
-        given = steps.settings(step).get("kind") or "profile-and-center"
+        given = verifications.settings(step).get("kind") or "profile-and-center"
     if given not in SELFIE_KINDS:
-        raise bad_request(f"{steps.ATTR}.capture-method must be one of {', '.join(SELFIE_KINDS)}")
+        raise bad_request(f"{verifications.ATTR}.capture-method must be one of {', '.join(SELFIE_KINDS)}")
     return given
 
 
 def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
-    target = steps.resolve(db, environment_id, attrs, KIND)
+    target = verifications.resolve(db, environment_id, attrs, KIND)
     selfie_kind = _selfie_kind(attrs, target.step)
     frames = {pose: _frames(attrs, pose) for pose in POSES}
     poses = POSES if selfie_kind == "profile-and-center" else ("center",)
@@ -94,8 +91,8 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
         if pose in poses and not frames[pose]:
             raise _missing(pose)
         if pose not in poses and frames[pose]:
-            raise bad_request(f"{steps.ATTR}.{pose}-photo is not taken by a center-only selfie")
-    verification = steps.start(db, environment_id, target, KIND, {"selfie-kind": selfie_kind}, None, actor)
+            raise bad_request(f"{verifications.ATTR}.{pose}-photo is not taken by a center-only selfie")
+    verification = verifications.start(db, environment_id, target, KIND, {"selfie-kind": selfie_kind}, None, actor)
     db.flush()
     db.add(SelfieBiometric(verification_id=verification.id, created_at=now()))
     _store_frames(verification, frames)
@@ -124,7 +121,7 @@ def submit(db: Session, verification: Verification, actor: str) -> None:
 
 
 def _settings(step: Any, selfie_kind: str) -> SelfieSettings:
-    preset = steps.settings(step).get("preset") or "default"
+    preset = verifications.settings(step).get("preset") or "default"
     return SelfieSettings(preset=preset if preset in PRESETS else "default", kind=selfie_kind)
 
 
@@ -137,7 +134,7 @@ def id_portrait(db: Session, inquiry_id: str | None) -> bytes | None:
     """The front photo of the inquiry's latest submitted or passed government ID (API or flow)."""
     if not inquiry_id:
         return None
-    candidates = [v for v in inquiry_repository.verifications(db, inquiry_id)
+    candidates = [v for v in repository.of_inquiry(db, inquiry_id)
                   if v.kind == government_ids.KIND and v.status in ("submitted", "passed") and v.redacted_at is None]
     for verification in reversed(candidates):
         data = verification.data
@@ -174,7 +171,7 @@ def run_checks(db: Session, verification: Verification, step: Any, frames: dict[
         scores["document-similarity-score"] = float(result.document_similarity_score)
     engine = {k: v for k, v in (result.attributes or {}).items() if k in ("preset", "liveness-level")}  # for reviewers
     verification.data = {**verification.data, "scores": scores, "engine": engine}
-    required = steps.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
+    required = verifications.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
     return [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
 
 
@@ -182,15 +179,15 @@ def process_selfie(db: Session, verification: Verification) -> None:
     """Run the engines and conclude a submitted selfie (idempotent: only from `submitted`)."""
     if verification.status != "submitted" or verification.redacted_at is not None:
         return
-    _, step = steps.config_for(db, verification)
+    _, step = verifications.config_for(db, verification)
     data = verification.data
     frames = {pose: [storage.get(Files.data_dir, _file(verification.id, pose, i)) or b"" for i in range(count)]
               for pose, count in data.get("frames", {}).items()}
     checks = run_checks(db, verification, step, frames, data.get("selfie-kind", "profile-and-center"))
-    steps.finish(db, verification, checks, None)
+    verifications.finish(db, verification, checks, None)
 
 
-process_job = steps.processing_job("selfie.process", process_selfie, unprocessable_check="selfie_unprocessable_submission_detection")
+process_job = verifications.processing_job("selfie.process", process_selfie, unprocessable_check="selfie_unprocessable_submission_detection")
 
 
 def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
@@ -212,23 +209,11 @@ def _frame_order(role: str) -> tuple[str, int]:
     return pose, int(frame) if frame.isdigit() else 0
 
 
-def register_flow_engine() -> None:
-    """Run these checks in every environment's flow, the sandbox included (tests; operators set
-    OPENIDV_SANDBOX_FLOW_CHECKS=run instead). Production runs them anyway."""
-    flow_steps.register_engine(KIND, flow_engine)
-
-
-flow_steps.provide_engine(KIND, flow_engine)
-
-
 # ---------------------------------------------------------------- biometric data: redaction and retention
 
 
-@steps.on_redact
 def forget(db: Session, verification: Verification) -> None:
     """Delete a selfie's photos (stored files and flow captures) and its embedding."""
-    if verification.kind != KIND:
-        return
     row = db.get(SelfieBiometric, verification.id)
     if row is not None:
         db.delete(row)
@@ -285,5 +270,3 @@ def attributes(verification: Verification) -> dict[str, Any]:
         "from-reusable-persona": False,
     }
 
-
-schemas.register_attributes(KIND, attributes)

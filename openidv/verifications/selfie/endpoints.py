@@ -3,7 +3,8 @@ multipart), retrieve, submit, and the photos behind expiring signed URLs. Embedd
 
 from fastapi import APIRouter
 
-from openidv.verifications import photo_endpoints, selfies
+from openidv.verifications import photo_endpoints
+from openidv.verifications.selfie import service
 
 router = APIRouter()
-photo_endpoints.add_routes(router, "selfies", selfies, selfies.POSES)
+photo_endpoints.add_routes(router, "selfies", service, service.POSES)

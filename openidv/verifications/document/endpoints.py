@@ -6,7 +6,9 @@ from fastapi.responses import Response
 from openidv.api.context import ApiContext
 from openidv.documents.endpoints import attributes_of
 from openidv.kit.errors import not_found
-from openidv.verifications import documents, repository, steps
+from openidv.verifications import repository
+from openidv.verifications import service as verifications
+from openidv.verifications.document import service as documents
 from openidv.verifications.photo_endpoints import answer, read, write
 
 router = APIRouter()
@@ -28,6 +30,6 @@ def retrieve_document_verification(verification_id: str, ctx: ApiContext = Depen
 
 @router.post("/verification/documents/{verification_id}/submit", name="submit_document_verification")
 def submit_document_verification(verification_id: str, ctx: ApiContext = Depends(write)) -> Response:
-    verification = steps.load(ctx.db, ctx.environment_id, verification_id, documents.KIND)
+    verification = verifications.load(ctx.db, ctx.environment_id, verification_id, documents.KIND)
     documents.submit(ctx.db, verification, ctx.actor)
     return answer(ctx, verification)

@@ -17,7 +17,8 @@ from openidv.kit.errors import bad_request, conflict
 from openidv.kit.fields import value_of
 from openidv.models import Inquiry, Verification
 from openidv.providers import record_source
-from openidv.verifications import schemas, steps
+from openidv.verifications import service as verifications
+from openidv.verifications.kinds import Captured
 
 KIND = "database"
 CLAIMS = (
@@ -39,17 +40,17 @@ def claims_from(attrs: dict[str, Any], base: dict[str, Any] | None = None) -> di
             continue
         value = attrs[key]
         if not isinstance(value, str) or len(value) > 500:
-            raise bad_request(f"{steps.ATTR}.{key} must be a string of at most 500 characters")
+            raise bad_request(f"{verifications.ATTR}.{key} must be a string of at most 500 characters")
         claims[key] = value.strip()
     if claims.get("birthdate") and match.parse_date(claims["birthdate"]) is None:
-        raise bad_request(f"{steps.ATTR}.birthdate must be a valid date (YYYY-MM-DD)")
+        raise bad_request(f"{verifications.ATTR}.birthdate must be a valid date (YYYY-MM-DD)")
     if claims.get("country-code") and not claims.get("address-country-code"):
         claims["address-country-code"] = claims["country-code"]
     claims.pop("country-code", None)
     if claims.get("address-country-code"):
         code = claims["address-country-code"].upper()
         if len(code) != 2 or not code.isalpha():
-            raise bad_request(f"{steps.ATTR}.country-code must be an ISO 3166-1 alpha-2 code")
+            raise bad_request(f"{verifications.ATTR}.country-code must be an ISO 3166-1 alpha-2 code")
         claims["address-country-code"] = code
     return claims
 
@@ -62,9 +63,9 @@ def _inquiry_claims(inquiry: Inquiry | None) -> dict[str, Any]:
 
 
 def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) -> Verification:
-    target = steps.resolve(db, environment_id, attrs, KIND)
+    target = verifications.resolve(db, environment_id, attrs, KIND)
     claims = claims_from(attrs, _inquiry_claims(target.inquiry))
-    return steps.start(db, environment_id, target, KIND, {"claims": claims}, claims.get("address-country-code"), actor)
+    return verifications.start(db, environment_id, target, KIND, {"claims": claims}, claims.get("address-country-code"), actor)
 
 
 def submit(db: Session, verification: Verification, attrs: dict[str, Any], actor: str) -> None:
@@ -73,20 +74,20 @@ def submit(db: Session, verification: Verification, attrs: dict[str, Any], actor
     data = verification.data
     claims = claims_from(attrs, data.get("claims"))
     if not (claims.get("name-first") or claims.get("name-last")):
-        raise bad_request(f"{steps.ATTR}.name-first or name-last is needed for a database verification")
+        raise bad_request(f"{verifications.ATTR}.name-first or name-last is needed for a database verification")
     verification.data = {**data, "claims": claims}
     verification.country_code = claims.get("address-country-code") or verification.country_code
-    _, step = steps.config_for(db, verification)
-    options = steps.settings(step)
+    _, step = verifications.config_for(db, verification)
+    options = verifications.settings(step)
     provider = str(options.get("provider") or "imported")
     names = [str(n) for n in options.get("sources") or [options.get("source") or "default"]]
     found = [match.best(claims, record_source(name, provider).candidates(db, claims)) for name in names]
     record, comparison = max(found, key=lambda pair: pair[1].score if pair[1] else -1)
-    required = steps.requirement(step, REQUIRED | ({"database_two_plus_two_detection"} if options.get("two_plus_two") else set()))
+    required = verifications.requirement(step, REQUIRED | ({"database_two_plus_two_detection"} if options.get("two_plus_two") else set()))
     checks = build_checks(claims, record, comparison, required)
     if options.get("two_plus_two"):
         checks.append(two_plus_two([c for _, c in found], required))
-    steps.finish(db, verification, checks, actor)
+    verifications.finish(db, verification, checks, actor)
 
 
 def two_plus_two(comparisons: list[match.Comparison | None], required: frozenset[str]) -> dict[str, Any]:
@@ -95,14 +96,14 @@ def two_plus_two(comparisons: list[match.Comparison | None], required: frozenset
         1 for c in comparisons
         if c and c.results["name"] in (match.FULL, match.PARTIAL) and any(c.results[a] == match.FULL for a in ("birthdate", "address", "identification_number"))
     )
-    return steps.check("database_two_plus_two_detection", agreeing >= 2, required, [] if agreeing >= 2 else ["not_enough_sources"], {"agreeing_sources": agreeing})
+    return verifications.check("database_two_plus_two_detection", agreeing >= 2, required, [] if agreeing >= 2 else ["not_enough_sources"], {"agreeing_sources": agreeing})
 
 
 def build_checks(claims: dict[str, Any], record: dict[str, Any] | None, comparison: match.Comparison | None, required: frozenset[str]) -> list[dict[str, Any]]:
     results = comparison.results if comparison else {a: match.NONE for a in match.ATTRIBUTES}
     identity_reasons = comparison.reasons if comparison and record else ["no_record_found"]
     checks = [
-        steps.check(
+        verifications.check(
             "database_identity_comparison", bool(comparison and comparison.identity), required, identity_reasons,
             {"check_requirements": comparison.requirements if comparison else []},
         )
@@ -110,14 +111,14 @@ def build_checks(claims: dict[str, Any], record: dict[str, Any] | None, comparis
     for attribute in match.ATTRIBUTES:
         result = results[attribute]
         status: str | bool = "not_applicable" if result == match.NA else result in ACCEPTED[attribute]
-        checks.append(steps.check(f"database_{attribute}_comparison", status, required, metadata={"match_result": result}))
+        checks.append(verifications.check(f"database_{attribute}_comparison", status, required, metadata={"match_result": result}))
     number = claims.get("identification-number")
     if number and match.id_number_valid(number, claims.get("address-country-code")) is False:
-        checks[-1] = steps.check("database_identification_number_comparison", False, required, ["invalid_identification_number"], {"match_result": results["identification_number"]})
+        checks[-1] = verifications.check("database_identification_number_comparison", False, required, ["invalid_identification_number"], {"match_result": results["identification_number"]})
     deceased = bool(record and (record.get("deceased") in (True, "true", "1", "yes") or record.get("deceased-date")))
-    checks.append(steps.check("database_deceased_detection", not deceased, required, ["deceased"] if deceased else []))
+    checks.append(verifications.check("database_deceased_detection", not deceased, required, ["deceased"] if deceased else []))
     po_box = match.is_po_box(claims.get("address-street-1")) or match.is_po_box(claims.get("address-street-2"))
-    checks.append(steps.check("database_po_box_detection", not po_box, required, ["po_box"] if po_box else []))
+    checks.append(verifications.check("database_po_box_detection", not po_box, required, ["po_box"] if po_box else []))
     return checks
 
 
@@ -129,4 +130,8 @@ def attributes(verification: Verification) -> dict[str, Any]:
     return out
 
 
-schemas.register_attributes(KIND, attributes)
+
+def capture(inquiry: Inquiry, step: Any, config: Any, form: dict[str, str], files: dict[str, bytes], store: Any) -> Captured:
+    """The flow takes nothing for a database step: the claims are the inquiry's fields."""
+    values = inquiry.fields
+    return Captured(values={k: value_of(values, k) for k in ("name-first", "name-last", "birthdate") if value_of(values, k)})

@@ -3,7 +3,8 @@ submit, and the photos behind expiring signed URLs (`?access_token=`, no API key
 
 from fastapi import APIRouter
 
-from openidv.verifications import government_ids, photo_endpoints
+from openidv.verifications import photo_endpoints
+from openidv.verifications.government_id import service
 
 router = APIRouter()
-photo_endpoints.add_routes(router, "government-ids", government_ids, government_ids.SIDES)
+photo_endpoints.add_routes(router, "government-ids", service, service.SIDES)

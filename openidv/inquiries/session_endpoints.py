@@ -1,5 +1,8 @@
 """HTTP for inquiry sessions (COMPAT.md §5)."""
 
+from typing import Any
+
+from sqlalchemy.orm import Session
 from fastapi import APIRouter, Depends
 
 from openidv.api import included
@@ -79,4 +82,7 @@ def generate_session_one_time_link(session_id: str, ctx: ApiContext = Depends(wr
     return _document(ctx, row, meta={"one-time-link": link, "one-time-link-short": short})
 
 
-included.register("inquiry-session", lambda db, env, sid: (lambda r: schemas.render_session(r) if r else None)(repository.get(db, env, sid)))
+
+def load_included(db: Session, environment_id: str, session_id: str) -> dict[str, Any] | None:
+    row = repository.get(db, environment_id, session_id)
+    return schemas.render_session(row) if row else None

@@ -1,0 +1,16 @@
+"""The selfie kind: three poses (or the center only), compared with the inquiry's ID portrait and the
+account's earlier selfies by `openidv.checks.selfie`; biometric data purged after the retention period."""
+
+from openidv.verifications.kinds import VerificationKind
+from openidv.verifications.selfie import endpoints, flow_step, service
+
+VERIFICATION_KIND = VerificationKind(
+    name=service.KIND,
+    router=endpoints.router,
+    attributes=service.attributes,
+    processing_job=service.process_job,
+    periodic=(service.purge_expired_job,),
+    capture=flow_step.capture,
+    flow_engine=service.flow_engine,
+    forget=service.forget,
+)

@@ -1,0 +1,167 @@
+"""The composition root: every router, job, timer, event renderer, `include` loader, follow-up,
+lifecycle observer and verification kind of openidv, listed here and nowhere else.
+
+`install(settings)` puts them in place; the app (`create_app`), `openidv worker`, every CLI command
+and the tests call it, so every process knows the same jobs whatever it happened to import. No module
+registers anything when it is imported. Adding a verification kind: one folder under
+`openidv/verifications/` and one line in `KINDS`.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+
+from openidv import jobs
+from openidv.accounts import endpoints as accounts_endpoints
+from openidv.accounts import schemas as accounts_schemas
+from openidv.api import included
+from openidv.config import Settings, bootstrap
+from openidv.dashboard import endpoints as dashboard_endpoints
+from openidv.documents import endpoints as documents_endpoints
+from openidv.documents import schemas as documents_schemas
+from openidv.documents import tasks as documents_tasks
+from openidv.events import endpoints as events_endpoints
+from openidv.events import service as events
+from openidv.events import snapshot
+from openidv.flow import endpoints as flow_endpoints
+from openidv.flow import engines as flow_engines
+from openidv.inquiries import endpoints as inquiries_endpoints
+from openidv.inquiries import progress
+from openidv.inquiries import schemas as inquiries_schemas
+from openidv.inquiries import service as inquiries
+from openidv.inquiries import session_endpoints
+from openidv.inquiry_sessions import schemas as sessions_schemas
+from openidv.inquiry_templates import endpoints as templates_endpoints
+from openidv.jobs import maintenance
+from openidv.kit import file_links
+from openidv.lifecycle.transition import Observer, install_observers
+from openidv.models import Account, Document, Inquiry, InquirySession, Report, Verification
+from openidv.reports import endpoints as reports_endpoints
+from openidv.reports import schemas as reports_schemas
+from openidv.reports import tasks as reports_tasks
+from openidv.verifications import database, document, email_address, government_id, kinds, phone_number, selfie
+from openidv.verifications import endpoints as verifications_endpoints
+from openidv.verifications import schemas as verifications_schemas
+from openidv.verifications import tasks as verifications_tasks
+from openidv.verifications.kinds import VerificationKind
+from openidv.verifications.selfie import service as selfie_service
+from openidv.webhooks import delivery as webhook_delivery
+from openidv.webhooks import endpoints as webhooks_endpoints
+from openidv.webhooks import service as webhooks
+from openidv.webhooks import tasks as webhooks_tasks
+
+KINDS: tuple[VerificationKind, ...] = (
+    government_id.VERIFICATION_KIND,
+    selfie.VERIFICATION_KIND,
+    document.VERIFICATION_KIND,
+    database.VERIFICATION_KIND,
+    phone_number.VERIFICATION_KIND,
+    email_address.VERIFICATION_KIND,
+)
+
+# Under /api/v1, in this order (a kind's own routes come after the generic /verifications/{id}).
+API_ROUTERS: tuple[APIRouter, ...] = (
+    inquiries_endpoints.router,
+    accounts_endpoints.router,
+    session_endpoints.router,
+    templates_endpoints.router,
+    events_endpoints.router,
+    verifications_endpoints.router,
+    *(kind.router for kind in KINDS),
+    reports_endpoints.router,
+    webhooks_endpoints.router,
+    documents_endpoints.router,
+)
+
+# Outside the API: (router, its static folder mounted at (path, name)).
+PAGES: tuple[tuple[APIRouter, str, Path, str], ...] = (
+    (flow_endpoints.router, "/flow/static", flow_endpoints.STATIC, "flow-static"),  # /verify, /widget, /preload, /flow/*
+    (dashboard_endpoints.router, "/dashboard/static", dashboard_endpoints.STATIC, "dashboard-static"),  # /dashboard/*
+)
+
+JOBS = (
+    webhooks_tasks.deliver,
+    reports_tasks.run_report,
+    reports_tasks.screen_delta,
+    documents_tasks.process_job,
+    verifications_tasks.send_confirmation,
+    verifications_tasks.time_out_confirmation,
+    *(kind.processing_job for kind in KINDS if kind.processing_job is not None),
+    *(job for kind in KINDS for job in kind.jobs),
+)
+
+TIMERS = (
+    progress.expire_due,
+    maintenance.prune_jobs,
+    webhooks_tasks.reconcile,
+    reports_tasks.run_due_reports,
+    reports_tasks.update_lists,
+    *(timer for kind in KINDS for timer in kind.periodic),
+)
+
+# How each model that events are recorded on renders into the event payload.
+SNAPSHOTS: tuple[tuple[type, str, snapshot.Renderer], ...] = (
+    (Inquiry, "inquiry", inquiries_schemas.render_inquiry),
+    (Verification, "verification", verifications_schemas.render_verification),
+    (Account, "account", accounts_schemas.render_snapshot),
+    (InquirySession, "inquiry-session", sessions_schemas.render_snapshot),
+    (Document, "document", documents_schemas.render_document),
+    (Report, "report", reports_schemas.render_snapshot),
+)
+
+# `?include=` loaders by JSON:API type (or family before the slash).
+INCLUDED: dict[str, included.Loader] = {
+    "inquiry": inquiries_endpoints.load_included,
+    "account": accounts_endpoints.load_included,
+    "inquiry-session": session_endpoints.load_included,
+    "document": documents_endpoints.load_included,
+    "verification": verifications_endpoints.load_included,
+    "inquiry-template": templates_endpoints.load_included_template,
+    "inquiry-template-version": templates_endpoints.load_included_version,
+}
+
+# Work every recorded event starts in its own transaction.
+FOLLOW_UPS: tuple[events.FollowUp, ...] = (
+    webhooks.fan_out,  # one delivery per subscribed webhook
+    reports_tasks.order_on_completion,  # a template's reports, when its inquiry completes
+    inquiries.redact_with_account,  # an account's redaction takes its inquiries
+)
+
+# Who watches a resource's moves: the inquiry's owner follows its verifications.
+OBSERVERS: tuple[tuple[str, Observer], ...] = (
+    ("verification", progress.on_verification_moved),
+)
+
+# Modules that keep settings-derived state of their own (the data folder, secrets, policies).
+CONFIGURE = (
+    file_links.configure,
+    webhook_delivery.configure,
+    flow_engines.configure,
+    selfie_service.configure,
+    reports_tasks.configure,
+)
+
+
+def install(settings: Settings | None = None) -> Settings:
+    """Put everything above in place for this process; idempotent. Returns the bootstrapped settings."""
+    settings = bootstrap(settings or Settings())
+    kinds.install(KINDS)
+    jobs.install(JOBS, TIMERS)
+    snapshot.install(SNAPSHOTS)
+    included.install(INCLUDED)
+    events.install_follow_ups(FOLLOW_UPS)
+    install_observers(OBSERVERS)
+    for configure in CONFIGURE:
+        configure(settings)
+    return settings
+
+
+def job_names() -> list[str]:
+    """The jobs this process knows (`openidv jobs list`)."""
+    return sorted(jobs.registry)
+
+
+def describe() -> dict[str, Any]:
+    """What is installed, for `openidv jobs list --json` and the wiring tests."""
+    return {"jobs": job_names(), "timers": sorted(jobs.port.periodic), "kinds": [k.name for k in kinds.installed()]}
