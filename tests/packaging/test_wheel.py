@@ -26,8 +26,14 @@ BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
 pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="the packaging test runs in the SQLite pass only")
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without openidv's settings and without anything that changes Python's search path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENIDV_", "PYTHON", "VIRTUAL_ENV", "PIP_TARGET", "PIP_PREFIX"))}
+    return env | extra
+
+
 def _run(command: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300) -> str:
-    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+    done = subprocess.run(command, cwd=cwd, env=env or clean_env(), capture_output=True, text=True, timeout=timeout, check=False)
     assert done.returncode == 0, f"{' '.join(command)} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
     return done.stdout
 
@@ -64,7 +70,7 @@ def build_wheel(out: Path, scratch: Path) -> Path:
 
 def fresh_venv(where: Path, wheel: Path) -> Path:
     """A new virtual environment holding the wheel, seeing the project's environment after its own."""
-    subprocess.run([sys.executable, "-m", "venv", str(where)], check=True, timeout=180)
+    _run([sys.executable, "-m", "venv", str(where)], cwd=where.parent, timeout=180)
     python = where / "bin" / "python"
     _run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", str(wheel)], cwd=where)
     own = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=where).strip())
@@ -85,8 +91,7 @@ def test_wheel_installs_and_serves_outside_the_checkout(tmp_path: Path) -> None:
     openidv = python.parent / "openidv"
     work = tmp_path / "work"
     work.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENIDV_", "PYTHON", "VIRTUAL_ENV"))}
-    env |= {"OPENIDV_WEBHOOKS_ALLOW_PRIVATE_URLS": "true", "OPENIDV_LOG_LEVEL": "warning"}
+    env = clean_env(OPENIDV_WEBHOOKS_ALLOW_PRIVATE_URLS="true", OPENIDV_LOG_LEVEL="warning")
 
     where = json.loads(_run([str(python), "-c", (
         "import json, openidv; from openidv.webhooks.service import event_names; "
