@@ -9,11 +9,28 @@ import json
 import logging
 import os
 import secrets
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from openidv import wiring
+from openidv.app import create_app
+from openidv.auth import repository as auth_repository
+from openidv.auth import service as auth
 from openidv.config import Settings
+from openidv.inquiry_templates import repository as templates_repository
+from openidv.inquiry_templates import service as templates
+from openidv.inquiry_templates.config import starter_templates
+from openidv.jobs import runtime
+from openidv.kit import serving
+from openidv.kit.db import make_engine, session_factory, transaction
+from openidv.kit.errors import ApiError
+from openidv.migrate import upgrade
+from openidv.providers.imported_records import import_rows, progress_bar, read_rows, summary
+from openidv.reports import commands
+from openidv.reports import service as reports
+from openidv.screening.adapters import ListFormatError
 
 log = logging.getLogger("openidv.cli")
 
@@ -27,14 +44,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _transaction(settings: Settings):  # noqa: ANN202
-    from openidv.kit.db import make_engine, session_factory, transaction
-
     engine = make_engine(settings.resolved_database_url, pool_size=2)
     return transaction(session_factory(engine, writer=True))
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from openidv.migrate import upgrade
 
     settings = _settings(args)
     upgrade(settings.resolved_database_url)
@@ -44,11 +58,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_setup(args: argparse.Namespace) -> int:
     """Idempotent: database, environments, an admin user, starter templates in both environments."""
-    from openidv.auth import repository as auth_repository, service as auth
-    from openidv.inquiry_templates import repository as templates_repository, service as templates
-    from openidv.inquiry_templates.config import starter_templates
-    from openidv.migrate import upgrade
-
     settings = _settings(args)
     upgrade(settings.resolved_database_url)
     out: dict = {"environments": {}, "admin": None}
@@ -60,8 +69,6 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 if template is None:
                     template, _ = templates.create_template(db, environment.id, name, config)
                 made.append({"name": name, "id": template.id, "version-id": template.latest_published_version_id})
-            from openidv.reports import service as reports
-
             report_templates = [{"name": t.name, "id": t.id} for t in reports.ensure_default_templates(db, environment.id)]
             out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made, "report-templates": report_templates}
         admin_email = os.environ.get("OPENIDV_ADMIN_EMAIL", "admin@openidv.local")
@@ -82,7 +89,6 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 def cmd_api_key_create(args: argparse.Namespace) -> int:
-    from openidv.auth import repository as auth_repository, service as auth
 
     settings = _settings(args)
     with _transaction(settings) as db:
@@ -105,7 +111,6 @@ def cmd_api_key_create(args: argparse.Namespace) -> int:
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
-    from openidv.auth import service as auth
 
     settings = _settings(args)
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
@@ -121,8 +126,6 @@ def cmd_user_create(args: argparse.Namespace) -> int:
 
 def cmd_records_import(args: argparse.Namespace) -> int:
     """Import people from CSV / JSON into a record source for database verifications."""
-    from openidv.providers.imported_records import import_rows, progress_bar, read_rows, summary
-
     settings = _settings(args)
     try:
         rows = list(read_rows(Path(args.file)))
@@ -144,9 +147,6 @@ def cmd_records_import(args: argparse.Namespace) -> int:
 
 def cmd_lists_load(args: argparse.Namespace) -> int:
     """Load a sanctions or PEP list file as a new snapshot; a failed load leaves the previous one in service."""
-    from openidv.reports import commands
-    from openidv.screening.adapters import ListFormatError
-
     settings = _settings(args)
     try:
         with _transaction(settings) as db:
@@ -159,10 +159,6 @@ def cmd_lists_load(args: argparse.Namespace) -> int:
 
 def cmd_lists_update(args: argparse.Namespace) -> int:
     """Download every list of OPENIDV_LIST_SOURCES (or <data dir>/lists.json) and load each one."""
-    from openidv.kit.db import make_engine, session_factory
-    from openidv.reports import commands
-    from openidv.screening.adapters import ListFormatError
-
     settings = _settings(args)
     try:
         entries = commands.configured(settings.data_dir, settings.list_sources)
@@ -176,8 +172,6 @@ def cmd_lists_update(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from openidv.app import create_app
-    from openidv.kit import serving
 
     settings = _settings(args)
     if args.port != 8000 or args.host != "127.0.0.1":
@@ -194,11 +188,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     """Distributed mode: a job worker process (its own executor id) until SIGTERM or Ctrl-C."""
-    import signal
-    import threading
 
-    from openidv.jobs import runtime
-    from openidv.kit.db import make_engine, session_factory
 
     settings = _settings(args)
     if args.executor_id:
@@ -219,8 +209,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs_recover(args: argparse.Namespace) -> int:
-    from openidv.jobs import runtime
-    from openidv.kit.db import make_engine, session_factory
 
     engine = make_engine(_settings(args).resolved_database_url, pool_size=1)
     freed = runtime.recover(session_factory(engine, writer=True), args.executor)
@@ -315,8 +303,6 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_lists_update)
 
     args = parser.parse_args(argv)
-    from openidv.kit.errors import ApiError
-
     try:
         return int(args.func(args) or 0)
     except ApiError as exc:  # the same rules as the API: say what is wrong, no traceback
