@@ -24,23 +24,21 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhooks"))
 
 from openidv.kit.clock import now  # noqa: E402
-from openidv.kit.crypto import generate_key  # noqa: E402
 from openidv.kit.db import make_engine, session_factory, transaction  # noqa: E402
 from openidv.kit.ids import new_id  # noqa: E402
 from openidv.models import Job, SelfieBiometric  # noqa: E402
 from openidv.testdata import idgen, selfiegen  # noqa: E402
+from fleet_support import fresh_schema, process_env  # noqa: E402
 from test_crash_recovery import BIN, Server, _cli  # noqa: E402
 from webhook_receiver import Receiver, signature_ok  # noqa: E402
 
 BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
-PG_URL = os.environ.get("OPENIDV_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="distributed mode runs on PostgreSQL")
 
 GOV = "/verification/government-ids"
@@ -82,19 +80,13 @@ class Fleet:
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     data_dir = tmp_path_factory.mktemp("fleet")
-    schema = f"fleet_{os.getpid()}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {
-        "OPENIDV_DATABASE_URL": url, "OPENIDV_ENCRYPTION_KEYS": "k1:" + generate_key(), "OPENIDV_BLIND_INDEX_KEY": generate_key(),
-        "OPENIDV_SESSION_TOKEN_SECRET": generate_key(), "OPENIDV_SECRET_KEY": generate_key(),
-        "OPENIDV_WEBHOOKS_ALLOW_PRIVATE_URLS": "true", "OPENIDV_JOBS_LEASE_SECONDS": "300", "OPENIDV_JOBS_POLL_SECONDS": "0.1",
-        "OPENIDV_JOB_THREADS": "2", "OPENIDV_LOG_LEVEL": "warning", "OPENIDV_RATE_LIMIT_PER_MINUTE": "100000",
-        "OPENIDV_BIOMETRIC_RETENTION_DAYS": str(RETENTION_DAYS),
-    }
+    with fresh_schema(f"fleet_{os.getpid()}") as url:
+        yield from _fleet(data_dir, url)
+
+
+def _fleet(data_dir: Path, url: str) -> Iterator[Fleet]:
+    env = process_env(url, JOBS_LEASE_SECONDS="300", JOB_THREADS="2", RATE_LIMIT_PER_MINUTE="100000",
+                      BIOMETRIC_RETENTION_DAYS=str(RETENTION_DAYS))
     receiver = Receiver()
     engine = make_engine(url, pool_size=2)
     server = worker = log = None
@@ -131,10 +123,6 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             server.stop()
         receiver.close()
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text("SET LOCAL lock_timeout = '5s'"))
-            conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
 
 
 # ---------------------------------------------------------------- helpers

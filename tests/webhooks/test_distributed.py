@@ -9,33 +9,25 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy
 from sqlalchemy import func, select
 
-from openidv.kit.crypto import generate_key
 from openidv.kit.db import make_engine
 from openidv.models import Job
+from fleet_support import fresh_schema, process_env
 from test_crash_recovery import BIN, Server, _cli
 from webhook_receiver import Receiver
 
 BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
-PG_URL = os.environ.get("OPENIDV_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="distributed mode runs on PostgreSQL")
 
 
 def test_killed_worker_is_recovered(tmp_path: Path) -> None:
-    schema = f"wh_dist_{os.getpid()}"
-    admin = make_engine(PG_URL, pool_size=1)
-    with admin.begin() as conn:
-        conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE; CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {
-        "OPENIDV_DATABASE_URL": url, "OPENIDV_ENCRYPTION_KEYS": "k1:" + generate_key(), "OPENIDV_BLIND_INDEX_KEY": generate_key(),
-        "OPENIDV_SESSION_TOKEN_SECRET": generate_key(), "OPENIDV_SECRET_KEY": generate_key(),
-        "OPENIDV_WEBHOOKS_ALLOW_PRIVATE_URLS": "true", "OPENIDV_JOBS_LEASE_SECONDS": "300", "OPENIDV_JOBS_POLL_SECONDS": "0.1",
-        "OPENIDV_JOB_THREADS": "3", "OPENIDV_LOG_LEVEL": "warning",
-    }
+    with fresh_schema(f"wh_dist_{os.getpid()}") as url:
+        _killed_worker_is_recovered(tmp_path, url)
+
+
+def _killed_worker_is_recovered(tmp_path: Path, url: str) -> None:
+    env = process_env(url, JOBS_LEASE_SECONDS="300", JOB_THREADS="3")
     receiver = Receiver()
     processes: list[subprocess.Popen] = []
     server = None
@@ -79,6 +71,3 @@ def test_killed_worker_is_recovered(tmp_path: Path) -> None:
             server.stop()
         receiver.close()
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(sqlalchemy.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
