@@ -1,10 +1,12 @@
-"""Account rules: unique reference ids, sealed fields, redaction, tags, consolidation."""
+"""Account rules: unique reference ids, sealed fields, redaction, tags, consolidation. Every event goes through
+the account machine (`openidv.lifecycle.machines.ACCOUNT`)."""
 
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from openidv import lifecycle
 from openidv.accounts import repository
 from openidv.events import service as events
 from openidv.kit import crypto, fields as typed_fields
@@ -50,12 +52,10 @@ def create(
     account.fields = values
     _index(account, values)
     tag_names.register(session, environment_id, account.tags)
-    session.add(account)
     try:
-        session.flush()
+        lifecycle.create(session, account, actor=actor)  # inserts (flush) before it records account.created
     except IntegrityError:
         raise conflict(f"An account with reference id {reference_id} already exists", title="Record not unique") from None
-    events.record(session, account, "account.created", actor=actor)
     return account
 
 
@@ -83,7 +83,7 @@ def update(session: Session, account: Account, *, reference_id: str | None, fiel
         merged = {**account.fields, **fields}
         account.fields = merged
         _index(account, merged)
-        events.record(session, account, "account.updated-fields", actor=actor)
+        lifecycle.transition(session, account, "update_fields", actor=actor)
     if tags is not None:
         set_tags(session, account, tags, actor)
     if account_status is not None:
@@ -95,24 +95,18 @@ def update(session: Session, account: Account, *, reference_id: str | None, fiel
 def set_tags(session: Session, account: Account, names: list[str], actor: str | None) -> None:
     tag_names.register(session, account.environment_id, names)
     account.tags = names
-    account.updated_at = now()
-    session.flush()
-    events.record(session, account, "account.updated-tags", actor=actor)
+    lifecycle.transition(session, account, "set_tags", actor=actor)
 
 
 def add_tag(session: Session, account: Account, names: list[str], actor: str | None) -> None:
     tag_names.register(session, account.environment_id, names)
     account.tags = list(account.tags) + [n for n in names if n not in account.tags]
-    account.updated_at = now()
-    session.flush()
-    events.record(session, account, "account.tag-added", actor=actor)
+    lifecycle.transition(session, account, "add_tag", actor=actor)
 
 
 def remove_tag(session: Session, account: Account, names: list[str], actor: str | None) -> None:
     account.tags = [t for t in account.tags if t not in names]
-    account.updated_at = now()
-    session.flush()
-    events.record(session, account, "account.tag-removed", actor=actor)
+    lifecycle.transition(session, account, "remove_tag", actor=actor)
 
 
 def redact(session: Session, account: Account, actor: str | None) -> None:
@@ -122,11 +116,8 @@ def redact(session: Session, account: Account, actor: str | None) -> None:
         raise conflict("Account already redacted")
     account.fields = {}
     account.name_index = account.email_index = None
-    account.redacted_at = now()
-    account.updated_at = now()
-    session.flush()
     events.scrub_object(session, account.id)  # earlier snapshots of the account carried its fields
-    events.record(session, account, "account.redacted", actor=actor)
+    lifecycle.transition(session, account, "redact", actor=actor)  # stamps redacted_at
 
 
 def consolidate(session: Session, target: Account, source_ids: list[str], actor: str | None) -> None:
@@ -143,9 +134,5 @@ def consolidate(session: Session, target: Account, source_ids: list[str], actor:
             raise conflict(f"Account {source_id} was already consolidated")
         repository.move_inquiries(session, source.id, target.id)
         source.consolidated_into_id = target.id
-        source.archived_at = now()
-        source.updated_at = now()
-        session.flush()
-        events.record(session, source, "account.consolidated", actor=actor)
-        events.record(session, source, "account.archived", actor=actor)
-    events.record(session, target, "account.consolidated-with", actor=actor)
+        lifecycle.transition(session, source, "consolidate", actor=actor)  # archived; account.consolidated, account.archived
+    lifecycle.transition(session, target, "consolidate_with", actor=actor)

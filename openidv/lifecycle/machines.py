@@ -81,6 +81,21 @@ INQUIRY_TEMPLATE: dict[tuple[str | None, str], Move] = {
     ("inactive", "activate"): Move("active"),
 }
 
+# Accounts: live until consolidated into another account, then archived. Their free-form `account-status`
+# attribute is the business's own label, not this. Redaction stamps `redacted_at` and leaves the status.
+ACCOUNT_STATUSES = ("active", "archived")
+
+ACCOUNT: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("active", ("account.created",)),
+    **{(s, "update_fields"): Move(None, ("account.updated-fields",)) for s in ACCOUNT_STATUSES},
+    **{(s, "set_tags"): Move(None, ("account.updated-tags",)) for s in ACCOUNT_STATUSES},
+    **{(s, "add_tag"): Move(None, ("account.tag-added",)) for s in ACCOUNT_STATUSES},
+    **{(s, "remove_tag"): Move(None, ("account.tag-removed",)) for s in ACCOUNT_STATUSES},
+    **{(s, "redact"): Move(None, ("account.redacted",), "redacted_at") for s in ACCOUNT_STATUSES},
+    ("active", "consolidate"): Move("archived", ("account.consolidated", "account.archived"), "archived_at"),  # the source
+    **{(s, "consolidate_with"): Move(None, ("account.consolidated-with",)) for s in ACCOUNT_STATUSES},  # the target
+}
+
 REPORT_STATUSES = ("pending", "ready", "errored")
 
 
@@ -126,6 +141,7 @@ WEBHOOK_DELIVERY: dict[tuple[str | None, str], Move] = {
 MACHINES = {
     **{f"report/{kind}": _report(kind) for kind in REPORT_KINDS},
     "inquiry": INQUIRY,
+    "account": ACCOUNT,
     "verification": VERIFICATION,
     "document": DOCUMENT,
     "inquiry-session": INQUIRY_SESSION,

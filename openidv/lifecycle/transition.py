@@ -19,9 +19,22 @@ from openidv.events import service as events
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.lifecycle.machines import MACHINES, Move
-from openidv.models import Document, Event, Inquiry, InquirySession, InquiryTemplate, InquiryTemplateVersion, Report, Verification, Webhook, WebhookDelivery
+from openidv.models import (
+    Account,
+    Document,
+    Event,
+    Inquiry,
+    InquirySession,
+    InquiryTemplate,
+    InquiryTemplateVersion,
+    Report,
+    Verification,
+    Webhook,
+    WebhookDelivery,
+)
 
 _RESOURCE_OF = {
+    Account: "account",
     Inquiry: "inquiry",
     Verification: "verification",
     Document: "document",
@@ -79,7 +92,7 @@ def _apply(session: Session, obj: Any, action: str, move: Move, actor: str | Non
 
 
 def create(session: Session, obj: Any, actor: str | None = None, context: dict[str, Any] | None = None) -> list[Event]:
-    """Insert a new inquiry, verification or session in its initial status and record its events."""
+    """Insert a new row (inquiry, account, verification, session...) in its initial status and record its events."""
     move = MACHINES[resource_of(obj)][(None, "create")]
     session.add(obj)
     return _apply(session, obj, "create", move, actor, context)

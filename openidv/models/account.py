@@ -8,7 +8,9 @@ from openidv.models._columns import created_at_column, id_column, json_list, sea
 
 
 class Account(Base):
-    """`act_`: the business's own user, found by `reference-id`; its fields are sealed (PII)."""
+    """`act_`: the business's own user, found by `reference-id`; its fields are sealed (PII). `status` (active,
+    archived) is written only by `openidv.lifecycle` and is not on the wire; `account_status` is Persona's
+    free-form `account-status` attribute."""
 
     __tablename__ = "accounts"
     __table_args__ = (
@@ -20,6 +22,7 @@ class Account(Base):
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
     reference_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     account_type_name: Mapped[str] = mapped_column(String(100), nullable=False, default="User")
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active", server_default="active")
     account_status: Mapped[str] = mapped_column(String(20), nullable=False, default="Default")
     tags: Mapped[list[str]] = json_list()
     fields_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

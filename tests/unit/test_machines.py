@@ -1,17 +1,19 @@
-"""Verification and inquiry-session machines, every (status, action) pair, on real rows."""
+"""Verification, inquiry-session and account machines, every (status, action) pair, on real rows."""
 
 import pytest
 from sqlalchemy import func, select
 
 from openidv import lifecycle
+from openidv.accounts import service as accounts
 from openidv.inquiry_sessions import service as sessions
 from openidv.kit.db import session_factory, transaction
-from openidv.lifecycle.machines import INQUIRY_SESSION, SESSION_STATUSES, VERIFICATION, VERIFICATION_STATUSES
-from openidv.models import Event, Inquiry, InquirySession, Verification
+from openidv.lifecycle.machines import ACCOUNT, ACCOUNT_STATUSES, INQUIRY_SESSION, SESSION_STATUSES, VERIFICATION, VERIFICATION_STATUSES
+from openidv.models import Account, Event, Inquiry, InquirySession, Verification
 from openidv.verifications import service as verifications
 
 VERIFICATION_PAIRS = [(s, a) for s in VERIFICATION_STATUSES for a in sorted({a for (_, a) in VERIFICATION if a != "create"})]
 SESSION_PAIRS = [(s, a) for s in SESSION_STATUSES for a in sorted({a for (_, a) in INQUIRY_SESSION if a != "create"})]
+ACCOUNT_PAIRS = [(s, a) for s in ACCOUNT_STATUSES for a in sorted({a for (_, a) in ACCOUNT if a != "create"})]
 
 
 @pytest.fixture
@@ -77,8 +79,18 @@ def test_session_transition(engine, inquiry_id: str, status: str, action: str) -
     _check(engine, InquirySession, row_id, status, action, INQUIRY_SESSION)
 
 
+@pytest.mark.parametrize(("status", "action"), ACCOUNT_PAIRS, ids=[f"{s}-{a}" for s, a in ACCOUNT_PAIRS])
+def test_account_transition(engine, world, status: str, action: str) -> None:  # noqa: ANN001
+    with _writer(engine) as session:
+        created = accounts.create(session, world.sandbox_id, reference_id=f"machine-{status}-{action}", actor="test")
+        assert created.status == "active"
+        assert _events(session, created.id) == ["account.created"]
+        row_id = created.id
+    _check(engine, Account, row_id, status, action, ACCOUNT)
+
+
 def test_tables_name_only_known_statuses() -> None:
-    for table, statuses in ((VERIFICATION, VERIFICATION_STATUSES), (INQUIRY_SESSION, SESSION_STATUSES)):
+    for table, statuses in ((VERIFICATION, VERIFICATION_STATUSES), (INQUIRY_SESSION, SESSION_STATUSES), (ACCOUNT, ACCOUNT_STATUSES)):
         for (source, _), move in table.items():
             assert source is None or source in statuses
             assert move.to is None or move.to in statuses
