@@ -2,7 +2,6 @@
 where what it needs exists; flow_support.require_browser decides, and says why it skips or fails."""
 
 import pytest
-
 from flow_support import require_browser
 
 

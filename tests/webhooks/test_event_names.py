@@ -7,9 +7,10 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from persona_spec import load_spec
+
 from openidv.lifecycle.machines import MACHINES
 from openidv.webhooks import service
-from persona_spec import load_spec
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "event_names.py"
 
