@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTHON ?= python3
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install test-deps run test test-sqlite test-postgresql contract bench event-names clean
+.PHONY: install test-deps run lint test test-sqlite test-postgresql contract bench event-names clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ run: install
 	$(BIN)/openidv setup
 	@echo "sandbox API key: $$($(BIN)/openidv api-key create --environment sandbox --name 'quick start' --replace)"
 	$(BIN)/openidv serve
+
+# ruff (rules and per-folder exceptions in pyproject.toml) and mypy (strict for kit, jobs, lifecycle and checks).
+# Not yet part of `test`: it joins, first, once the whole tree is clean.
+lint: install
+	$(BIN)/ruff check openidv tests bench
+	$(BIN)/mypy
 
 # The suite runs on SQLite, then on PostgreSQL when OPENIDV_TEST_DATABASE_URL is set.
 test: install test-deps

@@ -65,8 +65,9 @@ class Settings(BaseSettings):
             "session_token_secret": self.session_token_secret,
             "secret_key": self.secret_key,
         }
-        if all(given.values()):
-            return given  # type: ignore[return-value]
+        present = {k: v for k, v in given.items() if v}
+        if len(present) == len(given):
+            return present
         if not self.is_sqlite:
             missing = ", ".join("OPENIDV_" + k.upper() for k, v in given.items() if not v)
             raise RuntimeError(f"distributed mode needs these settings: {missing}")
@@ -82,7 +83,7 @@ class Settings(BaseSettings):
             path.write_text(json.dumps(stored, indent=2))
             os.chmod(path, 0o600)
             log.warning("generated missing secrets into %s; keep this file safe", path)
-        return {k: v or stored[k] for k, v in given.items()}  # type: ignore[misc]
+        return {k: v or stored[k] for k, v in given.items()}
 
 
 def bootstrap(settings: Settings) -> Settings:

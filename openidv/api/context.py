@@ -80,7 +80,7 @@ def api_context(request: Request) -> ApiContext:
 class Permission:
     """Dependency: the API context with a database session, after checking one permission."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str) -> None:
         self.name = name
 
     def __call__(self, request: Request) -> Iterator[ApiContext]:

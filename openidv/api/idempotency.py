@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openidv.kit.clock import as_utc, now
+from openidv.kit.db import affected_rows
 from openidv.models import IdempotencyRecord
 
 TTL = timedelta(hours=24)
@@ -68,4 +69,4 @@ def release(session: Session, environment_id: str, key: str) -> None:
 
 def purge_expired(session: Session) -> int:
     result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now() - TTL))
-    return result.rowcount or 0
+    return affected_rows(result)

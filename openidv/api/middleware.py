@@ -5,13 +5,17 @@ Authentication and rate limiting run first, so 401 and 429 answers are never sto
 
 import json
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl
 
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openidv.api import idempotency
 from openidv.api.context import ApiContext
 from openidv.auth import service as auth_service
-from openidv.api import idempotency
 from openidv.kit import versions
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
@@ -19,10 +23,12 @@ from openidv.kit.ids import new_id
 from openidv.kit.inflection import parse_inflection
 from openidv.kit.jsonapi import parse_json
 from openidv.kit.ratelimit import FixedWindow
+from openidv.models import ApiKey, Environment, IdempotencyRecord
 
 log = logging.getLogger("openidv.api")
 API_PREFIX = "/api/v1"
 UNAUTHENTICATED = {"/api/v1/openapi.json", "/api/v1/docs"}
+T = TypeVar("T")
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -34,7 +40,7 @@ def error_response(error: ApiError) -> tuple[int, bytes, dict[str, str]]:
 
 
 class ApiMiddleware:
-    def __init__(self, app: ASGIApp, *, limiter: FixedWindow, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, *, limiter: FixedWindow, max_body_bytes: int) -> None:
         self.app = app
         self.limiter = limiter
         self.max_body_bytes = max_body_bytes
@@ -64,19 +70,19 @@ class ApiMiddleware:
         digest = None
         if key:
             if len(key) > idempotency.MAX_KEY_LENGTH:
-                error = ApiError(400, f"Idempotency-Key must be at most {idempotency.MAX_KEY_LENGTH} characters")
-                await self._send(send, *error_response(error), extra)
+                refusal = ApiError(400, f"Idempotency-Key must be at most {idempotency.MAX_KEY_LENGTH} characters")
+                await self._send(send, *error_response(refusal), extra)
                 return
             digest = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
             # Claim the key before running, so a retry arriving while the first request runs cannot run twice.
             taken = await self._run_sync(scope, self._reserve_idempotent, ctx.environment_id, key, digest)
             if taken is not None:
                 if taken.request_hash != digest:
-                    error = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
-                    await self._send(send, *error_response(error), extra)
+                    refusal = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
+                    await self._send(send, *error_response(refusal), extra)
                 elif taken.status_code == idempotency.IN_PROGRESS:
-                    error = ApiError(409, "A request with this Idempotency-Key is still in progress", title="Conflict")
-                    await self._send(send, *error_response(error), extra)
+                    refusal = ApiError(409, "A request with this Idempotency-Key is still in progress", title="Conflict")
+                    await self._send(send, *error_response(refusal), extra)
                 else:
                     await self._send(send, taken.status_code, taken.body, {**extra, "Idempotent-Replayed": "true"})
                 return
@@ -142,20 +148,18 @@ class ApiMiddleware:
         )
 
     @staticmethod
-    async def _run_sync(scope: Scope, fn, *args):  # noqa: ANN001, ANN205
-        from starlette.concurrency import run_in_threadpool
-
+    async def _run_sync(scope: Scope, fn: Callable[..., T], *args: Any) -> T:
         return await run_in_threadpool(fn, scope["app"].state, *args)
 
     @staticmethod
-    def _lookup_key(state, authorization: str | None):  # noqa: ANN001, ANN205
+    def _lookup_key(state: State, authorization: str | None) -> tuple[ApiKey, Environment]:
         with transaction(state.reader) as session:
             key, environment = auth_service.authenticate(session, authorization)
             session.expunge_all()
             return key, environment
 
     @staticmethod
-    def _reserve_idempotent(state, environment_id: str, key: str, digest: str):  # noqa: ANN001, ANN205
+    def _reserve_idempotent(state: State, environment_id: str, key: str, digest: str) -> IdempotencyRecord | None:
         with transaction(state.writer) as session:
             record = idempotency.reserve(session, environment_id, key, digest)
             if record is not None:
@@ -163,12 +167,12 @@ class ApiMiddleware:
             return record
 
     @staticmethod
-    def _store_idempotent(state, environment_id: str, key: str, status: int, body: bytes) -> None:  # noqa: ANN001
+    def _store_idempotent(state: State, environment_id: str, key: str, status: int, body: bytes) -> None:
         with transaction(state.writer) as session:
             idempotency.complete(session, environment_id, key, status, body)
 
     @staticmethod
-    def _release_idempotent(state, environment_id: str, key: str) -> None:  # noqa: ANN001
+    def _release_idempotent(state: State, environment_id: str, key: str) -> None:
         with transaction(state.writer) as session:
             idempotency.release(session, environment_id, key)
 
@@ -181,6 +185,4 @@ class ApiMiddleware:
 
 
 def _query_items(scope: Scope) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
     return parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Path, Response
 from sqlalchemy.orm import Session
 
 from openidv.api.context import ApiContext, Permission
-from openidv.tags import service as tag_names
 from openidv.kit.jsonapi import Body
+from openidv.tags import service as tag_names
 
 Change = Callable[[Session, Any, list[str], str], None]
 

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from sqlalchemy.orm import Session
 
 from openidv.auth import permissions, repository
@@ -93,10 +94,10 @@ def recent_key(authorization: str | None) -> tuple[ApiKey, Environment] | None:
     return hit[1], hit[2]
 
 
-def remember_key(authorization: str, key: ApiKey, environment: Environment) -> None:
+def remember_key(authorization: str | None, key: ApiKey, environment: Environment) -> None:
     if len(_recent) > 1000:
         _recent.clear()
-    _recent[hash_secret(authorization)] = (time.monotonic() + RECENT_KEY_SECONDS, key, environment)  # never the secret itself
+    _recent[hash_secret(authorization or "")] = (time.monotonic() + RECENT_KEY_SECONDS, key, environment)  # never the secret itself
 
 
 def forget_recent_keys() -> None:
@@ -126,7 +127,7 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     try:
         return _passwords.verify(password_hash, password)
-    except Exception:  # argon2 raises several kinds of mismatch errors
+    except (VerificationError, ValueError):  # a mismatch, or a stored hash argon2 cannot read (InvalidHashError)
         return False
 
 

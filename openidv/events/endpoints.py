@@ -1,6 +1,7 @@
 """HTTP for the Events API."""
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 
 from openidv.api.context import ApiContext, Permission
 from openidv.events import repository, schemas
@@ -12,7 +13,7 @@ read = Permission("event.read")
 
 
 @router.get("/events")
-def list_events(ctx: ApiContext = Depends(read)):
+def list_events(ctx: ApiContext = Depends(read)) -> Response:
     wanted = filters(ctx.query)
     result = repository.list_page(
         ctx.db, ctx.environment_id, page_params(ctx.query),
@@ -22,7 +23,7 @@ def list_events(ctx: ApiContext = Depends(read)):
 
 
 @router.get("/events/{event_id}")
-def retrieve_event(event_id: str, ctx: ApiContext = Depends(read)):
+def retrieve_event(event_id: str, ctx: ApiContext = Depends(read)) -> Response:
     event = repository.get(ctx.db, ctx.environment_id, event_id)
     if event is None:
         raise not_found("event", event_id)

@@ -17,7 +17,9 @@ def of_object(session: Session, object_id: str) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.object_id == object_id).order_by(Event.created_at, Event.id)))
 
 
-def list_page(session: Session, environment_id: str, page: Page, *, names: list[str] | None = None, object_ids: list[str] | None = None, ids: list[str] | None = None) -> PageResult[Event]:
+def list_page(
+    session: Session, environment_id: str, page: Page, *, names: list[str] | None = None, object_ids: list[str] | None = None, ids: list[str] | None = None
+) -> PageResult[Event]:
     query = select(Event).where(Event.environment_id == environment_id)
     if names:
         query = query.where(Event.name.in_(names))

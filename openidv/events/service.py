@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv.events import snapshot
+from openidv.events import repository, snapshot
 from openidv.kit.clock import now
 from openidv.kit.ids import new_id
 from openidv.models import Event
@@ -59,8 +59,6 @@ def _scrubbed(key: str, value: Any, keep: frozenset[str] | None) -> Any:
 def scrub_object(session: Session, object_id: str, keep: frozenset[str] | None = None) -> None:
     """Redaction: earlier snapshots of the object lose their PII too (shape kept: empty objects, lists, nulls).
     `keep` names the attributes to keep instead of the default (statuses, timestamps, labels)."""
-    from openidv.events import repository
-
     for event in repository.of_object(session, object_id):
         payload = dict(event.payload)
         data = dict(payload.get("data") or {})

@@ -105,9 +105,9 @@ def add(fn: Callable[..., Any]) -> None:
 
 def _name_of(job_fn: Callable[..., Any] | str) -> str:
     name = job_fn if isinstance(job_fn, str) else getattr(job_fn, "job_name", None)
-    if name not in registry:
+    if not isinstance(name, str) or name not in registry:
         raise ValueError(f"not a registered job: {job_fn!r}")
-    return name  # type: ignore[return-value]
+    return name
 
 
 def enqueue_in_tx(db: Session, job_fn: Callable[..., Any] | str, *, key: str | None = None, delay_seconds: float = 0, **kwargs: Any) -> str:

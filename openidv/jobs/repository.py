@@ -2,9 +2,10 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from openidv.kit.db import affected_rows
 from openidv.models import Job
 
 
@@ -32,7 +33,9 @@ def claim_due(session: Session, at: datetime, executor: str, lease_seconds: floa
 
 def mark_done(session: Session, job_ids: list[str], executor: str, at: datetime) -> None:
     session.execute(
-        update(Job).where(Job.id.in_(job_ids), Job.locked_by == executor).values(state="done", finished_at=at, locked_by=None, locked_until=None, last_error=None)
+        update(Job)
+        .where(Job.id.in_(job_ids), Job.locked_by == executor)
+        .values(state="done", finished_at=at, locked_by=None, locked_until=None, last_error=None)
     )
 
 
@@ -45,7 +48,7 @@ def release_executor(session: Session, executor: str, at: datetime) -> int:
     result = session.execute(
         update(Job).where(Job.state == "queued", Job.locked_by == executor).values(locked_until=at, locked_by=None)
     )
-    return result.rowcount or 0
+    return affected_rows(result)
 
 
 def stale(session: Session, at: datetime, limit: int = 500) -> list[Job]:
@@ -54,7 +57,5 @@ def stale(session: Session, at: datetime, limit: int = 500) -> list[Job]:
 
 def prune_finished(session: Session, before: datetime) -> int:
     """Finished jobs older than `before` go; their keys then no longer block a repeat."""
-    from sqlalchemy import delete  # noqa: PLC0415
-
     result = session.execute(delete(Job).where(Job.state.in_(("done", "failed")), Job.finished_at < before))
-    return result.rowcount or 0
+    return affected_rows(result)

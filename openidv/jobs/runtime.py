@@ -36,7 +36,7 @@ def default_executor_id() -> str:
 
 class Worker:
     def __init__(self, writer: sessionmaker[Session], *, executor_id: str | None = None, threads: int = 4,
-                 lease_seconds: float = 60, poll_seconds: float = 0.5, periodic: bool = True):
+                 lease_seconds: float = 60, poll_seconds: float = 0.5, periodic: bool = True) -> None:
         self.writer = writer
         self.executor_id = executor_id or default_executor_id()
         self.threads = threads
@@ -114,7 +114,7 @@ class Worker:
             self._pool.submit(self._run, *item)
         return [c[0] for c in claimed]
 
-    def _run(self, job_id: str, name: str, kwargs: dict, attempts: int, max_attempts: int) -> None:
+    def _run(self, job_id: str, name: str, kwargs: dict[str, Any], attempts: int, max_attempts: int) -> None:
         try:
             spec = registry.get(name)
             if spec is None:
@@ -154,7 +154,7 @@ def _give_up(db: Session, job: Job) -> None:
     try:
         with db.begin_nested():
             spec.on_give_up(db, **dict(job.kwargs))
-    except Exception:  # noqa: BLE001 - logged; the job stays failed for an operator to look at
+    except Exception:  # logged; the job stays failed for an operator to look at
         log.exception("job %s (%s): giving up failed too", job.id, job.name)
 
 

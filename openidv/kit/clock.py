@@ -1,13 +1,14 @@
 """The one source of "now", so tests can move time (e.g. to expire inquiries)."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import overload
 
 _offset = timedelta(0)
 
 
 def now() -> datetime:
     """Current UTC time (naive-free: always timezone-aware)."""
-    return datetime.now(timezone.utc) + _offset
+    return datetime.now(UTC) + _offset
 
 
 def advance(delta: timedelta) -> None:
@@ -21,11 +22,17 @@ def reset() -> None:
     _offset = timedelta(0)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+@overload
+def as_utc(value: datetime | None) -> datetime | None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; treat them as UTC."""
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -33,7 +40,7 @@ def iso(value: datetime | None) -> str | None:
     value = as_utc(value)
     if value is None:
         return None
-    value = value.astimezone(timezone.utc)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 

@@ -4,15 +4,17 @@ SQLite runs in WAL mode with a busy timeout; write transactions start with `BEGI
 writers queue on the lock instead of failing when a read transaction tries to upgrade.
 """
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlalchemy.types import TypeDecorator
 
 from openidv.kit.clock import as_utc
@@ -30,22 +32,22 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on both databases (SQLite drops the zone)."""
 
     impl = DateTime
     cache_ok = True
 
-    def __init__(self, timezone: bool = True):  # noqa: ARG002 (always aware; the argument keeps migrations readable)
+    def __init__(self, timezone: bool = True) -> None:  # noqa: ARG002 (always aware; the argument keeps migrations readable)
         super().__init__(timezone=True)
 
-    def process_bind_param(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         value = as_utc(value)
         if value is not None and dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
 
-    def process_result_value(self, value: datetime | None, dialect):  # noqa: ANN001
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
         return as_utc(value)
 
 
@@ -61,7 +63,7 @@ def make_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             if not memory:
@@ -77,7 +79,7 @@ def make_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Engine:
         writer_lock = threading.Lock()
 
         @event.listens_for(engine, "begin")
-        def _sqlite_begin(conn):  # noqa: ANN001
+        def _sqlite_begin(conn: Connection) -> None:
             if not conn.get_execution_options().get("writer"):
                 conn.exec_driver_sql("BEGIN")
                 return
@@ -88,7 +90,7 @@ def make_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Engine:
                 _release(conn)
                 raise
 
-        def _release(conn, *_):  # noqa: ANN001, ANN002
+        def _release(conn: Connection, *_: object) -> None:
             if conn.info.pop("holds_writer_lock", False):
                 writer_lock.release()
 
@@ -104,6 +106,14 @@ def make_engine(url: str, *, pool_size: int = 16, echo: bool = False) -> Engine:
 def session_factory(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
     bind = engine.execution_options(writer=True) if writer else engine
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. `Session.execute` is typed to return a `Result`; for DML it is a
+    `CursorResult`, which has the count."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return result.rowcount or 0
 
 
 @contextmanager

@@ -30,7 +30,7 @@ class ApiError(Exception):
         pointer: str | None = None,
         meta: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
-    ):
+    ) -> None:
         super().__init__(details or title or TITLES.get(status, "Error"))
         self.status = status
         self.title = title or TITLES.get(status, "Error")

@@ -2,6 +2,7 @@
 (`{"name-first": {"type": "string", "value": "Jane"}}`). Shared by inquiries and accounts."""
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -26,24 +27,31 @@ def _infer_type(value: Any) -> str:
     return "string"
 
 
+def _anything(_value: Any) -> bool:
+    return True
+
+
+_VALID: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "email-address": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "multi-choices": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
+    "hash": lambda v: isinstance(v, dict),
+    "json": _anything,
+    "choices": lambda v: isinstance(v, str),
+    "date": lambda v: isinstance(v, str) and bool(_DATE.match(v)),
+    "datetime": lambda v: isinstance(v, str),
+    "file": lambda v: isinstance(v, dict),
+}
+
+
 def _check(key: str, kind: str, value: Any, where: str) -> Any:
     if value is None:
         return None
-    ok = {
-        "string": lambda v: isinstance(v, str),
-        "email-address": lambda v: isinstance(v, str),
-        "boolean": lambda v: isinstance(v, bool),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-        "array": lambda v: isinstance(v, list),
-        "multi-choices": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
-        "hash": lambda v: isinstance(v, dict),
-        "json": lambda v: True,
-        "choices": lambda v: isinstance(v, str),
-        "date": lambda v: isinstance(v, str) and bool(_DATE.match(v)),
-        "datetime": lambda v: isinstance(v, str),
-        "file": lambda v: isinstance(v, dict),
-    }.get(kind, lambda v: True)
+    ok = _VALID.get(kind, _anything)
     if not ok(value):
         raise bad_request(f"{where}.{key} must be a valid {kind.replace('-', ' ')}")
     if kind == "date":

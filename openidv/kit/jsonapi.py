@@ -245,7 +245,7 @@ def apply_sparse_fields(item: dict[str, Any], wanted: dict[str, set[str]]) -> di
     names = wanted.get(item.get("type", "")) or wanted.get(str(item.get("type", "")).split("/")[0])
     if not names or "attributes" not in item:
         return item
-    attributes = {}
+    attributes: dict[str, Any] = {}
     for name in names:
         if name.startswith("fields."):
             key = name[len("fields."):]

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter
-from sqlalchemy.orm import Session
 
 from openidv.kit.errors import bad_request
 from openidv.kit.jsonapi import Page
@@ -32,7 +32,7 @@ def _outside(query: Select[Any], model: Any, cursor: Any) -> bool:
     column = model.__table__.c.environment_id
     for node in visitors.iterate(query.whereclause):
         if isinstance(node, BinaryExpression) and isinstance(node.right, BindParameter) and column.shares_lineage(node.left):
-            return cursor.environment_id != node.right.value
+            return bool(cursor.environment_id != node.right.value)
     return False
 
 

@@ -17,7 +17,7 @@ class Verdict:
 class FixedWindow:
     """In-process counter: exact in embedded mode; per process when several servers run."""
 
-    def __init__(self, limit: int, window_seconds: int = 60):
+    def __init__(self, limit: int, window_seconds: int = 60) -> None:
         self.limit = limit
         self.window = window_seconds
         self._counts: dict[str, tuple[int, int]] = {}

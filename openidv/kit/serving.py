@@ -10,9 +10,10 @@ import sys
 
 import anyio.to_thread
 import uvicorn
+from starlette.types import ASGIApp
 
 
-def serve(app, *, host: str, port: int, threads: int, log_level: str = "info", switch_interval: float | None = None) -> None:  # noqa: ANN001
+def serve(app: ASGIApp, *, host: str, port: int, threads: int, log_level: str = "info", switch_interval: float | None = None) -> None:
     if switch_interval:
         sys.setswitchinterval(switch_interval)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, workers=1)

@@ -1,11 +1,11 @@
 """SQLAlchemy tables, one file per table. Importing this package registers them all on `Base.metadata`."""
 
+from openidv.models import dashboard_indexes  # noqa: F401 - registers indexes on other tables
 from openidv.models.account import Account
 from openidv.models.api_key import ApiKey
 from openidv.models.audit_log import AuditLog
 from openidv.models.confirmation_code import ConfirmationCode
 from openidv.models.document import Document
-from openidv.models import dashboard_indexes  # noqa: F401 - registers indexes on other tables
 from openidv.models.environment import Environment
 from openidv.models.event import Event
 from openidv.models.flow_consent import FlowConsent

@@ -5,4 +5,6 @@ from sqlalchemy import Index
 from openidv.models.inquiry import Inquiry
 
 # The inquiry list filtered by template and status, newest first, without a sort over every match.
-INQUIRIES_BY_TEMPLATE_STATUS = Index("ix_inquiries_env_template_status_created", Inquiry.environment_id, Inquiry.template_id, Inquiry.status, Inquiry.created_at, Inquiry.id)
+INQUIRIES_BY_TEMPLATE_STATUS = Index(
+    "ix_inquiries_env_template_status_created", Inquiry.environment_id, Inquiry.template_id, Inquiry.status, Inquiry.created_at, Inquiry.id
+)

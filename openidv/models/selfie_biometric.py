@@ -4,8 +4,8 @@ from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit import crypto
-from openidv.kit.db import Base, UtcDateTime
 from openidv.kit.clock import now
+from openidv.kit.db import Base, UtcDateTime
 
 
 class SelfieBiometric(Base):

@@ -18,7 +18,7 @@ class Message:
 class SendError(Exception):
     """Delivery failed. `retry` says whether the job should try again (timeouts, 5xx, 429)."""
 
-    def __init__(self, message: str, *, retry: bool = True):
+    def __init__(self, message: str, *, retry: bool = True) -> None:
         super().__init__(message)
         self.retry = retry
 

@@ -21,7 +21,7 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 class HttpPostSmsSender:
-    def __init__(self, settings: ProviderSettings):
+    def __init__(self, settings: ProviderSettings) -> None:
         if not settings.sms_http_url or not settings.sms_http_secret:
             raise SendError("OPENIDV_SMS_HTTP_URL and OPENIDV_SMS_HTTP_SECRET must be set", retry=False)
         self.settings = settings
@@ -30,7 +30,9 @@ class HttpPostSmsSender:
         body = json.dumps({"channel": message.channel, "to": message.to, "body": message.body}, separators=(",", ":")).encode()
         headers = {"Content-Type": "application/json", "Openidv-Signature": signature(self.settings.sms_http_secret or "", int(now().timestamp()), body)}
         try:
-            response = httpx.post(self.settings.sms_http_url or "", content=body, headers=headers, timeout=self.settings.send_timeout_seconds, follow_redirects=False)
+            response = httpx.post(
+                self.settings.sms_http_url or "", content=body, headers=headers, timeout=self.settings.send_timeout_seconds, follow_redirects=False
+            )
         except httpx.HTTPError as exc:
             raise SendError(f"SMS gateway unreachable: {type(exc).__name__}") from None
         if response.status_code >= 300:

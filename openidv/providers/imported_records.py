@@ -50,7 +50,7 @@ def indexes(attributes: dict[str, Any]) -> dict[str, str]:
 
 
 class ImportedRecordSource:
-    def __init__(self, name: str):
+    def __init__(self, name: str) -> None:
         self.name = name
 
     def candidates(self, db: Session, claims: Any) -> list[dict[str, Any]]:
@@ -128,8 +128,8 @@ def read_rows(path: Path) -> Iterator[dict[str, Any] | str]:
             if line.strip():
                 try:
                     items.append(json.loads(line))
-                except ValueError as exc:
-                    items.append(f"not valid JSON: {exc.msg}")
+                except ValueError as exc:  # JSONDecodeError, or a number past int's digit limit
+                    items.append(f"not valid JSON: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc}")
     for item in items:
         yield item if isinstance(item, (dict, str)) else "a row must be an object"
 

@@ -13,7 +13,7 @@ log = logging.getLogger("openidv.providers.log")
 
 
 class LogSender:
-    def __init__(self, settings: ProviderSettings):
+    def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
 
     def send(self, message: Message) -> None:

@@ -12,7 +12,9 @@ LANGUAGES = ("en", "es")
 @cache
 def _env() -> Environment:
     # Plain-text templates; autoescape stays on for any HTML template added later.
-    return Environment(loader=PackageLoader("openidv.providers", "templates"), autoescape=lambda name: bool(name and name.endswith(".html")), undefined=StrictUndefined)
+    return Environment(
+        loader=PackageLoader("openidv.providers", "templates"), autoescape=lambda name: bool(name and name.endswith(".html")), undefined=StrictUndefined
+    )
 
 
 def language(locale: str | None) -> str:

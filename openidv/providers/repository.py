@@ -1,6 +1,6 @@
 """SQL for imported records."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from openidv.models import Record
@@ -25,6 +25,4 @@ def by_references(session: Session, source: str, references: list[str]) -> dict[
 
 
 def count(session: Session, source: str) -> int:
-    from sqlalchemy import func
-
     return int(session.scalar(select(func.count()).select_from(Record).where(Record.source == source)) or 0)

@@ -1,7 +1,6 @@
 """E-mail over SMTP: plain, STARTTLS or implicit TLS, with optional AUTH (`OPENIDV_SMTP_URL`)."""
 
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -11,7 +10,7 @@ from openidv.providers.settings import ProviderSettings, parse_smtp_url
 
 
 class SmtpEmailSender:
-    def __init__(self, settings: ProviderSettings):
+    def __init__(self, settings: ProviderSettings) -> None:
         if not settings.smtp_url:
             raise SendError("OPENIDV_SMTP_URL is not set", retry=False)
         self.settings = settings
@@ -51,5 +50,5 @@ class SmtpEmailSender:
             raise SendError(f"recipient refused: {list(exc.recipients.values())[0][0]}", retry=False) from None
         except smtplib.SMTPResponseException as exc:
             raise SendError(f"SMTP error {exc.smtp_code}", retry=exc.smtp_code < 500) from None
-        except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
             raise SendError(f"SMTP server unreachable: {type(exc).__name__}") from None

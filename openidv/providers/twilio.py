@@ -8,7 +8,7 @@ from openidv.providers.settings import ProviderSettings
 
 
 class TwilioSmsSender:
-    def __init__(self, settings: ProviderSettings):
+    def __init__(self, settings: ProviderSettings) -> None:
         missing = [n for n in ("twilio_account_sid", "twilio_auth_token", "twilio_from") if not getattr(settings, n)]
         if missing:
             raise SendError("missing settings: " + ", ".join("OPENIDV_" + n.upper() for n in missing), retry=False)

@@ -63,9 +63,11 @@ def ofac(stream: IO[bytes], source: str) -> Iterator[Record]:
                 kind = "weak" if (_text(aka, "category") or "").lower() == "weak" else "aka"
                 names.append(Name(_join(a_first, a_last), kind, {k: v for k, v in (("first", a_first), ("last", a_last)) if v}))
         dates = [d for d in (_ofac_date(x.text or "") for x in entry.iter("dateOfBirth")) if d]
-        nats = [c for c in (country(x.text) for x in entry.iter("nationality") for x in [x.find("country")] if x is not None) if c]
-        cits = [c for c in (country(x.text) for x in entry.iter("citizenship") for x in [x.find("country")] if x is not None) if c]
-        docs = [IdentityDocument(_text(i, "idType") or "id", _text(i, "idNumber") or "", country(_text(i, "idCountry"))) for i in entry.iter("id") if _text(i, "idNumber")]
+        nats = [c for x in entry.iter("nationality") if (c := country(_text(x, "country")))]
+        cits = [c for x in entry.iter("citizenship") if (c := country(_text(x, "country")))]
+        docs = [
+            IdentityDocument(_text(i, "idType") or "id", number, country(_text(i, "idCountry"))) for i in entry.iter("id") if (number := _text(i, "idNumber"))
+        ]
         yield Record(
             entity_id=f"ofac-{uid}", schema="Person" if sdn_type == "Individual" else sdn_type, names=names, birth_dates=dates,
             nationalities=sorted(set(nats + cits)), documents=docs, programs=[p.text.strip() for p in entry.iter("program") if p.text],
@@ -94,7 +96,10 @@ def un(stream: IO[bytes], source: str) -> Iterator[Record]:  # noqa: ARG001
             if parsed:
                 dates.append(parsed)
         nats = [c for c in (country(v.text) for v in person.iter("VALUE") if v.text) if c]
-        docs = [IdentityDocument(_text(d, "TYPE_OF_DOCUMENT") or "id", _text(d, "NUMBER") or "", country(_text(d, "ISSUING_COUNTRY"))) for d in person.iter("INDIVIDUAL_DOCUMENT") if _text(d, "NUMBER")]
+        docs = [
+            IdentityDocument(_text(d, "TYPE_OF_DOCUMENT") or "id", number, country(_text(d, "ISSUING_COUNTRY")))
+            for d in person.iter("INDIVIDUAL_DOCUMENT") if (number := _text(d, "NUMBER"))
+        ]
         gender = (_text(person, "GENDER") or "").lower() or None
         yield Record(
             entity_id=f"un-{data_id}", names=names, birth_dates=dates, nationalities=sorted(set(nats)), gender=gender,

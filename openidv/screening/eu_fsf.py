@@ -46,13 +46,16 @@ def records(root: ET.Element, source_url: str) -> Iterator[Record]:
         if not any(n.kind == "primary" for n in names):
             names[0] = Name(names[0].full, "primary", names[0].parts)
         regulations = entity.findall("regulation")
-        published = sorted(r.get("publicationDate") for r in regulations if r.get("publicationDate"))
+        published = sorted(when for r in regulations if (when := r.get("publicationDate")))
         yield Record(
             entity_id=f"eu-{logical_id}", schema=schema, names=names,
             birth_dates=[d for d in (_birth_date(b) for b in entity.iter("birthdate")) if d],
             nationalities=sorted({c for c in (country(x.get("countryIso2Code")) for x in entity.iter("citizenship")) if c and c != "00"}),
             gender=gender,
-            documents=[IdentityDocument(i.get("identificationTypeCode") or "id", i.get("number") or "", c if (c := country(i.get("countryIso2Code"))) != "00" else None) for i in entity.iter("identification") if i.get("number")],
-            programs=sorted({r.get("programme") for r in regulations if r.get("programme")}),
+            documents=[
+                IdentityDocument(i.get("identificationTypeCode") or "id", number, c if (c := country(i.get("countryIso2Code"))) != "00" else None)
+                for i in entity.iter("identification") if (number := i.get("number"))
+            ],
+            programs=sorted({programme for r in regulations if (programme := r.get("programme"))}),
             listed_on=published[0][:10] if published else None, source_url=source_url,
         )

@@ -38,7 +38,7 @@ def country(value: str | None) -> str | None:
 def _territory(name: str) -> str | None:
     """rigour's territory names (a dependency of nomenklatura) cover the spellings the small table lacks."""
     try:
-        from rigour.territories import lookup_territory
+        from rigour.territories import lookup_territory  # noqa: PLC0415 - optional, and only for names the table lacks
     except ImportError:  # pragma: no cover - rigour ships with nomenklatura
         return None
     territory = lookup_territory(name)

@@ -24,7 +24,7 @@ def _schema(schema: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _entity(name: str, schema: str) -> Any:
-    from followthemoney import model
+    from followthemoney import model  # noqa: PLC0415 - ~2 s to import: only when a list name is scored
 
     entity = model.make_entity(_schema(schema))
     entity.id = f"{schema[:1]}{hashlib.blake2b(name.encode(), digest_size=12).hexdigest()}"
@@ -34,12 +34,12 @@ def _entity(name: str, schema: str) -> Any:
 
 def _algorithm() -> Any:
     global _ready
-    from nomenklatura.matching import LogicV2
+    from nomenklatura.matching import LogicV2  # noqa: PLC0415 - ~6 s to import: only when a list name is scored
 
     if not _ready:
         with _lock:  # the first compare loads rigour's name data; one thread does it
             if not _ready:
-                from nomenklatura.matching.types import ScoringConfig
+                from nomenklatura.matching.types import ScoringConfig  # noqa: PLC0415 - as LogicV2
 
                 LogicV2.compare(_entity("warm up", "Person"), _entity("warm up now", "Person"), ScoringConfig.defaults())
                 _ready = True
@@ -53,7 +53,7 @@ def warm() -> None:
 
 def score(query_name: str, list_name: str, schema: str = "Person") -> tuple[float, str]:
     """(score 0..1, nomenklatura's explanation of the name alignment)."""
-    from nomenklatura.matching.types import ScoringConfig
+    from nomenklatura.matching.types import ScoringConfig  # noqa: PLC0415 - as LogicV2
 
     result = _algorithm().compare(_entity(query_name, "Person"), _entity(list_name, schema), ScoringConfig.defaults())
     detail = result.explanations.get("name_match")

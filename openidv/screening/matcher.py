@@ -7,9 +7,8 @@ the winning scorer and its version, and the qualifiers that moved the score.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
-
 from importlib.metadata import version
+from typing import Any
 
 from rapidfuzz.distance import JaroWinkler
 
@@ -162,7 +161,11 @@ class Index:
             exact = sorted(ctoks) == sorted(qtoks)
             if (name.kind == "weak" or preset == "exact") and not exact:
                 continue
-            score, alignment = (1.0, [{"query": t, "list": t, "similarity": 1.0} for t in qtoks]) if exact else best_pair(qtoks, ctoks)
+            alignment: list[dict[str, Any]]
+            if exact:
+                score, alignment = 1.0, [{"query": t, "list": t, "similarity": 1.0} for t in qtoks]
+            else:
+                score, alignment = best_pair(qtoks, ctoks)
             passes = exact or (score >= threshold - 0.1 and len(alignment) == len(qtoks) and min(a["similarity"] for a in alignment) >= TOKEN_FLOOR[preset])
             if passes or (second_scorer and preset != "exact" and score >= threshold - LOGIC_V2_MARGIN):
                 scored.append((score, slot, alignment, passes))

@@ -101,7 +101,8 @@ def records(root: ET.Element, source_url: str) -> Iterator[Record]:
     for doc in root.iterfind("IDRegDocuments/IDRegDocument"):
         number = text(doc, "IDRegistrationNo")
         if number:
-            documents[doc.get("IdentityID", "")].append(IdentityDocument(_label(doc_types, doc.get("IDRegDocTypeID")) or "id", number, countries.get(doc.get("IssuedBy-CountryID", ""))))
+            kind = _label(doc_types, doc.get("IDRegDocTypeID")) or "id"
+            documents[doc.get("IdentityID", "")].append(IdentityDocument(kind, number, countries.get(doc.get("IssuedBy-CountryID", ""))))
     programs: dict[str, list[str]] = defaultdict(list)
     listed: dict[str, str] = {}
     for entry in root.iterfind("SanctionsEntries/SanctionsEntry"):
@@ -119,7 +120,9 @@ def records(root: ET.Element, source_url: str) -> Iterator[Record]:
         if not ref or profile is None:
             raise ListFormatError(f"DistinctParty without FixedRef or Profile (FixedRef={ref})")
         sub_type = sub_types.get(profile.get("PartySubTypeID", ""))
-        party_type = _label(party_types, sub_type.get("PartyTypeID") if sub_type is not None else None) or (sub_type.text if sub_type is not None else "") or "Entity"
+        party_type = (
+            _label(party_types, sub_type.get("PartyTypeID") if sub_type is not None else None) or (sub_type.text if sub_type is not None else "") or "Entity"
+        )
         names: list[Name] = []
         docs: list[IdentityDocument] = []
         for identity in profile.iterfind("Identity"):

@@ -63,8 +63,10 @@ def records(root: ET.Element, source_url: str) -> Iterator[Record]:
         person = designation.find("IndividualDetails/Individual")
         dates = [d for d in (_dob(x.text) for x in designation.iterfind("IndividualDetails/Individual/DOBs/DOB")) if d]
         nationalities = {c for c in (country(x.text) for x in designation.iterfind("IndividualDetails/Individual/Nationalities/Nationality")) if c}
-        docs = [IdentityDocument("passport", n) for n in (text(p, "PassportNumber") for p in designation.iterfind("IndividualDetails/Individual/PassportDetails/PassportDetail")) if n]
-        docs += [IdentityDocument("national-id", n) for n in (text(p, "NationalIdentifierNumber") for p in designation.iterfind("IndividualDetails/Individual/NationalIdentifierDetails/NationalIdentifierDetail")) if n]
+        passports = designation.iterfind("IndividualDetails/Individual/PassportDetails/PassportDetail")
+        national_ids = designation.iterfind("IndividualDetails/Individual/NationalIdentifierDetails/NationalIdentifierDetail")
+        docs = [IdentityDocument("passport", n) for n in (text(p, "PassportNumber") for p in passports) if n]
+        docs += [IdentityDocument("national-id", n) for n in (text(p, "NationalIdentifierNumber") for p in national_ids) if n]
         gender = (text(person, "Genders/Gender") or "").lower() or None
         yield Record(
             entity_id=f"uk-{unique_id}", schema=_SCHEMA[kind], names=names, birth_dates=dates, nationalities=sorted(nationalities),
