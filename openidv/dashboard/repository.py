@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
+from openidv.lifecycle import InquiryStatus
 from openidv.models import AuditLog, Event, Inquiry, Verification
 
 
@@ -28,7 +29,7 @@ def audit_page(session: Session, environment_id: str, page: Page, *, user_email:
 
 def review_queue(session: Session, environment_id: str, size: int, after: Inquiry | None) -> list[Inquiry]:
     """`needs_review` inquiries, oldest first (the index on environment, status, created_at serves it)."""
-    query = select(Inquiry).where(Inquiry.environment_id == environment_id, Inquiry.status == "needs_review")
+    query = select(Inquiry).where(Inquiry.environment_id == environment_id, Inquiry.status == InquiryStatus.NEEDS_REVIEW)
     if after is not None:
         query = query.where(or_(Inquiry.created_at > after.created_at, and_(Inquiry.created_at == after.created_at, Inquiry.id > after.id)))
     return list(session.scalars(query.order_by(Inquiry.created_at, Inquiry.id).limit(size)))
@@ -57,14 +58,17 @@ def funnel(session: Session, environment_id: str, template_id: str | None, start
     """Inquiries created in range, and how many of them started, completed, were approved and declined."""
     query = _in_range(select(
         func.count(Inquiry.id), func.count(Inquiry.started_at), func.count(Inquiry.completed_at),
-        func.count(case((Inquiry.status == "approved", 1))), func.count(case((Inquiry.status == "declined", 1))),
+        func.count(case((Inquiry.status == InquiryStatus.APPROVED, 1))), func.count(case((Inquiry.status == InquiryStatus.DECLINED, 1))),
     ), environment_id, template_id, start, end)
     row = session.execute(query).one()
     return dict(zip(("created", "started", "completed", "approved", "declined"), (int(v or 0) for v in row)))
 
 
 def decision_times(session: Session, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None) -> list[tuple[datetime, datetime]]:
-    query = _in_range(select(Inquiry.created_at, Inquiry.decisioned_at).where(Inquiry.decisioned_at.is_not(None), Inquiry.status.in_(("approved", "declined"))), environment_id, template_id, start, end)
+    decided = select(Inquiry.created_at, Inquiry.decisioned_at).where(
+        Inquiry.decisioned_at.is_not(None), Inquiry.status.in_((InquiryStatus.APPROVED, InquiryStatus.DECLINED))
+    )
+    query = _in_range(decided, environment_id, template_id, start, end)
     return [(a, b) for a, b in session.execute(query)]
 
 

@@ -24,11 +24,12 @@ from openidv.kit.errors import ApiError, bad_request, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult
+from openidv.lifecycle import InquiryStatus
 from openidv.models import Account, AuditLog, Inquiry, InquiryTemplate, InquiryTemplateVersion
 
 DECISIONS = {"approve": "approve", "decline": "decline", "mark-for-review": "mark_for_review"}
 ADMIN_ONLY = ("redact",)
-STATUSES = ("created", "pending", "completed", "failed", "expired", "needs_review", "approved", "declined")
+STATUSES = tuple(InquiryStatus)
 
 
 def environment_id(db: Session, who: DashboardSession) -> str:

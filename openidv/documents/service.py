@@ -20,6 +20,7 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import has_prefix, new_id
 from openidv.kit.jsonapi import get_str
+from openidv.lifecycle import DocumentStatus
 from openidv.models import Account, Document, Inquiry
 
 ATTR = "data.attributes"
@@ -120,7 +121,7 @@ def create_government_id(db: Session, environment_id: str, attrs: dict[str, Any]
 
 
 def _editable(document: Document) -> None:
-    if document.status != "initiated":
+    if document.status != DocumentStatus.INITIATED:
         raise conflict(f"Document is {document.status}; only initiated documents can be changed")
 
 
@@ -158,7 +159,7 @@ def has_files(document: Document) -> bool:
 
 def mark_submitted(db: Session, document: Document, actor: str | None) -> None:
     """initiated → submitted, files required (the caller decides what processes it)."""
-    if document.status != "initiated":
+    if document.status != DocumentStatus.INITIATED:
         raise conflict(f"Document is {document.status}, not initiated")
     if not has_files(document):
         what = "front-photo" if document.kind == GOVERNMENT_ID else "files"
@@ -185,7 +186,7 @@ def inquiry_fields(db: Session, inquiry_id: str | None) -> dict[str, Any]:
 
 def apply_reading(db: Session, document: Document, result: engine.Result, actor: str | None = None) -> None:
     """Keep what was read on the document and conclude it: processed, or errored when nothing was readable."""
-    if document.status != "submitted":
+    if document.status != DocumentStatus.SUBMITTED:
         return
     document.data = {**document.data, "document-type": result.document_type, "extraction-responses": result.extraction_responses,
                      "extracted": result.extracted, "source": result.source}
@@ -196,14 +197,14 @@ def apply_reading(db: Session, document: Document, result: engine.Result, actor:
 def give_up(db: Session, document_id: str) -> None:
     """The processing job ran out of attempts: the document is errored rather than `submitted` for ever."""
     document = db.get(Document, document_id, with_for_update=True)
-    if document is not None and document.status == "submitted":
+    if document is not None and document.status == DocumentStatus.SUBMITTED:
         lifecycle.transition(db, document, "error")
 
 
 def process(db: Session, document: Document, *, today: date | None = None) -> None:
     """The job's work: read the files and conclude a submitted document (idempotent: only from `submitted`).
     A reader that breaks leaves the document `errored`, never `submitted` for good."""
-    if document.status != "submitted":
+    if document.status != DocumentStatus.SUBMITTED:
         return
     try:
         with db.begin_nested():

@@ -10,6 +10,7 @@ from openidv.verifications.uploads import InputProblem
 from openidv.inquiries import repository as inquiry_repository
 from openidv.inquiry_templates.config import Step
 from openidv.kit.errors import ApiError
+from openidv.lifecycle import VerificationStatus
 from openidv.models import ConfirmationCode, Inquiry, Verification
 from openidv.verifications import confirmation, tasks
 from openidv.verifications.email_address.service import create as create_email
@@ -26,7 +27,7 @@ def handles(kind: str) -> bool:
 
 def waiting(db: Session, inquiry: Inquiry, step: Step) -> Verification | None:
     """The step's verification that waits for its code, if any."""
-    mine = [v for v in inquiry_repository.verifications(db, inquiry.id) if v.step_id == step.id and v.status == "initiated"]
+    mine = [v for v in inquiry_repository.verifications(db, inquiry.id) if v.step_id == step.id and v.status == VerificationStatus.INITIATED]
     return mine[-1] if mine else None
 
 

@@ -30,6 +30,7 @@ from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates.config import ID_CLASSES, Step
 from openidv.verifications.government_id.service import TWO_SIDED
 from openidv.kit.db import transaction
+from openidv.lifecycle import InquiryStatus, VerificationStatus
 from openidv.models import Inquiry, InquirySession
 
 log = logging.getLogger("openidv.flow")
@@ -45,6 +46,8 @@ FIELD_KEY = re.compile(r"^fields\[([^\]]{1,100})\]$")
 HOST_SOURCE = re.compile(r"^(https?://)?(\*\.)?[A-Za-z0-9.\-]+(:(\d{1,5}|\*))?$")  # a CSP host-source
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 MAX_UPLOAD_REQUEST = 4 * uploads.MAX_BYTES
+# The SDK event the done screen posts, by the inquiry's status.
+SDK_EVENTS: dict[str, str] = {InquiryStatus.COMPLETED: "complete", InquiryStatus.FAILED: "fail"}
 
 
 # ---------------------------------------------------------------- small helpers
@@ -229,7 +232,7 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
         target = None if ctx.get("embed") else service.redirect_target(db, inquiry, config)
         if target:
             return RedirectResponse(target, status_code=303, headers=_headers(ctx))
-        event = {"completed": "complete", "failed": "fail"}.get(inquiry.status)
+        event = SDK_EVENTS.get(inquiry.status)
         sdk = {"inquiryId": inquiry.id, "status": inquiry.status, "fields": service.sdk_fields(inquiry)} if event else None
         return _render(request, ctx, "done.html", inquiry=inquiry, sdk_event=event, sdk_metadata=sdk,
                        csrf=_csrf(request, row), session_token=request.cookies.get(TOKEN_COOKIE))
@@ -369,7 +372,7 @@ def _code_step(db: Session, inquiry: Inquiry, step: Step, values: dict[str, str]
     elif values.get("resend"):
         after_commit.append(codes.resend(db, waiting, language))
     elif not codes.confirm(db, waiting, values.get("code", "")):
-        return False if waiting.status == "initiated" else None
+        return False if waiting.status == VerificationStatus.INITIATED else None
     return None
 
 

@@ -26,13 +26,14 @@ from openidv.kit import fields as typed_fields
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
+from openidv.lifecycle import InquiryStatus, SessionStatus, VerificationStatus
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
 from openidv.verifications import kinds, uploads
 from openidv.verifications import service as verifications
 from openidv.verifications.kinds import Captured
 
 ACTOR = "flow"
-OPEN_STATUSES = ("created", "pending")
+OPEN_STATUSES = (InquiryStatus.CREATED, InquiryStatus.PENDING)
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
 
 
@@ -132,7 +133,7 @@ def open_existing(db: Session, inquiry_id: str, token: str | None, secrets: sess
         if row is None or row.inquiry_id != inquiry.id:
             raise FlowError("error.unauthenticated", status=409, code="unauthenticated")
         return Opened(inquiry, token)
-    if inquiry.status != "created":
+    if inquiry.status != InquiryStatus.CREATED:
         raise FlowError("error.unauthenticated", status=409, code="unauthenticated")
     row = sessions.usable_session(db, inquiry) or sessions.create_session(db, inquiry, actor=ACTOR)
     return Opened(inquiry, sessions.token_for(secrets, row))
@@ -142,7 +143,7 @@ def open_link(db: Session, code: str, secrets: sessions.Secrets) -> Opened:
     link = sessions.redeem_one_time_link(db, code)
     row = repository.session(db, link.session_id) if link else None
     inquiry = repository.inquiry(db, link.inquiry_id) if link else None
-    if link is None or row is None or inquiry is None or row.status == "expired" or inquiry.redacted_at is not None:
+    if link is None or row is None or inquiry is None or row.status == SessionStatus.EXPIRED or inquiry.redacted_at is not None:
         raise FlowError("error.link", status=410, code="unauthenticated")
     return Opened(inquiry, sessions.token_for(secrets, row))
 
@@ -150,7 +151,7 @@ def open_link(db: Session, code: str, secrets: sessions.Secrets) -> Opened:
 def _session_of_token(db: Session, token: str, secret: str) -> InquirySession | None:
     session_id = tokens.session_id_of(secret, token)
     row = repository.session(db, session_id) if session_id else None
-    if row is None or row.status == "expired" or (row.expires_at is not None and row.expires_at <= now()):
+    if row is None or row.status == SessionStatus.EXPIRED or (row.expires_at is not None and row.expires_at <= now()):
         return None
     return row
 
@@ -162,7 +163,7 @@ def load(db: Session, token: str | None, secret: str, *, activate: bool = True) 
     inquiry = get(db, row.environment_id, row.inquiry_id) if row else None
     if row is None or inquiry is None or inquiry.redacted_at is not None:
         raise FlowError("error.no_session", status=401, code="unauthenticated")
-    if activate and row.status == "new":
+    if activate and row.status == SessionStatus.NEW:
         lifecycle.transition(db, row, "start", actor=ACTOR)
     return inquiry, row
 
@@ -195,7 +196,7 @@ def missing_fields(config: TemplateConfig, inquiry: Inquiry) -> list[str]:
 def _current_step(config: TemplateConfig, inquiry: Inquiry, verifications: list[Verification]) -> Step | None:
     name = (inquiry.next_step_name or "").removeprefix("retry_")
     for step in config.steps:
-        passed = any(v.status == "passed" and v.step_id == step.id for v in verifications)
+        passed = any(v.status == VerificationStatus.PASSED and v.step_id == step.id for v in verifications)
         if step.step_name == name and not passed:
             return step
     return None
@@ -211,7 +212,7 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
         return Screen("consent", total=total)
     if missing_fields(config, inquiry):
         return Screen("fields", total=total)
-    if inquiry.status == "created":
+    if inquiry.status == InquiryStatus.CREATED:
         progress.start(db, inquiry, ACTOR)  # the first real step starts the inquiry
         if inquiry.status not in OPEN_STATUSES:
             return Screen("done")
@@ -225,7 +226,7 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
     if not is_sandbox(db, inquiry) and engines.engine_for(step.kind) is None and not codes.handles(step.kind):
         raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
     mine = [v for v in verifications if v.step_id == step.id]
-    failed = [v for v in mine if v.status in ("failed", "requires_retry")]
+    failed = [v for v in mine if v.status in (VerificationStatus.FAILED, VerificationStatus.REQUIRES_RETRY)]
     reasons: list[str] = []
     if inquiry.next_step_name and inquiry.next_step_name.startswith("retry_") and failed:
         reasons = sorted({r for c in failed[-1].checks if c.get("status") == "failed" for r in (c.get("reasons") or ["unknown"])})
@@ -271,7 +272,7 @@ def save_fields(db: Session, inquiry: Inquiry, form: dict[str, str]) -> dict[str
 
 def redirect_target(db: Session, inquiry: Inquiry, config: TemplateConfig) -> str | None:
     """Where the hosted flow sends the browser once the inquiry completed or failed (COMPAT.md §9)."""
-    if inquiry.status not in ("completed", "failed"):
+    if inquiry.status not in (InquiryStatus.COMPLETED, InquiryStatus.FAILED):
         return None
     template = repository.template(db, inquiry.template_id)
     uri = check_redirect(inquiry.redirect_uri or config.redirect_uri, template.hosted_flow_redirect_uri_schemes if template else [])

@@ -24,6 +24,7 @@ from openidv.inquiry_templates.service import config_of
 from openidv.jobs import every, session
 from openidv.kit.clock import now
 from openidv.kit.errors import conflict, not_found
+from openidv.lifecycle import InquiryStatus, VerificationStatus
 from openidv.lifecycle.transition import transition
 from openidv.models import Inquiry, Verification
 from openidv.verifications import service as verifications
@@ -31,7 +32,7 @@ from openidv.verifications import service as verifications
 EXPIRY_SWEEP_SECONDS = float(os.environ.get("OPENIDV_EXPIRY_SWEEP_SECONDS", "60"))
 EXPIRY_BATCH = 200
 DEFAULT_RESUME_SECONDS = 86400
-OPEN = ("created", "pending")
+OPEN = (InquiryStatus.CREATED, InquiryStatus.PENDING)
 
 
 # ---------------------------------------------------------------- timers
@@ -62,9 +63,9 @@ def expire(db: Session, inquiry: Inquiry, actor: str) -> None:
 
 def resume(db: Session, inquiry: Inquiry, secrets_: sessions.Secrets, actor: str) -> str:
     """Only `pending` or `expired`; reuses an unused valid session or makes one. Returns its token."""
-    if inquiry.status not in ("pending", "expired"):
+    if inquiry.status not in (InquiryStatus.PENDING, InquiryStatus.EXPIRED):
         raise conflict(f"Cannot resume an inquiry that is {inquiry.status}")
-    if inquiry.status == "expired":
+    if inquiry.status == InquiryStatus.EXPIRED:
         transition(db, inquiry, "resume", actor=actor)
         inquiry.expired_at = None
         inquiry.expires_at = now() + timedelta(seconds=inquiry.expire_after_resume_seconds or DEFAULT_RESUME_SECONDS)
@@ -103,7 +104,7 @@ def on_verification_moved(db: Session, verification: Verification, action: str, 
     inquiry = repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
     if inquiry is None or inquiry.status not in OPEN:
         return
-    if inquiry.status == "created":
+    if inquiry.status == InquiryStatus.CREATED:
         start(db, inquiry, actor)
     else:
         advance(db, inquiry, actor)
@@ -128,8 +129,8 @@ def simulate_verification(db: Session, inquiry: Inquiry, step_id: str, passed: b
 # ---------------------------------------------------------------- the steps
 
 
-IN_FLIGHT = ("initiated", "submitted", "confirmed")
-FAILED = ("failed", "requires_retry")
+IN_FLIGHT = (VerificationStatus.INITIATED, VerificationStatus.SUBMITTED, VerificationStatus.CONFIRMED)
+FAILED = (VerificationStatus.FAILED, VerificationStatus.REQUIRES_RETRY)
 
 
 def _set_step(db: Session, inquiry: Inquiry, next_step: str, actor: str | None) -> None:
@@ -142,14 +143,14 @@ def _set_step(db: Session, inquiry: Inquiry, next_step: str, actor: str | None) 
 
 def advance(db: Session, inquiry: Inquiry, actor: str | None = None) -> str:
     """Move a pending inquiry on; returns the next step name (`success` / `fail` at the ends)."""
-    if inquiry.status != "pending":
+    if inquiry.status != InquiryStatus.PENDING:
         return inquiry.next_step_name or ""
     version = get_version(db, inquiry.environment_id, inquiry.template_version_id)
     config = config_of(version)
     verifications = repository.verifications(db, inquiry.id)
     for step in config.steps:
         mine = [v for v in verifications if v.step_id == step.id or (v.step_id is None and v.kind == step.kind)]
-        if any(v.status == "passed" for v in mine):
+        if any(v.status == VerificationStatus.PASSED for v in mine):
             continue
         if any(v.status in IN_FLIGHT for v in mine):
             _set_step(db, inquiry, step.step_name, actor)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
+from openidv.lifecycle import InquiryStatus
 from openidv.models import Inquiry, InquirySession, Verification
 
 
@@ -92,6 +93,9 @@ def verifications(session: Session, inquiry_id: str) -> list[Verification]:
 def due_for_expiry(session: Session, at: datetime, limit: int = 500) -> list[Inquiry]:
     return list(
         session.scalars(
-            select(Inquiry).where(Inquiry.status.in_(("created", "pending")), Inquiry.expires_at <= at).order_by(Inquiry.expires_at).limit(limit)
+            select(Inquiry)
+            .where(Inquiry.status.in_((InquiryStatus.CREATED, InquiryStatus.PENDING)), Inquiry.expires_at <= at)
+            .order_by(Inquiry.expires_at)
+            .limit(limit)
         )
     )

@@ -22,6 +22,7 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import MAX_SECONDS, get_bool, get_dict, get_int, get_str, get_str_list
+from openidv.lifecycle import InquiryStatus
 from openidv.models import Account, Event, Inquiry
 from openidv.verifications import service as verifications
 
@@ -277,9 +278,9 @@ def simulate(db: Session, inquiry: Inquiry, meta: dict[str, Any], *, sandbox: bo
 
 
 def _simulate_status(db: Session, inquiry: Inquiry, action: str, actor: str) -> None:
-    if action in ("complete", "fail") and inquiry.status == "created":
+    if action in ("complete", "fail") and inquiry.status == InquiryStatus.CREATED:
         progress.start(db, inquiry, actor)
-        if inquiry.status != "pending":
+        if inquiry.status != InquiryStatus.PENDING:
             return
     if action == "start":
         progress.start(db, inquiry, actor)

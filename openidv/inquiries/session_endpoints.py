@@ -12,6 +12,7 @@ from openidv.inquiries.endpoints import secrets_of
 from openidv.inquiry_sessions import repository, schemas, service
 from openidv.kit.errors import bad_request, not_found, unprocessable
 from openidv.kit.jsonapi import MAX_SECONDS, Body, comma_list, filters, get_int, get_str, page_params
+from openidv.lifecycle import SessionStatus
 
 router = APIRouter()
 read = Permission("inquiry.read")
@@ -67,7 +68,7 @@ def expire_inquiry_sessions(ctx: ApiContext = Depends(write)):
         if inquiry is None:  # an id in the body, not the URL: 422 (Persona's spec lists no 404 here)
             raise unprocessable(f"meta.inquiry-ids[{index}] is not an inquiry of this environment", pointer=f"/meta/inquiry-ids/{index}")
         for row in repository.of_inquiry(ctx.db, inquiry.id):
-            if row.status != "expired":
+            if row.status != SessionStatus.EXPIRED:
                 service.expire_session(ctx.db, row, actor=ctx.actor)
                 expired.append(row)
     return ctx.respond({"data": [schemas.render_session(row) for row in expired]})

@@ -12,6 +12,7 @@ from openidv.inquiry_sessions import repository, tokens
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request
 from openidv.kit.ids import new_id
+from openidv.lifecycle import InquiryStatus, SessionStatus
 from openidv.models import Inquiry, InquirySession, OneTimeLink
 
 MAX_SESSIONS_PER_INQUIRY = 25
@@ -47,7 +48,7 @@ def create_session(db: Session, inquiry: Inquiry, *, handoff: str | None = None,
 def usable_session(db: Session, inquiry: Inquiry) -> InquirySession | None:
     """An unused, unexpired session to hand out again (resume reuses one before making a new one)."""
     for row in repository.of_inquiry(db, inquiry.id):
-        if row.status == "new" and (row.expires_at is None or row.expires_at > now()):
+        if row.status == SessionStatus.NEW and (row.expires_at is None or row.expires_at > now()):
             return row
     return None
 
@@ -62,7 +63,7 @@ def _hash(code: str) -> str:
 
 def create_one_time_link(db: Session, secrets_: Secrets, inquiry: Inquiry, expires_in: int | None, actor: str | None = None) -> tuple[str, str]:
     """A new session reachable once through `<base>/verify?code=…`; returns (link, short link)."""
-    if inquiry.status == "expired":
+    if inquiry.status == InquiryStatus.EXPIRED:
         raise ApiError(409, "Cannot generate a one-time link for an expired inquiry", title="Conflict")
     seconds = DEFAULT_LINK_SECONDS if expires_in is None else expires_in
     if seconds <= 0:
@@ -95,6 +96,6 @@ def expire_session(db: Session, row: InquirySession, actor: str | None = None) -
 def expire_all_of_inquiry(db: Session, inquiry: Inquiry, actor: str | None = None) -> None:
     """Expiry of the inquiry ends its sessions and one-time links."""
     for row in repository.of_inquiry(db, inquiry.id):
-        if row.status != "expired":
+        if row.status != SessionStatus.EXPIRED:
             lifecycle.transition(db, row, "expire", actor=actor)
     repository.revoke_links_of_inquiry(db, inquiry.id, now())

@@ -12,6 +12,7 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import has_prefix, new_id
 from openidv.kit.inflection import inflect
+from openidv.lifecycle import InquiryTemplateStatus, InquiryTemplateVersionStatus
 from openidv.models import InquiryTemplate, InquiryTemplateVersion
 
 
@@ -92,7 +93,7 @@ def new_version(
 
 
 def update_draft(session: Session, version: InquiryTemplateVersion, config: TemplateConfig | None, name_display: str | None, description: str | None) -> None:
-    if version.status != "draft":
+    if version.status != InquiryTemplateVersionStatus.DRAFT:
         raise conflict("Published inquiry template versions are immutable; create a new version")
     if config is not None:
         version.config = config.model_dump(mode="json")
@@ -107,7 +108,7 @@ def update_draft(session: Session, version: InquiryTemplateVersion, config: Temp
 def publish_version(session: Session, template: InquiryTemplate, version: InquiryTemplateVersion) -> None:
     if version.template_id != template.id:
         raise bad_request("version does not belong to this template")
-    if version.status == "published":
+    if version.status == InquiryTemplateVersionStatus.PUBLISHED:
         raise conflict("Inquiry template version is already published")
     lifecycle.transition(session, version, "publish")
     template.latest_published_version_id = version.id
@@ -116,10 +117,10 @@ def publish_version(session: Session, template: InquiryTemplate, version: Inquir
 
 
 def set_status(session: Session, template: InquiryTemplate, status: str) -> None:
-    if status not in ("active", "inactive"):
+    if status not in tuple(InquiryTemplateStatus):
         raise bad_request("data.attributes.status must be active or inactive")
     if status != template.status:
-        lifecycle.transition(session, template, "activate" if status == "active" else "deactivate")
+        lifecycle.transition(session, template, "activate" if status == InquiryTemplateStatus.ACTIVE else "deactivate")
 
 
 def resolve_for_inquiry(session: Session, environment_id: str, template_ref: str, where: str) -> tuple[InquiryTemplate, InquiryTemplateVersion]:
@@ -128,7 +129,7 @@ def resolve_for_inquiry(session: Session, environment_id: str, template_ref: str
         version = repository.get_version(session, environment_id, template_ref)
         if version is None:
             raise not_found("inquiry template version", template_ref)
-        if version.status != "published":
+        if version.status != InquiryTemplateVersionStatus.PUBLISHED:
             raise ApiError(422, f"{where}: inquiry template version {template_ref} is not published", title="Unprocessable entity")
         template = repository.get_template(session, environment_id, version.template_id)
         assert template is not None
@@ -142,6 +143,6 @@ def resolve_for_inquiry(session: Session, environment_id: str, template_ref: str
         assert version is not None
     else:
         raise bad_request(f"{where} must be an inquiry template id (itmpl_…) or version id (itmplv_…)")
-    if template.status != "active":
+    if template.status != InquiryTemplateStatus.ACTIVE:
         raise ApiError(422, f"inquiry template {template.id} is inactive", title="Unprocessable entity")
     return template, version

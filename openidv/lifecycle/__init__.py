@@ -1,6 +1,32 @@
 """THE status machines: the only code that writes a status column (DESIGN.md §4)."""
 
-from openidv.lifecycle.transition import IllegalTransition, create, transition
-from openidv.lifecycle.transition import allowed as transition_allowed
+from openidv.lifecycle.machines import (
+    AccountStatus,
+    DocumentStatus,
+    InquiryStatus,
+    InquiryTemplateStatus,
+    InquiryTemplateVersionStatus,
+    ReportStatus,
+    SessionStatus,
+    VerificationStatus,
+    WebhookDeliveryStatus,
+    WebhookStatus,
+)
+from openidv.lifecycle.transition import IllegalTransition, allowed as transition_allowed, create, transition
 
-__all__ = ["IllegalTransition", "create", "transition", "transition_allowed"]
+__all__ = [
+    "AccountStatus",
+    "DocumentStatus",
+    "IllegalTransition",
+    "InquiryStatus",
+    "InquiryTemplateStatus",
+    "InquiryTemplateVersionStatus",
+    "ReportStatus",
+    "SessionStatus",
+    "VerificationStatus",
+    "WebhookDeliveryStatus",
+    "WebhookStatus",
+    "create",
+    "transition",
+    "transition_allowed",
+]

@@ -1,10 +1,13 @@
 """Transition tables as data: resource -> {(from status, action): Move}. Read top to bottom.
 
 `None` as the from-status is creation. A move with `to=None` keeps the status and only records its
-event. `stamp` names the `*_at` column the move sets.
+event. `stamp` names the `*_at` column the move sets. Each resource's statuses are a `StrEnum` (a member
+equals, hashes and formats as its string: `InquiryStatus.NEEDS_REVIEW == "needs_review"`), which code outside
+lifecycle compares with; the `*_STATUSES` tuple of its values is what the table below it is written with.
 """
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -14,7 +17,23 @@ class Move:
     stamp: str | None = None
 
 
-INQUIRY_STATUSES = ("created", "pending", "completed", "failed", "expired", "needs_review", "approved", "declined")
+def _values(statuses: type[StrEnum]) -> tuple[str, ...]:
+    """A status enum's values, in order: the plain strings the tables below are written with."""
+    return tuple(status.value for status in statuses)
+
+
+class InquiryStatus(StrEnum):
+    CREATED = "created"
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    NEEDS_REVIEW = "needs_review"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+INQUIRY_STATUSES = _values(InquiryStatus)
 _NOT_DECIDED = ("created", "pending", "completed", "failed", "expired", "needs_review")
 
 INQUIRY: dict[tuple[str | None, str], Move] = {
@@ -33,7 +52,18 @@ INQUIRY: dict[tuple[str | None, str], Move] = {
     ("pending", "transition_step"): Move(None, ("inquiry.transitioned",)),
 }
 
-VERIFICATION_STATUSES = ("initiated", "submitted", "confirmed", "passed", "failed", "requires_retry", "canceled")
+
+class VerificationStatus(StrEnum):
+    INITIATED = "initiated"
+    SUBMITTED = "submitted"
+    CONFIRMED = "confirmed"
+    PASSED = "passed"
+    FAILED = "failed"
+    REQUIRES_RETRY = "requires_retry"
+    CANCELED = "canceled"
+
+
+VERIFICATION_STATUSES = _values(VerificationStatus)
 
 VERIFICATION: dict[tuple[str | None, str], Move] = {
     (None, "create"): Move("initiated", ("verification.created",)),
@@ -49,7 +79,15 @@ VERIFICATION: dict[tuple[str | None, str], Move] = {
     **{(s, "redact"): Move(None, (), "redacted_at") for s in VERIFICATION_STATUSES},
 }
 
-DOCUMENT_STATUSES = ("initiated", "submitted", "processed", "errored")
+
+class DocumentStatus(StrEnum):
+    INITIATED = "initiated"
+    SUBMITTED = "submitted"
+    PROCESSED = "processed"
+    ERRORED = "errored"
+
+
+DOCUMENT_STATUSES = _values(DocumentStatus)
 
 # Documents (COMPAT.md 4.3): files attachable while initiated; processing reads them once.
 DOCUMENT: dict[tuple[str | None, str], Move] = {
@@ -60,7 +98,14 @@ DOCUMENT: dict[tuple[str | None, str], Move] = {
     ("submitted", "error"): Move("errored", ("document.errored",), "processed_at"),
 }
 
-SESSION_STATUSES = ("new", "active", "expired")
+
+class SessionStatus(StrEnum):
+    NEW = "new"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+
+
+SESSION_STATUSES = _values(SessionStatus)
 
 INQUIRY_SESSION: dict[tuple[str | None, str], Move] = {
     (None, "create"): Move("new"),
@@ -71,19 +116,41 @@ INQUIRY_SESSION: dict[tuple[str | None, str], Move] = {
     ("active", "cancel"): Move(None, ("inquiry-session.canceled",)),
 }
 
+
 # Templates: versions are drafts until published (then immutable); templates are active or inactive.
+class InquiryTemplateVersionStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+TEMPLATE_VERSION_STATUSES = _values(InquiryTemplateVersionStatus)
+
 INQUIRY_TEMPLATE_VERSION: dict[tuple[str | None, str], Move] = {
     ("draft", "publish"): Move("published", (), "published_at"),
 }
+
+
+class InquiryTemplateStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+
+
+TEMPLATE_STATUSES = _values(InquiryTemplateStatus)
 
 INQUIRY_TEMPLATE: dict[tuple[str | None, str], Move] = {
     ("active", "deactivate"): Move("inactive"),
     ("inactive", "activate"): Move("active"),
 }
 
+
 # Accounts: live until consolidated into another account, then archived. Their free-form `account-status`
 # attribute is the business's own label, not this. Redaction stamps `redacted_at` and leaves the status.
-ACCOUNT_STATUSES = ("active", "archived")
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+ACCOUNT_STATUSES = _values(AccountStatus)
 
 ACCOUNT: dict[tuple[str | None, str], Move] = {
     (None, "create"): Move("active", ("account.created",)),
@@ -96,7 +163,14 @@ ACCOUNT: dict[tuple[str | None, str], Move] = {
     **{(s, "consolidate_with"): Move(None, ("account.consolidated-with",)) for s in ACCOUNT_STATUSES},  # the target
 }
 
-REPORT_STATUSES = ("pending", "ready", "errored")
+
+class ReportStatus(StrEnum):
+    PENDING = "pending"
+    READY = "ready"
+    ERRORED = "errored"
+
+
+REPORT_STATUSES = _values(ReportStatus)
 
 
 def _report(kind: str) -> dict[tuple[str | None, str], Move]:
@@ -117,7 +191,14 @@ def _report(kind: str) -> dict[tuple[str | None, str], Move]:
 
 REPORT_KINDS = ("watchlist", "politically-exposed-person")
 
-WEBHOOK_STATUSES = ("enabled", "disabled", "archived")
+
+class WebhookStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+    ARCHIVED = "archived"
+
+
+WEBHOOK_STATUSES = _values(WebhookStatus)
 
 WEBHOOK: dict[tuple[str | None, str], Move] = {
     (None, "create"): Move("enabled", (), "enabled_at"),
@@ -129,13 +210,23 @@ WEBHOOK: dict[tuple[str | None, str], Move] = {
     ("disabled", "archive"): Move("archived", (), "archived_at"),
 }
 
+
 # A delivery retries inside `pending`; manual redelivery reopens a finished one.
+class WebhookDeliveryStatus(StrEnum):
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+DELIVERY_STATUSES = _values(WebhookDeliveryStatus)
+
 WEBHOOK_DELIVERY: dict[tuple[str | None, str], Move] = {
     (None, "create"): Move("pending"),
     ("pending", "succeed"): Move("succeeded", (), "succeeded_at"),
     ("pending", "fail"): Move("failed", (), "failed_at"),
     ("pending", "cancel"): Move("canceled", (), "canceled_at"),
-    **{(s, "redeliver"): Move("pending") for s in ("pending", "succeeded", "failed", "canceled")},
+    **{(s, "redeliver"): Move("pending") for s in DELIVERY_STATUSES},
 }
 
 MACHINES = {
@@ -149,4 +240,18 @@ MACHINES = {
     "inquiry-template": INQUIRY_TEMPLATE,
     "webhook": WEBHOOK,
     "webhook-delivery": WEBHOOK_DELIVERY,
+}
+
+# Each machine's statuses, as the enum code outside lifecycle compares with.
+STATUS_ENUMS: dict[str, type[StrEnum]] = {
+    **{f"report/{kind}": ReportStatus for kind in REPORT_KINDS},
+    "inquiry": InquiryStatus,
+    "account": AccountStatus,
+    "verification": VerificationStatus,
+    "document": DocumentStatus,
+    "inquiry-session": SessionStatus,
+    "inquiry-template-version": InquiryTemplateVersionStatus,
+    "inquiry-template": InquiryTemplateStatus,
+    "webhook": WebhookStatus,
+    "webhook-delivery": WebhookDeliveryStatus,
 }

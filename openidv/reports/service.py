@@ -12,6 +12,7 @@ from openidv.tags import service as tag_names
 from openidv.kit.clock import iso, now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found, unprocessable
 from openidv.kit.ids import new_id
+from openidv.lifecycle import ReportStatus
 from openidv.lifecycle.transition import create as create_in_machine, transition
 from openidv.models import ListSnapshot, Report, ReportTemplate
 from openidv.reports import lists, repository, schemas  # noqa: F401 - schemas registers the event snapshot of a report
@@ -155,7 +156,7 @@ def run(session: Session, report: Report, *, actor: str | None = None, run_type:
     their entry's content changes; new hits raise `.matched`; a screening failure makes the report `errored`."""
     if report.redacted_at is not None:
         raise conflict("Cannot run a redacted report")
-    if report.status != "pending":
+    if report.status != ReportStatus.PENDING:
         transition(session, report, "rerun", actor)
     template = session.get(ReportTemplate, report.template_id)
     try:
@@ -272,7 +273,7 @@ def screen_delta(session: Session, snapshot: ListSnapshot) -> list[str]:
                 affected.add(hit.record.entity_id)
     for report_id in sorted(affected):
         report = session.get(Report, report_id)
-        if report.status != "pending":  # a pending report's queued run screens the new snapshot anyway
+        if report.status != ReportStatus.PENDING:  # a pending report's queued run screens the new snapshot anyway
             run(session, report, run_type="list-update")
     return sorted(affected)
 

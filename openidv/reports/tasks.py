@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import jobs
+from openidv.lifecycle import ReportStatus
 from openidv.models import Event, Inquiry, ListSnapshot, Report
 from openidv.reports import repository, service
 
@@ -40,7 +41,7 @@ def order_on_completion(session: Session, event: Event) -> None:
 def _give_up(db: Session, report_id: str, run_type: str = "initial") -> None:  # noqa: ARG001 - the job's kwargs
     """The run job failed every attempt: the report is `errored`, not `pending` for ever."""
     report = db.get(Report, report_id)
-    if report is not None and report.status == "pending":
+    if report is not None and report.status == ReportStatus.PENDING:
         report.error = "screening failed on every attempt"
         service.transition(db, report, "error", "system")
 
@@ -50,7 +51,7 @@ def run_report(report_id: str, run_type: str = "initial") -> None:
     """Screen a `pending` report; a repeat after it finished does nothing."""
     with jobs.session() as db:
         report = db.get(Report, report_id)
-        if report is not None and report.status == "pending" and report.redacted_at is None:
+        if report is not None and report.status == ReportStatus.PENDING and report.redacted_at is None:
             service.run(db, report, run_type=run_type)
 
 
@@ -76,7 +77,7 @@ def run_due_reports() -> int:
     for report_id in due:
         with jobs.session() as db:
             report = db.get(Report, report_id)
-            if report is not None and report.continuous and not report.paused and report.redacted_at is None and report.status != "pending":
+            if report is not None and report.continuous and not report.paused and report.redacted_at is None and report.status != ReportStatus.PENDING:
                 service.run(db, report, run_type="scheduled")
     return len(due)
 

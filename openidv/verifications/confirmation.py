@@ -19,6 +19,7 @@ from openidv.inquiry_templates.config import Step
 from openidv.kit import crypto
 from openidv.kit.clock import as_utc, now
 from openidv.kit.errors import ApiError, conflict
+from openidv.lifecycle import VerificationStatus
 from openidv.models import ConfirmationCode, Verification
 from openidv.verifications import service as verifications
 
@@ -47,7 +48,7 @@ def new_code() -> str:
 
 def request_send(db: Session, verification: Verification, channel: str, locale: str | None) -> ConfirmationCode:
     """Count a send request (409 unless initiated; 429 within the cooldown or past the cap)."""
-    if verification.status != "initiated":
+    if verification.status != VerificationStatus.INITIATED:
         raise conflict(f"Cannot send a confirmation code for a verification that is {verification.status}")
     _, step = verifications.config_for(db, verification)
     row = db.get(ConfirmationCode, verification.id)
@@ -71,7 +72,7 @@ def issue(db: Session, verification: Verification) -> tuple[str, int] | None:
     """In the send job: a fresh code replaces the previous one. Returns (code, seconds valid), or None
     when the verification no longer waits for a code."""
     row = db.get(ConfirmationCode, verification.id)
-    if row is None or verification.status != "initiated":
+    if row is None or verification.status != VerificationStatus.INITIATED:
         return None
     _, step = verifications.config_for(db, verification)
     validity = setting(step, "code_validity_seconds", row.channel)
@@ -114,14 +115,14 @@ def submit(db: Session, verification: Verification, build_checks: Any, actor: st
     """Submit: confirmed passes (unless checks say otherwise); an unconfirmed one fails."""
     if not lifecycle.transition_allowed(verification, "submit"):
         raise conflict(f"Cannot submit a verification that is {verification.status}")
-    timed_out = verification.status != "confirmed" and expired(db.get(ConfirmationCode, verification.id))
+    timed_out = verification.status != VerificationStatus.CONFIRMED and expired(db.get(ConfirmationCode, verification.id))
     verifications.finish(db, verification, build_checks(db, verification, timed_out=timed_out), actor)
 
 
 def time_out(db: Session, verification: Verification, build_checks: Any) -> bool:
     """The delayed job after a code's validity: an unconfirmed verification with an expired code fails."""
     row = db.get(ConfirmationCode, verification.id)
-    if verification.status != "initiated" or not expired(row):
+    if verification.status != VerificationStatus.INITIATED or not expired(row):
         return False
     verifications.finish(db, verification, build_checks(db, verification, timed_out=True), "system")
     return True
@@ -129,7 +130,8 @@ def time_out(db: Session, verification: Verification, build_checks: Any) -> bool
 
 def code_checks(prefix: str, verification: Verification, timed_out: bool, required: frozenset[str]) -> list[dict[str, Any]]:
     """`<prefix>_confirmation_code_comparison` and `<prefix>_timeout_detection`."""
+    confirmed = verification.status == VerificationStatus.CONFIRMED
     return [
-        verifications.check(f"{prefix}_confirmation_code_comparison", verification.status == "confirmed", required, [] if verification.status == "confirmed" else ["confirmation_code_mismatch"]),
+        verifications.check(f"{prefix}_confirmation_code_comparison", confirmed, required, [] if confirmed else ["confirmation_code_mismatch"]),
         verifications.check(f"{prefix}_timeout_detection", not timed_out, required, ["timeout"] if timed_out else []),
     ]

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from openidv.lifecycle import InquiryTemplateVersionStatus, VerificationStatus
 from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, InquiryTemplateVersion, SelfieBiometric, Verification
 
 
@@ -20,7 +21,9 @@ def get_for_update(session: Session, environment_id: str, verification_id: str) 
 
 def published_versions(session: Session, environment_id: str) -> list[InquiryTemplateVersion]:
     """Where a verification template id (a step of some version) is looked up when no inquiry is given."""
-    query = select(InquiryTemplateVersion).where(InquiryTemplateVersion.environment_id == environment_id, InquiryTemplateVersion.status == "published")
+    query = select(InquiryTemplateVersion).where(
+        InquiryTemplateVersion.environment_id == environment_id, InquiryTemplateVersion.status == InquiryTemplateVersionStatus.PUBLISHED
+    )
     return list(session.scalars(query.order_by(InquiryTemplateVersion.created_at.desc())))
 
 
@@ -33,7 +36,7 @@ def account_selfie_embeddings(session: Session, account_id: str, exclude_verific
         select(SelfieBiometric)
         .join(Verification, Verification.id == SelfieBiometric.verification_id)
         .join(Inquiry, Inquiry.id == Verification.inquiry_id)
-        .where(Inquiry.account_id == account_id, Verification.id != exclude_verification_id, Verification.status == "passed",
+        .where(Inquiry.account_id == account_id, Verification.id != exclude_verification_id, Verification.status == VerificationStatus.PASSED,
                Verification.redacted_at.is_(None), SelfieBiometric.embedding_sealed.is_not(None))
         .order_by(SelfieBiometric.created_at.desc())
         .limit(20)

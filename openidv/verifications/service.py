@@ -21,6 +21,7 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import get_str
+from openidv.lifecycle import InquiryStatus, VerificationStatus
 from openidv.models import ConfirmationCode, Inquiry, Verification
 from openidv.verifications import kinds, repository
 
@@ -67,7 +68,7 @@ def resolve(db: Session, environment_id: str, attrs: dict[str, Any], kind: str) 
             raise not_found("inquiry", inquiry_id)
         if inquiry.redacted_at is not None:
             raise conflict("Inquiry already redacted")
-        if inquiry.status not in ("created", "pending"):
+        if inquiry.status not in (InquiryStatus.CREATED, InquiryStatus.PENDING):
             raise conflict(f"Cannot create a verification on an inquiry that is {inquiry.status}")
         version = get_version(db, environment_id, inquiry.template_version_id)
         config = config_of(version)  # type: ignore[arg-type]
@@ -133,7 +134,7 @@ def check(name: str, status: str | bool, required: frozenset[str], reasons: list
 def finish(db: Session, verification: Verification, checks: list[dict[str, Any]], actor: str | None) -> None:
     """initiated/confirmed → submitted → passed or failed (a job finishes one already submitted); the
     inquiry's owner sees the move through the lifecycle and moves the inquiry on or fails it."""
-    if verification.status != "submitted":
+    if verification.status != VerificationStatus.SUBMITTED:
         lifecycle.transition(db, verification, "submit", actor=actor)
     conclude(db, verification, checks, actor=actor)
 
@@ -142,7 +143,7 @@ def give_up(db: Session, verification_id: str, check_name: str) -> None:
     """A processing job ran out of attempts: the submitted verification fails `check_name` (reason
     `processing_error`) and its inquiry moves on, instead of waiting in `submitted` for ever."""
     verification = db.get(Verification, verification_id, with_for_update=True)
-    if verification is not None and verification.status == "submitted":
+    if verification is not None and verification.status == VerificationStatus.SUBMITTED:
         finish(db, verification, [result.check(check_name, False, reasons=["processing_error"])], "system")
 
 

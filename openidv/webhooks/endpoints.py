@@ -4,6 +4,7 @@ from fastapi import APIRouter, Depends
 
 from openidv.api.context import ApiContext, Permission
 from openidv.kit.jsonapi import Body, get_int, page_params
+from openidv.lifecycle import WebhookDeliveryStatus
 from openidv.webhooks import repository, schemas, service
 from openidv.webhooks import tasks  # noqa: F401 - registers the delivery job and the fan-out
 
@@ -98,7 +99,7 @@ def redeliver(delivery_id: str, ctx: ApiContext = Depends(write)):
 @router.post("/webhooks/{webhook_id}/redeliver-failed")
 def redeliver_failed(webhook_id: str, ctx: ApiContext = Depends(write)):
     webhook = service.load(ctx.db, ctx.environment_id, webhook_id)
-    failed = repository.deliveries_with_status(ctx.db, webhook.id, "failed")
+    failed = repository.deliveries_with_status(ctx.db, webhook.id, WebhookDeliveryStatus.FAILED)
     for item in failed:
         service.redeliver(ctx.db, item, ctx.actor)
     return ctx.respond({"data": [schemas.render_delivery(item) for item in failed], "meta": {"redelivered": len(failed)}})

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openidv.kit.paging import Page, PageResult, paged
+from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
 from openidv.models import Webhook, WebhookDelivery
 
 
@@ -19,7 +20,7 @@ def list_page(db: Session, environment_id: str, page: Page) -> PageResult[Webhoo
 
 
 def enabled_of_environment(db: Session, environment_id: str) -> list[Webhook]:
-    return list(db.scalars(select(Webhook).where(Webhook.environment_id == environment_id, Webhook.status == "enabled")))
+    return list(db.scalars(select(Webhook).where(Webhook.environment_id == environment_id, Webhook.status == WebhookStatus.ENABLED)))
 
 
 def _locked(db: Session, query):  # noqa: ANN001, ANN202
@@ -48,5 +49,5 @@ def deliveries_with_status(db: Session, webhook_id: str, status: str, limit: int
 
 def overdue(db: Session, before: datetime, limit: int = 500) -> list[WebhookDelivery]:
     return list(db.scalars(
-        select(WebhookDelivery).where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at < before).limit(limit)
+        select(WebhookDelivery).where(WebhookDelivery.status == WebhookDeliveryStatus.PENDING, WebhookDelivery.next_attempt_at < before).limit(limit)
     ))

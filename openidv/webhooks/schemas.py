@@ -4,6 +4,7 @@ from typing import Any
 
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import resource
+from openidv.lifecycle import WebhookDeliveryStatus
 from openidv.models import Webhook, WebhookDelivery
 
 
@@ -42,7 +43,7 @@ def render_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
         "event-name": delivery.event_name,
         "attempts-made": delivery.attempts_made,
         "first-attempted-at": iso(delivery.first_attempted_at),
-        "next-attempt-at": iso(delivery.next_attempt_at) if delivery.status == "pending" else None,
+        "next-attempt-at": iso(delivery.next_attempt_at) if delivery.status == WebhookDeliveryStatus.PENDING else None,
         "last-status-code": delivery.last_status_code,
         "attempts": list(delivery.log),
         "created-at": iso(delivery.created_at),

@@ -16,6 +16,7 @@ from openidv.kit.errors import ApiError, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.inflection import INFLECTIONS, inflect
 from openidv.kit.jsonapi import get_bool, get_int, get_str, get_str_list
+from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
 from openidv.models import Event, Webhook, WebhookDelivery
 from openidv.webhooks import delivery as http
 from openidv.webhooks import repository, shaping, ssrf
@@ -100,7 +101,7 @@ def create(db: Session, environment_id: str, attributes: dict[str, Any], *, vers
 
 
 def update(db: Session, webhook: Webhook, attributes: dict[str, Any], *, production: bool) -> None:
-    if webhook.status == "archived":
+    if webhook.status == WebhookStatus.ARCHIVED:
         raise ApiError(409, "Cannot update an archived webhook")
     _apply(webhook, attributes, production=production, creating=False)
     webhook.updated_at = now()
@@ -117,7 +118,7 @@ def change_status(db: Session, webhook: Webhook, action: str, actor: str) -> Non
 
 def cancel_pending(db: Session, webhook: Webhook, actor: str) -> None:
     """Disabling cancels pending retries."""
-    for pending in repository.deliveries_with_status(db, webhook.id, "pending"):
+    for pending in repository.deliveries_with_status(db, webhook.id, WebhookDeliveryStatus.PENDING):
         lifecycle.transition(db, pending, "cancel", actor=actor)
 
 
@@ -199,7 +200,7 @@ def record_outcome(db: Session, item: WebhookDelivery, webhook: Webhook, outcome
         return
     if outcome.status_code == 410:
         lifecycle.transition(db, item, "fail", actor="system")
-        if webhook.status == "enabled":
+        if webhook.status == WebhookStatus.ENABLED:
             change_status(db, webhook, "disable", actor="system")
         return
     wait = http.next_wait(item.attempts_made, outcome.retry_after)

@@ -6,6 +6,7 @@ from datetime import timedelta
 from openidv import jobs
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
+from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
 from openidv.webhooks import delivery as http
 from openidv.webhooks import repository, service, ssrf
 
@@ -18,10 +19,10 @@ def deliver(delivery_id: str) -> None:
     while the receiver thinks. A crash in between repeats the attempt (at-least-once)."""
     with jobs.session() as db:
         item = repository.delivery(db, delivery_id)
-        if item is None or item.status != "pending":
+        if item is None or item.status != WebhookDeliveryStatus.PENDING:
             return
         webhook = repository.get(db, item.environment_id, item.webhook_id)
-        if webhook is None or webhook.status != "enabled":
+        if webhook is None or webhook.status != WebhookStatus.ENABLED:
             return
         body, url, standard = item.body, webhook.url, webhook.standard_webhooks
         secrets = http.live_secrets(webhook.secrets, now())
@@ -35,7 +36,7 @@ def deliver(delivery_id: str) -> None:
                                standard_webhooks=standard)
     with jobs.session() as db:
         item = repository.delivery(db, delivery_id, for_update=True)
-        if item is None or item.status != "pending" or (item.round, item.attempts_made + 1) != (round_no, attempt_no):
+        if item is None or item.status != WebhookDeliveryStatus.PENDING or (item.round, item.attempts_made + 1) != (round_no, attempt_no):
             return  # a duplicate run already recorded this attempt, or a redelivery started a new round
         webhook = repository.get(db, item.environment_id, item.webhook_id)
         service.record_outcome(db, item, webhook, outcome)  # type: ignore[arg-type]

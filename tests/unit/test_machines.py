@@ -80,7 +80,7 @@ def test_session_transition(engine, inquiry_id: str, status: str, action: str) -
 
 
 @pytest.mark.parametrize(("status", "action"), ACCOUNT_PAIRS, ids=[f"{s}-{a}" for s, a in ACCOUNT_PAIRS])
-def test_account_transition(engine, world, status: str, action: str) -> None:  # noqa: ANN001
+def test_account_transition(engine, world, status: str, action: str) -> None:
     with _writer(engine) as session:
         created = accounts.create(session, world.sandbox_id, reference_id=f"machine-{status}-{action}", actor="test")
         assert created.status == "active"

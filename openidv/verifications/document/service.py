@@ -25,6 +25,7 @@ from openidv.jobs import enqueue_in_tx
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, conflict, not_found
 from openidv.kit.jsonapi import get_str
+from openidv.lifecycle import DocumentStatus, VerificationStatus
 from openidv.models import Document, FlowUpload, Verification
 from openidv.verifications import service as verifications
 from openidv.verifications import uploads
@@ -68,12 +69,12 @@ def _linked(db: Session, verification: Verification) -> Document | None:
 
 
 def submit(db: Session, verification: Verification, actor: str) -> None:
-    if verification.status != "initiated":
+    if verification.status != VerificationStatus.INITIATED:
         raise conflict(f"Verification is {verification.status}, not initiated")
     document = _linked(db, verification)
     if document is None or not documents.has_files(document):
         raise ApiError(422, "files must be attached before submitting", title="Unprocessable entity", pointer="/data/attributes/files")
-    if document.status == "initiated":
+    if document.status == DocumentStatus.INITIATED:
         documents.mark_submitted(db, document, actor)
     verification.data = {**verification.data, "files": document.data.get("files", [])}
     lifecycle.transition(db, verification, "submit", actor=actor)
@@ -107,7 +108,7 @@ UNPROCESSABLE = "document_unprocessable_submission_detection"
 
 def process_document(db: Session, verification: Verification, *, today: date | None = None) -> None:
     """Run the checks and conclude a submitted verification (idempotent: only from `submitted`)."""
-    if verification.status != "submitted":
+    if verification.status != VerificationStatus.SUBMITTED:
         return
     _, step = verifications.config_for(db, verification)
     try:
@@ -124,14 +125,14 @@ def give_up(db: Session, verification_id: str) -> None:
     """The job ran out of attempts: the verification fails as unprocessable and the document is errored,
     so neither waits in `submitted` for ever."""
     verification = db.get(Verification, verification_id, with_for_update=True)
-    if verification is not None and verification.status == "submitted":
+    if verification is not None and verification.status == VerificationStatus.SUBMITTED:
         _error_document(db, verification)
         verifications.give_up(db, verification_id, UNPROCESSABLE)
 
 
 def _error_document(db: Session, verification: Verification) -> None:
     document = _linked(db, verification)
-    if document is not None and document.status == "submitted":
+    if document is not None and document.status == DocumentStatus.SUBMITTED:
         lifecycle.transition(db, document, "error")
 
 

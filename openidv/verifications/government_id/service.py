@@ -25,6 +25,7 @@ from openidv.kit.file_links import Files
 from openidv.kit.jsonapi import get_str
 from openidv.kit.clock import now
 from openidv.kit.ids import new_id
+from openidv.lifecycle import VerificationStatus
 from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, Verification
 from openidv.verifications import repository, uploads
 from openidv.verifications import service as verifications
@@ -58,7 +59,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
 
 
 def submit(db: Session, verification: Verification, actor: str) -> None:
-    if verification.status != "initiated":
+    if verification.status != VerificationStatus.INITIATED:
         raise conflict(f"Verification is {verification.status}, not initiated")
     if "front" not in verification.data.get("photos", []):
         raise ApiError(422, "front-photo is required before submitting", title="Unprocessable entity", pointer="/data/attributes/front-photo")
@@ -140,7 +141,7 @@ def _fingerprint(verification: Verification, inquiry: Inquiry | None, kind: str,
 
 def process_government_id(db: Session, verification: Verification, *, today: date | None = None) -> None:
     """Run the engines and conclude a submitted verification (idempotent: only from `submitted`)."""
-    if verification.status != "submitted":
+    if verification.status != VerificationStatus.SUBMITTED:
         return
     _, step = verifications.config_for(db, verification)
     data = verification.data

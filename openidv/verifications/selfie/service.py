@@ -28,6 +28,7 @@ from openidv.kit.clock import iso, now
 from openidv.kit.errors import ApiError, bad_request, conflict
 from openidv.kit.file_links import Files
 from openidv.kit.jsonapi import get_str
+from openidv.lifecycle import VerificationStatus
 from openidv.models import FlowUpload, Inquiry, SelfieBiometric, Verification
 from openidv.verifications import repository
 from openidv.verifications import service as verifications
@@ -109,7 +110,7 @@ def _store_frames(verification: Verification, frames: dict[str, list[bytes]]) ->
 
 
 def submit(db: Session, verification: Verification, actor: str) -> None:
-    if verification.status != "initiated":
+    if verification.status != VerificationStatus.INITIATED:
         raise conflict(f"Verification is {verification.status}, not initiated")
     if "center" not in verification.data.get("frames", {}):
         raise _missing("center")
@@ -135,7 +136,7 @@ def id_portrait(db: Session, inquiry_id: str | None) -> bytes | None:
     if not inquiry_id:
         return None
     candidates = [v for v in repository.of_inquiry(db, inquiry_id)
-                  if v.kind == government_ids.KIND and v.status in ("submitted", "passed") and v.redacted_at is None]
+                  if v.kind == government_ids.KIND and v.status in (VerificationStatus.SUBMITTED, VerificationStatus.PASSED) and v.redacted_at is None]
     for verification in reversed(candidates):
         data = verification.data
         if "front" in data.get("photos", []):
@@ -177,7 +178,7 @@ def run_checks(db: Session, verification: Verification, step: Any, frames: dict[
 
 def process_selfie(db: Session, verification: Verification) -> None:
     """Run the engines and conclude a submitted selfie (idempotent: only from `submitted`)."""
-    if verification.status != "submitted" or verification.redacted_at is not None:
+    if verification.status != VerificationStatus.SUBMITTED or verification.redacted_at is not None:
         return
     _, step = verifications.config_for(db, verification)
     data = verification.data
