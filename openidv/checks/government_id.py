@@ -152,10 +152,18 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     if mrz is not None:
         checks.append(check("id_mrz_detection", True, metadata={"format": mrz.format}))
         checks.append(check("id_mrz_inconsistency_detection", mrz.valid, reasons=[f"check_digit_{n}" for n in mrz.failed_checks]))
-    elif reading and reading.found:
-        # Rows that look like an MRZ but whose check digits never agreed.
+    elif reading and reading.mismatch_certain:
+        # Rows read without doubt whose printed check digits disagree: the document's own inconsistency.
         checks.append(check("id_mrz_detection", True, metadata={"raw": reading.raw}))
-        checks.append(check("id_mrz_inconsistency_detection", False, reasons=["check_digit_mismatch"], metadata={"raw": reading.raw}))
+        checks.append(check("id_mrz_inconsistency_detection", False, reasons=["check_digit_mismatch"],
+                            metadata={"raw": reading.raw, "failed-checks": reading.failed_checks}))
+    elif reading and reading.found:
+        # Rows that look like an MRZ but could not be read with certainty (a doubtful character may be
+        # why check digits disagree): unreadable, a new photo is needed; never a tampering signal.
+        checks.append(check("id_mrz_detection", False, reasons=["mrz_unreadable"], metadata={
+            "raw": reading.raw, "reader-reason": reading.reasons[0] if reading.reasons else None,
+            "failed-checks": reading.failed_checks}))
+        checks.append(_na("id_mrz_inconsistency_detection", "mrz_unreadable"))
     else:
         checks.append(check("id_mrz_detection", False, reasons=["mrz_not_found"], required=evidence.id_class == "pp"))
 

@@ -11,13 +11,18 @@ ICAO 9303 parser. A reading is returned only when every check digit agrees and e
 check digit covers (names, codes) was read confidently; a check-digit failure may be repaired by
 exchanging one doubtful character, and only when exactly one exchange makes every check agree.
 Otherwise the MRZ is reported as unreadable: a misread shows up as "no MRZ", never as a wrong but
-valid one. The page is turned (180°, then 90°/270°) only where the band's position says so.
+valid one. A band whose check digits disagree is told apart: `check_digits_doubtful` when a doubtful
+character could account for a failing check (one plausible exchange makes that check agree), so the
+disagreement may be the recogniser's and the photo should be taken again; `check_digits_disagree`
+only when no doubt accounts for any failing check (the printed digits themselves disagree). The page
+is turned (180°, then 90°/270°) only where the band's position says so.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,6 +116,13 @@ def recogniser() -> _Recogniser:
     return _RECOGNISER
 
 
+# Why a located band gave no MRZ. Only CHECK_DIGITS_DISAGREE says the printed check digits disagree
+# (no doubtful character could explain it); the others (`characters_unsure`, `malformed`,
+# `ambiguous_repair`, `check_digits_doubtful`, `dates_invalid`) say the band could not be read with
+# certainty, which calls for a new photo, not a tampering verdict.
+CHECK_DIGITS_DISAGREE = "check_digits_disagree"
+
+
 @dataclass
 class MrzReading:
     mrz: mrz.Mrz | None
@@ -119,6 +131,12 @@ class MrzReading:
     orientation: int = 0
     confidence: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)  # the raw lines' failing check digits
+
+    @property
+    def mismatch_certain(self) -> bool:
+        """Rows were read without doubt and their check digits disagree: the document's own fault."""
+        return self.mrz is None and self.found and self.reasons == [CHECK_DIGITS_DISAGREE]
 
 
 # ---------------------------------------------------------------- locating the band
@@ -396,6 +414,47 @@ def _well_formed(lines: list[str], fmt: str) -> bool:
     return "<" not in lines[row][start:start + 9].rstrip("<")
 
 
+def _exchanges(read: _Read, lines: list[str]) -> Iterator[list[str]]:
+    """Each plausible one-character exchange: a doubtful character (share under REPAIR_BELOW) in a
+    position a check digit covers, for an alternative at least ALT_MIN sure."""
+    for li, p in enumerate(read.probs):
+        layout = LAYOUT[read.fmt][li]
+        best = p.max(axis=1)
+        for i in np.argsort(best):
+            if best[i] >= REPAIR_BELOW or layout[i] not in "NCX":
+                continue
+            for alt in np.nonzero(p[i] >= ALT_MIN)[0]:
+                c = ALPHABET[alt]
+                if c != lines[li][i]:
+                    yield [*lines[:li], lines[li][:i] + c + lines[li][i + 1:], *lines[li + 1:]]
+
+
+def _parse_any(lines: list[str]) -> mrz.Mrz | None:
+    try:
+        return mrz.parse(lines)
+    except mrz.MrzError:
+        return None
+
+
+def _why_invalid(read: _Read, lines: list[str]) -> str:
+    """Why rows that parse no valid MRZ (and that no unique exchange repairs) stay unread. The check
+    digits are said to disagree only when no doubt explains it: the failing field checks (or the
+    composite alone, when every field agrees) are each tried with every plausible exchange, and if
+    one exchange makes any of them agree the recogniser may be at fault (`check_digits_doubtful`)."""
+    parsed = _parse_any(lines)
+    if parsed is None:
+        return "malformed"
+    failing = parsed.failed_checks
+    if not failing:
+        return "dates_invalid"  # every check digit agrees on a date that does not exist: a misread is likelier
+    targets = [n for n in failing if n != "composite"] or failing
+    for candidate in _exchanges(read, lines):
+        other = _parse_any(candidate)
+        if other is not None and any(other.checks.get(n) for n in targets):
+            return "check_digits_doubtful"
+    return CHECK_DIGITS_DISAGREE
+
+
 def _decide(read: _Read) -> tuple[mrz.Mrz | None, list[str], str]:
     """The MRZ if the reading is certain, else None with the raw lines and why."""
     lines, code_risk = _codes(read, _name_tail(read.text(), read.fmt))
@@ -406,25 +465,14 @@ def _decide(read: _Read) -> tuple[mrz.Mrz | None, list[str], str]:
         return (parsed, lines, "") if _well_formed(lines, read.fmt) else (None, lines, "malformed")
     # One exchange of a doubtful character for a plausible alternative, if exactly one works.
     found = {}
-    for li, p in enumerate(read.probs):
-        layout = LAYOUT[read.fmt][li]
-        best = p.max(axis=1)
-        for i in np.argsort(best):
-            if best[i] >= REPAIR_BELOW or layout[i] not in "NCX":
-                continue
-            for alt in np.nonzero(p[i] >= ALT_MIN)[0]:
-                c = ALPHABET[alt]
-                if c == lines[li][i]:
-                    continue
-                candidate = [*lines]
-                candidate[li] = lines[li][:i] + c + lines[li][i + 1:]
-                parsed = _parse(candidate)
-                if parsed is not None and _well_formed(candidate, read.fmt) and _risk(read, candidate) <= RISK_MAX:
-                    found["\n".join(parsed.lines)] = (parsed, candidate)
+    for candidate in _exchanges(read, lines):
+        parsed = _parse(candidate)
+        if parsed is not None and _well_formed(candidate, read.fmt) and _risk(read, candidate) <= RISK_MAX:
+            found["\n".join(parsed.lines)] = (parsed, candidate)
     if len(found) == 1:
         parsed, candidate = next(iter(found.values()))
         return parsed, candidate, ""
-    return None, lines, "check_digits_disagree" if not found else "ambiguous_repair"
+    return None, lines, _why_invalid(read, lines) if not found else "ambiguous_repair"
 
 
 def _name_tail(lines: list[str], fmt: str) -> list[str]:
@@ -458,6 +506,7 @@ def read_mrz(image: np.ndarray) -> MrzReading:
     raw: list[str] = []
     reason = "mrz_not_found"
     found = False
+    best_seen = 0.0  # the sureness of the reading that `raw` and `reason` come from
     for k in (0, 1):
         turned = np.ascontiguousarray(np.rot90(base, k)) if k else base
         gray = _level(turned, _text_mask(turned))
@@ -474,8 +523,9 @@ def read_mrz(image: np.ndarray) -> MrzReading:
                     if parsed is not None:
                         orientation = (90 * k + (180 if flipped else 0)) % 360
                         return MrzReading(parsed, True, lines, orientation=orientation, confidence=read.sureness)
-                    if read.sureness > best:
-                        best, raw, reason = read.sureness, lines, why
+                    best = max(best, read.sureness)
+                    if read.sureness > best_seen or not raw:  # the surest reading of all says why none was taken
+                        best_seen, raw, reason = read.sureness, lines, why
                     if read.sureness >= SURE:
                         break
                 if best >= SURE:
@@ -484,4 +534,6 @@ def read_mrz(image: np.ndarray) -> MrzReading:
                 break  # the band was read plainly and its check digits disagree: no other band will do
         if found:
             break  # rows were found this way up: turning the page a quarter cannot help
-    return MrzReading(None, found, raw, reasons=[reason])
+    parsed = _parse_any(raw) if raw else None
+    return MrzReading(None, found, raw, confidence=best_seen, reasons=[reason],
+                      failed_checks=parsed.failed_checks if parsed is not None else [])

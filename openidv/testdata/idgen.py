@@ -4,6 +4,12 @@ driver's licences, with an OCR-B MRZ (Debian `fonts-ocr-b`), a real PDF417 AAMVA
 
 `make(kind, seed, defect=None)` returns a `Sample` (front and back images plus the truth);
 `distort(image, name, seed)` returns a distorted copy. Nothing here is committed as images.
+
+A sample depends on its arguments only, never on the calendar: its dates are drawn relative to
+`REFERENCE` (not today), far enough ahead that a clean document is valid until `VALID_UNTIL` and a
+defective one is expired or implausible whenever it is checked. The MRZ is drawn in OCR-B only: without
+the font (Debian `fonts-ocr-b`) `make` refuses to draw one rather than print it in another face the MRZ
+reader was never meant to read.
 """
 
 from __future__ import annotations
@@ -28,6 +34,13 @@ DEFECTS = ("expired", "bad_check_digit", "front_mismatch", "specimen_number", "b
 DISTORTIONS = ("clean", "rotation", "perspective", "blur", "jpeg", "noise", "glare", "low_resolution", "background")
 # Numbers printed on published specimens (ICAO Doc 9303 examples and similar samples).
 SPECIMEN_NUMBERS = ("L898902C3", "D23145890", "AB2134567", "123456789", "D1234567")
+# The day documents are made for unless `make(today=...)` says otherwise. Clean documents expire
+# VALIDITY days after it (issued ten years before), so they stay valid until VALID_UNTIL; expired
+# ones expired before it; "invalid_dates" passports expire FAR_EXPIRY years after it (the limit is 20).
+REFERENCE = date(2026, 12, 1)
+VALIDITY = (2600, 3300)
+VALID_UNTIL = REFERENCE + timedelta(days=VALIDITY[0])
+FAR_EXPIRY = 40
 
 FIRST = ["ANNA", "JOHN", "MARIA", "PETER", "LUCIA", "AHMED", "CHEN", "SOFIA", "OMAR", "ELENA", "JAMES", "NORA", "PAUL"]
 LAST = ["ERIKSSON", "SMITH", "GARCIA", "MUELLER", "ROSSI", "NOVAK", "TANAKA", "DUBOIS", "KOWALSKI", "SILVA", "OKAFOR"]
@@ -61,7 +74,9 @@ class Sample:
 
 def _person(rng: random.Random, today: date) -> dict[str, object]:
     birth = date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
-    expiry = today + timedelta(days=rng.randint(200, 3000))
+    # The draw made when expiry lay 200-3000 days after the calendar's day, scaled into VALIDITY: the
+    # draws after it (number, names, sex) are the ones each seed always had.
+    expiry = today + timedelta(days=VALIDITY[0] + (rng.randint(200, 3000) - 200) * (VALIDITY[1] - VALIDITY[0]) // 2800)
     letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
     number = rng.choice(letters) + "".join(rng.choice("0123456789" + letters) for _ in range(7)) + rng.choice("0123456789")
     return {"name-first": rng.choice(FIRST), "name-last": rng.choice(LAST), "birthdate": birth,
@@ -92,9 +107,23 @@ def _fmt_date(d: date) -> str:
     return d.strftime("%d %b %Y").upper()
 
 
+class FontMissing(RuntimeError):
+    """The OCR-B font an MRZ must be drawn in is not installed."""
+
+
+def _ocrb(size: int) -> ImageFont.FreeTypeFont:
+    """OCR-B, or an error: another face (Pillow's default is proportional, its `M` wider than a cell)
+    makes MRZs no document carries, and tests that fail for the font look like reader bugs."""
+    try:
+        return ImageFont.truetype(str(OCRB), size)
+    except OSError:
+        raise FontMissing(f"the OCR-B font {OCRB} is missing: install Debian's fonts-ocr-b "
+                          "(apt-get install fonts-ocr-b, as .ci/run does)") from None
+
+
 def _mrz_block(draw: ImageDraw.ImageDraw, lines: list[str], x: int, y: int, width: int) -> None:
     size = int(width / len(lines[0]) * 1.55)
-    font = _font(OCRB, size)
+    font = _ocrb(size)
     for i, line in enumerate(lines):
         # Fixed pitch: each character in its own cell, as OCR-B MRZs are printed.
         pitch = width / len(line)
@@ -123,7 +152,7 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
         sample.front, sample.defect = screen_photo(sample.front, seed), defect
         return sample
     rng = random.Random(f"{kind}-{seed}-{defect}")
-    today = today or date.today()
+    today = today or REFERENCE  # never the calendar's day: the same arguments make the same document
     p = _person(rng, today)
     if defect == "expired":
         p["expiration-date"] = today - timedelta(days=rng.randint(30, 900))
@@ -132,11 +161,11 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
     original = random.Random(f"{kind}-{seed}-None")  # the draws make(kind, seed) starts with
     if defect == "same_number":  # another person's document with the number and issuer of make(kind, seed)
         p["identification-number"] = _person(original, today)["identification-number"]
-    if defect == "invalid_dates":  # a licence issued before its holder was born; a passport valid for 25 years
+    if defect == "invalid_dates":  # a licence issued before its holder was born; a passport expiring 40 years on
         if kind == "drivers_license":
             p["issue-date"] = p["birthdate"] - timedelta(days=400)  # type: ignore[operator]
         else:
-            p["expiration-date"] = today + timedelta(days=25 * 365)
+            p["expiration-date"] = today + timedelta(days=FAR_EXPIRY * 365)
     state, country = rng.choice(STATES)
     if defect == "same_number":
         state, country = original.choice(STATES)

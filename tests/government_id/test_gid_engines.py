@@ -57,7 +57,38 @@ def test_passport_with_a_bad_check_digit_fails() -> None:
     sample = make("passport", 12, "bad_check_digit")
     result = evaluate(Evidence(jpeg(sample.front), id_class="pp"))
     assert "id_mrz_inconsistency_detection" in failed(result)
+    assert result.check("id_mrz_inconsistency_detection")["metadata"]["failed-checks"] == ["birthdate", "composite"]
     assert result.check("id_entity_detection")["status"] == "passed"
+
+
+def test_clean_expired_passport_fails_for_its_expiry_only() -> None:
+    # The case: a genuine expired passport photographed plainly is expired, never tampered.
+    sample = make("passport", 4, "expired")
+    result = evaluate(Evidence(jpeg(sample.front), id_class="pp"))
+    assert failed(result) == {"id_expired_detection"}
+    assert result.mrz_lines == sample.mrz_lines
+
+
+def test_an_unsure_mrz_is_unreadable_not_inconsistent(passport, monkeypatch) -> None:
+    # Rows found whose check digits disagree because a character is in doubt: a retake, not tampering.
+    from openidv.checks import government_id as gid
+    from openidv.checks.mrz_reader import MrzReading
+
+    raw = [passport.mrz_lines[0], passport.mrz_lines[1][:5] + "V" + passport.mrz_lines[1][6:]]
+    monkeypatch.setattr(gid.visual_zone, "extract", lambda rgb: {})  # noqa: ARG005 (no OCR of the front needed)
+    for reason in ("check_digits_doubtful", "characters_unsure", "ambiguous_repair"):
+        reading = MrzReading(None, True, raw, reasons=[reason], failed_checks=["document_number", "composite"])
+        monkeypatch.setattr(gid, "read_mrz", lambda rgb, reading=reading: reading)  # noqa: ARG005
+        result = evaluate(Evidence(jpeg(passport.front), id_class="pp"))
+        detection, consistency = result.check("id_mrz_detection"), result.check("id_mrz_inconsistency_detection")
+        assert (detection["status"], detection["reasons"], detection["requirement"]) == ("failed", ["mrz_unreadable"], "required")
+        assert detection["metadata"]["raw"] == raw and detection["metadata"]["reader-reason"] == reason
+        assert consistency["status"] == "not_applicable" and "id_mrz_inconsistency_detection" not in failed(result)
+    certain = MrzReading(None, True, raw, reasons=["check_digits_disagree"], failed_checks=["document_number", "composite"])
+    monkeypatch.setattr(gid, "read_mrz", lambda rgb: certain)  # noqa: ARG005
+    result = evaluate(Evidence(jpeg(passport.front), id_class="pp"))
+    assert result.check("id_mrz_inconsistency_detection")["reasons"] == ["check_digit_mismatch"]
+    assert result.check("id_mrz_detection")["status"] == "passed" and "id_mrz_inconsistency_detection" in failed(result)
 
 
 def test_licence_barcode_read_and_template_limits(licence) -> None:  # noqa: ANN001
@@ -186,6 +217,55 @@ def test_mrz_decision_repairs_one_doubtful_digit_only_when_unique(passport) -> N
     assert parsed is not None and got == lines  # the runner-up digit makes every check digit agree
     read.probs[1][13, mr.ALPHABET.index(birth)] = 0.001
     assert mr._decide(read)[0] is None  # no plausible alternative: unreadable, never a guess
+
+
+def test_mrz_decision_tells_a_doubtful_disagreement_from_a_certain_one(passport) -> None:
+    from openidv.checks import mrz, mrz_reader as mr
+
+    lines = passport.mrz_lines
+    # The printed birth date check digit is wrong and every character was read surely: certain.
+    row = lines[1]
+    tampered = _confident_read([lines[0], row[:19] + str((int(row[19]) + 3) % 10) + row[20:]], "TD3")
+    assert mr._decide(tampered)[0] is None and mr._decide(tampered)[2] == mr.CHECK_DIGITS_DISAGREE
+    # A number letter read as another (`M` as `V`, the truth the runner-up) and an expiry digit misread
+    # surely: no one exchange repairs both, but the doubtful letter accounts for the number's failure.
+    true, misread = row[5], next(c for c in "VNMW" if c != row[5] and mrz.char_value(c) % 10 != mrz.char_value(row[5]) % 10)
+    digit = str((int(row[21]) + 5) % 10)
+    doubtful = _confident_read([lines[0], row[:5] + misread + row[6:21] + digit + row[22:]], "TD3")
+    doubtful.probs[1][5, mr.ALPHABET.index(misread)] = 0.6
+    doubtful.probs[1][5, mr.ALPHABET.index(true)] = 0.2
+    parsed, got, why = mr._decide(doubtful)
+    assert parsed is None and why == "check_digits_doubtful"
+    assert mrz.parse(got).failed_checks == ["document_number", "expiration_date", "composite"]
+    # Without the doubt the same misreads look like the document's own: certain again.
+    doubtful.probs[1][5, mr.ALPHABET.index(misread)] = 0.99
+    doubtful.probs[1][5, mr.ALPHABET.index(true)] = 0.001
+    assert mr._decide(doubtful)[2] == mr.CHECK_DIGITS_DISAGREE
+
+
+def test_generated_documents_do_not_follow_the_calendar(monkeypatch) -> None:
+    from openidv.testdata import idgen
+
+    class Later(date):
+        @classmethod
+        def today(cls) -> date:
+            return date(2031, 6, 1)
+
+    made = make("passport", 11)
+    monkeypatch.setattr(idgen, "date", Later)
+    assert make("passport", 11).mrz_lines == made.mrz_lines == make("passport", 11, today=idgen.REFERENCE).mrz_lines
+    assert make("passport", 11, "expired").truth["expiration-date"] < idgen.REFERENCE
+    assert date.today() < idgen.VALID_UNTIL, "clean generated documents have expired: move idgen.REFERENCE forward"
+    assert made.truth["expiration-date"] >= idgen.VALID_UNTIL
+
+
+def test_no_mrz_is_drawn_without_ocr_b(monkeypatch) -> None:
+    from openidv.testdata import idgen
+
+    monkeypatch.setattr(idgen, "OCRB", idgen.Path("/nonexistent/NoSuchFont-OCRB.otf"))
+    with pytest.raises(idgen.FontMissing, match="fonts-ocr-b"):
+        make("passport", 1)
+    assert make("drivers_license", 1).barcode  # a licence carries no MRZ
 
 
 def test_state_codes_are_chosen_among_icao_codes() -> None:
