@@ -19,10 +19,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from openidv.testdata.font_files import SANS, SANS_BOLD
+
 KINDS = ("utility_bill", "bank_statement", "lease", "tax_form", "pay_stub")
 VARIANTS = ("javascript", "launch", "edited", "incremental", "mixed_fonts", "image_pdf", "png", "encrypted", "malformed")
-SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-SANS_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Synthetic identity documents the project makes itself: TD3 passports, TD1 identity cards and US
-driver's licences, with an OCR-B MRZ (Debian `fonts-ocr-b`), a real PDF417 AAMVA barcode
+driver's licences, with an OCR-B MRZ (the font ships in `fonts/`), a real PDF417 AAMVA barcode
 (`pdf417gen`), a drawn portrait, the distortions a phone camera adds, and defective variants.
 
 `make(kind, seed, defect=None)` returns a `Sample` (front and back images plus the truth);
@@ -7,9 +7,9 @@ driver's licences, with an OCR-B MRZ (Debian `fonts-ocr-b`), a real PDF417 AAMVA
 
 A sample depends on its arguments only, never on the calendar: its dates are drawn relative to
 `REFERENCE` (not today), far enough ahead that a clean document is valid until `VALID_UNTIL` and a
-defective one is expired or implausible whenever it is checked. The MRZ is drawn in OCR-B only: without
-the font (Debian `fonts-ocr-b`) `make` refuses to draw one rather than print it in another face the MRZ
-reader was never meant to read.
+defective one is expired or implausible whenever it is checked. The MRZ is drawn in OCR-B only (the
+copy in `fonts/`, so every machine draws the same pixels): without it `make` refuses to draw one rather
+than print it in another face the MRZ reader was never meant to read.
 """
 
 from __future__ import annotations
@@ -24,10 +24,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from openidv.checks import aamva, mrz
+from openidv.testdata.font_files import OCRB, SANS, SANS_BOLD
 
-OCRB = Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf")
-SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-SANS_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 KINDS = ("passport", "id_card", "drivers_license")
 DEFECTS = ("expired", "bad_check_digit", "front_mismatch", "specimen_number", "barcode_mismatch", "screen_photo",
            "invalid_dates", "same_number")
@@ -108,7 +106,7 @@ def _fmt_date(d: date) -> str:
 
 
 class FontMissing(RuntimeError):
-    """The OCR-B font an MRZ must be drawn in is not installed."""
+    """The OCR-B font an MRZ must be drawn in is missing from the package."""
 
 
 def _ocrb(size: int) -> ImageFont.FreeTypeFont:
@@ -117,8 +115,7 @@ def _ocrb(size: int) -> ImageFont.FreeTypeFont:
     try:
         return ImageFont.truetype(str(OCRB), size)
     except OSError:
-        raise FontMissing(f"the OCR-B font {OCRB} is missing: install Debian's fonts-ocr-b "
-                          "(apt-get install fonts-ocr-b, as .ci/run does)") from None
+        raise FontMissing(f"the OCR-B font {OCRB} is missing: it ships in openidv/testdata/fonts/") from None
 
 
 def _mrz_block(draw: ImageDraw.ImageDraw, lines: list[str], x: int, y: int, width: int) -> None:
