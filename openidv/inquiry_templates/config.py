@@ -1,13 +1,13 @@
 """What a template version collects and runs: the schema of `InquiryTemplateVersion.config`."""
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from openidv.kit.ids import new_id
 
 VerificationKind = Literal["government-id", "selfie", "database", "phone-number", "email-address", "document"]
-VERIFICATION_KINDS: tuple[str, ...] = VerificationKind.__args__  # type: ignore[attr-defined]
+VERIFICATION_KINDS: tuple[str, ...] = get_args(VerificationKind)
 FIELD_TYPES = ("string", "boolean", "choices", "multi-choices", "date", "datetime", "number", "integer", "array", "hash", "json", "file", "email-address")
 ID_CLASSES = (
     "dl", "id", "pp", "ppc", "rp", "pr", "visa", "wp", "vid", "cct", "cid", "foid", "hic", "ipp", "keyp", "ltpass",
@@ -112,9 +112,9 @@ STANDARD_FIELDS = [
 def starter_templates() -> list[tuple[str, TemplateConfig]]:
     """What `openidv setup` installs in each environment."""
 
-    def config(*kinds: str, required_fields: tuple[str, ...] = ()) -> TemplateConfig:
+    def config(*kinds: VerificationKind, required_fields: tuple[str, ...] = ()) -> TemplateConfig:
         fields = [f.model_copy(update={"required": f.key in required_fields}) for f in STANDARD_FIELDS]
-        return TemplateConfig(steps=[Step(kind=k) for k in kinds], field_schema=fields)  # type: ignore[arg-type]
+        return TemplateConfig(steps=[Step(kind=k) for k in kinds], field_schema=fields)
 
     return [
         ("Government ID and Selfie", config("government-id", "selfie")),

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openidv.kit.paging import paged
 from openidv.kit.jsonapi import Page
+from openidv.kit.paging import PageResult, paged
 from openidv.models import InquiryTemplate, InquiryTemplateVersion
 
 
@@ -22,12 +22,12 @@ def template_by_name(session: Session, environment_id: str, name: str) -> Inquir
     return session.scalar(select(InquiryTemplate).where(InquiryTemplate.environment_id == environment_id, InquiryTemplate.name == name))
 
 
-def list_templates(session: Session, environment_id: str, page: Page):  # noqa: ANN201
+def list_templates(session: Session, environment_id: str, page: Page) -> PageResult[InquiryTemplate]:
     query = select(InquiryTemplate).where(InquiryTemplate.environment_id == environment_id)
     return paged(session, query, InquiryTemplate, page)
 
 
-def list_versions(session: Session, environment_id: str, template_id: str, page: Page):  # noqa: ANN201
+def list_versions(session: Session, environment_id: str, template_id: str, page: Page) -> PageResult[InquiryTemplateVersion]:
     query = select(InquiryTemplateVersion).where(
         InquiryTemplateVersion.environment_id == environment_id, InquiryTemplateVersion.template_id == template_id
     )

@@ -13,7 +13,7 @@ from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import has_prefix, new_id
 from openidv.kit.inflection import inflect
 from openidv.lifecycle import InquiryTemplateStatus, InquiryTemplateVersionStatus
-from openidv.models import InquiryTemplate, InquiryTemplateVersion
+from openidv.models import Inquiry, InquiryTemplate, InquiryTemplateVersion
 
 
 def parse_config(raw: dict[str, Any] | None, where: str = "data.attributes.configuration") -> TemplateConfig:
@@ -41,6 +41,14 @@ def config_of(version: InquiryTemplateVersion) -> TemplateConfig:
             _config_cache.clear()
         _config_cache[key] = cached
     return cached
+
+
+def inquiry_config(session: Session, inquiry: Inquiry) -> TemplateConfig:
+    """The configuration of the template version an inquiry was created from."""
+    version = repository.get_version(session, inquiry.environment_id, inquiry.template_version_id)
+    if version is None:  # inquiries.template_version_id is a non-null foreign key into the inquiry's environment
+        raise LookupError(f"inquiry {inquiry.id}: template version {inquiry.template_version_id} does not exist")
+    return config_of(version)
 
 
 def create_template(
