@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
+from openidv.checks.result import CheckResult
 from openidv.inquiry_templates.config import Step
 from openidv.kit import crypto
 from openidv.kit.clock import as_utc, now
@@ -58,8 +59,8 @@ def request_send(db: Session, verification: Verification, channel: str, locale: 
     if row.sends >= setting(step, "max_code_sends"):
         raise ApiError(429, "Too many confirmation codes were sent for this verification", title="Rate limit exceeded")
     cooldown = setting(step, "resend_cooldown_seconds")
-    if row.requested_at is not None and now() - as_utc(row.requested_at) < timedelta(seconds=cooldown):  # type: ignore[operator]
-        wait = cooldown - int((now() - as_utc(row.requested_at)).total_seconds())  # type: ignore[operator]
+    if row.requested_at is not None and now() - as_utc(row.requested_at) < timedelta(seconds=cooldown):
+        wait = cooldown - int((now() - as_utc(row.requested_at)).total_seconds())
         raise ApiError(429, f"Wait {wait} seconds before sending another confirmation code", title="Rate limit exceeded", headers={"Retry-After": str(wait)})
     row.sends += 1
     row.requested_at = now()
@@ -85,7 +86,7 @@ def issue(db: Session, verification: Verification) -> tuple[str, int] | None:
 
 
 def expired(row: ConfirmationCode | None) -> bool:
-    return row is not None and row.expires_at is not None and now() >= as_utc(row.expires_at)  # type: ignore[operator]
+    return row is not None and row.expires_at is not None and now() >= as_utc(row.expires_at)
 
 
 def confirm(db: Session, verification: Verification, code: str, build_checks: Any, actor: str) -> str:
@@ -128,7 +129,7 @@ def time_out(db: Session, verification: Verification, build_checks: Any) -> bool
     return True
 
 
-def code_checks(prefix: str, verification: Verification, timed_out: bool, required: frozenset[str]) -> list[dict[str, Any]]:
+def code_checks(prefix: str, verification: Verification, timed_out: bool, required: frozenset[str]) -> list[CheckResult]:
     """`<prefix>_confirmation_code_comparison` and `<prefix>_timeout_detection`."""
     confirmed = verification.status == VerificationStatus.CONFIRMED
     return [

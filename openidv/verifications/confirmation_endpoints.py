@@ -11,8 +11,7 @@ from fastapi.responses import Response
 from openidv.api.context import ApiContext
 from openidv.kit.errors import ApiError
 from openidv.kit.jsonapi import Body, get_str
-from openidv.verifications import confirmation, tasks
-from openidv.verifications import service as verifications
+from openidv.verifications import confirmation, service as verifications, tasks
 from openidv.verifications.photo_endpoints import answer, create, retrieve, write
 
 

@@ -6,8 +6,7 @@ from sqlalchemy.orm import Session
 
 from openidv.api.context import ApiContext, Permission
 from openidv.kit.errors import not_found
-from openidv.verifications import repository, schemas
-from openidv.verifications import service as verifications
+from openidv.verifications import repository, schemas, service as verifications
 from openidv.verifications.photo_endpoints import answer, write
 
 router = APIRouter()

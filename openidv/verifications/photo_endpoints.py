@@ -18,8 +18,7 @@ from openidv.kit import file_links, storage
 from openidv.kit.errors import ApiError, not_found
 from openidv.kit.jsonapi import Body
 from openidv.models import Verification
-from openidv.verifications import repository, schemas
-from openidv.verifications import service as verifications
+from openidv.verifications import repository, schemas, service as verifications
 
 read = Permission("verification.read")
 write = Permission("verification.write")

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from openidv.kit.db import affected_rows
 from openidv.lifecycle import InquiryTemplateVersionStatus, VerificationStatus
 from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, InquiryTemplateVersion, SelfieBiometric, Verification
 
@@ -52,7 +53,7 @@ def selfie_biometrics_before(session: Session, cutoff: datetime, limit: int) -> 
 
 def delete_flow_uploads(session: Session, verification_id: str) -> int:
     """The hosted flow's sealed captures of one verification (its selfie frames)."""
-    return session.execute(delete(FlowUpload).where(FlowUpload.verification_id == verification_id)).rowcount or 0
+    return affected_rows(session.execute(delete(FlowUpload).where(FlowUpload.verification_id == verification_id)))
 
 
 def fingerprint_owners(session: Session, environment_id: str, kind: str, values: list[str], exclude_verification: str) -> list[GovernmentIdFingerprint]:

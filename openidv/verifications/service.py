@@ -2,7 +2,7 @@
 answers, finishing it (submit, checks, outcome), its processing job, and redaction."""
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,13 +10,12 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.checks import result
-from openidv.checks.result import passes
+from openidv.checks.result import CheckResult, passes
 from openidv.events import repository as events
 from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.inquiry_templates.repository import get_version
-from openidv.inquiry_templates.service import config_of
-from openidv.jobs import job
-from openidv.jobs import session as job_session
+from openidv.inquiry_templates.service import config_of, inquiry_config
+from openidv.jobs import job, session as job_session
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
@@ -43,10 +42,11 @@ def create(
     return verification
 
 
-def conclude(db: Session, verification: Verification, checks: list[dict[str, Any]], actor: str | None = None) -> None:
-    """Record the checks and move a submitted verification to passed or failed."""
-    verification.checks = checks
-    lifecycle.transition(db, verification, "pass" if passes(checks) else "fail", actor=actor)
+def conclude(db: Session, verification: Verification, checks: Sequence[Mapping[str, Any]], actor: str | None = None) -> None:
+    """Record the checks (engine results or `check` objects) and move a submitted verification to passed or failed."""
+    stored = [dict(c) for c in checks]
+    verification.checks = stored
+    lifecycle.transition(db, verification, "pass" if passes(stored) else "fail", actor=actor)
 
 
 
@@ -70,8 +70,7 @@ def resolve(db: Session, environment_id: str, attrs: dict[str, Any], kind: str) 
             raise conflict("Inquiry already redacted")
         if inquiry.status not in (InquiryStatus.CREATED, InquiryStatus.PENDING):
             raise conflict(f"Cannot create a verification on an inquiry that is {inquiry.status}")
-        version = get_version(db, environment_id, inquiry.template_version_id)
-        config = config_of(version)  # type: ignore[arg-type]
+        config = inquiry_config(db, inquiry)
         step = config.step(step_id) if step_id else config.step_of_kind(kind)
         if step is None or step.kind != kind:
             raise not_found("verification template", step_id) if step_id else bad_request(f"the inquiry's template has no {kind} step")
@@ -123,7 +122,8 @@ def requirement(step: Step, defaults: frozenset[str]) -> frozenset[str]:
     return frozenset(step.required_checks) if step.required_checks is not None else defaults
 
 
-def check(name: str, status: str | bool, required: frozenset[str], reasons: list[str] | None = None, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+def check(name: str, status: str | bool, required: frozenset[str], reasons: list[str] | None = None,
+          metadata: dict[str, Any] | None = None) -> CheckResult:
     """A check object; `status` True/False for passed/failed, or `not_applicable`."""
     made = result.check(name, status is True, reasons=reasons, required=name in required, metadata=metadata)
     if status == "not_applicable":
@@ -131,7 +131,7 @@ def check(name: str, status: str | bool, required: frozenset[str], reasons: list
     return made
 
 
-def finish(db: Session, verification: Verification, checks: list[dict[str, Any]], actor: str | None) -> None:
+def finish(db: Session, verification: Verification, checks: Sequence[Mapping[str, Any]], actor: str | None) -> None:
     """initiated/confirmed → submitted → passed or failed (a job finishes one already submitted); the
     inquiry's owner sees the move through the lifecycle and moves the inquiry on or fails it."""
     if verification.status != VerificationStatus.SUBMITTED:

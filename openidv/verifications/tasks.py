@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from openidv.jobs import enqueue_in_tx, job, session as job_session
 from openidv.kit.db import transaction
 from openidv.models import Environment, Verification
 from openidv.providers import SendError, messages, sender
@@ -19,15 +20,6 @@ from openidv.verifications.phone_number import service as phone_numbers
 
 log = logging.getLogger("openidv.verifications.tasks")
 
-try:  # the job port (openidv/jobs); without it the functions still run when called directly
-    from openidv.jobs import enqueue_in_tx, job
-except ImportError:  # pragma: no cover - only until the port lands
-    enqueue_in_tx = None
-
-    def job(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:  # noqa: ARG001
-        return lambda fn: fn
-
-
 CHANNEL = {phone_numbers.KIND: "sms", email_addresses.KIND: "email"}
 CHECKS = {phone_numbers.KIND: phone_numbers.build_checks, email_addresses.KIND: email_addresses.build_checks}
 TARGET = {phone_numbers.KIND: "phone-number", email_addresses.KIND: "email-address"}
@@ -36,16 +28,11 @@ TARGET = {phone_numbers.KIND: "phone-number", email_addresses.KIND: "email-addre
 def _unit_of_work(sessions: sessionmaker[Session] | None) -> AbstractContextManager[Session]:
     if sessions is not None:
         return transaction(sessions)
-    from openidv.jobs import session  # the job port's session on the job's database
-
-    return session()
+    return job_session()  # the job port's session on the job's database
 
 
 def enqueue(db: Session, fn: Callable[..., Any], key: str, delay_seconds: int = 0, **kwargs: Any) -> None:
     """Run `fn(**kwargs)` after the caller's transaction commits (the job port's enqueue_in_tx)."""
-    if enqueue_in_tx is None:
-        log.warning("job port missing: %s for %s not enqueued", fn.__name__, kwargs)
-        return
     enqueue_in_tx(db, fn, key=key, delay_seconds=delay_seconds, **kwargs)
 
 
@@ -72,7 +59,8 @@ def send_confirmation(verification_id: str, request: int = 0, sessions: sessionm
         row = db.get(confirmation.ConfirmationCode, verification_id)
         environment = db.get(Environment, verification.environment_id)
         to = verification.data.get(TARGET[verification.kind]) or ""
-        message = messages.confirmation(CHANNEL[verification.kind], to, code, max(1, validity // 60), row.locale if row else None, sandbox=bool(environment and environment.is_sandbox))
+        message = messages.confirmation(CHANNEL[verification.kind], to, code, max(1, validity // 60), row.locale if row else None,
+                                        sandbox=bool(environment and environment.is_sandbox))
         enqueue(db, time_out_confirmation, key=f"timeout:{verification_id}:{request}", delay_seconds=validity + 1, verification_id=verification_id)
     try:
         sender(message.channel).send(message)

@@ -15,7 +15,7 @@ IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 class InputProblem(Exception):
     """Something the person can fix; `key` and `values` name the catalogue message."""
 
-    def __init__(self, field: str, key: str, **values: object):
+    def __init__(self, field: str, key: str, **values: object) -> None:
         super().__init__(key)
         self.field, self.key, self.values = field, key, values
 

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.checks import database_match as match
+from openidv.checks.result import CheckResult
+from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.kit.errors import bad_request, conflict
 from openidv.kit.fields import value_of
 from openidv.models import Inquiry, Verification
 from openidv.providers import record_source
 from openidv.verifications import service as verifications
-from openidv.verifications.kinds import Captured
+from openidv.verifications.kinds import Captured, Store
 
 KIND = "database"
 CLAIMS = (
@@ -90,16 +92,18 @@ def submit(db: Session, verification: Verification, attrs: dict[str, Any], actor
     verifications.finish(db, verification, checks, actor)
 
 
-def two_plus_two(comparisons: list[match.Comparison | None], required: frozenset[str]) -> dict[str, Any]:
+def two_plus_two(comparisons: list[match.Comparison | None], required: frozenset[str]) -> CheckResult:
     """The "2+2" rule: two sources each confirm the name and one more of birthdate, address or number."""
     agreeing = sum(
         1 for c in comparisons
         if c and c.results["name"] in (match.FULL, match.PARTIAL) and any(c.results[a] == match.FULL for a in ("birthdate", "address", "identification_number"))
     )
-    return verifications.check("database_two_plus_two_detection", agreeing >= 2, required, [] if agreeing >= 2 else ["not_enough_sources"], {"agreeing_sources": agreeing})
+    return verifications.check("database_two_plus_two_detection", agreeing >= 2, required, [] if agreeing >= 2 else ["not_enough_sources"],
+                               {"agreeing_sources": agreeing})
 
 
-def build_checks(claims: dict[str, Any], record: dict[str, Any] | None, comparison: match.Comparison | None, required: frozenset[str]) -> list[dict[str, Any]]:
+def build_checks(claims: dict[str, Any], record: dict[str, Any] | None, comparison: match.Comparison | None,
+                 required: frozenset[str]) -> list[CheckResult]:
     results = comparison.results if comparison else {a: match.NONE for a in match.ATTRIBUTES}
     identity_reasons = comparison.reasons if comparison and record else ["no_record_found"]
     checks = [
@@ -114,7 +118,8 @@ def build_checks(claims: dict[str, Any], record: dict[str, Any] | None, comparis
         checks.append(verifications.check(f"database_{attribute}_comparison", status, required, metadata={"match_result": result}))
     number = claims.get("identification-number")
     if number and match.id_number_valid(number, claims.get("address-country-code")) is False:
-        checks[-1] = verifications.check("database_identification_number_comparison", False, required, ["invalid_identification_number"], {"match_result": results["identification_number"]})
+        checks[-1] = verifications.check("database_identification_number_comparison", False, required, ["invalid_identification_number"],
+                                         {"match_result": results["identification_number"]})
     deceased = bool(record and (record.get("deceased") in (True, "true", "1", "yes") or record.get("deceased-date")))
     checks.append(verifications.check("database_deceased_detection", not deceased, required, ["deceased"] if deceased else []))
     po_box = match.is_po_box(claims.get("address-street-1")) or match.is_po_box(claims.get("address-street-2"))
@@ -131,7 +136,7 @@ def attributes(verification: Verification) -> dict[str, Any]:
 
 
 
-def capture(inquiry: Inquiry, step: Any, config: Any, form: dict[str, str], files: dict[str, bytes], store: Any) -> Captured:
+def capture(inquiry: Inquiry, _step: Step, _config: TemplateConfig, _form: dict[str, str], _files: dict[str, bytes], _store: Store) -> Captured:
     """The flow takes nothing for a database step: the claims are the inquiry's fields."""
     values = inquiry.fields
     return Captured(values={k: value_of(values, k) for k in ("name-first", "name-last", "birthdate") if value_of(values, k)})

@@ -6,8 +6,7 @@ from fastapi.responses import Response
 from openidv.api.context import ApiContext
 from openidv.documents.endpoints import attributes_of
 from openidv.kit.errors import not_found
-from openidv.verifications import repository
-from openidv.verifications import service as verifications
+from openidv.verifications import repository, service as verifications
 from openidv.verifications.document import service as documents
 from openidv.verifications.photo_endpoints import answer, read, write
 

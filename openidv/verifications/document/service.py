@@ -10,6 +10,7 @@ Step settings (template): `recency_days` (default 90), `allowed_document_types`,
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -18,17 +19,16 @@ from sqlalchemy.orm import Session
 from openidv import lifecycle
 from openidv.checks import document as engine
 from openidv.checks.result import check
-from openidv.documents import files, repository
-from openidv.documents import service as documents
+from openidv.documents import files, repository, service as documents
 from openidv.events import service as events
+from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.jobs import enqueue_in_tx
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, conflict, not_found
 from openidv.kit.jsonapi import get_str
 from openidv.lifecycle import DocumentStatus, VerificationStatus
-from openidv.models import Document, FlowUpload, Verification
-from openidv.verifications import service as verifications
-from openidv.verifications import uploads
+from openidv.models import Document, FlowUpload, Inquiry, Verification
+from openidv.verifications import service as verifications, uploads
 from openidv.verifications.kinds import Captured, Store
 
 KIND = "document"
@@ -111,10 +111,11 @@ def process_document(db: Session, verification: Verification, *, today: date | N
     if verification.status != VerificationStatus.SUBMITTED:
         return
     _, step = verifications.config_for(db, verification)
+    checks: Sequence[Mapping[str, Any]]
     try:
         with db.begin_nested():
             checks = run_checks(db, verification, step, _linked(db, verification), today=today or now().date())
-    except Exception:  # noqa: BLE001 - a file that breaks the readers fails a check; the job must not retry forever
+    except Exception:  # a file that breaks the readers fails a check; the job must not retry forever
         log.exception("document verification %s: reading failed", verification.id)
         _error_document(db, verification)
         checks = [check(UNPROCESSABLE, False, reasons=["processing_error"])]
@@ -139,14 +140,14 @@ def _error_document(db: Session, verification: Verification) -> None:
 process_job = verifications.processing_job("document-verification.process", process_document, on_give_up=give_up)
 
 
-def flow_engine(db: Session, inquiry: Any, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
+def flow_engine(db: Session, _inquiry: Inquiry, step: Step, verification: Verification, captured: Captured) -> list[dict[str, Any]]:
     """The hosted flow's engine for document steps: its sealed upload, the same checks."""
     upload = db.get(FlowUpload, captured.upload_ids.get("document", ""))
     loaded = [(upload.content, upload.mime_type)] if upload is not None else []
     return evaluate(db, verification, step, loaded, today=now().date()).checks
 
 
-def capture(inquiry: Any, step: Any, config: Any, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
+def capture(_inquiry: Inquiry, _step: Step, _config: TemplateConfig, _form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
     """The flow's intake: one paper, an image or a PDF."""
     return Captured(upload_ids={"document": store("document", uploads.check("document", files.get("document"), allow_pdf=True))})
 

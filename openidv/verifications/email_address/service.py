@@ -9,12 +9,12 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
+from openidv.checks.result import CheckResult
 from openidv.kit.errors import unprocessable
 from openidv.kit.jsonapi import get_str
 from openidv.models import Verification
 from openidv.providers import ProviderSettings
-from openidv.verifications import confirmation
-from openidv.verifications import service as verifications
+from openidv.verifications import confirmation, service as verifications
 
 KIND = "email-address"
 PREFIX = "email_address"
@@ -36,7 +36,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
     return verifications.start(db, environment_id, target, KIND, {"email-address": address}, country.upper() if country else None, actor)
 
 
-def build_checks(db: Session, verification: Verification, timed_out: bool) -> list[dict[str, Any]]:
+def build_checks(db: Session, verification: Verification, timed_out: bool) -> list[CheckResult]:
     _, step = verifications.config_for(db, verification)
     required = verifications.requirement(step, REQUIRED)
     return [

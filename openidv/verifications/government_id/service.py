@@ -16,19 +16,17 @@ from sqlalchemy.orm import Session
 from openidv import lifecycle
 from openidv.checks import image_hash
 from openidv.checks.government_id import Evidence, History, Result, Settings, apply_history, evaluate
-from openidv.inquiry_templates.config import ID_CLASSES as TEMPLATE_ID_CLASSES
-from openidv.inquiry_templates.config import Step, TemplateConfig
+from openidv.inquiry_templates.config import ID_CLASSES as TEMPLATE_ID_CLASSES, Step, TemplateConfig
 from openidv.jobs import enqueue_in_tx
 from openidv.kit import crypto, file_links, storage
+from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict
 from openidv.kit.file_links import Files
-from openidv.kit.jsonapi import get_str
-from openidv.kit.clock import now
 from openidv.kit.ids import new_id
+from openidv.kit.jsonapi import get_str
 from openidv.lifecycle import VerificationStatus
 from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, Verification
-from openidv.verifications import repository, uploads
-from openidv.verifications import service as verifications
+from openidv.verifications import repository, service as verifications, uploads
 from openidv.verifications.kinds import Captured, Store
 from openidv.verifications.photos import photo as read_photo
 
@@ -149,9 +147,9 @@ def process_government_id(db: Session, verification: Verification, *, today: dat
     verifications.finish(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today), None)
 
 
-def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
+def flow_engine(db: Session, _inquiry: Inquiry, step: Step, verification: Verification, captured: Captured) -> list[dict[str, Any]]:
     """The hosted flow's engine for government-id steps: its sealed uploads, the same checks."""
-    photos = {}
+    photos: dict[str, bytes | None] = {}
     for role, upload_id in captured.upload_ids.items():
         upload = db.get(FlowUpload, upload_id)
         if role in SIDES and upload is not None:
@@ -225,7 +223,7 @@ def forget_photos(db: Session, verification: Verification) -> None:
 TWO_SIDED = {"dl", "id", "rp", "pr", "wp", "cid", "nric", "umid", "hic", "munid", "myn"}
 
 
-def capture(inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
+def capture(_inquiry: Inquiry, _step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
     """Country and ID class chosen from the template's lists, then one photo per side the class has."""
     country = (form.get("country") or "").upper()
     id_class = form.get("id-class") or ""

@@ -13,12 +13,12 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 from sqlalchemy.orm import Session
 
+from openidv.checks.result import CheckResult
 from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.kit.errors import unprocessable
 from openidv.kit.jsonapi import get_str
 from openidv.models import Verification
-from openidv.verifications import confirmation
-from openidv.verifications import service as verifications
+from openidv.verifications import confirmation, service as verifications
 
 KIND = "phone-number"
 PREFIX = "phone_number"
@@ -67,7 +67,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
     return verifications.start(db, environment_id, target, KIND, parsed, parsed["region"], actor)
 
 
-def build_checks(db: Session, verification: Verification, timed_out: bool) -> list[dict[str, Any]]:
+def build_checks(db: Session, verification: Verification, timed_out: bool) -> list[CheckResult]:
     config, step = verifications.config_for(db, verification)
     required = verifications.requirement(step, REQUIRED)
     data = verification.data
@@ -75,8 +75,10 @@ def build_checks(db: Session, verification: Verification, timed_out: bool) -> li
     return [
         *confirmation.code_checks(PREFIX, verification, timed_out, required),
         verifications.check("phone_number_invalid_number_format_detection", bool(data.get("phone-number")), required),
-        verifications.check("phone_number_disallowed_country_detection", not countries or data.get("region") in countries, required, metadata={"country_code": data.get("region")}),
-        verifications.check("phone_number_deliverable_detection", data.get("number-type") in SMS_TYPES, required, metadata={"number_type": data.get("number-type")}),
+        verifications.check("phone_number_disallowed_country_detection", not countries or data.get("region") in countries, required,
+                            metadata={"country_code": data.get("region")}),
+        verifications.check("phone_number_deliverable_detection", data.get("number-type") in SMS_TYPES, required,
+                            metadata={"number_type": data.get("number-type")}),
     ]
 
 

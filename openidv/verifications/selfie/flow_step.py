@@ -27,5 +27,5 @@ def frames(step: Step, files: dict[str, bytes], store: Callable[[str, uploads.Ch
     return {role: store(role, c) for role, c in checked.items()}
 
 
-def capture(inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
+def capture(_inquiry: Inquiry, step: Step, _config: TemplateConfig, _form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
     return Captured(upload_ids=frames(step, files, store))

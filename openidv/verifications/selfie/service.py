@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.checks.selfie import SelfieEvidence, SelfieSettings, evaluate
-from openidv.jobs import enqueue_in_tx, every
-from openidv.jobs import session as job_session
+from openidv.inquiry_templates.config import Step
+from openidv.jobs import enqueue_in_tx, every, session as job_session
 from openidv.kit import storage
 from openidv.kit.clock import iso, now
 from openidv.kit.errors import ApiError, bad_request, conflict
@@ -30,9 +30,9 @@ from openidv.kit.file_links import Files
 from openidv.kit.jsonapi import get_str
 from openidv.lifecycle import VerificationStatus
 from openidv.models import FlowUpload, Inquiry, SelfieBiometric, Verification
-from openidv.verifications import repository
-from openidv.verifications import service as verifications
+from openidv.verifications import repository, service as verifications
 from openidv.verifications.government_id import service as government_ids
+from openidv.verifications.kinds import Captured
 from openidv.verifications.photos import decode
 
 KIND = "selfie"
@@ -191,7 +191,7 @@ def process_selfie(db: Session, verification: Verification) -> None:
 process_job = verifications.processing_job("selfie.process", process_selfie, unprocessable_check="selfie_unprocessable_submission_detection")
 
 
-def flow_engine(db: Session, inquiry: Inquiry, step: Any, verification: Verification, captured: Any) -> list[dict[str, Any]]:
+def flow_engine(db: Session, _inquiry: Inquiry, step: Step, verification: Verification, captured: Captured) -> list[dict[str, Any]]:
     """The hosted flow's engine for selfie steps: its sealed captures (`center`, `center-1`, ...), which
     are also sealed into the data folder like API photos so that the photo URLs serve them."""
     frames: dict[str, list[bytes]] = {}
