@@ -1,16 +1,22 @@
 """HTTP for inquiries (COMPAT.md §3). Rules live in `service`; this file only parses and answers."""
 
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
 from openidv.api.tags import tag_endpoints
 from openidv.inquiries import repository, schemas, service
+from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_sessions.service import Secrets
 from openidv.kit.errors import bad_request
 from openidv.kit.jsonapi import MAX_SECONDS, Body, comma_list, filters, get_int, page_params
+from openidv.models import Inquiry
 
 router = APIRouter()
 read = Permission("inquiry.read")
@@ -22,7 +28,7 @@ def secrets_of(ctx: ApiContext) -> Secrets:
     return Secrets(token_secret=ctx.settings.secrets["session_token_secret"], base_url=ctx.settings.base_url)
 
 
-def _document(ctx: ApiContext, inquiry, status: int = 200, **extra):  # noqa: ANN001, ANN003, ANN202
+def _document(ctx: ApiContext, inquiry: Inquiry, status: int = 200, **extra: Any) -> Response:
     data = schemas.render_inquiry(ctx.db, inquiry)
     return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include, **extra), status)
 
@@ -34,14 +40,14 @@ def _time(value: str | None, name: str, *, end: bool = False) -> datetime | None
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise bad_request(f"filter[{name}] must be an ISO 8601 timestamp") from None
-    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if end and parsed.microsecond % 1000 == 0:
         parsed += timedelta(microseconds=999)  # timestamps are shown to the millisecond: an end includes its whole millisecond
     return parsed
 
 
 @router.get("/inquiries")
-def list_inquiries(ctx: ApiContext = Depends(read)):
+def list_inquiries(ctx: ApiContext = Depends(read)) -> Response:
     wanted = filters(ctx.query)
     if "note" in wanted and len(wanted) > 1:
         raise bad_request("filter[note] cannot be combined with other filters")
@@ -62,33 +68,33 @@ def list_inquiries(ctx: ApiContext = Depends(read)):
 
 
 @router.post("/inquiries", status_code=201)
-def create_inquiry(ctx: ApiContext = Depends(write)):
+def create_inquiry(ctx: ApiContext = Depends(write)) -> Response:
     body = Body.of(ctx.body)
     created = service.create(ctx.db, ctx.environment_id, body.attributes, body.meta, actor=ctx.actor, session_secrets=secrets_of(ctx))
     return _document(ctx, created.inquiry, 201, meta=created.meta)
 
 
 @router.get("/inquiries/{inquiry_id}")
-def retrieve_inquiry(inquiry_id: str, ctx: ApiContext = Depends(read)):
+def retrieve_inquiry(inquiry_id: str, ctx: ApiContext = Depends(read)) -> Response:
     return _document(ctx, service.load(ctx.db, ctx.environment_id, inquiry_id))
 
 
 @router.patch("/inquiries/{inquiry_id}")
-def update_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)):
+def update_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)) -> Response:
     inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     service.update(ctx.db, inquiry, Body.of(ctx.body).attributes, ctx.actor)
     return _document(ctx, inquiry)
 
 
 @router.delete("/inquiries/{inquiry_id}")
-def redact_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)):
+def redact_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)) -> Response:
     inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     service.redact(ctx.db, inquiry, ctx.actor)
     return _document(ctx, inquiry)
 
 
-def _decision(action: str):  # noqa: ANN202
-    def endpoint(inquiry_id: str, ctx: ApiContext = Depends(write)):
+def _decision(action: str) -> Callable[..., Response]:
+    def endpoint(inquiry_id: str, ctx: ApiContext = Depends(write)) -> Response:
         inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
         service.decide(ctx.db, inquiry, action, Body.of(ctx.body).meta, reviewer=None, actor=ctx.actor)
         return _document(ctx, inquiry)
@@ -103,41 +109,40 @@ router.post("/inquiries/{inquiry_id}/mark-for-review")(_decision("mark_for_revie
 
 
 @router.post("/inquiries/{inquiry_id}/expire")
-def expire_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)):
+def expire_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)) -> Response:
     inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     service.expire(ctx.db, inquiry, ctx.actor)
     return _document(ctx, inquiry)
 
 
 @router.post("/inquiries/{inquiry_id}/resume")
-def resume_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)):
+def resume_inquiry(inquiry_id: str, ctx: ApiContext = Depends(write)) -> Response:
     inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     token = service.resume(ctx.db, inquiry, secrets_of(ctx), ctx.actor)
     return _document(ctx, inquiry, meta={"session-token": token})
 
 
 @router.post("/inquiries/{inquiry_id}/generate-one-time-link")
-def generate_one_time_link(inquiry_id: str, ctx: ApiContext = Depends(write)):
-    from openidv.inquiry_sessions import service as sessions
-
+def generate_one_time_link(inquiry_id: str, ctx: ApiContext = Depends(write)) -> Response:
     inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     seconds = get_int(Body.of(ctx.body).meta, "expires-in-seconds", "meta", maximum=MAX_SECONDS)
     link, short = sessions.create_one_time_link(ctx.db, secrets_of(ctx), inquiry, seconds, actor=ctx.actor)
     return _document(ctx, inquiry, meta={"one-time-link": link, "one-time-link-short": short})
 
 
-tag_endpoints(router, "/inquiries/{inquiry_id}", write=write, load=lambda ctx, inquiry_id: service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True),
+tag_endpoints(router, "/inquiries/{inquiry_id}", write=write,
+              load=lambda ctx, inquiry_id: service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True),
               answer=_document, add=service.add_tags, remove=service.remove_tags, replace=service.set_tags)
 
 
 @router.post("/inquiries/{inquiry_id}/perform-simulate-actions")
-def perform_simulate_actions(inquiry_id: str, ctx: ApiContext = Depends(write)):
+def perform_simulate_actions(inquiry_id: str, ctx: ApiContext = Depends(write)) -> Response:
     inquiry = service.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     service.simulate(ctx.db, inquiry, Body.of(ctx.body).meta, sandbox=ctx.environment.is_sandbox, actor=ctx.actor)
     return _document(ctx, inquiry)
 
 
-def load_included(db, environment_id: str, inquiry_id: str):  # noqa: ANN001, ANN202
+def load_included(db: Session, environment_id: str, inquiry_id: str) -> dict[str, Any] | None:
     inquiry = repository.get(db, environment_id, inquiry_id)
     return schemas.render_inquiry(db, inquiry) if inquiry else None
 

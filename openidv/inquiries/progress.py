@@ -11,7 +11,6 @@ to run (or retry).
 
 import os
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -19,8 +18,7 @@ from openidv import lifecycle
 from openidv.checks.result import check
 from openidv.inquiries import repository
 from openidv.inquiry_sessions import service as sessions
-from openidv.inquiry_templates.repository import get_version
-from openidv.inquiry_templates.service import config_of
+from openidv.inquiry_templates.service import inquiry_config
 from openidv.jobs import every, session
 from openidv.kit.clock import now
 from openidv.kit.errors import conflict, not_found
@@ -113,8 +111,7 @@ def on_verification_moved(db: Session, verification: Verification, action: str, 
 def simulate_verification(db: Session, inquiry: Inquiry, step_id: str, passed: bool, actor: str) -> Verification:
     """The sandbox's honest simulation of a step (the API's `simulate-actions` and the hosted flow): a
     verification made, submitted and concluded with one `<kind>_sandbox_simulation` check."""
-    version = get_version(db, inquiry.environment_id, inquiry.template_version_id)
-    step = config_of(version).step(step_id)  # type: ignore[arg-type]
+    step = inquiry_config(db, inquiry).step(step_id)
     if step is None:
         raise not_found("verification template", step_id)
     if inquiry.status not in OPEN:
@@ -145,11 +142,10 @@ def advance(db: Session, inquiry: Inquiry, actor: str | None = None) -> str:
     """Move a pending inquiry on; returns the next step name (`success` / `fail` at the ends)."""
     if inquiry.status != InquiryStatus.PENDING:
         return inquiry.next_step_name or ""
-    version = get_version(db, inquiry.environment_id, inquiry.template_version_id)
-    config = config_of(version)
-    verifications = repository.verifications(db, inquiry.id)
+    config = inquiry_config(db, inquiry)
+    made = repository.verifications(db, inquiry.id)
     for step in config.steps:
-        mine = [v for v in verifications if v.step_id == step.id or (v.step_id is None and v.kind == step.kind)]
+        mine = [v for v in made if v.step_id == step.id or (v.step_id is None and v.kind == step.kind)]
         if any(v.status == VerificationStatus.PASSED for v in mine):
             continue
         if any(v.status in IN_FLIGHT for v in mine):

@@ -3,7 +3,7 @@
 import json
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, cast, literal, select, union_all, update
+from sqlalchemy import Select, String, bindparam, cast, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
@@ -70,8 +70,10 @@ def of_account(session: Session, account_id: str) -> list[Inquiry]:
     return list(session.scalars(select(Inquiry).where(Inquiry.account_id == account_id)))
 
 
-def _related_statement():  # noqa: ANN202
-    sessions = select(InquirySession.id, literal("", String).label("kind"), InquirySession.created_at).where(InquirySession.inquiry_id == bindparam("inquiry_id"))
+def _related_statement() -> Select[str, str]:
+    sessions = select(InquirySession.id, literal("", String).label("kind"), InquirySession.created_at).where(
+        InquirySession.inquiry_id == bindparam("inquiry_id")
+    )
     checks = select(Verification.id, Verification.kind, Verification.created_at).where(Verification.inquiry_id == bindparam("inquiry_id"))
     both = union_all(sessions, checks).subquery()
     return select(both.c.id, both.c.kind).order_by(both.c.created_at, both.c.id)

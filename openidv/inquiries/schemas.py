@@ -4,11 +4,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openidv.documents import repository as document_repository
 from openidv.inquiries import repository
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import ref, refs, resource
 from openidv.models import Inquiry
-from openidv.documents import repository as document_repository
 from openidv.reports import repository as report_repository
 
 

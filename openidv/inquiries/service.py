@@ -17,13 +17,13 @@ from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates import service as templates
 from openidv.inquiry_templates.config import TemplateConfig
 from openidv.kit import crypto, fields as typed_fields, versions
-from openidv.tags import service as tag_names
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import MAX_SECONDS, get_bool, get_dict, get_int, get_str, get_str_list
 from openidv.lifecycle import InquiryStatus
 from openidv.models import Account, Event, Inquiry
+from openidv.tags import service as tag_names
 from openidv.verifications import service as verifications
 
 TEMPLATE_KEYS = ("inquiry-template-id", "inquiry-template-version-id", "template-id")
@@ -88,7 +88,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[s
     given = [key for key in TEMPLATE_KEYS if attrs.get(key) is not None]
     if len(given) != 1:
         raise bad_request(f"{ATTR} must have exactly one of inquiry-template-id, inquiry-template-version-id, template-id")
-    template_ref = get_str(attrs, given[0], ATTR, required=True)
+    template_ref = get_str(attrs, given[0], ATTR, required=True) or ""
     template, version = templates.resolve_for_inquiry(db, environment_id, template_ref, f"{ATTR}.{given[0]}")
     config = templates.config_of(version)
 
@@ -99,12 +99,17 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[s
     for accepted in ("theme-id", "theme-set-id", "initial-step-name"):  # accepted for compatibility; still typed
         get_str(attrs, accepted, ATTR, max_length=255)
     values = typed_fields.normalise(_written_fields(attrs), field_schema(config))
-    expire_after_create = get_int(meta, "expiration-after-create-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_create_seconds
+    expire_after_create = (
+        get_int(meta, "expiration-after-create-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_create_seconds
+    )
     # The interval after start defaults to the one after creation (COMPAT.md §4.1).
     expire_after_start = (
-        get_int(meta, "expiration-after-start-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_start_seconds or expire_after_create
+        get_int(meta, "expiration-after-start-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS)
+        or config.expire_after_start_seconds or expire_after_create
     )
-    expire_after_resume = get_int(meta, "expiration-after-resume-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_resume_seconds
+    expire_after_resume = (
+        get_int(meta, "expiration-after-resume-interval-seconds", "meta", minimum=1, maximum=MAX_SECONDS) or config.expire_after_resume_seconds
+    )
     link_seconds = get_int(meta, "one-time-link-expiration-seconds", "meta", minimum=1, maximum=MAX_SECONDS)
     want_session = get_bool(meta, "auto-create-inquiry-session", "meta", False)
     want_link = get_bool(meta, "auto-create-one-time-link", "meta", False)
@@ -168,8 +173,7 @@ def update(db: Session, inquiry: Inquiry, attrs: dict[str, Any], actor: str) -> 
         inquiry.redirect_uri = get_str(attrs, "redirect-uri", ATTR, max_length=2000)
     written = _written_fields(attrs)
     if written:
-        version = templates.repository.get_version(db, inquiry.environment_id, inquiry.template_version_id)
-        merged = {**inquiry.fields, **typed_fields.normalise(written, field_schema(templates.config_of(version)))}
+        merged = {**inquiry.fields, **typed_fields.normalise(written, field_schema(templates.inquiry_config(db, inquiry)))}
         inquiry.fields = merged
         _index(inquiry, merged)
     inquiry.updated_at = now()

@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from sqlalchemy.orm import Session
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
@@ -13,32 +14,33 @@ from openidv.inquiry_sessions import repository, schemas, service
 from openidv.kit.errors import bad_request, not_found, unprocessable
 from openidv.kit.jsonapi import MAX_SECONDS, Body, comma_list, filters, get_int, get_str, page_params
 from openidv.lifecycle import SessionStatus
+from openidv.models import InquirySession
 
 router = APIRouter()
 read = Permission("inquiry.read")
 write = Permission("inquiry.write")
 
 
-def _load(ctx: ApiContext, session_id: str):  # noqa: ANN202
+def _load(ctx: ApiContext, session_id: str) -> InquirySession:
     row = repository.get(ctx.db, ctx.environment_id, session_id)
     if row is None:
         raise not_found("inquiry session", session_id)
     return row
 
 
-def _document(ctx: ApiContext, row, status: int = 200, **extra):  # noqa: ANN001, ANN003, ANN202
+def _document(ctx: ApiContext, row: InquirySession, status: int = 200, **extra: Any) -> Response:
     return ctx.respond(included.document(ctx.db, ctx.environment_id, schemas.render_session(row), ctx.include, **extra), status)
 
 
 @router.get("/inquiry-sessions")
-def list_inquiry_sessions(ctx: ApiContext = Depends(read)):
+def list_inquiry_sessions(ctx: ApiContext = Depends(read)) -> Response:
     result = repository.list_page(ctx.db, ctx.environment_id, page_params(ctx.query), comma_list(filters(ctx.query).get("inquiry-id")))
     return ctx.respond_page("/api/v1/inquiry-sessions", result, schemas.render_session)
 
 
 @router.post("/inquiry-sessions", status_code=201)
-def create_inquiry_session(ctx: ApiContext = Depends(write)):
-    inquiry_id = get_str(Body.of(ctx.body).attributes, "inquiry-id", "data.attributes", required=True)
+def create_inquiry_session(ctx: ApiContext = Depends(write)) -> Response:
+    inquiry_id = get_str(Body.of(ctx.body).attributes, "inquiry-id", "data.attributes", required=True) or ""  # required: never None
     inquiry = inquiries.load(ctx.db, ctx.environment_id, inquiry_id, for_update=True)
     row = service.create_session(ctx.db, inquiry, actor=ctx.actor)
     # Persona's spec allows no `meta` here; a session token comes from inquiry create or resume.
@@ -46,19 +48,19 @@ def create_inquiry_session(ctx: ApiContext = Depends(write)):
 
 
 @router.get("/inquiry-sessions/{session_id}")
-def retrieve_inquiry_session(session_id: str, ctx: ApiContext = Depends(read)):
+def retrieve_inquiry_session(session_id: str, ctx: ApiContext = Depends(read)) -> Response:
     return _document(ctx, _load(ctx, session_id))
 
 
 @router.post("/inquiry-sessions/{session_id}/expire")
-def expire_inquiry_session(session_id: str, ctx: ApiContext = Depends(write)):
+def expire_inquiry_session(session_id: str, ctx: ApiContext = Depends(write)) -> Response:
     row = _load(ctx, session_id)
     service.expire_session(ctx.db, row, actor=ctx.actor)
     return _document(ctx, row)
 
 
 @router.post("/inquiry-sessions/expire-all")
-def expire_inquiry_sessions(ctx: ApiContext = Depends(write)):
+def expire_inquiry_sessions(ctx: ApiContext = Depends(write)) -> Response:
     ids = Body.of(ctx.body).meta.get("inquiry-ids")
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
         raise bad_request("meta.inquiry-ids must be a non-empty array of inquiry ids")
@@ -75,7 +77,7 @@ def expire_inquiry_sessions(ctx: ApiContext = Depends(write)):
 
 
 @router.post("/inquiry-sessions/{session_id}/generate-one-time-link")
-def generate_session_one_time_link(session_id: str, ctx: ApiContext = Depends(write)):
+def generate_session_one_time_link(session_id: str, ctx: ApiContext = Depends(write)) -> Response:
     row = _load(ctx, session_id)
     inquiry = inquiries.load(ctx.db, ctx.environment_id, row.inquiry_id, for_update=True)
     seconds = get_int(Body.of(ctx.body).meta, "expires-in-seconds", "meta", maximum=MAX_SECONDS)

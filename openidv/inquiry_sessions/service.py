@@ -70,7 +70,8 @@ def create_one_time_link(db: Session, secrets_: Secrets, inquiry: Inquiry, expir
         raise bad_request("meta.expires-in-seconds must be greater than 0")
     row = create_session(db, inquiry, handoff="one_time_link", actor=actor)
     code, short = secrets.token_urlsafe(24), secrets.token_urlsafe(6)
-    db.add(OneTimeLink(code_hash=_hash(code), short_code_hash=_hash(short), session_id=row.id, inquiry_id=inquiry.id, created_at=now(), expires_at=now() + timedelta(seconds=seconds)))
+    db.add(OneTimeLink(code_hash=_hash(code), short_code_hash=_hash(short), session_id=row.id, inquiry_id=inquiry.id,
+                       created_at=now(), expires_at=now() + timedelta(seconds=seconds)))
     db.flush()
     base = secrets_.base_url.rstrip("/")
     return f"{base}/verify?code={code}", f"{base}/verify?code={short}"
