@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from openidv.kit.db import transaction
 from openidv.providers.imported_records import progress_bar
-from openidv.reports import lists, tasks
+from openidv.reports import lists, service
 from openidv.screening.adapters import SOURCES, ListFormatError
 
 CONFIG_FILE = "lists.json"  # in the data folder: [{"list": "OFAC SDN", "source": "ofac-sdn", "url": "https://..."}]
@@ -29,7 +30,7 @@ def load_bytes(db: Session, raw: bytes, source: str, list_name: str | None, out:
         print(file=out)
     if result.unchanged:
         return [f"list {snapshot.list_name}: unchanged, version {snapshot.version} stays in service"]
-    tasks.enqueue_delta(db, snapshot)
+    service.enqueue_delta(db, snapshot)
     s = snapshot.summary
     return [
         f"list {snapshot.list_name} ({snapshot.source}, {snapshot.list_type}): version {snapshot.version} in service",
@@ -69,8 +70,6 @@ def configured(data_dir: Path, sources: str | None = None) -> list[dict[str, str
 
 def download(url: str) -> bytes:
     """http(s) only; official lists move behind redirects (OFAC's to its file store), so a few are followed."""
-    import httpx
-
     if not url.startswith(("https://", "http://")):
         raise ListFormatError(f"{url}: only http(s) URLs are downloaded")
     with httpx.Client(timeout=120, follow_redirects=True, max_redirects=5) as client:

@@ -4,11 +4,11 @@ from fastapi import APIRouter, Depends, Response
 
 from openidv.api.context import ApiContext, Permission
 from openidv.api.tags import tag_endpoints
-from openidv.tags import service as tag_names
 from openidv.kit.errors import bad_request, conflict, not_found
 from openidv.kit.jsonapi import Body, get_bool, get_dict, get_int, get_str, get_str_list, page_params
 from openidv.models import Report
 from openidv.reports import printing, repository, schemas, service
+from openidv.tags import service as tag_names
 
 router = APIRouter()
 read = Permission("report.read")
@@ -26,12 +26,12 @@ def _load(ctx: ApiContext, report_id: str) -> Report:
     return report
 
 
-def _answer(ctx: ApiContext, report: Report, status: int = 200):  # noqa: ANN202
+def _answer(ctx: ApiContext, report: Report, status: int = 200) -> Response:
     return ctx.respond({"data": schemas.render_report(report)}, status)
 
 
 @router.get("/reports")
-def list_reports(ctx: ApiContext = Depends(read)):
+def list_reports(ctx: ApiContext = Depends(read)) -> Response:
     def values(name: str) -> list[str]:
         snake = name.replace("-", "_")
         return [v for k, v in ctx.query_items if k.startswith(f"filter[{name}]") or k.startswith(f"filter[{snake}]")]
@@ -41,7 +41,7 @@ def list_reports(ctx: ApiContext = Depends(read)):
 
 
 @router.post("/reports", status_code=201)
-def create_report(ctx: ApiContext = Depends(write)):
+def create_report(ctx: ApiContext = Depends(write)) -> Response:
     body = Body.of(ctx.body)
     data = body.raw.get("data")
     kind = data.get("type") if isinstance(data, dict) else None
@@ -64,30 +64,32 @@ def create_report(ctx: ApiContext = Depends(write)):
     sync = mode == "sync" or "sync" in (get_str_list(body.meta, "request-flags", "meta") or [])
     reference = get_str(body.meta, "auto-create-account-reference-id", "meta", max_length=255)
     report = service.create(
-        ctx.db, ctx.environment_id, kind=kind.removeprefix("report/"), template_id=get_str(attrs, "report-template-id", ATTR, required=True), query=query,
+        ctx.db, ctx.environment_id, kind=kind.removeprefix("report/"), template_id=get_str(attrs, "report-template-id", ATTR, required=True) or "", query=query,
         account_id=get_str(attrs, "account-id", ATTR), auto_account_reference=reference if get_bool(body.meta, "auto-create-account", "meta", True) else None,
-        reference_id=get_str(attrs, "reference-id", ATTR, max_length=255), tags=tag_names.clean(tags, f"{ATTR}.tags") if tags else [], actor=ctx.actor, sync=sync,
+        reference_id=get_str(attrs, "reference-id", ATTR, max_length=255), tags=tag_names.clean(tags, f"{ATTR}.tags") if tags else [],
+        actor=ctx.actor, sync=sync,
     )
     return _answer(ctx, report, 201)
 
 
 @router.get("/reports/{report_id}")
-def retrieve_report(report_id: str, ctx: ApiContext = Depends(read)):
+def retrieve_report(report_id: str, ctx: ApiContext = Depends(read)) -> Response:
     return _answer(ctx, _load(ctx, report_id))
 
 
 @router.delete("/reports/{report_id}")
-def redact_report(report_id: str, ctx: ApiContext = Depends(write)):
+def redact_report(report_id: str, ctx: ApiContext = Depends(write)) -> Response:
     report = _load(ctx, report_id)
     service.redact(ctx.db, report, ctx.actor)
     return _answer(ctx, report)
 
 
-tag_endpoints(router, "/reports/{report_id}", write=write, load=_load, answer=_answer, add=service.add_tags, remove=service.remove_tags, replace=service.set_tags)
+tag_endpoints(router, "/reports/{report_id}", write=write, load=_load, answer=_answer,
+              add=service.add_tags, remove=service.remove_tags, replace=service.set_tags)
 
 
 @router.post("/reports/{report_id}/dismiss")
-def dismiss(report_id: str, ctx: ApiContext = Depends(write)):
+def dismiss(report_id: str, ctx: ApiContext = Depends(write)) -> Response:
     report = _load(ctx, report_id)
     attrs = Body.of(ctx.body).attributes
     reason = get_str(attrs, "reason", ATTR, max_length=1000) or ""
@@ -96,28 +98,28 @@ def dismiss(report_id: str, ctx: ApiContext = Depends(write)):
 
 
 @router.post("/reports/{report_id}/pause")
-def pause(report_id: str, ctx: ApiContext = Depends(write)):
+def pause(report_id: str, ctx: ApiContext = Depends(write)) -> Response:
     report = _load(ctx, report_id)
     service.pause(ctx.db, report, ctx.actor)
     return _answer(ctx, report)
 
 
 @router.post("/reports/{report_id}/resume")
-def resume(report_id: str, ctx: ApiContext = Depends(write)):
+def resume(report_id: str, ctx: ApiContext = Depends(write)) -> Response:
     report = _load(ctx, report_id)
     service.resume(ctx.db, report, ctx.actor)
     return _answer(ctx, report)
 
 
 @router.post("/reports/{report_id}/run")
-def run(report_id: str, ctx: ApiContext = Depends(write)):
+def run(report_id: str, ctx: ApiContext = Depends(write)) -> Response:
     report = _load(ctx, report_id)
     service.request_run(ctx.db, report, actor=ctx.actor)
     return _answer(ctx, report)
 
 
 @router.get("/reports/{report_id}/print")
-def print_report(report_id: str, ctx: ApiContext = Depends(read)):
+def print_report(report_id: str, ctx: ApiContext = Depends(read)) -> Response:
     report = _load(ctx, report_id)
     if report.redacted_at is not None:
         raise conflict("Cannot print a redacted report")
@@ -125,7 +127,7 @@ def print_report(report_id: str, ctx: ApiContext = Depends(read)):
 
 
 @router.get("/reports/{report_id}/history")
-def history(report_id: str, ctx: ApiContext = Depends(read)):
+def history(report_id: str, ctx: ApiContext = Depends(read)) -> Response:
     report = _load(ctx, report_id)
     return ctx.respond({"data": schemas.render_history(report), "links": {"prev": None, "next": None}})
 
@@ -134,23 +136,23 @@ def history(report_id: str, ctx: ApiContext = Depends(read)):
 
 
 @router.get("/report-templates")
-def list_templates(ctx: ApiContext = Depends(read)):
+def list_templates(ctx: ApiContext = Depends(read)) -> Response:
     return ctx.respond_page("/api/v1/report-templates", repository.templates_page(ctx.db, ctx.environment_id, page_params(ctx.query)), schemas.render_template)
 
 
 @router.post("/report-templates", status_code=201)
-def create_template(ctx: ApiContext = Depends(write)):
+def create_template(ctx: ApiContext = Depends(write)) -> Response:
     attrs = Body.of(ctx.body).attributes
     template = service.create_template(
         ctx.db, ctx.environment_id, kind=(get_str(attrs, "kind", ATTR, required=True) or "").removeprefix("report/"),
-        name=get_str(attrs, "name", ATTR, required=True, max_length=255), lists_=get_str_list(attrs, "lists", ATTR) or [],
+        name=get_str(attrs, "name", ATTR, required=True, max_length=255) or "", lists_=get_str_list(attrs, "lists", ATTR) or [],
         match_preset=get_str(attrs, "match-preset", ATTR) or "strict", rerun_interval_days=get_int(attrs, "rerun-interval-days", ATTR, minimum=1),
     )
     return ctx.respond({"data": schemas.render_template(template)}, 201)
 
 
 @router.get("/report-templates/{template_id}")
-def retrieve_template(template_id: str, ctx: ApiContext = Depends(read)):
+def retrieve_template(template_id: str, ctx: ApiContext = Depends(read)) -> Response:
     template = repository.template(ctx.db, ctx.environment_id, template_id)
     if template is None:
         raise not_found("report template", template_id)

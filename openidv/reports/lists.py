@@ -2,7 +2,9 @@
 A load that fails to parse writes nothing, so the previous snapshot stays in service."""
 
 import hashlib
+import io
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -22,11 +24,10 @@ class LoadResult:
     unchanged: bool
 
 
-def load(session: Session, stream: IO[bytes], source: str, list_name: str | None = None, progress=None) -> LoadResult:  # noqa: ANN001
+def load(session: Session, stream: IO[bytes], source: str, list_name: str | None = None,
+         progress: Callable[[int, int], None] | None = None) -> LoadResult:
     """Parse, validate, diff and store a list file as the new current snapshot of `list_name`."""
     raw = stream.read()
-    import io
-
     records = adapters.parse(io.BytesIO(raw), source)
     name = list_name or source
     list_type = adapters.list_type(source, records)
@@ -56,7 +57,8 @@ def load(session: Session, stream: IO[bytes], source: str, list_name: str | None
     session.flush()
     batch = []
     for done, record in enumerate(records, 1):
-        batch.append({"id": new_id("lent"), "snapshot_id": snapshot.id, "entity_id": record.entity_id, "content_hash": hashes[record.entity_id], "record": record.as_dict()})
+        batch.append({"id": new_id("lent"), "snapshot_id": snapshot.id, "entity_id": record.entity_id,
+                      "content_hash": hashes[record.entity_id], "record": record.as_dict()})
         if len(batch) == 2000:
             repository.add_entries(session, batch)
             batch = []

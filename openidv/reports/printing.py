@@ -39,7 +39,8 @@ def lines_of(report: Report) -> list[tuple[str, str]]:
         out.append(("b", "No match."))
     if result.get("ignored"):
         out += [("b", ""), ("h", "Dismissed matches")]
-        out += [("b", f"{i['hit']['matched-name']} ({i['hit']['entity-id']}): {i['reason'] or '-'}, by {i['user']} at {i['ignored-at']}") for i in result["ignored"]]
+        out += [("b", f"{i['hit']['matched-name']} ({i['hit']['entity-id']}): {i['reason'] or '-'}, by {i['user']} at {i['ignored-at']}")
+                for i in result["ignored"]]
     return out
 
 

@@ -1,6 +1,7 @@
 """SQL for reports, report templates, list snapshots and list entries."""
 
 from collections.abc import Iterator
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ def monitored(session: Session, kind: str) -> Iterator[Report]:
     yield from session.scalars(query.execution_options(yield_per=1000))
 
 
-def due(session: Session, when) -> list[str]:  # noqa: ANN001
+def due(session: Session, when: datetime) -> list[str]:
     query = select(Report.id).where(Report.continuous.is_(True), Report.paused.is_(False), Report.redacted_at.is_(None), Report.next_run_at <= when)
     return list(session.scalars(query))
 
@@ -80,5 +81,5 @@ def entries(session: Session, snapshot_id: str, entity_ids: list[str] | None = N
 
 
 def add_entries(session: Session, rows: list[dict]) -> None:
-    if rows:
-        session.execute(ListEntry.__table__.insert(), rows)
+    if rows:  # one Core INSERT of many rows (`__table__` is typed as a FromClause; the metadata holds it as the Table)
+        session.execute(ListEntry.metadata.tables[ListEntry.__tablename__].insert(), rows)

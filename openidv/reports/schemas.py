@@ -36,7 +36,10 @@ def matched_lists(hits: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "name": hit["list"], "url": hit.get("list-url") or "", "list-type": "sanction", "list-types": ["sanction"],
             "slug": _slug(hit["list"]), "flag-code": "", "entities": [],
         })
-        group["entities"].append({"name": hit["matched-name"], "alias-type": "primary_name" if hit["alias-kind"] == "primary" else hit["alias-kind"], "birthdates": _birthdates(hit["record"])})
+        group["entities"].append({
+            "name": hit["matched-name"], "alias-type": "primary_name" if hit["alias-kind"] == "primary" else hit["alias-kind"],
+            "birthdates": _birthdates(hit["record"]),
+        })
     return list(grouped.values())
 
 
@@ -44,7 +47,8 @@ def _watchlist_ignored(ignored: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{
         "ignored-at": i["ignored-at"], "user": i["user"], "ignore-reason": i["reason"],
         "match": {**{k: v for k, v in matched_lists([i["hit"]])[0].items() if k != "entities"},
-                  "entities": [{"name": i["hit"]["matched-name"], "alias-type": i["hit"]["alias-kind"], "birthdates": _birthdates(i["hit"]["record"]), "group-id": i["hit"]["entity-id"]}]},
+                  "entities": [{"name": i["hit"]["matched-name"], "alias-type": i["hit"]["alias-kind"],
+                                "birthdates": _birthdates(i["hit"]["record"]), "group-id": i["hit"]["entity-id"]}]},
     } for i in ignored]
 
 
@@ -54,7 +58,8 @@ def _pep_result(hit: dict[str, Any]) -> dict[str, Any]:
         "entity-id": hit["entity-id"], "name": (record.get("names") or [{"full": hit["matched-name"]}])[0]["full"],
         "birthdates": [bd["value"] for bd in record.get("birth_dates", [])], "death-dates": [], "locations": [],
         "country": ",".join(record.get("countries") or record.get("nationalities") or []), "sex": record.get("gender"), "topics": ["PEP"],
-        "positions": [{"name": p, "source-key": _slug(p), "pep-class": "", "topics": [], "start-date": "", "end-date": None} for p in record.get("positions", [])],
+        "positions": [{"name": p, "source-key": _slug(p), "pep-class": "", "topics": [], "start-date": "", "end-date": None}
+                      for p in record.get("positions", [])],
         "associates": [], "affiliations": [], "related-urls": [], "images": [],
         "sources": {hit["list"]: {"name": hit["list"], **({"url": record["source_url"]} if record.get("source_url") else {})}},
         "match-types": [f"{'name' if hit['alias-kind'] == 'primary' else 'aka'}-{'exact' if hit['name-score'] >= 1.0 else 'fuzzy'}"], "pep-type": None,
@@ -71,11 +76,15 @@ def render_report(report: Report, template_version_name: str = "v1") -> dict[str
     }
     if report.kind == "watchlist":
         attributes.update({k: query.get(k) for k in _NAME_KEYS})
-        attributes.update({"birthdate": query.get("birthdate"), "country-code": query.get("country-code"), "matched-lists": matched_lists(result.get("hits", [])), "ignore-list": _watchlist_ignored(result.get("ignored", []))})
+        attributes.update({
+            "birthdate": query.get("birthdate"), "country-code": query.get("country-code"),
+            "matched-lists": matched_lists(result.get("hits", [])), "ignore-list": _watchlist_ignored(result.get("ignored", [])),
+        })
     else:
         attributes["query"] = {k: query[k] for k in ("name-first", "name-middle", "name-last", "term", "birthdate", "country-code") if query.get(k)}
         attributes["result"] = [_pep_result(h) for h in result.get("hits", [])]
-        attributes["ignore-list"] = [{"ignored-at": i["ignored-at"], "match": {"entity-id": i["hit"]["entity-id"], "name": i["hit"]["matched-name"]}} for i in result.get("ignored", [])]
+        attributes["ignore-list"] = [{"ignored-at": i["ignored-at"], "match": {"entity-id": i["hit"]["entity-id"], "name": i["hit"]["matched-name"]}}
+                                     for i in result.get("ignored", [])]
     return resource(f"report/{report.kind}", report.id, attributes, {
         "inquiry": ref("inquiry", report.inquiry_id), "account": ref("account", report.account_id), "transaction": ref("transaction", None),
         "report-template": {"data": {"type": f"report-template/{report.kind}", "id": report.template_id}},

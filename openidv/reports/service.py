@@ -1,30 +1,32 @@
 """Report rules: create, run (screen against the template's current lists), dismiss, pause/resume,
 tags, redaction, report templates, and delta screening after a new list snapshot."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from openidv import jobs
 from openidv.accounts import service as accounts
-from openidv.tags import service as tag_names
+from openidv.inquiry_templates import repository as template_repository, service as template_service
 from openidv.kit.clock import iso, now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found, unprocessable
 from openidv.kit.ids import new_id
 from openidv.lifecycle import ReportStatus
 from openidv.lifecycle.transition import create as create_in_machine, transition
-from openidv.models import ListSnapshot, Report, ReportTemplate
+from openidv.models import Inquiry, ListSnapshot, Report, ReportTemplate
 from openidv.reports import lists, repository, schemas  # noqa: F401 - schemas registers the event snapshot of a report
 from openidv.screening.matcher import PRESETS, Hit, Index, Query
 from openidv.screening.record import Name, Record
+from openidv.tags import service as tag_names
 
 KINDS = {"watchlist": "sanction", "politically-exposed-person": "pep"}
 RUN_JOB = "reports.run"  # defined in `tasks`
+SCREEN_DELTA_JOB = "reports.screen-delta"  # defined in `tasks`
 QUERY_KEYS = ("name-first", "name-middle", "name-last", "term", "birthdate", "country-code")
 
 
-def clean_query(kind: str, query: dict[str, Any]) -> dict[str, Any]:
+def clean_query(query: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(query, dict):
         raise bad_request("data.attributes.query must be an object")
     if "address-country-code" in query and "country-code" not in query:
@@ -45,8 +47,6 @@ def clean_query(kind: str, query: dict[str, Any]) -> dict[str, Any]:
         raise unprocessable("At least one of name-first, name-middle, name-last or term is required", "data.attributes.query")
     birthdate = out.get("birthdate")
     if birthdate is not None:
-        from datetime import date
-
         try:
             date.fromisoformat(birthdate)
         except ValueError:
@@ -66,14 +66,16 @@ def query_name(query: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ templates
 
 
-def create_template(session: Session, environment_id: str, *, kind: str, name: str, lists_: list[str], match_preset: str, rerun_interval_days: int | None) -> ReportTemplate:
+def create_template(session: Session, environment_id: str, *, kind: str, name: str, lists_: list[str], match_preset: str,
+                    rerun_interval_days: int | None) -> ReportTemplate:
     if kind not in KINDS:
         raise bad_request(f"report template kind must be one of {', '.join(KINDS)}")
     if match_preset not in PRESETS:
         raise bad_request(f"match-preset must be one of {', '.join(PRESETS)}")
     if rerun_interval_days is not None and rerun_interval_days < 1:
         raise bad_request("rerun-interval-days must be at least 1")
-    template = ReportTemplate(id=new_id("rptp"), environment_id=environment_id, kind=kind, name=name, lists=lists_, match_preset=match_preset, rerun_interval_days=rerun_interval_days, created_at=now(), updated_at=now())
+    template = ReportTemplate(id=new_id("rptp"), environment_id=environment_id, kind=kind, name=name, lists=lists_, match_preset=match_preset,
+                              rerun_interval_days=rerun_interval_days, created_at=now(), updated_at=now())
     session.add(template)
     session.flush()
     return template
@@ -82,7 +84,8 @@ def create_template(session: Session, environment_id: str, *, kind: str, name: s
 def ensure_default_templates(session: Session, environment_id: str) -> list[ReportTemplate]:
     made = []
     for kind, name in (("watchlist", "Watchlist"), ("politically-exposed-person", "Politically Exposed Person")):
-        made.append(repository.template_by_name(session, environment_id, name) or create_template(session, environment_id, kind=kind, name=name, lists_=[], match_preset="strict", rerun_interval_days=30))
+        made.append(repository.template_by_name(session, environment_id, name)
+                    or create_template(session, environment_id, kind=kind, name=name, lists_=[], match_preset="strict", rerun_interval_days=30))
     return made
 
 
@@ -91,8 +94,8 @@ def ensure_default_templates(session: Session, environment_id: str) -> list[Repo
 
 def create(
     session: Session, environment_id: str, *, kind: str, template_id: str, query: dict[str, Any], account_id: str | None = None,
-    auto_account_reference: str | None = None, reference_id: str | None = None, inquiry_id: str | None = None, tags: list[str] | None = None, actor: str | None = None,
-    sync: bool = False, qualifiers: dict[str, Any] | None = None,
+    auto_account_reference: str | None = None, reference_id: str | None = None, inquiry_id: str | None = None, tags: list[str] | None = None,
+    actor: str | None = None, sync: bool = False, qualifiers: dict[str, Any] | None = None,
 ) -> Report:
     """A `pending` report and its run job; `sync` (Persona's `processing-mode: sync`) screens in the caller's transaction instead."""
     if kind not in KINDS:
@@ -102,7 +105,7 @@ def create(
         raise not_found("report template", template_id)
     if template.kind != kind:
         raise unprocessable(f"Report template {template_id} is a {template.kind} template, not {kind}", "data.attributes.report-template-id")
-    cleaned = clean_query(kind, query)
+    cleaned = clean_query(query)
     if account_id is not None:
         account_id = accounts.usable(session, environment_id, account_id).id
     elif auto_account_reference:
@@ -134,6 +137,13 @@ def request_run(session: Session, report: Report, *, actor: str | None = None, r
     _queue(session, report, run_type)
 
 
+def _template_of(session: Session, report: Report) -> ReportTemplate:
+    template = session.get(ReportTemplate, report.template_id)
+    if template is None:  # reports.template_id is a non-null foreign key
+        raise LookupError(f"report template {report.template_id} of report {report.id} does not exist")
+    return template
+
+
 def _hit_key(hit: Hit) -> str:
     return f"{hit.list_name}:{hit.record.entity_id}"
 
@@ -158,8 +168,8 @@ def run(session: Session, report: Report, *, actor: str | None = None, run_type:
         raise conflict("Cannot run a redacted report")
     if report.status != ReportStatus.PENDING:
         transition(session, report, "rerun", actor)
-    template = session.get(ReportTemplate, report.template_id)
     try:
+        template = _template_of(session, report)
         hits, snapshots = screen(session, report, template)
     except Exception as exc:  # noqa: BLE001 - any screening failure errors the report, visibly
         report.error = str(exc)[:500]
@@ -248,6 +258,11 @@ def remove_tags(session: Session, report: Report, names: list[str], actor: str |
 # ------------------------------------------------------------------ continuous monitoring
 
 
+def enqueue_delta(session: Session, snapshot: ListSnapshot) -> str:
+    """Queue the delta screening in the snapshot's own transaction: both commit or neither does."""
+    return jobs.enqueue_in_tx(session, SCREEN_DELTA_JOB, key=f"rdelta:{snapshot.id}", snapshot_id=snapshot.id)
+
+
 def screen_delta(session: Session, snapshot: ListSnapshot) -> list[str]:
     """Screen only the snapshot's added and changed entries against a reverse index of monitored subjects;
     the subjects that may match are re-run (which raises `.matched` for new, undismissed hits). Returns their ids."""
@@ -259,7 +274,7 @@ def screen_delta(session: Session, snapshot: ListSnapshot) -> list[str]:
     presets: dict[str, str] = {}
     templates: dict[str, ReportTemplate] = {}
     for report in repository.monitored(session, kind):
-        template = templates.get(report.template_id) or templates.setdefault(report.template_id, session.get(ReportTemplate, report.template_id))
+        template = templates.get(report.template_id) or templates.setdefault(report.template_id, _template_of(session, report))
         if template.lists and snapshot.list_name not in template.lists:
             continue
         query = report.query
@@ -272,16 +287,14 @@ def screen_delta(session: Session, snapshot: ListSnapshot) -> list[str]:
             for hit in subjects.search(Query(name.full), "tolerant", reverse=True):
                 affected.add(hit.record.entity_id)
     for report_id in sorted(affected):
-        report = session.get(Report, report_id)
-        if report.status != ReportStatus.PENDING:  # a pending report's queued run screens the new snapshot anyway
-            run(session, report, run_type="list-update")
+        subject = session.get(Report, report_id)  # listed by `monitored` above, in this transaction
+        if subject is not None and subject.status != ReportStatus.PENDING:  # a pending report's queued run screens the new snapshot anyway
+            run(session, subject, run_type="list-update")
     return sorted(affected)
 
 
-def order_for_inquiry(session: Session, inquiry, actor: str | None = None) -> list[Report]:  # noqa: ANN001
+def order_for_inquiry(session: Session, inquiry: Inquiry, actor: str | None = None) -> list[Report]:
     """Reports an inquiry template orders on completion, filled from the inquiry's fields."""
-    from openidv.inquiry_templates import repository as template_repository, service as template_service
-
     version = template_repository.get_version(session, inquiry.environment_id, inquiry.template_version_id)
     wanted = template_service.config_of(version).reports if version is not None else []
     fields = inquiry.fields
@@ -304,8 +317,8 @@ def order_for_inquiry(session: Session, inquiry, actor: str | None = None) -> li
         extra = {"gender": {"male": "male", "female": "female", "m": "male", "f": "female"}.get((value("sex") or value("gender") or "").lower()),
                  "identification-numbers": [n for n in [value("identification-number")] if n]}
         try:
-            made.append(create(session, inquiry.environment_id, kind=kind, template_id=template_id, query=query, account_id=inquiry.account_id, inquiry_id=inquiry.id,
-                               reference_id=inquiry.reference_id, actor=actor, qualifiers={k: v for k, v in extra.items() if v}))
+            made.append(create(session, inquiry.environment_id, kind=kind, template_id=template_id, query=query, account_id=inquiry.account_id,
+                               inquiry_id=inquiry.id, reference_id=inquiry.reference_id, actor=actor, qualifiers={k: v for k, v in extra.items() if v}))
         except ApiError:
             continue  # an inquiry without a name cannot be screened; nothing to order
     return made

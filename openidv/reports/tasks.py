@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import jobs
+from openidv.jobs.port import runtime
 from openidv.lifecycle import ReportStatus
 from openidv.models import Event, Inquiry, ListSnapshot, Report
-from openidv.reports import repository, service
+from openidv.reports import commands, repository, service
 
 RUN_DUE_SECONDS = 3600
 log = logging.getLogger("openidv.reports")
@@ -55,18 +56,13 @@ def run_report(report_id: str, run_type: str = "initial") -> None:
             service.run(db, report, run_type=run_type)
 
 
-@jobs.job("reports.screen-delta")
+@jobs.job(service.SCREEN_DELTA_JOB)
 def screen_delta(snapshot_id: str) -> list[str]:
     """Changed entries of one snapshot against the monitored subjects; safe to repeat (re-runs are idempotent
     in effect: a hit already reported raises no second `.matched`)."""
     with jobs.session() as db:
         snapshot = db.get(ListSnapshot, snapshot_id)
         return service.screen_delta(db, snapshot) if snapshot is not None else []
-
-
-def enqueue_delta(session: Session, snapshot: ListSnapshot) -> str:
-    """Queue the delta screening in the snapshot's own transaction: both commit or neither does."""
-    return jobs.enqueue_in_tx(session, screen_delta, key=f"rdelta:{snapshot.id}", snapshot_id=snapshot.id)
 
 
 @jobs.every(RUN_DUE_SECONDS, "reports.run-due")
@@ -92,9 +88,8 @@ def update_lists() -> int:
     """Download and load the configured lists when the operator scheduled it; each new snapshot queues its delta."""
     if not lists_update_due(ListUpdates.hours, time.time()):
         return 0
-    from openidv.jobs.port import runtime
-    from openidv.reports import commands
-
+    if runtime.writer is None:
+        raise RuntimeError("openidv.jobs is not configured in this process")
     lines, errors = commands.update_all(runtime.writer, commands.configured(ListUpdates.data_dir, ListUpdates.sources), out=None)
     for line in lines:
         log.info("%s", line)
