@@ -5,7 +5,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openidv.kit.paging import Page, PageResult, paged
+from openidv.kit.jsonapi import Page
+from openidv.kit.paging import PageResult, paged
 from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
 from openidv.models import Webhook, WebhookDelivery
 

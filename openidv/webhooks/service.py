@@ -1,5 +1,6 @@
 """Webhook rules: configuration, secrets, fan-out of events into deliveries, and attempt outcomes."""
 
+import json
 import secrets as random_secrets
 from datetime import timedelta
 from functools import cache
@@ -9,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
+from openidv.events.schemas import render_event
 from openidv.jobs import enqueue_in_tx
 from openidv.kit import versions
 from openidv.kit.clock import now
@@ -17,18 +19,17 @@ from openidv.kit.ids import new_id
 from openidv.kit.inflection import INFLECTIONS, inflect
 from openidv.kit.jsonapi import get_bool, get_int, get_str, get_str_list
 from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
+from openidv.lifecycle.machines import MACHINES
 from openidv.models import Event, Webhook, WebhookDelivery
-from openidv.webhooks import delivery as http
-from openidv.webhooks import repository, shaping, ssrf
+from openidv.webhooks import delivery as http, repository, shaping, ssrf
 
 ROTATION_DEFAULT_SECONDS = 24 * 3600
+DELIVER_JOB = "webhooks.deliver"  # defined in `tasks`
 _OPTIONS = ("api-attributes-blocklist", "file-access-token-expires-in", "payload-filter", "included-allowlist", "relationship-allowlist")
 
 
 def event_names() -> frozenset[str]:
     """Every event name Persona's spec declares (the `webhooks` section), plus openidv's own."""
-    from openidv.lifecycle.machines import MACHINES  # noqa: PLC0415
-
     ours = {name for machine in MACHINES.values() for move in machine.values() for name in move.events}
     return frozenset(ours | _shipped_event_names())
 
@@ -54,9 +55,9 @@ def load(db: Session, environment_id: str, webhook_id: str, *, for_update: bool 
 def _apply(webhook: Webhook, attributes: dict[str, Any], *, production: bool, creating: bool) -> None:
     where = "data.attributes"
     if creating or "url" in attributes:
-        url = get_str(attributes, "url", where, required=True, max_length=2048)
-        ssrf.check_url(url or "", allow_private=http.policy.allow_private_urls, https_only=production)
-        webhook.url = url  # type: ignore[assignment]
+        url = get_str(attributes, "url", where, required=True, max_length=2048) or ""
+        ssrf.check_url(url, allow_private=http.policy.allow_private_urls, https_only=production)
+        webhook.url = url
     if creating or "name" in attributes:
         webhook.name = get_str(attributes, "name", where, required=creating, max_length=255)
     if "description" in attributes:
@@ -151,10 +152,6 @@ def subscribed(webhook: Webhook, name: str) -> bool:
 
 def render_body(db: Session, event: Event, webhook: Webhook) -> bytes | None:
     """The body this webhook receives, or None when its payload filter turns the event away."""
-    import json  # noqa: PLC0415
-
-    from openidv.events.schemas import render_event  # noqa: PLC0415
-
     version = versions.shape_of(webhook.api_version)
     rendered = render_event(event, version, with_included=True)
     options = webhook.options or {}
@@ -167,8 +164,6 @@ def render_body(db: Session, event: Event, webhook: Webhook) -> bytes | None:
 
 def fan_out(db: Session, event: Event) -> None:
     """Events follow-up: one delivery per enabled subscribed webhook, and its job, in the caller's transaction."""
-    from openidv.webhooks import tasks  # noqa: PLC0415
-
     for webhook in repository.enabled_of_environment(db, event.environment_id):
         if not subscribed(webhook, event.name):
             continue
@@ -179,7 +174,7 @@ def fan_out(db: Session, event: Event) -> None:
                                event_name=event.name, attempts_made=0, round=0, log=[], created_at=now(), next_attempt_at=now())
         item.body = body
         lifecycle.create(db, item)
-        enqueue_in_tx(db, tasks.deliver, key=job_key(item), delivery_id=item.id)
+        enqueue_in_tx(db, DELIVER_JOB, key=job_key(item), delivery_id=item.id)
 
 
 def job_key(item: WebhookDelivery) -> str:
@@ -188,8 +183,6 @@ def job_key(item: WebhookDelivery) -> str:
 
 def record_outcome(db: Session, item: WebhookDelivery, webhook: Webhook, outcome: http.Outcome) -> None:
     """After one attempt: succeed, disable the webhook on 410, or schedule the next attempt (or fail)."""
-    from openidv.webhooks import tasks  # noqa: PLC0415
-
     item.attempts_made += 1
     item.first_attempted_at = item.first_attempted_at or outcome.at
     item.last_status_code = outcome.status_code
@@ -208,16 +201,14 @@ def record_outcome(db: Session, item: WebhookDelivery, webhook: Webhook, outcome
         lifecycle.transition(db, item, "fail", actor="system")
         return
     item.next_attempt_at = now() + timedelta(seconds=wait)
-    enqueue_in_tx(db, tasks.deliver, key=job_key(item), delay_seconds=wait, delivery_id=item.id)
+    enqueue_in_tx(db, DELIVER_JOB, key=job_key(item), delay_seconds=wait, delivery_id=item.id)
 
 
 def redeliver(db: Session, item: WebhookDelivery, actor: str) -> None:
     """Manual redelivery: a new round of attempts starting now."""
-    from openidv.webhooks import tasks  # noqa: PLC0415
-
     lifecycle.transition(db, item, "redeliver", actor=actor)
     item.round += 1
     item.attempts_made = 0
     item.first_attempted_at = None
     item.next_attempt_at = now()
-    enqueue_in_tx(db, tasks.deliver, key=job_key(item), delivery_id=item.id)
+    enqueue_in_tx(db, DELIVER_JOB, key=job_key(item), delivery_id=item.id)

@@ -3,6 +3,7 @@ relationship allowlists (COMPAT.md §8). Options are checked when a webhook is s
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 from typing import Any
 
@@ -116,8 +117,6 @@ def _included_relationships(options: dict[str, Any], event_name: str, data: dict
 
 def shape(db: Session, environment_id: str, event_name: str, payload: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     """The payload as this webhook receives it (a new object; the stored event is not touched)."""
-    import copy  # noqa: PLC0415
-
     data = copy.deepcopy(payload.get("data") or {})
     wanted = _included_relationships(options, event_name, data)
     included = (included_registry.collect(db, environment_id, data, wanted) or []) if wanted else []

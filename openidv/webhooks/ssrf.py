@@ -25,7 +25,7 @@ def check_url(url: str, *, allow_private: bool, https_only: bool = False) -> Non
     if allow_private:
         return
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
     except (socket.gaierror, UnicodeError):
         raise ApiError(422, f"url host {parts.hostname} does not resolve", pointer="/data/attributes/url") from None
     if any(_refused(a) for a in addresses):

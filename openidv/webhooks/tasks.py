@@ -7,13 +7,12 @@ from openidv import jobs
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
-from openidv.webhooks import delivery as http
-from openidv.webhooks import repository, service, ssrf
+from openidv.webhooks import delivery as http, repository, service, ssrf
 
 RECONCILE_SECONDS = 60
 
 
-@jobs.job("webhooks.deliver", queue="webhooks", max_attempts=3)
+@jobs.job(service.DELIVER_JOB, queue="webhooks", max_attempts=3)
 def deliver(delivery_id: str) -> None:
     """One attempt. Reads in one transaction, POSTs outside any, records in another: no lock is held
     while the receiver thinks. A crash in between repeats the attempt (at-least-once)."""
@@ -39,7 +38,9 @@ def deliver(delivery_id: str) -> None:
         if item is None or item.status != WebhookDeliveryStatus.PENDING or (item.round, item.attempts_made + 1) != (round_no, attempt_no):
             return  # a duplicate run already recorded this attempt, or a redelivery started a new round
         webhook = repository.get(db, item.environment_id, item.webhook_id)
-        service.record_outcome(db, item, webhook, outcome)  # type: ignore[arg-type]
+        if webhook is None:  # deliveries.webhook_id is a foreign key, and webhooks are archived, never deleted
+            raise LookupError(f"webhook delivery {delivery_id}: webhook {item.webhook_id} does not exist")
+        service.record_outcome(db, item, webhook, outcome)
 
 
 @jobs.every(RECONCILE_SECONDS, "webhooks.reconcile")
