@@ -20,9 +20,9 @@ from openidv.auth.permissions import ALL as ALL_PERMISSIONS
 from openidv.dashboard import auth, repository, service
 from openidv.flow.service import qr_svg
 from openidv.inquiries import repository as inquiries_repository, service as inquiries
+from openidv.inquiry_sessions.service import Secrets
 from openidv.inquiry_templates import repository as templates_repository
 from openidv.inquiry_templates.service import config_of
-from openidv.inquiry_sessions.service import Secrets
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError, not_found
 from openidv.kit.jsonapi import Page
@@ -32,7 +32,8 @@ STATIC = Path(__file__).parent / "static"
 HOME = "/dashboard"
 _jinja = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
 HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; form-action 'self'; frame-ancestors 'none'",
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
@@ -130,7 +131,7 @@ async def sign_in(request: Request) -> Response:
 
 @router.post(f"{HOME}/sign-out")
 async def sign_out(request: Request) -> Response:
-    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+    def run(_db: Session, _who: auth.DashboardSession, _env_id: str, _form: dict[str, str]) -> Response:
         response = _to(HOME)
         response.delete_cookie(auth.COOKIE, path=HOME)
         return response
@@ -140,7 +141,7 @@ async def sign_out(request: Request) -> Response:
 
 @router.post(f"{HOME}/environment")
 async def switch_environment(request: Request) -> Response:
-    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+    def run(_db: Session, who: auth.DashboardSession, _env_id: str, form: dict[str, str]) -> Response:
         name = form.get("environment", "")
         if name not in ("sandbox", "production"):
             raise ApiError(400, "environment must be sandbox or production")
@@ -169,18 +170,19 @@ def _page_of(request: Request, size: int = 25) -> Page:
 
 @router.get(f"{HOME}/inquiries")
 def inquiry_list(request: Request) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         f = service.Filters.of(dict(request.query_params))
         result = service.list_inquiries(db, env_id, f, _page_of(request))
         links = _links(result, f.active())
-        return "inquiries.html", {"result": result, "f": f, "links": links, "statuses": service.STATUSES, "templates": templates_repository.all_templates(db, env_id), "title": "Inquiries"}
+        return "inquiries.html", {"result": result, "f": f, "links": links, "statuses": service.STATUSES,
+                                  "templates": templates_repository.all_templates(db, env_id), "title": "Inquiries"}
 
     return _page(request, build)
 
 
 @router.get(f"{HOME}/queue")
 def review_queue(request: Request) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         after_id = request.query_params.get("after")
         after = inquiries.load(db, env_id, after_id) if after_id else None
         items = repository.review_queue(db, env_id, 26, after)
@@ -195,7 +197,7 @@ def _timeline(db: Session, env_id: str, ids: list[str]) -> list[dict[str, Any]]:
 
 @router.get(HOME + "/inquiries/{inquiry_id}")
 def inquiry_page(request: Request, inquiry_id: str) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         inquiry = inquiries.load(db, env_id, inquiry_id)
         checks = repository.inquiry_verifications(db, inquiry.id)
         timeline = _timeline(db, env_id, [inquiry.id] + [v.id for v in checks])
@@ -227,7 +229,7 @@ async def inquiry_action(request: Request, inquiry_id: str, action: str) -> Resp
 
 @router.get(f"{HOME}/audit")
 def audit_log(request: Request) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         q = {k: (request.query_params.get(k) or "").strip()[:255] for k in ("user", "action", "object")}
         result = repository.audit_page(db, env_id, _page_of(request, 50), user_email=q["user"], action=q["action"], object_id=q["object"])
         links = _links(result, q)
@@ -241,7 +243,7 @@ def audit_log(request: Request) -> Response:
 
 @router.get(f"{HOME}/templates")
 def template_list(request: Request) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         return "templates.html", {"templates": templates_repository.all_templates(db, env_id), "title": "Templates"}
 
     return _page(request, build)
@@ -249,12 +251,13 @@ def template_list(request: Request) -> Response:
 
 @router.get(HOME + "/templates/{template_id}")
 def template_page(request: Request, template_id: str) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         template = service.load_template(db, env_id, template_id)
         versions = templates_repository.list_versions(db, env_id, template.id, Page(size=100, after=None, before=None)).items
         latest = next((v for v in versions if v.id == template.latest_published_version_id), None)
         config = config_of(latest) if latest else None
-        return "template.html", {"template": template, "versions": versions, "config": config, "kinds": service.VERIFICATION_KINDS, "title": f"Template {template.name}"}
+        return "template.html", {"template": template, "versions": versions, "config": config, "kinds": service.VERIFICATION_KINDS,
+                                 "title": f"Template {template.name}"}
 
     return _page(request, build)
 
@@ -279,7 +282,7 @@ async def template_new_inquiry(request: Request, template_id: str) -> Response:
 
 @router.post(HOME + "/templates/{template_id}/versions/{version_id}/publish")
 async def template_publish(request: Request, template_id: str, version_id: str) -> Response:
-    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, _form: dict[str, str]) -> Response:
         service.publish_template_version(db, who, env_id, template_id, version_id)
         return _to(f"{HOME}/templates/{template_id}")
 
@@ -291,7 +294,7 @@ async def template_publish(request: Request, template_id: str, version_id: str) 
 
 @router.get(f"{HOME}/analytics")
 def analytics_page(request: Request) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         q = {k: (request.query_params.get(k) or "").strip()[:40] for k in ("template", "created_from", "created_to")}
         numbers = service.analytics(db, env_id, q["template"] or None, q["created_from"] or None, q["created_to"] or None)
         return "analytics.html", {"a": numbers, "q": q, "templates": templates_repository.all_templates(db, env_id), "title": "Analytics"}
@@ -304,7 +307,7 @@ def analytics_page(request: Request) -> Response:
 
 @router.get(f"{HOME}/accounts")
 def account_list(request: Request) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         q = {k: (request.query_params.get(k) or "").strip()[:255] for k in ("search", "reference_id")}
         result = service.list_accounts(db, env_id, q["search"], q["reference_id"], _page_of(request))
         links = _links(result, q)
@@ -315,12 +318,13 @@ def account_list(request: Request) -> Response:
 
 @router.get(HOME + "/accounts/{account_id}")
 def account_page(request: Request, account_id: str) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         account = accounts_repository.get(db, env_id, account_id)
         if account is None:
             raise not_found("account", account_id)
         fields = {} if account.redacted_at else account.fields
-        return "account.html", {"account": account, "fields": fields, "inquiries": inquiries_repository.of_account(db, account.id), "title": f"Account {account.id}"}
+        return "account.html", {"account": account, "fields": fields, "inquiries": inquiries_repository.of_account(db, account.id),
+                                "title": f"Account {account.id}"}
 
     return _page(request, build)
 
@@ -334,7 +338,7 @@ def _keys_page(db: Session, env_id: str, created: Any = None) -> tuple[str, dict
 
 @router.get(f"{HOME}/api-keys")
 def api_key_list(request: Request) -> Response:
-    return _page(request, lambda db, who, env_id: _keys_page(db, env_id))
+    return _page(request, lambda db, _who, env_id: _keys_page(db, env_id))
 
 
 @router.post(f"{HOME}/api-keys")
@@ -349,7 +353,7 @@ async def api_key_create(request: Request) -> Response:
 
 @router.post(HOME + "/api-keys/{key_id}/revoke")
 async def api_key_revoke(request: Request, key_id: str) -> Response:
-    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, _form: dict[str, str]) -> Response:
         service.revoke_api_key(db, who, env_id, key_id)
         return _to(f"{HOME}/api-keys")
 
@@ -361,7 +365,7 @@ async def api_key_revoke(request: Request, key_id: str) -> Response:
 
 @router.get(f"{HOME}/security")
 def security_page(request: Request) -> Response:
-    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(_db: Session, who: auth.DashboardSession, _env_id: str) -> tuple[str, dict[str, Any]]:
         values: dict[str, Any] = {"enabled": bool(who.user.totp_secret), "title": "Sign-in security"}
         if not who.user.totp_secret:
             secret = auth.new_totp_secret()  # kept only in a signed form field until a code proves the app has it

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
 from openidv.lifecycle import InquiryStatus
-from openidv.models import AuditLog, Event, Inquiry, Verification
+from openidv.models import AuditLog, Event, Inquiry, Verification, WebhookDelivery
 
 
 def add_audit(session: Session, row: AuditLog) -> None:
@@ -16,7 +16,8 @@ def add_audit(session: Session, row: AuditLog) -> None:
     session.flush()
 
 
-def audit_page(session: Session, environment_id: str, page: Page, *, user_email: str | None = None, action: str | None = None, object_id: str | None = None) -> PageResult[AuditLog]:
+def audit_page(session: Session, environment_id: str, page: Page, *, user_email: str | None = None, action: str | None = None,
+               object_id: str | None = None) -> PageResult[AuditLog]:
     query = select(AuditLog).where(AuditLog.environment_id == environment_id)
     if user_email:
         query = query.where(AuditLog.user_email == user_email.strip().lower())
@@ -40,7 +41,8 @@ def inquiry_verifications(session: Session, inquiry_id: str) -> list[Verificatio
 
 
 def events_of(session: Session, environment_id: str, object_ids: list[str]) -> list[Event]:
-    return list(session.scalars(select(Event).where(Event.environment_id == environment_id, Event.object_id.in_(object_ids)).order_by(Event.created_at, Event.id)))
+    query = select(Event).where(Event.environment_id == environment_id, Event.object_id.in_(object_ids))
+    return list(session.scalars(query.order_by(Event.created_at, Event.id)))
 
 
 def _in_range(query, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None):  # noqa: ANN001, ANN202
@@ -61,10 +63,11 @@ def funnel(session: Session, environment_id: str, template_id: str | None, start
         func.count(case((Inquiry.status == InquiryStatus.APPROVED, 1))), func.count(case((Inquiry.status == InquiryStatus.DECLINED, 1))),
     ), environment_id, template_id, start, end)
     row = session.execute(query).one()
-    return dict(zip(("created", "started", "completed", "approved", "declined"), (int(v or 0) for v in row)))
+    return dict(zip(("created", "started", "completed", "approved", "declined"), (int(v or 0) for v in row), strict=True))
 
 
-def decision_times(session: Session, environment_id: str, template_id: str | None, start: datetime | None, end: datetime | None) -> list[tuple[datetime, datetime]]:
+def decision_times(session: Session, environment_id: str, template_id: str | None, start: datetime | None,
+                   end: datetime | None) -> list[tuple[datetime, datetime]]:
     decided = select(Inquiry.created_at, Inquiry.decisioned_at).where(
         Inquiry.decisioned_at.is_not(None), Inquiry.status.in_((InquiryStatus.APPROVED, InquiryStatus.DECLINED))
     )
@@ -77,12 +80,8 @@ def checks_in_range(session: Session, environment_id: str, template_id: str | No
     return [row[0] or [] for row in session.execute(query)]
 
 
-def deliveries_of_events(session: Session, environment_id: str, event_ids: list[str]) -> list | None:
-    """Webhook deliveries of these events, oldest first; None while openidv has no webhooks table."""
-    try:
-        from openidv.models import WebhookDelivery  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def deliveries_of_events(session: Session, environment_id: str, event_ids: list[str]) -> list[WebhookDelivery]:
+    """Webhook deliveries of these events, oldest first."""
     if not event_ids:
         return []
     query = select(WebhookDelivery).where(WebhookDelivery.environment_id == environment_id, WebhookDelivery.event_id.in_(event_ids))

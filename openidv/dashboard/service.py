@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -18,7 +18,6 @@ from openidv.inquiry_sessions.service import Secrets, create_one_time_link
 from openidv.inquiry_templates import service as templates
 from openidv.inquiry_templates.config import VERIFICATION_KINDS, TemplateConfig
 from openidv.kit import crypto
-from openidv.tags import service as tag_names
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, not_found
 from openidv.kit.ids import new_id
@@ -26,6 +25,7 @@ from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult
 from openidv.lifecycle import InquiryStatus
 from openidv.models import Account, AuditLog, Inquiry, InquiryTemplate, InquiryTemplateVersion
+from openidv.tags import service as tag_names
 
 DECISIONS = {"approve": "approve", "decline": "decline", "mark-for-review": "mark_for_review"}
 ADMIN_ONLY = ("redact",)
@@ -39,7 +39,8 @@ def environment_id(db: Session, who: DashboardSession) -> str:
     return env.id
 
 
-def audit(db: Session, who: DashboardSession, env_id: str, action: str, object_id: str | None, before: str | None, after: str | None, detail: str | None = None) -> None:
+def audit(db: Session, who: DashboardSession, env_id: str, action: str, object_id: str | None, before: str | None, after: str | None,
+          detail: str | None = None) -> None:
     repository.add_audit(db, AuditLog(
         id=new_id("audit"), environment_id=env_id, user_id=who.user.id, user_email=who.user.email, action=action,
         object_id=object_id, before_status=before, after_status=after, detail=(detail or None) and detail[:2000], created_at=now(),
@@ -50,7 +51,7 @@ def _day(value: str | None, *, end: bool = False) -> datetime | None:
     if not value:
         return None
     try:
-        day = datetime.fromisoformat(value).replace(tzinfo=timezone.utc)
+        day = datetime.fromisoformat(value).replace(tzinfo=UTC)
     except ValueError:
         raise bad_request(f"{value!r} is not a date (YYYY-MM-DD)") from None
     return day + timedelta(days=1) - timedelta(microseconds=1) if end and len(value) <= 10 else day
@@ -169,7 +170,7 @@ def config_from_form(base: TemplateConfig, form: dict[str, str]) -> TemplateConf
     if len(set(kinds)) != len(kinds):
         raise bad_request("each verification may appear once")
     kept = {step.kind: step for step in base.steps}
-    steps = [kept[k].model_dump() if k in kept else {"kind": k} for k in kinds]
+    steps: list[dict[str, Any]] = [kept[k].model_dump() if k in kept else {"kind": k} for k in kinds]
     for step in steps:
         checks = _list(form.get(f"checks-{step['kind']}", ""))
         step["required_checks"] = checks or step.get("required_checks")
@@ -263,6 +264,8 @@ def create_api_key(db: Session, who: DashboardSession, env_id: str, form: dict[s
     if not who.is_admin:
         raise ApiError(403, "only an admin may manage API keys")
     env = environments.environment(db, env_id)
+    if env is None:
+        raise ApiError(404, f"environment {env_id} does not exist")
     granted = _list(form.get("permissions", "")) or None
     created = api_keys.create_api_key(db, env, name=form.get("name", "").strip()[:100], granted=granted)
     audit(db, who, env_id, "api-key.create", created.key.id, None, "active", created.key.name)
