@@ -1,6 +1,7 @@
 """Builds the FastAPI app: database, routers, middleware, error handling, and what runs beside it."""
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = jobs_runtime.worker_for(settings, app.state.writer) if settings.embedded_worker else None
         jobs_runtime.configure(app.state.writer)
         if worker:

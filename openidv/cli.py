@@ -12,15 +12,16 @@ import secrets
 import signal
 import sys
 import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from openidv import wiring
 from openidv.app import create_app
-from openidv.auth import repository as auth_repository
-from openidv.auth import service as auth
+from openidv.auth import repository as auth_repository, service as auth
 from openidv.config import Settings
-from openidv.inquiry_templates import repository as templates_repository
-from openidv.inquiry_templates import service as templates
+from openidv.inquiry_templates import repository as templates_repository, service as templates
 from openidv.inquiry_templates.config import starter_templates
 from openidv.jobs import runtime
 from openidv.kit import serving
@@ -28,8 +29,7 @@ from openidv.kit.db import make_engine, session_factory, transaction
 from openidv.kit.errors import ApiError
 from openidv.migrate import upgrade
 from openidv.providers.imported_records import import_rows, progress_bar, read_rows, summary
-from openidv.reports import commands
-from openidv.reports import service as reports
+from openidv.reports import commands, service as reports
 from openidv.screening.adapters import ListFormatError
 
 log = logging.getLogger("openidv.cli")
@@ -43,7 +43,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     return wiring.install(settings)
 
 
-def _transaction(settings: Settings):  # noqa: ANN202
+def _transaction(settings: Settings) -> AbstractContextManager[Session]:
     engine = make_engine(settings.resolved_database_url, pool_size=2)
     return transaction(session_factory(engine, writer=True))
 
@@ -70,7 +70,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
                     template, _ = templates.create_template(db, environment.id, name, config)
                 made.append({"name": name, "id": template.id, "version-id": template.latest_published_version_id})
             report_templates = [{"name": t.name, "id": t.id} for t in reports.ensure_default_templates(db, environment.id)]
-            out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made, "report-templates": report_templates}
+            out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made,
+                                                     "report-templates": report_templates}
         admin_email = os.environ.get("OPENIDV_ADMIN_EMAIL", "admin@openidv.local")
         if auth_repository.user_by_email(db, admin_email) is None:
             password = os.environ.get("OPENIDV_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
@@ -102,7 +103,8 @@ def cmd_api_key_create(args: argparse.Namespace) -> int:
                     auth.revoke_api_key(db, key)
         permissions = args.permissions.split(",") if args.permissions else None
         made = auth.create_api_key(db, environment, name=args.name, granted=permissions)
-        result = {"id": made.key.id, "environment": environment.name, "environment-id": environment.id, "secret": made.secret, "permissions": made.key.permissions}
+        result = {"id": made.key.id, "environment": environment.name, "environment-id": environment.id, "secret": made.secret,
+                  "permissions": made.key.permissions}
     if args.json:
         print(json.dumps(result, indent=2))
     else:

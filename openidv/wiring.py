@@ -13,43 +13,36 @@ from typing import Any
 from fastapi import APIRouter
 
 from openidv import jobs
-from openidv.accounts import endpoints as accounts_endpoints
-from openidv.accounts import schemas as accounts_schemas
+from openidv.accounts import endpoints as accounts_endpoints, schemas as accounts_schemas
 from openidv.api import included
 from openidv.config import Settings, bootstrap
 from openidv.dashboard import endpoints as dashboard_endpoints
-from openidv.documents import endpoints as documents_endpoints
-from openidv.documents import schemas as documents_schemas
-from openidv.documents import tasks as documents_tasks
-from openidv.events import endpoints as events_endpoints
-from openidv.events import service as events
-from openidv.events import snapshot
-from openidv.flow import endpoints as flow_endpoints
-from openidv.flow import engines as flow_engines
-from openidv.inquiries import endpoints as inquiries_endpoints
-from openidv.inquiries import progress
-from openidv.inquiries import schemas as inquiries_schemas
-from openidv.inquiries import service as inquiries
-from openidv.inquiries import session_endpoints
+from openidv.documents import endpoints as documents_endpoints, schemas as documents_schemas, tasks as documents_tasks
+from openidv.events import endpoints as events_endpoints, service as events, snapshot
+from openidv.flow import endpoints as flow_endpoints, engines as flow_engines
+from openidv.inquiries import endpoints as inquiries_endpoints, progress, schemas as inquiries_schemas, service as inquiries, session_endpoints
 from openidv.inquiry_sessions import schemas as sessions_schemas
 from openidv.inquiry_templates import endpoints as templates_endpoints
 from openidv.jobs import maintenance
 from openidv.kit import file_links
 from openidv.lifecycle.transition import Observer, install_observers
 from openidv.models import Account, Document, Inquiry, InquirySession, Report, Verification
-from openidv.reports import endpoints as reports_endpoints
-from openidv.reports import schemas as reports_schemas
-from openidv.reports import tasks as reports_tasks
-from openidv.verifications import database, document, email_address, government_id, kinds, phone_number, selfie
-from openidv.verifications import endpoints as verifications_endpoints
-from openidv.verifications import schemas as verifications_schemas
-from openidv.verifications import tasks as verifications_tasks
+from openidv.reports import endpoints as reports_endpoints, schemas as reports_schemas, tasks as reports_tasks
+from openidv.verifications import (
+    database,
+    document,
+    email_address,
+    endpoints as verifications_endpoints,
+    government_id,
+    kinds,
+    phone_number,
+    schemas as verifications_schemas,
+    selfie,
+    tasks as verifications_tasks,
+)
 from openidv.verifications.kinds import VerificationKind
 from openidv.verifications.selfie import service as selfie_service
-from openidv.webhooks import delivery as webhook_delivery
-from openidv.webhooks import endpoints as webhooks_endpoints
-from openidv.webhooks import service as webhooks
-from openidv.webhooks import tasks as webhooks_tasks
+from openidv.webhooks import delivery as webhook_delivery, endpoints as webhooks_endpoints, service as webhooks, tasks as webhooks_tasks
 
 KINDS: tuple[VerificationKind, ...] = (
     government_id.VERIFICATION_KIND,

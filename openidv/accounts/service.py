@@ -10,11 +10,11 @@ from openidv import lifecycle
 from openidv.accounts import repository
 from openidv.events import service as events
 from openidv.kit import crypto, fields as typed_fields
-from openidv.tags import service as tag_names
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.models import Account
+from openidv.tags import service as tag_names
 
 
 def _index(account: Account, values: dict[str, Any]) -> None:
@@ -73,7 +73,8 @@ def usable(session: Session, environment_id: str, account_id: str) -> Account:
     return account
 
 
-def update(session: Session, account: Account, *, reference_id: str | None, fields: dict[str, Any] | None, tags: list[str] | None, account_status: str | None, actor: str | None) -> None:
+def update(session: Session, account: Account, *, reference_id: str | None, fields: dict[str, Any] | None, tags: list[str] | None,
+           account_status: str | None, actor: str | None) -> None:
     if reference_id is not None and reference_id != account.reference_id:
         other = repository.by_reference(session, account.environment_id, reference_id)
         if other is not None and other.id != account.id:

@@ -3,14 +3,13 @@ the files behind expiring signed URLs. Rules live in `service`; this file parses
 
 from typing import Any
 
-from sqlalchemy.orm import Session
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
-from openidv.checks import document as engine
-from openidv.checks import quality
+from openidv.checks import document as engine, quality
 from openidv.documents import files, repository, schemas, service
 from openidv.kit.errors import ApiError, bad_request, not_found
 from openidv.kit.jsonapi import Body

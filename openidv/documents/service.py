@@ -209,7 +209,7 @@ def process(db: Session, document: Document, *, today: date | None = None) -> No
     try:
         with db.begin_nested():
             _read(db, document, today or now().date())
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("document %s: reading failed", document.id)
         lifecycle.transition(db, document, "error")
 

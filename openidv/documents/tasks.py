@@ -1,8 +1,7 @@
 """The document job: `document.process`, enqueued by a document's `submit`."""
 
 from openidv.documents import service
-from openidv.jobs import job
-from openidv.jobs import session as job_session
+from openidv.jobs import job, session as job_session
 from openidv.models import Document
 
 

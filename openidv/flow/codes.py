@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from openidv.verifications.uploads import InputProblem
 from openidv.inquiries import repository as inquiry_repository
 from openidv.inquiry_templates.config import Step
 from openidv.kit.errors import ApiError
@@ -15,6 +14,7 @@ from openidv.models import ConfirmationCode, Inquiry, Verification
 from openidv.verifications import confirmation, tasks
 from openidv.verifications.email_address.service import create as create_email
 from openidv.verifications.phone_number.service import create as create_phone
+from openidv.verifications.uploads import InputProblem
 
 ACTOR = "flow"
 CREATE = {"phone-number": create_phone, "email-address": create_email}
@@ -44,7 +44,10 @@ def _send(db: Session, verification: Verification, language: str) -> Callable[[s
             wait = exc.headers.get("Retry-After")
             raise InputProblem("code", "code.wait", seconds=wait) if wait else InputProblem("code", "code.too_many") from None
         raise
-    sends = db.get(ConfirmationCode, verification.id).sends  # type: ignore[union-attr]
+    row = db.get(ConfirmationCode, verification.id)
+    if row is None:  # request_code has just counted the send on it
+        raise LookupError(f"verification {verification.id}: no confirmation code row after a send request")
+    sends = row.sends
 
     def deliver(sessions: sessionmaker[Session]) -> None:
         if tasks.enqueue_in_tx is None:  # no job port yet: deliver in this process, as the job would

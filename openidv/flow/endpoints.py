@@ -5,14 +5,14 @@ Tokens in a URL are exchanged at once for an HttpOnly cookie and the browser is 
 """
 
 import base64
-import logging
 import hashlib
 import hmac
 import json
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
@@ -24,14 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from openidv.flow import codes, service
-from openidv.verifications import uploads
 from openidv.flow.i18n import Translator, pick
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates.config import ID_CLASSES, Step
-from openidv.verifications.government_id.service import TWO_SIDED
 from openidv.kit.db import transaction
 from openidv.lifecycle import InquiryStatus, VerificationStatus
 from openidv.models import Inquiry, InquirySession
+from openidv.verifications import uploads
+from openidv.verifications.government_id.service import TWO_SIDED
 
 log = logging.getLogger("openidv.flow")
 router = APIRouter(include_in_schema=False)
@@ -129,7 +129,7 @@ def _error_page(request: Request, ctx: dict[str, Any], exc: service.FlowError) -
 def _set_cookies(request: Request, response: Response, token: str, ctx: dict[str, Any]) -> None:
     secure = request.url.scheme == "https"
     # An embedded flow on another site needs SameSite=None, which browsers accept only with Secure.
-    same_site = "none" if (secure and ctx.get("embed")) else "lax"
+    same_site: Literal["none", "lax"] = "none" if (secure and ctx.get("embed")) else "lax"
     for name, value in ((TOKEN_COOKIE, token), (CONTEXT_COOKIE, _sign(request, ctx))):
         response.set_cookie(name, value, httponly=True, secure=secure, samesite=same_site, path="/", max_age=86400)
 
@@ -190,7 +190,8 @@ def _enter(request: Request, embedded: bool) -> Response:
             elif q.get("session-token"):
                 raise service.FlowError("error.unauthenticated", status=409, code="unauthenticated")
             else:
-                params = {k: q.get(k) for k in (*service.inquiries.TEMPLATE_KEYS, "environment-id", "environment", "reference-id", "account-id", "redirect-uri")}
+                keys = (*service.inquiries.TEMPLATE_KEYS, "environment-id", "environment", "reference-id", "account-id", "redirect-uri")
+                params = {k: q.get(k) for k in keys}
                 opened = service.open_new(db, params, _fields_of_query(request), secrets)
             if embedded:
                 ctx["embed"]["frame_ancestors"] = _frame_ancestors_of(request, db, opened.inquiry)
@@ -244,7 +245,8 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
             values["pdf"] = t("upload.or_pdf") if values["pdf"] else ""
         problem_text = t(problem.key, **values)
     return _render(
-        request, ctx, "consent.html" if screen.name == "biometric" else f"{screen.name}.html", status=status, screen=screen, config=config, inquiry=inquiry, csrf=_csrf(request, row),
+        request, ctx, "consent.html" if screen.name == "biometric" else f"{screen.name}.html", status=status, screen=screen, config=config, inquiry=inquiry,
+        csrf=_csrf(request, row),
         problem=problem, problem_text=problem_text, field_problems=field_problems or {}, form=form or {},
         values={k: v.get("value") if isinstance(v, dict) else v for k, v in inquiry.fields.items()},
         id_classes=config.allowed_id_classes or list(ID_CLASSES), two_sided=sorted(TWO_SIDED),
@@ -310,7 +312,7 @@ def _post(request: Request, values: dict[str, str], files: dict[str, bytes], act
     for deliver in after_commit:  # e.g. a confirmation code, once its hash is committed
         try:
             deliver(request.app.state.writer)
-        except Exception:  # noqa: BLE001 - the person can ask for a new code
+        except Exception:  # the person can ask for a new code
             log.exception("flow: delivery after commit failed")
     return response
 

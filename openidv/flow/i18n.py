@@ -11,7 +11,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "close": "Close",
         "required": "required",
         "consent.heading": "Before we start",
-        "consent.body": "To verify your identity we collect the information and images you provide in the next steps and share the result with the organisation that asked for it.",
+        "consent.body": "To verify your identity we collect the information and images you provide in the next steps "
+                        "and share the result with the organisation that asked for it.",
         "consent.accept": "I agree to the processing of my personal data for identity verification",
         "consent.must_accept": "Please tick the box to agree before continuing.",
         "biometric.heading": "Consent to use your face",
@@ -107,7 +108,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "close": "Cerrar",
         "required": "obligatorio",
         "consent.heading": "Antes de empezar",
-        "consent.body": "Para verificar tu identidad recopilamos la información y las imágenes que proporciones en los siguientes pasos y compartimos el resultado con la organización que lo solicitó.",
+        "consent.body": "Para verificar tu identidad recopilamos la información y las imágenes que proporciones en los siguientes pasos "
+                        "y compartimos el resultado con la organización que lo solicitó.",
         "consent.accept": "Acepto el tratamiento de mis datos personales para verificar mi identidad",
         "consent.must_accept": "Marca la casilla para aceptar antes de continuar.",
         "biometric.heading": "Consentimiento para usar tu rostro",
@@ -210,7 +212,7 @@ def pick(explicit: str | None, accept_language: str | None) -> str:
 
 
 class Translator:
-    def __init__(self, language: str):
+    def __init__(self, language: str) -> None:
         self.language = language if language in CATALOGUE else "en"
 
     @property

@@ -9,17 +9,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+import segno
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.auth import repository as auth_repository
 from openidv.flow import codes, engines, repository
 from openidv.flow.i18n import BIOMETRIC_CONSENT_VERSION, CONSENT_VERSION
-from openidv.inquiries import repository as inquiry_repository
-from openidv.inquiries import progress
-from openidv.inquiries import service as inquiries
-from openidv.inquiry_sessions import service as sessions
-from openidv.inquiry_sessions import tokens
+from openidv.inquiries import progress, repository as inquiry_repository, service as inquiries
+from openidv.inquiry_sessions import service as sessions, tokens
 from openidv.inquiry_templates import service as templates
 from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.kit import fields as typed_fields
@@ -28,8 +26,7 @@ from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
 from openidv.lifecycle import InquiryStatus, SessionStatus, VerificationStatus
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
-from openidv.verifications import kinds, uploads
-from openidv.verifications import service as verifications
+from openidv.verifications import kinds, service as verifications, uploads
 from openidv.verifications.kinds import Captured
 
 ACTOR = "flow"
@@ -40,7 +37,7 @@ FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
 class FlowError(Exception):
     """A page-level problem: catalogue `key`, HTTP `status`, the SDK `code` (COMPAT.md §10)."""
 
-    def __init__(self, key: str, status: int = 400, code: str = "invalid_config", **values: object):
+    def __init__(self, key: str, status: int = 400, code: str = "invalid_config", **values: object) -> None:
         super().__init__(key)
         self.key, self.status, self.code, self.values = key, status, code, values
 
@@ -178,9 +175,7 @@ def cancel(db: Session, row: InquirySession) -> None:
 
 
 def config_of(db: Session, inquiry: Inquiry) -> TemplateConfig:
-    version = templates.repository.get_version(db, inquiry.environment_id, inquiry.template_version_id)
-    assert version is not None
-    return templates.config_of(version)
+    return templates.inquiry_config(db, inquiry)
 
 
 def is_sandbox(db: Session, inquiry: Inquiry) -> bool:
@@ -327,7 +322,10 @@ def submit(db: Session, inquiry: Inquiry, step: Step, captured: Captured) -> Non
     verification.data = {**captured.values, "files": captured.upload_ids}
     verification.country_code = captured.country_code
     for upload_id in captured.upload_ids.values():
-        db.get(FlowUpload, upload_id).verification_id = verification.id  # type: ignore[union-attr]
+        upload = db.get(FlowUpload, upload_id)
+        if upload is None:  # stored by this step's capture, in this transaction
+            raise LookupError(f"flow upload {upload_id} does not exist")
+        upload.verification_id = verification.id
     if engine is not None:
         verifications.conclude(db, verification, engine(db, inquiry, step, verification, captured), actor=ACTOR)
     db.flush()
@@ -350,6 +348,4 @@ def progress_state(inquiry: Inquiry) -> str:
 
 
 def qr_svg(link: str) -> str:
-    import segno
-
     return segno.make(link, error="m").svg_inline(scale=5, border=2, title="QR code", dark="#000", light="#fff")

@@ -33,7 +33,7 @@ from openidv.models import (
     WebhookDelivery,
 )
 
-_RESOURCE_OF = {
+_RESOURCE_OF: dict[type[object], str] = {
     Account: "account",
     Inquiry: "inquiry",
     Verification: "verification",
@@ -59,7 +59,7 @@ def install_observers(observers: Iterable[tuple[str, Observer]]) -> None:
 
 
 class IllegalTransition(ApiError):
-    def __init__(self, resource: str, status: str | None, action: str):
+    def __init__(self, resource: str, status: str | None, action: str) -> None:
         pretty, noun = action.replace("_", " "), resource.replace("-", " ")
         article = "an" if noun[0] in "aeiou" else "a"
         super().__init__(409, f"Cannot {pretty} {article} {noun} that is {status}")

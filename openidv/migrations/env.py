@@ -17,6 +17,8 @@ def run_migrations_offline() -> None:
 
 def run_migrations_online() -> None:
     url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # openidv.migrate always sets it
+        raise RuntimeError("alembic: sqlalchemy.url is not set")
     engine = make_engine(url, pool_size=1)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True)
