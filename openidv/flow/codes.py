@@ -2,15 +2,14 @@
 `email_address`): the person gives a number or address, a one-time code is sent, the person types
 it. Cooldown, send cap, wrong-code limit and expiry are the engines' rules (`confirmation.py`)."""
 
-from collections.abc import Callable
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from openidv.inquiries import repository as inquiry_repository
 from openidv.inquiry_templates.config import Step
 from openidv.kit.errors import ApiError
 from openidv.lifecycle import VerificationStatus
-from openidv.models import ConfirmationCode, Inquiry, Verification
+from openidv.models import Inquiry, Verification
 from openidv.verifications import confirmation, tasks
 from openidv.verifications.email_address.service import create as create_email
 from openidv.verifications.phone_number.service import create as create_phone
@@ -35,8 +34,9 @@ def sent_to(verification: Verification) -> str:
     return verification.data.get(verification.kind) or ""
 
 
-def _send(db: Session, verification: Verification, language: str) -> Callable[[sessionmaker[Session]], None]:
-    """Count the send now (429 within the cooldown or past the cap); return what delivers it after commit."""
+def send(db: Session, verification: Verification, language: str) -> None:
+    """Count the send (429 within the cooldown or past the cap); the send job it enqueues delivers the code
+    once this transaction commits."""
     try:
         tasks.request_code(db, verification, language)
     except ApiError as exc:
@@ -44,19 +44,9 @@ def _send(db: Session, verification: Verification, language: str) -> Callable[[s
             wait = exc.headers.get("Retry-After")
             raise InputProblem("code", "code.wait", seconds=wait) if wait else InputProblem("code", "code.too_many") from None
         raise
-    row = db.get(ConfirmationCode, verification.id)
-    if row is None:  # request_code has just counted the send on it
-        raise LookupError(f"verification {verification.id}: no confirmation code row after a send request")
-    sends = row.sends
-
-    def deliver(sessions: sessionmaker[Session]) -> None:
-        if tasks.enqueue_in_tx is None:  # no job port yet: deliver in this process, as the job would
-            tasks.send_confirmation(verification.id, request=sends, sessions=sessions)
-
-    return deliver
 
 
-def begin(db: Session, inquiry: Inquiry, step: Step, value: str, language: str) -> Callable[[sessionmaker[Session]], None]:
+def begin(db: Session, inquiry: Inquiry, step: Step, value: str, language: str) -> None:
     attrs = {"inquiry-id": inquiry.id, "verification-template-id": step.id, step.kind: value.strip()}
     try:
         verification = CREATE[step.kind](db, inquiry.environment_id, attrs, ACTOR)
@@ -64,11 +54,7 @@ def begin(db: Session, inquiry: Inquiry, step: Step, value: str, language: str) 
         if exc.status in (400, 422):
             raise InputProblem(step.kind, INVALID[step.kind]) from None
         raise
-    return _send(db, verification, language)
-
-
-def resend(db: Session, verification: Verification, language: str) -> Callable[[sessionmaker[Session]], None]:
-    return _send(db, verification, language)
+    send(db, verification, language)
 
 
 def confirm(db: Session, verification: Verification, code: str) -> bool:

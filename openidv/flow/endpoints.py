@@ -10,7 +10,6 @@ import hmac
 import json
 import logging
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -19,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -299,26 +298,20 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]
 
 def _post(request: Request, values: dict[str, str], files: dict[str, bytes], action: str) -> Response:
     ctx = _context(request)
-    after_commit: list[Callable[[sessionmaker[Session]], None]] = []
     with transaction(request.app.state.writer) as db:
         try:
             inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
             if not hmac.compare_digest(values.get("csrf", ""), _csrf(request, row)):
                 raise service.FlowError("error.csrf", status=403, code="application_error")
-            response = _act(request, ctx, db, inquiry, row, values, files, action, after_commit)
+            response = _act(request, ctx, db, inquiry, row, values, files, action)
         except service.FlowError as exc:
             db.rollback()
             return _error_page(request, ctx, exc)
-    for deliver in after_commit:  # e.g. a confirmation code, once its hash is committed
-        try:
-            deliver(request.app.state.writer)
-        except Exception:  # the person can ask for a new code
-            log.exception("flow: delivery after commit failed")
     return response
 
 
 def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, row: InquirySession,
-         values: dict[str, str], files: dict[str, bytes], action: str, after_commit: list) -> Response:
+         values: dict[str, str], files: dict[str, bytes], action: str) -> Response:
     done = RedirectResponse("/verify", status_code=303, headers=_headers(ctx))
     if action == "cancel":
         service.cancel(db, row)
@@ -352,7 +345,7 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
         return done  # a stale or replayed form: show what is current
     try:
         if codes.handles(screen.step.kind):
-            if _code_step(db, inquiry, screen.step, values, _language(request, ctx), after_commit) is False:
+            if _code_step(db, inquiry, screen.step, values, _language(request, ctx)) is False:
                 # a wrong code counts: keep the attempt (commit) and ask again
                 return _screen_page(request, ctx, db, inquiry, row, problem=uploads.InputProblem("code", "code.wrong"), status=422)
             return done
@@ -365,14 +358,14 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
     return done
 
 
-def _code_step(db: Session, inquiry: Inquiry, step: Step, values: dict[str, str], language: str, after_commit: list) -> bool | None:
-    """Phone and e-mail: first the number or address (a code is sent), then the code or a resend.
-    False when a code was wrong and the verification still waits."""
+def _code_step(db: Session, inquiry: Inquiry, step: Step, values: dict[str, str], language: str) -> bool | None:
+    """Phone and e-mail: first the number or address (a code is sent by the job the send request enqueues
+    in this transaction), then the code or a resend. False when a code was wrong and the verification still waits."""
     waiting = codes.waiting(db, inquiry, step)
     if waiting is None:
-        after_commit.append(codes.begin(db, inquiry, step, values.get(step.kind, ""), language))
+        codes.begin(db, inquiry, step, values.get(step.kind, ""), language)
     elif values.get("resend"):
-        after_commit.append(codes.resend(db, waiting, language))
+        codes.send(db, waiting, language)
     elif not codes.confirm(db, waiting, values.get("code", "")):
         return False if waiting.status == VerificationStatus.INITIATED else None
     return None

@@ -158,5 +158,3 @@ def retrieve_template(template_id: str, ctx: ApiContext = Depends(read)) -> Resp
         raise not_found("report template", template_id)
     return ctx.respond({"data": schemas.render_template(template)})
 
-
-from openidv.reports import tasks as _tasks  # noqa: E402, F401 - registers the inquiry-completion follow-up

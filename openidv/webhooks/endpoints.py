@@ -10,12 +10,7 @@ from openidv.kit.errors import not_found
 from openidv.kit.jsonapi import Body, get_int, page_params
 from openidv.lifecycle import WebhookDeliveryStatus
 from openidv.models import Webhook
-from openidv.webhooks import (
-    repository,
-    schemas,
-    service,
-    tasks,  # noqa: F401 - registers the delivery job and the fan-out
-)
+from openidv.webhooks import repository, schemas, service
 
 router = APIRouter()
 read = Permission("webhook.read")
