@@ -24,7 +24,8 @@ def _fresh(code: str, tmp_path: Path) -> dict:
     """Run `code` in a new interpreter (nothing imported by this test process helps it) and read its JSON."""
     tmp_path.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {"OPENIDV_DATA_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True, cwd=tmp_path)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=180, check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
 
@@ -119,3 +120,24 @@ def test_lower_layers_import_nothing_from_above() -> None:
     assert edges.get("checks", set()) <= {"kit"}
     assert edges.get("lifecycle", set()) <= {"kit", "models", "events"}
     assert "inquiries" not in edges["verifications"] and "flow" not in edges["verifications"]
+
+
+def test_importing_every_module_registers_nothing(tmp_path: Path) -> None:
+    """Only `wiring.install` fills the registries: a fresh interpreter that imports every openidv module
+    (and installs nothing) has no job, timer, renderer, loader, follow-up, observer or kind."""
+    code = """
+import importlib, json, pkgutil, sys
+import openidv
+for module in pkgutil.walk_packages(openidv.__path__, "openidv."):
+    if ".migrations." not in module.name:
+        importlib.import_module(module.name)
+from openidv import jobs
+from openidv.api import included
+from openidv.events import service, snapshot
+from openidv.verifications import kinds
+transition = sys.modules["openidv.lifecycle.transition"]  # the package exports a function of that name
+print(json.dumps({"jobs": list(jobs.registry), "timers": list(jobs.port.periodic), "renderers": len(snapshot._renderers),
+                  "loaders": list(included._loaders), "follow_ups": len(service._follow_ups), "observers": list(transition._observers),
+                  "kinds": [k.name for k in kinds.installed()]}))
+"""
+    assert _fresh(code, tmp_path / "imports") == {"jobs": [], "timers": [], "renderers": 0, "loaders": [], "follow_ups": 0, "observers": [], "kinds": []}
