@@ -8,11 +8,14 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from openidv.checks.protocols import Image
+
 _BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.FixedThreshold)
+_PDF417 = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.PDF417)
 
 
-def _read(gray: np.ndarray, binarizer: zxingcpp.Binarizer) -> str | None:
-    results = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormat.PDF417, try_rotate=True,
+def _read(gray: Image, binarizer: zxingcpp.Binarizer) -> str | None:
+    results = zxingcpp.read_barcodes(gray, formats=_PDF417, try_rotate=True,
                                      try_downscale=True, binarizer=binarizer)
     for result in results:
         if result.valid and result.bytes:
@@ -21,7 +24,7 @@ def _read(gray: np.ndarray, binarizer: zxingcpp.Binarizer) -> str | None:
     return None
 
 
-def _deskew(gray: np.ndarray) -> np.ndarray | None:
+def _deskew(gray: Image) -> Image | None:
     """Rotate by the angle of the largest dark-on-light region (the barcode's rows)."""
     edges = cv2.Canny(gray, 50, 150)
     lines = cv2.HoughLinesP(edges, 1, np.pi / 360, threshold=80, minLineLength=gray.shape[1] // 5, maxLineGap=10)
@@ -36,12 +39,13 @@ def _deskew(gray: np.ndarray) -> np.ndarray | None:
         return None
     h, w = gray.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
+    straight: np.ndarray = cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
+    return straight
 
 
-def decode_pdf417(image: np.ndarray) -> str | None:
-    """The text of the first valid PDF417 in an RGB or grayscale image, or None."""
-    gray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+def decode_pdf417(image: Image) -> str | None:
+    """The text of the first valid PDF417 in an RGB or grayscale image, or None (a `BarcodeReader`)."""
+    gray: np.ndarray = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
     text = _read(gray, _BINARIZERS[0])
     if text:
         return text
@@ -52,14 +56,14 @@ def decode_pdf417(image: np.ndarray) -> str | None:
     if straight is not None and (text := _read(straight, _BINARIZERS[0])):
         return text
     # A slightly blurred photo: an unsharp mask restores the narrow bars' edges.
-    sharpened = cv2.addWeighted(gray, 2.0, cv2.GaussianBlur(gray, (0, 0), 2), -1.0, 0)
+    sharpened: np.ndarray = cv2.addWeighted(gray, 2.0, cv2.GaussianBlur(gray, (0, 0), 2), -1.0, 0)
     for binarizer in _BINARIZERS:
         if text := _read(sharpened, binarizer):
             return text
     if max(gray.shape) < 2400:
-        big = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        big: np.ndarray = cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
         if text := _read(big, _BINARIZERS[0]):
             return text
-        sharp = cv2.adaptiveThreshold(big, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 10)
+        sharp: np.ndarray = cv2.adaptiveThreshold(big, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 10)
         return _read(sharp, _BINARIZERS[2])
     return None

@@ -1,7 +1,8 @@
 """Proof-of-address and other papers: intake checks (type by content, size, PDF safety), text (the PDF's
 text layer first with pypdf, else pages rendered by pypdfium2 and read by rapidocr; images read by
 rapidocr), the document's type by its words, the extracted name, address and dates, and the
-`document_*` checks (COMPAT.md §7). Pure: bytes and settings in, checks out.
+`document_*` checks (COMPAT.md §7). Pure: bytes and settings in, checks out. The OCR is a `PageReader`
+(`checks.protocols`), rapidocr's by default; `evaluate(..., ocr=...)` takes another.
 
 OCR drops most spaces ("1234MainStreet"), so patterns allow missing spaces and comparisons run on
 compacted text (letters and digits only).
@@ -17,11 +18,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
+import pypdfium2
 from anyascii import anyascii
 from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
 from rapidfuzz import fuzz
 
 from openidv.checks import quality
+from openidv.checks.ocr import RAPIDOCR
+from openidv.checks.protocols import Image as Pixels, PageReader
 
 PDF = "application/pdf"
 MAX_PAGES = 20  # accepted at intake
@@ -111,8 +117,6 @@ def _pdf_date(value: Any) -> datetime | None:
 
 def _active_content(reader: Any) -> str | None:
     """The first JavaScript, Launch or non-GoTo open action reachable from the trailer, if any."""
-    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
-
     stack, seen, walked = [reader.trailer], set(), 0
     while stack:
         item = stack.pop()
@@ -144,8 +148,6 @@ def _active_content(reader: Any) -> str | None:
 def _open_pdf(data: bytes) -> Any:
     """A pypdf reader; a file encrypted with an owner password only (print or copy restrictions, common on
     bank statements) opens with the empty user password, one that needs a password to open is refused."""
-    from pypdf import PdfReader
-
     reader = PdfReader(io.BytesIO(data), strict=False)
     if reader.is_encrypted and not reader.decrypt(""):
         raise DocumentRejected("password-protected PDFs are not accepted; upload the file without a password")
@@ -232,17 +234,14 @@ def _text_layer(data: bytes) -> list[Page]:
     return pages
 
 
-def _ocr_lines(rgb: np.ndarray) -> list[str]:
+def _ocr_lines(rgb: Pixels, ocr: PageReader) -> list[str]:
     """Full-page OCR (detection + recognition), boxes joined into lines top to bottom."""
-    from openidv.checks.mrz_reader import engine
-
-    result, _ = engine()(rgb)
-    boxes = []
-    for box, text, score in result or []:
+    boxes: list[tuple[float, float, float, str]] = []  # (centre y, height, left x, text)
+    for corners, text, score in ocr.read_page(rgb):
         if score < 0.5:
             continue
-        ys = [p[1] for p in box]
-        boxes.append(((min(ys) + max(ys)) / 2, max(ys) - min(ys), min(p[0] for p in box), text))
+        ys = [p[1] for p in corners]
+        boxes.append(((min(ys) + max(ys)) / 2, max(ys) - min(ys), min(p[0] for p in corners), text))
     boxes.sort()
     lines: list[list[tuple[float, float, float, str]]] = []
     for box in boxes:
@@ -253,9 +252,7 @@ def _ocr_lines(rgb: np.ndarray) -> list[str]:
     return [" ".join(b[3] for b in sorted(line, key=lambda b: b[2])) for line in lines]
 
 
-def _rendered(data: bytes) -> list[Page]:
-    import pypdfium2
-
+def _rendered(data: bytes, ocr: PageReader) -> list[Page]:
     doc = pypdfium2.PdfDocument(data)
     try:
         pages = []
@@ -264,7 +261,7 @@ def _rendered(data: bytes) -> list[Page]:
             width, height = page.get_size()
             scale = min(1.5, 1800 / max(width, height, 1))
             image = page.render(scale=scale).to_pil().convert("RGB")
-            pages.append(Page(index + 1, _ocr_lines(np.asarray(image))))
+            pages.append(Page(index + 1, _ocr_lines(np.asarray(image), ocr)))
         return pages
     finally:
         doc.close()
@@ -274,7 +271,7 @@ def _alnum(pages: list[Page]) -> int:
     return sum(ch.isalnum() for page in pages for line in page.lines for ch in line)
 
 
-def read(data: bytes, mime: str) -> Reading:
+def read(data: bytes, mime: str, *, ocr: PageReader = RAPIDOCR) -> Reading:
     """The document's text. Never raises: an unreadable file gives a Reading with `error` set."""
     try:
         if mime == PDF:
@@ -282,9 +279,9 @@ def read(data: bytes, mime: str) -> Reading:
             pages = _text_layer(data)
             if _alnum(pages) >= MIN_TEXT:
                 return Reading(pages, "text_layer", facts)
-            return Reading(_rendered(data), "ocr", facts)
+            return Reading(_rendered(data, ocr), "ocr", facts)
         decoded = quality.decode(data, max_side=1800)
-        return Reading([Page(1, _ocr_lines(decoded.rgb))], "ocr")
+        return Reading([Page(1, _ocr_lines(decoded.rgb, ocr))], "ocr")
     except (DocumentRejected, quality.ImageRejected) as exc:
         return Reading([], "none", error=str(exc))
     except Exception as exc:  # noqa: BLE001 - a broken file fails a check; it never crashes the job
@@ -609,9 +606,10 @@ def _guided(field: str, value: str | None, page: int, level: str, found: str | N
     return {"extraction-type": "guided", "field-name": field, "results": results if value else []}
 
 
-def evaluate(files: list[tuple[bytes, str]], settings: Settings, inquiry_fields: dict[str, Any] | None, *, today: date) -> Result:
+def evaluate(files: list[tuple[bytes, str]], settings: Settings, inquiry_fields: dict[str, Any] | None, *, today: date,
+             ocr: PageReader = RAPIDOCR) -> Result:
     """Read every file, then decide each `document_*` check. `files` are (content, mime) pairs."""
-    readings = [read(data, mime) for data, mime in files]
+    readings = [read(data, mime, ocr=ocr) for data, mime in files]
     usable = [r for r in readings if r.pages and _alnum(r.pages) >= 10]
     numbered = [(page.number, line) for r in usable for page in r.pages for line in page.lines]
     lines = [line for _, line in numbered]

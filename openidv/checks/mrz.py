@@ -158,13 +158,13 @@ def _sex(c: str) -> str:
     return {"M": "M", "F": "F", "<": "<", "X": "X", "H": "M"}.get(c, c)
 
 
-_NUMBER_AT = {"TD1": (0, 5), "TD2": (1, 0), "TD3": (1, 0)}
+NUMBER_AT = {"TD1": (0, 5), "TD2": (1, 0), "TD3": (1, 0)}
 
 
 def _repair_number(lines: list[str], fmt: str, today: date | None) -> Mrz | None:
     """One ambiguous swap in the document number that makes every check digit agree (the number's
     and the composite), only if exactly one swap does: never guess between two valid readings."""
-    row, start = _NUMBER_AT[fmt]
+    row, start = NUMBER_AT[fmt]
     found = []
     for i in range(start, start + 9):
         c = lines[row][i]
@@ -219,7 +219,7 @@ def _td23(lines: list[str], fmt: str) -> Mrz:
         number, number_cd = number + extra[:-1], extra[-1:]
     new_l2 = (number[:9] + (l2[9] if len(number) > 9 else number_cd) + nationality + birth + birth_cd + sex[0]
               + expiry + expiry_cd + l2[28:])
-    if fmt == "TD3":
+    if optional_cd is not None:  # TD3
         new_l2 = new_l2[:42] + optional_cd + composite_cd
     else:
         new_l2 = new_l2[:35] + composite_cd

@@ -3,7 +3,8 @@
 OpenCV finds the MRZ band (two or three long, evenly spaced rows of equal width) on a downscaled,
 levelled copy of the card; only those row strips go to the recogniser, rapidocr's PP-OCRv4 text
 recognition model (shipped inside the `rapidocr-onnxruntime` wheel, Apache-2.0, nothing
-downloaded), run through our own onnxruntime session. OCR-B is fixed pitch, so each character
+downloaded), run through our own onnxruntime session (`MrzLineRecogniser`; any `LineRecogniser` of
+`checks.protocols` may replace it: `read_mrz(image, recogniser=...)`). OCR-B is fixed pitch, so each character
 cell's place in the strip is known: the recogniser's per-frame probabilities are read cell by cell,
 over the MRZ alphabet only and the characters each field allows (digits in dates, letters in names),
 which also settles runs of `<` that plain CTC decoding would merge. The text then goes to our own
@@ -20,16 +21,18 @@ is turned (180°, then 90°/270°) only where the band's position says so.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from openidv.checks import icao_countries, mrz, quality
+from openidv.checks.ocr import ocr_threads
+from openidv.checks.protocols import Image, LineRecogniser, Probabilities
 
 WORK_WIDTH = 1000
 ALPHABET = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -49,35 +52,15 @@ DOUBT = 0.4
 SURE = 0.8
 
 _LOCK = threading.Lock()
-_ENGINE = None
-_RECOGNISER: _Recogniser | None = None
+_RECOGNISER: MrzLineRecogniser | None = None
 
 
-def engine():  # noqa: ANN201
-    """rapidocr's full pipeline (detection + recognition), one per process, for visual-zone OCR."""
-    global _ENGINE
-    with _LOCK:
-        if _ENGINE is None:
-            from rapidocr_onnxruntime import RapidOCR
-
-            threads = ocr_threads()
-            _ENGINE = RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
-    return _ENGINE
-
-
-def ocr_threads() -> int:
-    """onnxruntime threads per session: OPENIDV_OCR_THREADS, else one per core up to two (job
-    workers run side by side; more threads than cores only adds contention)."""
-    value = os.environ.get("OPENIDV_OCR_THREADS", "")
-    return int(value) if value.isdigit() and int(value) > 0 else max(1, min(2, os.cpu_count() or 1))
-
-
-class _Recogniser:
-    """PP-OCRv4 recognition as per-frame probabilities over the MRZ alphabet."""
+class MrzLineRecogniser:
+    """PP-OCRv4 recognition as per-frame probabilities over the MRZ alphabet (a `LineRecogniser`)."""
 
     def __init__(self) -> None:
-        import onnxruntime as ort
-        import rapidocr_onnxruntime
+        import onnxruntime as ort  # noqa: PLC0415 - ~0.6 s to import: only when an MRZ is read
+        import rapidocr_onnxruntime  # noqa: PLC0415 - as onnxruntime (its model ships inside)
 
         model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
         options = ort.SessionOptions()
@@ -91,14 +74,14 @@ class _Recogniser:
         self.fillers = [index[c] for c in FILLER_LOOKALIKES if c in index]
         self.input = self.session.get_inputs()[0].name
 
-    def __call__(self, strips: list[np.ndarray]) -> list[np.ndarray]:
+    def __call__(self, strips: list[Image], /) -> list[Probabilities]:
         """Grayscale strips STRIP_HEIGHT high -> (frames, len(ALPHABET)) probabilities each."""
         width = max(s.shape[1] for s in strips)
         width += -width % FRAME
         batch = np.zeros((len(strips), 3, STRIP_HEIGHT, width), np.float32)
         for i, s in enumerate(strips):
             batch[i, :, :, :s.shape[1]] = s.astype(np.float32) / 127.5 - 1.0
-        probs = self.session.run(None, {self.input: batch})[0]
+        probs: Probabilities = self.session.run(None, {self.input: batch})[0]
         out = []
         for i, s in enumerate(strips):
             p = probs[i, : -(-s.shape[1] // FRAME)]
@@ -108,11 +91,12 @@ class _Recogniser:
         return out
 
 
-def recogniser() -> _Recogniser:
+def shared_recogniser() -> MrzLineRecogniser:
+    """The process's recogniser, loaded on first use."""
     global _RECOGNISER
     with _LOCK:
         if _RECOGNISER is None:
-            _RECOGNISER = _Recogniser()
+            _RECOGNISER = MrzLineRecogniser()
     return _RECOGNISER
 
 
@@ -144,15 +128,16 @@ class MrzReading:
 Row = tuple[int, int, int, int]  # x, y, w, h
 
 
-def _text_mask(gray: np.ndarray) -> np.ndarray:
+def _text_mask(gray: Image) -> Image:
     """Dark strokes on a lighter ground, joined along rows."""
     w = gray.shape[1]
     blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 7)))
     _, binary = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    return cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, w // 45), 3)))
+    mask: np.ndarray = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (max(15, w // 45), 3)))
+    return mask
 
 
-def _rows(mask: np.ndarray) -> list[Row]:
+def _rows(mask: Image) -> list[Row]:
     h, w = mask.shape
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     boxes = sorted((b for b in map(cv2.boundingRect, contours) if 8 < b[3] < h * 0.12), key=lambda b: b[0])
@@ -182,15 +167,16 @@ def _groups(rows: list[Row]) -> list[list[Row]]:
             widths, heights = [r[2] for r in group], [r[3] for r in group]
             if min(widths) < 0.85 * max(widths) or min(heights) < 0.6 * max(heights):
                 continue
-            if max(abs(a[0] - b[0]) for a, b in zip(group, group[1:])) > 0.05 * max(widths):
+            if max(abs(a[0] - b[0]) for a, b in pairwise(group)) > 0.05 * max(widths):
                 continue
-            steps = [b[1] - a[1] for a, b in zip(group, group[1:])]
+            steps = [b[1] - a[1] for a, b in pairwise(group)]
             if not all(0.9 * max(heights) <= s <= 2.6 * max(heights) for s in steps):
                 continue
             if count == 3 and min(steps) < 0.75 * max(steps):
                 continue
             found.append(group)
-    ranked, taken = [], set()
+    ranked: list[list[Row]] = []
+    taken: set[Row] = set()
     for group in sorted(found, key=lambda g: (-len(g), -g[-1][1])):
         if not taken & set(group):  # two rows of a three-row band are not another band
             ranked.append(group)
@@ -198,7 +184,7 @@ def _groups(rows: list[Row]) -> list[list[Row]]:
     return ranked
 
 
-def _level(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _level(gray: Image, mask: Image) -> Image:
     """Level the text rows: the median angle of the long row blobs."""
     h, w = gray.shape
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -220,7 +206,8 @@ def _level(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
     if abs(angle) < 0.4:
         return gray
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=int(np.median(gray)))
+    level: np.ndarray = cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=int(np.median(gray)))
+    return level
 
 
 # ---------------------------------------------------------------- reading the rows
@@ -255,7 +242,7 @@ _FOLD["K"] = _FOLD["A"]
 _FOLD["C"] = _FOLD["N"]
 
 
-def _projection(kind: str) -> np.ndarray:
+def _projection(kind: str) -> Probabilities:
     """(alphabet, alphabet) matrix moving each read character's mass to what the position allows."""
     m = np.zeros((len(ALPHABET), len(ALPHABET)), np.float32)
     for i, c in enumerate(ALPHABET):
@@ -268,7 +255,7 @@ def _projection(kind: str) -> np.ndarray:
 _PROJECT = {k: _projection(k) for k in _ALLOWED}
 
 
-def _strip(gray: np.ndarray, row: Row, n: int, gap: float) -> tuple[np.ndarray, list[int]]:
+def _strip(gray: Image, row: Row, n: int, gap: float) -> tuple[Image, list[int]]:
     """The row as a STRIP_HEIGHT-high strip whose characters sit `gap` pitches apart (a blank
     column keeps CTC from merging repeats), with the x where each cell starts (and the end)."""
     x, y, cw, ch = row
@@ -295,7 +282,7 @@ def _strip(gray: np.ndarray, row: Row, n: int, gap: float) -> tuple[np.ndarray, 
     return strip, starts
 
 
-def _cell_probs(frames: np.ndarray, starts: list[int]) -> np.ndarray:
+def _cell_probs(frames: Probabilities, starts: list[int]) -> Probabilities:
     """Per cell, each character's probability mass over the frames centred in that cell (and the
     gap before the next one): a character's spike may fall across two frames."""
     centres = np.arange(len(frames)) * FRAME + FRAME / 2
@@ -310,7 +297,7 @@ def _cell_probs(frames: np.ndarray, starts: list[int]) -> np.ndarray:
 @dataclass
 class _Read:
     fmt: str
-    probs: list[np.ndarray]  # per line, (cells, alphabet) masked by the layout
+    probs: list[Probabilities]  # per line, (cells, alphabet) masked by the layout
 
     @property
     def sureness(self) -> float:
@@ -321,16 +308,16 @@ class _Read:
         return ["".join(ALPHABET[i] for i in p.argmax(axis=1)) for p in self.probs]
 
 
-def _read_group(gray: np.ndarray, group: list[Row], n: int, *, flipped: bool = False) -> _Read:
+def _read_group(gray: Image, group: list[Row], n: int, recogniser: LineRecogniser | None, *, flipped: bool = False) -> _Read:
     fmt = {30: "TD1", 36: "TD2", 44: "TD3"}[n]
     if flipped:  # the page turned half a circle: the rows bottom-up, measured from the other corner
-        H, W = gray.shape
+        height, width = gray.shape
         gray = np.ascontiguousarray(gray[::-1, ::-1])
-        group = [(W - x - w, H - y - h, w, h) for x, y, w, h in reversed(group)]
+        group = [(width - x - w, height - y - h, w, h) for x, y, w, h in reversed(group)]
     strips = [_strip(gray, row, n, GAP) for row in group]
-    frames = recogniser()([s for s, _ in strips])
+    frames = (recogniser or shared_recogniser())([s for s, _ in strips])
     probs = []
-    for (_, starts), f, layout in zip(strips, frames, LAYOUT[fmt]):
+    for (_, starts), f, layout in zip(strips, frames, LAYOUT[fmt], strict=True):
         raw = _cell_probs(f, starts)
         cells = np.stack([raw[i] @ _PROJECT[k] for i, k in enumerate(layout)])
         # Shares among the characters the position allows; a cell with next to no mass stays unsure.
@@ -376,7 +363,7 @@ def _risk(read: _Read, lines: list[str]) -> float:
     """How likely the reading is wrong in a way no check digit would catch: the largest ratio, over
     positions, of the alternatives' share that the check digits are blind to over the chosen one's."""
     worst = 0.0
-    for p, line, layout in zip(read.probs, lines, LAYOUT[read.fmt]):
+    for p, line, layout in zip(read.probs, lines, LAYOUT[read.fmt], strict=True):
         for i, kind in enumerate(layout):
             if kind == "K":
                 continue  # weighed as whole codes by `_codes`
@@ -410,7 +397,7 @@ def _doubts(read: _Read, lines: list[str]) -> int:
 
 def _well_formed(lines: list[str], fmt: str) -> bool:
     """Fillers inside a document number (`AB<12`) are a misread the check digit may not see."""
-    row, start = mrz._NUMBER_AT[fmt]
+    row, start = mrz.NUMBER_AT[fmt]
     return "<" not in lines[row][start:start + 9].rstrip("<")
 
 
@@ -485,9 +472,9 @@ def _name_tail(lines: list[str], fmt: str) -> list[str]:
     return [*lines[:row], line, *lines[row + 1:]]
 
 
-def _prepare(image: np.ndarray) -> np.ndarray:
+def _prepare(image: Image) -> Image:
     """Grayscale, the card cut out and squared up when its edges show, WORK_WIDTH wide."""
-    gray = quality.gray_of(image)
+    gray: np.ndarray = quality.gray_of(image)
     corners = quality.card_corners(gray)
     if corners is not None:
         gray = quality.crop_card(gray, corners)
@@ -497,11 +484,12 @@ def _prepare(image: np.ndarray) -> np.ndarray:
     return gray
 
 
-def read_mrz(image: np.ndarray) -> MrzReading:
+def read_mrz(image: Image, *, recogniser: LineRecogniser | None = None) -> MrzReading:
     """The MRZ of a document photo (RGB or grayscale array). The band is looked for upright, then
     sideways; a band is read the way its position suggests, then turned, then (two-row bands) at
     TD2's 36 characters, stopping once a reading is sure of its characters (a readable band whose
-    check digits disagree is not retried: turning it cannot help)."""
+    check digits disagree is not retried: turning it cannot help). The rows are read by `recogniser`
+    (by default the process's PP-OCRv4 `MrzLineRecogniser`, loaded when a band is first found)."""
     base = _prepare(image)
     raw: list[str] = []
     reason = "mrz_not_found"
@@ -518,7 +506,7 @@ def read_mrz(image: np.ndarray) -> MrzReading:
             best = 0.0
             for n in widths:
                 for flipped in (upside_down, not upside_down):
-                    read = _read_group(gray, group, n, flipped=flipped)
+                    read = _read_group(gray, group, n, recogniser, flipped=flipped)
                     parsed, lines, why = _decide(read)
                     if parsed is not None:
                         orientation = (90 * k + (180 if flipped else 0)) % 360

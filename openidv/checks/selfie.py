@@ -3,7 +3,8 @@ to the ID portrait out.
 
 `evaluate()` is pure (no database): the caller passes the ID's front photo and the account's earlier
 embeddings, stores the returned embedding sealed and never returns it through the API. Thresholds live in
-`PRESETS` (strict / default / lenient), calibrated by `bench/selfie.py`.
+`PRESETS` (strict / default / lenient), calibrated by `bench/selfie.py` on the face engine openidv ships
+(`faces.FaceEngine`); another `FacePipeline` (`checks.protocols`) passed as `engine` replaces it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import cv2
 import numpy as np
 
 from openidv.checks import faces, liveness, quality
-from openidv.checks.result import check
+from openidv.checks.protocols import FacePipeline, Image, Landmarks
+from openidv.checks.result import CheckResult, check
 
 # A blink is looked for in center bursts of 3+ frames, and required (strict) only from this many: a short
 # burst of 3 frames 150 ms apart rarely catches one unless the capture asks for it.
@@ -70,21 +72,21 @@ class SelfieSettings:
 
 @dataclass
 class SelfieResult:
-    checks: list[dict[str, Any]]
+    checks: list[CheckResult]
     embedding: list[float] | None
     document_similarity_score: float | None
     attributes: dict[str, Any] = field(default_factory=dict)
 
-    def check(self, name: str) -> dict[str, Any]:
+    def check(self, name: str) -> CheckResult:
         return next(c for c in self.checks if c["name"] == name)
 
 
 @dataclass
 class Frame:
-    rgb: np.ndarray
+    rgb: Image
     digest: str
     found: list[faces.Face]  # best first
-    points: np.ndarray | None = None  # landmarks of the main face
+    points: Landmarks | None = None  # landmarks of the main face
     presence: float = 0.0
 
     @property
@@ -92,7 +94,7 @@ class Frame:
         return self.found[0] if self.found else None
 
 
-def _na(name: str, reason: str) -> dict[str, Any]:
+def _na(name: str, reason: str) -> CheckResult:
     c = check(name, True, reasons=[reason], required=False)
     c["status"] = "not_applicable"
     return c
@@ -103,7 +105,7 @@ def similarity_score(distance: float, threshold: float) -> float:
     return round(float(100 / (1 + np.exp((distance - threshold) / 0.04))), 1)
 
 
-def _frame(engine: faces.FaceEngine, data: bytes, *, card: bool = False) -> Frame | str:
+def _frame(engine: FacePipeline, data: bytes, *, card: bool = False) -> Frame | str:
     """Decode and find the faces; `card`: a photo of an ID, where a face not found in the whole photo is
     looked for again in the perspective-corrected card."""
     try:
@@ -197,12 +199,12 @@ def liveness_reasons(signals: dict[str, Any], t: Thresholds, *, profiles: bool, 
     return reasons
 
 
-def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -> SelfieResult:
+def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None, *,
+             engine: FacePipeline = faces.SHARED_ENGINE) -> SelfieResult:
     settings = settings or SelfieSettings()
     t = PRESETS.get(settings.preset, PRESETS["default"])
     profiles = settings.kind != "center-only"
-    engine = faces.engine()
-    checks: list[dict[str, Any]] = []
+    checks: list[CheckResult] = []
     attrs: dict[str, Any] = {"preset": settings.preset if settings.preset in PRESETS else "default",
                              "liveness-level": "basic"}
 
@@ -282,14 +284,14 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
     # Liveness (basic): active challenge, 3D parallax between poses, scene kept, no screen/print texture.
     signals: dict[str, Any] = {"texture": {p: round(liveness.periodic_texture(f.rgb, f.face), 2)
                                            for p, f in main.items() if f.face is not None}}
-    if profiles and center is not None and center.points is not None:
-        signals["parallax"] = {p: round(liveness.parallax(center.points, main[p].points), 4) for p in ("left", "right")
-                               if p in main and main[p].points is not None}
-        signals["scene-change"] = {p: round(liveness.scene_change(center.rgb, center.face, main[p].rgb, main[p].face), 1)
-                                   for p in ("left", "right") if p in main and main[p].face is not None}
+    if profiles and center is not None and center.points is not None and center.face is not None:
+        turned = [(p, main[p]) for p in ("left", "right") if p in main]
+        signals["parallax"] = {p: round(liveness.parallax(center.points, f.points), 4) for p, f in turned if f.points is not None}
+        signals["scene-change"] = {p: round(liveness.scene_change(center.rgb, center.face, f.rgb, f.face), 1)
+                                   for p, f in turned if f.face is not None}
     burst = [f for f in poses.get("center", []) if f.points is not None]
     if len(burst) >= 3:
-        openness = [engine.eye_openness(f.rgb, f.points) for f in burst]
+        openness = [engine.eye_openness(f.rgb, points) for f in burst if (points := f.points) is not None]
         signals["blink"] = min(openness) < 0.6 * max(openness)
         signals["burst"] = len(burst)
         signals["frozen-burst"] = all(_frozen(burst[0], f) for f in burst[1:])
@@ -302,7 +304,7 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None) -
     # Suspicious entity: the "selfie" is a photo of an ID card (a card-shaped quad around a small face).
     card = None
     if center is not None:
-        corners = quality.find_card(cv2.cvtColor(center.rgb, cv2.COLOR_RGB2GRAY))
+        corners = quality.find_card(quality.gray_of(center.rgb))
         if corners is not None:
             x, y, w, h = cv2.boundingRect(corners.astype(np.float32))
             ratio = max(w, h) / max(1, min(w, h))

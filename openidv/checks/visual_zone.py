@@ -1,6 +1,7 @@
-"""The visual zone (the printed front): rapidocr's text detector once on a copy of at most
-`WORK_SIDE` px, then its recogniser (the engine instance the MRZ reader loaded) one text box at a
-time (one box costs ~30 ms; batching boxes of different widths costs far more).
+"""The visual zone (the printed front): a text detector once on a copy of at most `WORK_SIDE` px, then
+its recogniser on the boxes worth reading, a few at a time (one box costs ~30 ms; batching boxes of
+different widths costs far more). Both come from the `TextReader` passed as `ocr` (by default rapidocr's,
+`checks.ocr.RAPIDOCR`).
 
 Two uses. `confirm()`: the MRZ or barcode already gave the fields; we only look for each expected
 value among the printed texts, tallest boxes first (values are printed larger than their labels),
@@ -14,10 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import cv2
 import numpy as np
 from rapidfuzz import fuzz
 
-from openidv.checks.mrz_reader import engine
+from openidv.checks.ocr import RAPIDOCR
+from openidv.checks.protocols import Image, Quad, TextDetector, TextReader, TextRecogniser
 
 WORK_SIDE = 512
 EXTRACT_SIDE = 800  # when the front is the only source, small labels must be read too
@@ -38,7 +41,7 @@ LABELS = {
 
 @dataclass
 class Box:
-    points: np.ndarray  # 4 x 2, in the work copy's pixels
+    points: Quad  # 4 x 2, in the work copy's pixels
     text: str | None = None
 
     @property
@@ -61,49 +64,30 @@ def fold(value: Any) -> str:
     return "".join(ch for ch in str(value or "").upper() if ch.isalnum()).translate(_CONFUSIONS)
 
 
-def _work_copy(rgb: np.ndarray, side: int) -> np.ndarray:
-    import cv2
-
+def _work_copy(rgb: Image, side: int) -> Image:
     scale = side / max(rgb.shape[:2])
-    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    copy: np.ndarray = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    return copy
 
 
-def detect(rgb: np.ndarray, side: int = WORK_SIDE) -> tuple[np.ndarray, list[Box]]:
+def detect(rgb: Image, side: int = WORK_SIDE, *, ocr: TextDetector = RAPIDOCR) -> tuple[Image, list[Box]]:
     """Text boxes of the visual zone: the work copy and its boxes, minus MRZ-wide rows."""
-    from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
-
-    ocr = engine()
     img = np.ascontiguousarray(_work_copy(rgb, side))
-    prepared = DetPreProcess(side, "max", ocr.text_det.mean, ocr.text_det.std)(img)
-    if prepared is None:
-        return img, []
-    boxes, _ = ocr.text_det.postprocess_op(ocr.text_det.infer(prepared)[0], img.shape[:2])
-    if boxes is None or not len(boxes):
-        return img, []
-    boxes = ocr.sorted_boxes(ocr.text_det.filter_tag_det_res(boxes, img.shape[:2]))
-    out = [Box(np.asarray(b, np.float32)) for b in boxes]
+    out = [Box(points) for points in ocr.detect_text(img, side)]
     return img, [b for b in out if b.width < img.shape[1] * 0.45 and b.height >= 8]
 
 
-def _read(img: np.ndarray, box: Box) -> str:
-    _read_many(img, [box])
+def _read(img: Image, box: Box, ocr: TextRecogniser) -> str:
+    _read_many(img, [box], ocr)
     return box.text or ""
 
 
-def _read_many(img: np.ndarray, boxes: list[Box]) -> None:
-    """Boxes through the recogniser in one batch, padded to the widest of them only: a call has a
-    fixed cost of about two thirds of a box's, and rapidocr's own call pads every input to at least
-    320 px (6.7 heights), more than a name or a date needs."""
+def _read_many(img: Image, boxes: list[Box], ocr: TextRecogniser) -> None:
+    """The boxes not read yet, through the recogniser in one call (one batch)."""
     boxes = [b for b in boxes if b.text is None]
     if not boxes:
         return
-    rec = engine().text_rec
-    crops = engine().get_crop_img_list(img, np.array([b.points for b in boxes]))
-    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
-    widest = max(ratios) + 0.5  # a little blank after the last character
-    batch = np.stack([rec.resize_norm_img(c, widest) for c in crops]).astype(np.float32)
-    results = rec.postprocess_op(rec.session(batch)[0], False, wh_ratio_list=ratios, max_wh_ratio=widest)
-    for box, (text, *_rest) in zip(boxes, results):
+    for box, text in zip(boxes, ocr.recognise_text(img, [b.points for b in boxes]), strict=True):
         box.text = text
 
 
@@ -111,7 +95,7 @@ def _date_forms(value: date) -> set[str]:
     return {fold(value.strftime(f)) for f in _DATE_FORMATS}
 
 
-def _shows(text: str, key: str, expected: Any) -> bool:
+def _shows(text: str, expected: Any) -> bool:
     folded = fold(text)
     if not folded:
         return False
@@ -130,19 +114,19 @@ def _expected_aspect(value: Any) -> float:
     return CHAR_ASPECT * (9.5 if isinstance(value, date) else max(1, len(str(value))))
 
 
-def confirm(rgb: np.ndarray, expected: dict[str, Any], *, side: int = WORK_SIDE) -> Reading:
+def confirm(rgb: Image, expected: dict[str, Any], *, side: int = WORK_SIDE, ocr: TextReader = RAPIDOCR) -> Reading:
     """Which expected values (from the MRZ or barcode) are printed on the front. For each value the
     box whose shape best fits its length is read first (a handful of boxes on a genuine card); only
     values still unseen cost reading the rest, tallest first, and then a second look on a larger
     copy (small text on a card photographed from afar)."""
-    img, boxes = detect(rgb, side)
+    img, boxes = detect(rgb, side, ocr=ocr)
     todo = {k: v for k, v in expected.items() if v not in (None, "")}
     reading = Reading()
 
     def read(box: Box) -> None:
-        text = _read(img, box)
+        text = _read(img, box, ocr)
         reading.boxes_read += 1
-        for key in [k for k, v in todo.items() if _shows(text, k, v)]:
+        for key in [k for k, v in todo.items() if _shows(text, v)]:
             reading.found[key] = key
             del todo[key]
 
@@ -155,7 +139,7 @@ def confirm(rgb: np.ndarray, expected: dict[str, Any], *, side: int = WORK_SIDE)
             fits = sorted((b for b in tallest if b.height >= floor), key=lambda b: abs(np.log(b.width / max(b.height, 1.0) / want)))
             if len(fits) > rank and fits[rank].text is None and all(fits[rank] is not p for p in picks):
                 picks.append(fits[rank])
-        _read_many(img, picks)
+        _read_many(img, picks, ocr)
         for box in picks:
             read(box)
     for box in tallest:
@@ -164,7 +148,7 @@ def confirm(rgb: np.ndarray, expected: dict[str, Any], *, side: int = WORK_SIDE)
         if box.text is None:
             read(box)
     if todo and side < EXTRACT_SIDE:
-        again = confirm(rgb, todo, side=EXTRACT_SIDE)
+        again = confirm(rgb, todo, side=EXTRACT_SIDE, ocr=ocr)
         reading.found.update(again.found)
         reading.boxes_read += again.boxes_read
         todo = {k: v for k, v in todo.items() if k in again.missing}
@@ -197,12 +181,12 @@ def parse_date(text: str) -> date | None:
     return None
 
 
-def extract(rgb: np.ndarray) -> dict[str, Any]:
+def extract(rgb: Image, *, ocr: TextReader = RAPIDOCR) -> dict[str, Any]:
     """Every box read; a value is the nearest box under (or right of) its label."""
-    img, boxes = detect(rgb, EXTRACT_SIDE)
+    img, boxes = detect(rgb, EXTRACT_SIDE, ocr=ocr)
     by_width = sorted(boxes, key=lambda b: b.width / max(b.height, 1.0))
     for i in range(0, len(by_width), 8):  # batches of similar widths pad little
-        _read_many(img, by_width[i:i + 8])
+        _read_many(img, by_width[i:i + 8], ocr)
     out: dict[str, Any] = {}
     for box in boxes:
         key = _label_of(box.text or "")

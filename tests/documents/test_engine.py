@@ -39,6 +39,30 @@ def test_image_only_pdf_is_read_by_ocr() -> None:
     assert _statuses(result)["document_inquiry_comparison"] == "passed"
 
 
+class BoxByBox:
+    """Another real `PageReader`: rapidocr's detector, then its recogniser on the boxes in one batch (as the
+    ID's visual zone reads), without rapidocr's direction classifier or its scores."""
+
+    def __init__(self) -> None:
+        self.pages = 0
+
+    def read_page(self, rgb):
+        from openidv.checks.ocr import RAPIDOCR
+        from openidv.checks.protocols import TextLine
+
+        self.pages += 1
+        boxes = RAPIDOCR.detect_text(rgb, max(rgb.shape[:2]))
+        return [TextLine(box.tolist(), text, 1.0) for box, text in zip(boxes, RAPIDOCR.recognise_text(rgb, boxes), strict=True)]
+
+
+def test_evaluate_reads_with_the_ocr_it_is_given() -> None:
+    reader = BoxByBox()
+    paper = docgen.make("utility_bill", issued=ISSUED, variant="png")
+    result = engine.evaluate([(paper.data, paper.mime)], engine.Settings(), CLAIMED, today=TODAY, ocr=reader)
+    assert reader.pages == 1 and result.source == "ocr" and result.document_type == "standard_utility_bill"
+    assert result.extracted["issue-date"] == ISSUED.isoformat()
+
+
 def test_tamper_signals_and_settings() -> None:
     incremental = _evaluate(docgen.make("bank_statement", issued=ISSUED, variant="incremental"))
     tamper = next(c for c in incremental.checks if c["name"] == "document_tamper_detection")
