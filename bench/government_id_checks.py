@@ -13,8 +13,7 @@ import sys
 import time
 import warnings
 
-from openidv.checks import government_id as gid
-from openidv.checks import visual_zone
+from openidv.checks import government_id as gid, visual_zone
 from openidv.checks.government_id import Evidence, evaluate
 from openidv.testdata.idgen import distort, make
 

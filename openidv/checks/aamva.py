@@ -66,11 +66,11 @@ class Aamva:
     def names(self) -> tuple[str | None, str | None, str | None]:
         """(first, middle, last). Version 01 carries one `DAA` field, `LAST,FIRST,MIDDLE`."""
         last, first, middle = self.get("DCS") or self.get("DAB"), self.get("DAC"), self.get("DAD")
-        if first is None and self.get("DCT"):  # versions 02-03: given names in one field
-            first, _, rest = self.get("DCT").replace(",", " ").partition(" ")
+        if first is None and (given := self.get("DCT")):  # versions 02-03: given names in one field
+            first, _, rest = given.replace(",", " ").partition(" ")
             middle = middle or (rest.strip() or None)
-        if last is None and self.get("DAA"):
-            parts = [p.strip() or None for p in re.split(r"[,$]", self.get("DAA"))] + [None, None]
+        if last is None and (whole := self.get("DAA")):
+            parts = [p.strip() or None for p in re.split(r"[,$]", whole)] + [None, None]
             last, first, middle = parts[0], first or parts[1], middle or parts[2]
         return first, middle, last
 

@@ -130,10 +130,11 @@ def parse_date(value: Any) -> date | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
-    for pattern, order in ((r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"), (r"^(\d{4})/(\d{1,2})/(\d{1,2})$", "ymd"), (r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$", "dmy")):
+    for pattern, order in ((r"^(\d{4})-(\d{1,2})-(\d{1,2})$", "ymd"), (r"^(\d{4})/(\d{1,2})/(\d{1,2})$", "ymd"),
+                           (r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$", "dmy")):
         m = re.match(pattern, text)
         if m:
-            parts = dict(zip(order, (int(g) for g in m.groups())))
+            parts = dict(zip(order, (int(g) for g in m.groups()), strict=True))
             try:
                 return date(parts["y"], parts["m"], parts["d"])
             except ValueError:

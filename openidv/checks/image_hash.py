@@ -10,11 +10,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from openidv.checks.protocols import Image
+
 BANDS = 8
 MAX_DISTANCE = 4  # < BANDS, so the band index never misses a match
 
 
-def phash(gray: np.ndarray) -> int:
+def phash(gray: Image) -> int:
     small = cv2.resize(gray.astype(np.float32), (32, 32), interpolation=cv2.INTER_AREA)
     low = cv2.dct(small)[:8, :8].ravel()
     bits = low > np.median(low[1:])  # the DC term is left out of the median: it only measures brightness

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from openidv.checks import faces
+from openidv.checks.protocols import Image, Landmarks
 
 
-def yaw(points: np.ndarray) -> float:
+def yaw(points: Landmarks) -> float:
     """-1..1: positive when the subject turns to their own left (nose toward the image's right, unmirrored)."""
     nose, right, left = points[faces.NOSE_TIP, :2], points[faces.CHEEK_RIGHT, :2], points[faces.CHEEK_LEFT, :2]
     axis = left - right
@@ -28,7 +30,7 @@ def yaw(points: np.ndarray) -> float:
     return float(np.clip(2 * t - 1, -1, 1))
 
 
-def inter_ocular(points: np.ndarray) -> float:
+def inter_ocular(points: Landmarks) -> float:
     eye_r = points[list(faces.EYE_R), :2].mean(0)
     eye_l = points[list(faces.EYE_L), :2].mean(0)
     return float(np.linalg.norm(eye_l - eye_r)) or 1.0
@@ -40,7 +42,7 @@ RIGID = np.array([1, 4, 5, 6, 168, 197, 195, 10, 151, 9, 8, 33, 133, 362, 263, 2
                   98, 327, 2, 94, 19, 21, 251, 54, 284, 103, 332, 67, 297, 109, 338, 70, 300, 63, 293, 105, 334])
 
 
-def parallax(center: np.ndarray, other: np.ndarray) -> float:
+def parallax(center: Landmarks, other: Landmarks) -> float:
     """RMS residual of the best homography center -> other over rigid points, per inter-ocular distance."""
     src, dst = center[RIGID, :2].astype(np.float64), other[RIGID, :2].astype(np.float64)
     h, _ = cv2.findHomography(src, dst, 0)
@@ -51,15 +53,16 @@ def parallax(center: np.ndarray, other: np.ndarray) -> float:
     return rms / min(inter_ocular(center), inter_ocular(other))
 
 
-def face_crop(rgb: np.ndarray, face: faces.Face, size: int = 256, scale: float = 1.0) -> np.ndarray:
+def face_crop(rgb: Image, face: faces.Face, size: int = 256, scale: float = 1.0) -> Image:
     x0, y0, x1, y1 = face.box
     cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, scale * max(x1 - x0, y1 - y0) / 2
-    m = np.float32([[size / (2 * half), 0, size / 2 - cx * size / (2 * half)],
-                    [0, size / (2 * half), size / 2 - cy * size / (2 * half)]])
-    return cv2.warpAffine(rgb, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+    m = np.array([[size / (2 * half), 0, size / 2 - cx * size / (2 * half)],
+                  [0, size / (2 * half), size / 2 - cy * size / (2 * half)]], np.float32)
+    crop: np.ndarray = cv2.warpAffine(rgb, m, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+    return crop
 
 
-def periodic_texture(rgb: np.ndarray, face: faces.Face) -> float:
+def periodic_texture(rgb: Image, face: faces.Face) -> float:
     """Prominence of the strongest isolated spectral peak in the face (log-magnitude above its
     neighbourhood's median). Skin and camera noise give a smooth spectrum; a screen's grid, its moiré
     and a print's halftone give sharp peaks. Works on the face at native resolution (no resampling that
@@ -88,7 +91,7 @@ def periodic_texture(rgb: np.ndarray, face: faces.Face) -> float:
     return float(prominence[band].max()) if band.any() else 0.0
 
 
-def _surround(rgb: np.ndarray, face: faces.Face) -> np.ndarray:
+def _surround(rgb: Image, face: faces.Face) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
     """The frame with the face and body masked out, as a small Lab thumbnail and mask."""
     h, w = rgb.shape[:2]
     small = cv2.resize(rgb, (48, 48), interpolation=cv2.INTER_AREA)
@@ -102,7 +105,7 @@ def _surround(rgb: np.ndarray, face: faces.Face) -> np.ndarray:
     return lab, mask
 
 
-def scene_change(rgb_a: np.ndarray, face_a: faces.Face, rgb_b: np.ndarray, face_b: faces.Face) -> float:
+def scene_change(rgb_a: Image, face_a: faces.Face, rgb_b: Image, face_b: faces.Face) -> float:
     """Mean Lab difference of the background both frames show (0 = same scene), after the best global
     shift (a hand-held phone moves up to ~8 % of the frame between poses) and the mean lightness matched
     (auto-exposure); each pixel is compared with the best of its 3x3 neighbourhood."""

@@ -5,13 +5,16 @@ glare (share of saturated pixels) and the card's corners with a perspective crop
 from __future__ import annotations
 
 import io
-from struct import error as struct_error
 from dataclasses import dataclass
+from struct import error as struct_error
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 from PIL import Image
 from pillow_heif import register_heif_opener
+
+from openidv.checks.protocols import Image as Pixels  # PIL's `Image` is the module here
 
 MIN_BYTES, MAX_BYTES = 10 * 1024, 15 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -33,9 +36,12 @@ class ImageRejected(ValueError):
     """The file is not an image we accept; the message is safe to show."""
 
 
+Corners = npt.NDArray[np.float32]  # (4, 2): a card's corners in pixels
+
+
 @dataclass
 class Decoded:
-    rgb: np.ndarray
+    rgb: Pixels
     mime: str
     width: int
     height: int
@@ -75,9 +81,9 @@ def decode(data: bytes, *, max_side: int = 2000) -> Decoded:
             if img.format not in FORMATS:
                 raise ImageRejected("file is not a JPEG, PNG, WebP or HEIC image")
             img.draft("RGB", (max_side, max_side))  # JPEG: decode at a reduced scale when possible
-            img = img.convert("RGB")
-            img.thumbnail((max_side, max_side))
-            return Decoded(np.asarray(img), mime, width, height)
+            rgb = img.convert("RGB")
+            rgb.thumbnail((max_side, max_side))
+            return Decoded(np.asarray(rgb), mime, width, height)
     except ImageRejected:
         raise
     except Image.DecompressionBombError as exc:
@@ -86,23 +92,24 @@ def decode(data: bytes, *, max_side: int = 2000) -> Decoded:
         raise ImageRejected("image could not be decoded") from exc
 
 
-def blur_score(gray: np.ndarray) -> float:
+def blur_score(gray: Pixels) -> float:
     """Variance of the Laplacian on a 1000 px wide copy: low means blurred."""
     scale = 1000 / max(gray.shape)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     return float(cv2.Laplacian(small, cv2.CV_64F).var())
 
 
-def glare_fraction(gray: np.ndarray) -> float:
+def glare_fraction(gray: Pixels) -> float:
     """Share of the document area that is blown out (near-white and flat)."""
     return float(np.mean(gray >= 250))
 
 
-def gray_of(rgb: np.ndarray) -> np.ndarray:
-    return rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+def gray_of(rgb: Pixels) -> Pixels:
+    gray: np.ndarray = rgb if rgb.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return gray
 
 
-def find_card(gray: np.ndarray) -> np.ndarray | None:
+def find_card(gray: Pixels) -> Corners | None:
     """Four corners of the largest convex quadrilateral covering at least a fifth of the photo."""
     scale = 800 / max(gray.shape)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -112,15 +119,16 @@ def find_card(gray: np.ndarray) -> np.ndarray | None:
     for c in sorted(contours, key=cv2.contourArea, reverse=True)[:5]:
         quad = cv2.approxPolyDP(c, 0.02 * cv2.arcLength(c, True), True)
         if len(quad) == 4 and cv2.isContourConvex(quad) and cv2.contourArea(quad) > 0.2 * area:
-            return (quad.reshape(4, 2) / scale).astype(np.float32)
+            corners: Corners = (quad.reshape(4, 2) / scale).astype(np.float32)
+            return corners
     return None
 
 
-def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
+def _edge_support(edges: Pixels, quad: Corners) -> float:
     """Share of points along the quadrilateral's weakest side that lie on an edge."""
     h, w = edges.shape
     worst = 1.0
-    for a, b in zip(quad, np.roll(quad, -1, axis=0)):
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
         t = np.linspace(0.05, 0.95, 40)[:, None]
         pts = np.round(a + (b - a) * t).astype(int)
         inside = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
@@ -131,7 +139,7 @@ def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
     return worst
 
 
-def card_corners(gray: np.ndarray) -> np.ndarray | None:
+def card_corners(gray: Pixels) -> Corners | None:
     """Like `find_card`, for reading text off the card: candidates from edges and from the bright
     card against a darker ground, kept only if every side runs along an edge (a textured table
     top otherwise yields quadrilaterals that cut across the card)."""
@@ -139,7 +147,7 @@ def card_corners(gray: np.ndarray) -> np.ndarray | None:
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     smooth = cv2.GaussianBlur(small, (5, 5), 0)
     edges = cv2.Canny(smooth, 30, 90)
-    support_map = cv2.dilate(edges, np.ones((7, 7), np.uint8))
+    support_map: np.ndarray = cv2.dilate(edges, np.ones((7, 7), np.uint8))
     _, bright = cv2.threshold(cv2.GaussianBlur(small, (9, 9), 0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
     bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8))
     area = small.shape[0] * small.shape[1]
@@ -161,16 +169,18 @@ def card_corners(gray: np.ndarray) -> np.ndarray | None:
     return None if best is None else (best[1].reshape(4, 2) / scale).astype(np.float32)
 
 
-def _order(pts: np.ndarray) -> np.ndarray:
+def _order(pts: Corners) -> Corners:
     s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
-    return np.float32([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float32)
 
 
-def crop_card(rgb: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """Perspective-correct crop of the card to the ID-1 aspect ratio (or its own, for passports)."""
+def crop_card(rgb: Pixels, corners: Corners) -> Pixels:
+    """Perspective-correct crop of the card (an RGB or gray image) to the ID-1 aspect ratio (or its own,
+    for passports)."""
     tl, tr, br, bl = _order(corners)
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
-    target = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
-    matrix = cv2.getPerspectiveTransform(np.float32([tl, tr, br, bl]), target)
-    return cv2.warpPerspective(rgb, matrix, (width, height))
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    matrix = cv2.getPerspectiveTransform(np.array([tl, tr, br, bl], np.float32), target)
+    flat: np.ndarray = cv2.warpPerspective(rgb, matrix, (width, height))
+    return flat

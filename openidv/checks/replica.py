@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import numpy.typing as npt
+
+from openidv.checks.protocols import Image
 
 SIDE = 512
 LOW = 0.03  # cycles per pixel below which colour changes are the card's own design
@@ -17,7 +20,7 @@ THRESHOLD = 2.0  # generated screen photos score 2.2-3.9, printed cards under ev
 TOP = 4
 
 
-def moire_score(rgb: np.ndarray) -> float:
+def moire_score(rgb: Image) -> float:
     h, w = rgb.shape[:2]
     side = min(SIDE, h, w)
     y0, x0 = (h - side) // 2, (w - side) // 2
@@ -28,7 +31,11 @@ def moire_score(rgb: np.ndarray) -> float:
     spectrum = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(chroma * window)))).astype(np.float32)
     f = np.fft.fftshift(np.fft.fftfreq(side))
     fx, fy = np.meshgrid(f, f)
-    on_block_grid = lambda v: np.abs(v * 8 - np.round(v * 8)) * side / 8 < 1.5  # noqa: E731
+
+    def on_block_grid(v: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        near: npt.NDArray[np.bool_] = np.abs(v * 8 - np.round(v * 8)) * side / 8 < 1.5
+        return near
+
     band = (np.hypot(fx, fy) > LOW) & ~on_block_grid(fx) & ~on_block_grid(fy)
     peaks = np.sort((spectrum - cv2.medianBlur(spectrum, 5))[band])[::-1]
     return float(peaks[:TOP].mean()) if peaks.size else 0.0

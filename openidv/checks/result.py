@@ -1,6 +1,7 @@
 """The one check-result type every engine returns: Persona's check object (`name`, `status`,
 `reasons`, `requirement`, `metadata`), as the verification stores and renders it."""
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
 Status = Literal["passed", "failed", "not_applicable"]
@@ -25,6 +26,6 @@ def check(name: str, passed: bool, *, reasons: list[str] | None = None, required
     }
 
 
-def passes(checks: list[dict[str, Any]]) -> bool:
+def passes(checks: Sequence[Mapping[str, Any]]) -> bool:
     """A verification passes iff every required check passed."""
     return all(c.get("status") == "passed" for c in checks if c.get("requirement") == "required")

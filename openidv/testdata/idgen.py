@@ -19,11 +19,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from openidv.checks import aamva, mrz
+from openidv.checks import aamva, icao_countries, mrz
 from openidv.testdata.font_files import OCRB, SANS, SANS_BOLD
 
 KINDS = ("passport", "id_card", "drivers_license")
@@ -45,7 +46,7 @@ LAST = ["ERIKSSON", "SMITH", "GARCIA", "MUELLER", "ROSSI", "NOVAK", "TANAKA", "D
 STATES = [("UTO", "Utopia"), ("D", "Germany"), ("FRA", "France"), ("NLD", "Netherlands"), ("CAN", "Canada"), ("ESP", "Spain")]
 
 
-def _font(path: Path, size: int) -> ImageFont.FreeTypeFont:
+def _font(path: Path, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
         return ImageFont.truetype(str(path), size)
     except OSError:
@@ -70,7 +71,12 @@ class Sample:
         return buf.getvalue()
 
 
-def _person(rng: random.Random, today: date) -> dict[str, object]:
+# The holder as drawn (the keys are the verification's attribute names).
+Person = TypedDict("Person", {"name-first": str, "name-last": str, "birthdate": date, "expiration-date": date,
+                              "issue-date": date, "identification-number": str, "sex": str})
+
+
+def _person(rng: random.Random, today: date) -> Person:
     birth = date(rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
     # The draw made when expiry lay 200-3000 days after the calendar's day, scaled into VALIDITY: the
     # draws after it (number, names, sex) are the ones each seed always had.
@@ -160,13 +166,13 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
         p["identification-number"] = _person(original, today)["identification-number"]
     if defect == "invalid_dates":  # a licence issued before its holder was born; a passport expiring 40 years on
         if kind == "drivers_license":
-            p["issue-date"] = p["birthdate"] - timedelta(days=400)  # type: ignore[operator]
+            p["issue-date"] = p["birthdate"] - timedelta(days=400)
         else:
             p["expiration-date"] = today + timedelta(days=FAR_EXPIRY * 365)
     state, country = rng.choice(STATES)
     if defect == "same_number":
         state, country = original.choice(STATES)
-    printed = dict(p)
+    printed = p.copy()
     if defect == "front_mismatch":
         printed["name-last"] = next(n for n in LAST if n != p["name-last"])
     field_font, label_font = _font(SANS, 24), _font(SANS, 15)
@@ -180,14 +186,14 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
         front, d = _card((1012, 638), rng, "CALIFORNIA  DRIVER LICENSE")
         front.paste(_portrait(rng, (250, 310)), (30, 90))
         fields(d, 310, 80, [("DL", str(p["identification-number"])), ("LN", str(printed["name-last"])),
-                            ("FN", str(printed["name-first"])), ("DOB", p["birthdate"].strftime("%m/%d/%Y")),  # type: ignore[union-attr]
-                            ("EXP", p["expiration-date"].strftime("%m/%d/%Y")), ("SEX", str(p["sex"]))])  # type: ignore[union-attr]
+                            ("FN", str(printed["name-first"])), ("DOB", p["birthdate"].strftime("%m/%d/%Y")),
+                            ("EXP", p["expiration-date"].strftime("%m/%d/%Y")), ("SEX", str(p["sex"]))])
         elements = {"DAQ": str(p["identification-number"]), "DCS": str(p["name-last"]), "DAC": str(p["name-first"]),
-                    "DAD": "", "DBB": p["birthdate"].strftime("%m%d%Y"), "DBA": p["expiration-date"].strftime("%m%d%Y"),  # type: ignore[union-attr]
-                    "DBD": p["issue-date"].strftime("%m%d%Y"), "DBC": "1" if p["sex"] == "M" else "2",  # type: ignore[union-attr]
+                    "DAD": "", "DBB": p["birthdate"].strftime("%m%d%Y"), "DBA": p["expiration-date"].strftime("%m%d%Y"),
+                    "DBD": p["issue-date"].strftime("%m%d%Y"), "DBC": "1" if p["sex"] == "M" else "2",
                     "DAG": f"{rng.randint(1, 9999)} MAIN ST", "DAI": "SACRAMENTO", "DAJ": "CA", "DAK": "958140000", "DCG": "USA"}
         if defect == "barcode_mismatch":
-            elements["DBB"] = (p["birthdate"] + timedelta(days=400)).strftime("%m%d%Y")  # type: ignore[operator]
+            elements["DBB"] = (p["birthdate"] + timedelta(days=400)).strftime("%m%d%Y")
         payload = aamva.build(elements, iin="636014", version=rng.choice([8, 9, 10]))
         back, d2 = _card((1012, 638), rng, "")
         import pdf417gen  # test-data only dependency
@@ -202,17 +208,17 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
     fmt = "TD3" if kind == "passport" else "TD1"
     lines = mrz.build(fmt, document_code="P" if fmt == "TD3" else "ID", issuing_state=state,
                       document_number=str(p["identification-number"]), nationality=state,
-                      birthdate=_mrz_date(p["birthdate"]), sex=str(p["sex"]),  # type: ignore[arg-type]
-                      expiration=_mrz_date(p["expiration-date"]), surname=str(p["name-last"]),  # type: ignore[arg-type]
+                      birthdate=_mrz_date(p["birthdate"]), sex=str(p["sex"]),
+                      expiration=_mrz_date(p["expiration-date"]), surname=str(p["name-last"]),
                       given_names=str(p["name-first"]))
     if defect == "bad_check_digit":
         row, col = (1, 19) if fmt == "TD3" else (1, 6)
         wrong = str((int(lines[row][col]) + rng.randint(1, 9)) % 10)
         lines[row] = lines[row][:col] + wrong + lines[row][col + 1:]
     rows = [("Surname", str(printed["name-last"])), ("Given names", str(printed["name-first"])),
-            ("Date of birth", _fmt_date(p["birthdate"])), ("Sex", str(p["sex"])),  # type: ignore[arg-type]
-            ("Date of expiry", _fmt_date(p["expiration-date"])), ("Document no.", str(p["identification-number"]))]  # type: ignore[arg-type]
-    truth = p | {"id-class": "pp" if fmt == "TD3" else "id", "issuing-country": mrz.icao_countries.to_iso2(state)}
+            ("Date of birth", _fmt_date(p["birthdate"])), ("Sex", str(p["sex"])),
+            ("Date of expiry", _fmt_date(p["expiration-date"])), ("Document no.", str(p["identification-number"]))]
+    truth = p | {"id-class": "pp" if fmt == "TD3" else "id", "issuing-country": icao_countries.to_iso2(state)}
     if fmt == "TD3":
         front, d = _card((1000, 704), rng, f"PASSPORT  {country.upper()}")
         front.paste(_portrait(rng, (240, 300)), (30, 80))
@@ -232,7 +238,7 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
 
 def _background(rng: random.Random, size: tuple[int, int]) -> Image.Image:
     arr = np.random.default_rng(rng.randint(0, 2**31)).integers(60, 200, (size[1] // 8 + 1, size[0] // 8 + 1, 3), dtype=np.uint8)
-    return Image.fromarray(arr).resize(size, Image.BICUBIC).filter(ImageFilter.GaussianBlur(3))
+    return Image.fromarray(arr).resize(size, Image.Resampling.BICUBIC).filter(ImageFilter.GaussianBlur(3))
 
 
 def distort(image: Image.Image, name: str, seed: int = 0) -> Image.Image:
@@ -241,15 +247,16 @@ def distort(image: Image.Image, name: str, seed: int = 0) -> Image.Image:
     if name == "clean":
         return img
     if name == "rotation":
-        return img.rotate(rng.choice([-1, 1]) * rng.uniform(2, 8), expand=True, fillcolor=(90, 90, 90), resample=Image.BICUBIC)
+        return img.rotate(rng.choice([-1, 1]) * rng.uniform(2, 8), expand=True, fillcolor=(90, 90, 90), resample=Image.Resampling.BICUBIC)
     if name == "perspective":
         import cv2
 
         w, h = img.size
         m = 0.06
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        dst = np.float32([[rng.uniform(0, m) * w, rng.uniform(0, m) * h], [w - rng.uniform(0, m) * w, rng.uniform(0, m) * h],
-                          [w - rng.uniform(0, m) * w, h - rng.uniform(0, m) * h], [rng.uniform(0, m) * w, h - rng.uniform(0, m) * h]])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+        dst = np.array([[rng.uniform(0, m) * w, rng.uniform(0, m) * h], [w - rng.uniform(0, m) * w, rng.uniform(0, m) * h],
+                        [w - rng.uniform(0, m) * w, h - rng.uniform(0, m) * h], [rng.uniform(0, m) * w, h - rng.uniform(0, m) * h]],
+                       np.float32)
         matrix = cv2.getPerspectiveTransform(src, dst)
         return Image.fromarray(cv2.warpPerspective(np.asarray(img), matrix, (w, h), borderValue=(90, 90, 90)))
     if name == "blur":
@@ -279,7 +286,7 @@ def distort(image: Image.Image, name: str, seed: int = 0) -> Image.Image:
         return Image.fromarray(arr)
     if name == "low_resolution":
         w, h = img.size
-        return img.resize((int(w * 0.62), int(h * 0.62)), Image.BILINEAR)
+        return img.resize((int(w * 0.62), int(h * 0.62)), Image.Resampling.BILINEAR)
     if name == "background":
         w, h = img.size
         canvas = _background(rng, (int(w * 1.3), int(h * 1.35)))
@@ -295,14 +302,14 @@ def screen_photo(image: Image.Image, seed: int = 0) -> Image.Image:
     rng = random.Random(f"screen-{seed}")
     w, h = image.size
     up = 3
-    panel = np.asarray(image.convert("RGB").resize((w * up, h * up), Image.NEAREST)).astype(np.float32)
+    panel = np.asarray(image.convert("RGB").resize((w * up, h * up), Image.Resampling.NEAREST)).astype(np.float32)
     column = np.arange(panel.shape[1]) % up
     for c in range(3):
         panel[:, column != c, c] *= 0.25
     panel[np.arange(panel.shape[0]) % up == up - 1] *= 0.5
-    shot = Image.fromarray(panel.astype(np.uint8)).rotate(rng.uniform(-4, 4), resample=Image.BILINEAR, fillcolor=(12, 12, 16))
+    shot = Image.fromarray(panel.astype(np.uint8)).rotate(rng.uniform(-4, 4), resample=Image.Resampling.BILINEAR, fillcolor=(12, 12, 16))
     scale = rng.uniform(0.8, 0.95)  # a close-up: each display pixel spans 2.4-2.9 camera pixels
-    shot = shot.resize((int(w * up * scale), int(h * up * scale)), Image.BILINEAR)
+    shot = shot.resize((int(w * up * scale), int(h * up * scale)), Image.Resampling.BILINEAR)
     lit = np.asarray(shot).astype(np.float32) * rng.uniform(1.9, 2.3) + np.array([0, 6, 22], np.float32)
     buf = io.BytesIO()
     Image.fromarray(np.clip(lit, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=rng.randint(70, 90))

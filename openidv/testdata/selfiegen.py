@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from PIL import Image
+
+if TYPE_CHECKING:
+    from openidv.checks.faces import Face
 
 FACES = ("astronaut", "hopper")
 FRAME = (480, 640)  # width, height of a phone selfie frame
@@ -54,7 +59,12 @@ def jpeg(rgb: np.ndarray, quality: int = 90) -> bytes:
     return buf.getvalue()
 
 
-def locate(rgb: np.ndarray) -> tuple[object, np.ndarray]:
+def _three(frames: Sequence[bytes]) -> tuple[bytes, bytes, bytes]:
+    center, left, right = frames
+    return center, left, right
+
+
+def locate(rgb: np.ndarray) -> tuple[Face, np.ndarray]:
     """The main face of a photo and its 468 landmarks."""
     from openidv.checks import faces
 
@@ -71,11 +81,11 @@ def frame_of(face_source: str | bytes | np.ndarray | Image.Image, face_width: in
     rgb = _rgb(face_source)
     face, _ = locate(rgb)
     rng = random.Random(seed)
-    scale = face_width * rng.uniform(0.95, 1.05) / face.width  # type: ignore[attr-defined]
-    cx = (face.box[0] + face.box[2]) / 2 + rng.uniform(-4, 4)  # type: ignore[attr-defined]
-    cy = (face.box[1] + face.box[3]) / 2 + rng.uniform(-4, 4)  # type: ignore[attr-defined]
+    scale = face_width * rng.uniform(0.95, 1.05) / face.width
+    cx = (face.box[0] + face.box[2]) / 2 + rng.uniform(-4, 4)
+    cy = (face.box[1] + face.box[3]) / 2 + rng.uniform(-4, 4)
     w, h = FRAME
-    m = np.float32([[scale, 0, w / 2 - cx * scale], [0, scale, h * 0.42 - cy * scale]])
+    m = np.array([[scale, 0, w / 2 - cx * scale], [0, scale, h * 0.42 - cy * scale]], np.float32)
     return cv2.warpAffine(rgb, m, FRAME, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101)
 
 
@@ -113,7 +123,7 @@ def turn(rgb: np.ndarray, degrees: float, points: np.ndarray | None = None) -> n
 def camera(rgb: np.ndarray, seed: int, shift: float = 3.0, noise: float = 2.5, gain: float = 0.04) -> np.ndarray:
     """What a phone adds between frames: a little hand shake, exposure change and sensor noise."""
     rng = np.random.default_rng(seed)
-    m = np.float32([[1, 0, rng.uniform(-shift, shift)], [0, 1, rng.uniform(-shift, shift)]])
+    m = np.array([[1, 0, rng.uniform(-shift, shift)], [0, 1, rng.uniform(-shift, shift)]], np.float32)
     out = cv2.warpAffine(rgb, m, (rgb.shape[1], rgb.shape[0]), borderMode=cv2.BORDER_REFLECT101).astype(np.float32)
     out = out * (1 + rng.uniform(-gain, gain)) + rng.normal(0, noise, out.shape)
     return np.clip(out, 0, 255).astype(np.uint8)
@@ -127,7 +137,7 @@ def three_poses(face_source: str | bytes | np.ndarray | Image.Image, seed: int =
     rng = random.Random(seed)
     left = turn(frame, degrees * rng.uniform(0.9, 1.1), points)
     right = turn(frame, -degrees * rng.uniform(0.9, 1.1), points)
-    return tuple(jpeg(camera(f, seed * 3 + i), quality) for i, f in enumerate((frame, left, right)))  # type: ignore[return-value]
+    return _three([jpeg(camera(f, seed * 3 + i), quality) for i, f in enumerate((frame, left, right))])
 
 
 def _plane(rgb: np.ndarray, yaw_degrees: float, pitch_degrees: float = 0.0, distance: float = 3.0,
@@ -136,14 +146,14 @@ def _plane(rgb: np.ndarray, yaw_degrees: float, pitch_degrees: float = 0.0, dist
     before a dim, out-of-focus room."""
     h, w = rgb.shape[:2]
     f = distance * w
-    corners = np.float32([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]])
+    corners = np.array([[-w / 2, -h / 2, 0], [w / 2, -h / 2, 0], [w / 2, h / 2, 0], [-w / 2, h / 2, 0]], np.float32)
     ty, tp = np.radians(yaw_degrees), np.radians(pitch_degrees)
     ry = np.array([[np.cos(ty), 0, np.sin(ty)], [0, 1, 0], [-np.sin(ty), 0, np.cos(ty)]])
     rx = np.array([[1, 0, 0], [0, np.cos(tp), -np.sin(tp)], [0, np.sin(tp), np.cos(tp)]])
     pts = corners @ (rx @ ry).T * size
-    proj = np.float32([[f * x / (z + f) + w / 2, f * y / (z + f) + h / 2] for x, y, z in pts])
-    m = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), proj)
-    room = (cv2.GaussianBlur(cv2.resize(rgb, (w // 8, h // 8)), (0, 0), 3).astype(np.float32) * 0.55).astype(np.uint8)
+    proj = np.array([[f * x / (z + f) + w / 2, f * y / (z + f) + h / 2] for x, y, z in pts], np.float32)
+    m = cv2.getPerspectiveTransform(np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32), proj)
+    room: np.ndarray = (cv2.GaussianBlur(cv2.resize(rgb, (w // 8, h // 8)), (0, 0), 3).astype(np.float32) * 0.55).astype(np.uint8)
     room = cv2.resize(room[::-1], (w, h), interpolation=cv2.INTER_CUBIC)
     return cv2.warpPerspective(rgb, m, (w, h), dst=room, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_TRANSPARENT)
 
@@ -173,7 +183,7 @@ def _screen_texture(rgb: np.ndarray, seed: int) -> np.ndarray:
     grid = 0.5 * np.cos(2 * np.pi * u / p1) + 0.5 * np.cos(2 * np.pi * v / p2)
     beat = np.cos(2 * np.pi * (u / rng.uniform(18, 40) + v / rng.uniform(25, 60)))
     out = rgb.astype(np.float32) * (1 + 0.08 * grid[..., None] + 0.05 * beat[..., None])
-    out = out * np.float32([0.95, 1.0, 1.08]) + 10
+    out = out * np.array([0.95, 1.0, 1.08], np.float32) + 10
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
@@ -203,7 +213,7 @@ def printed_photo(face_source: str | bytes | np.ndarray | Image.Image, seed: int
     else:
         views = [_plane(frame, rng.uniform(-5, 5)), _plane(frame, rng.uniform(30, 45), rng.uniform(-8, 8)),
                  _plane(frame, -rng.uniform(30, 45), rng.uniform(-8, 8))]
-    return tuple(jpeg(camera(v, seed * 7 + i)) for i, v in enumerate(views))  # type: ignore[return-value]
+    return _three([jpeg(camera(v, seed * 7 + i)) for i, v in enumerate(views)])
 
 
 def screen_replay(face_source: str | bytes | np.ndarray | Image.Image, seed: int = 0,
@@ -217,8 +227,7 @@ def screen_replay(face_source: str | bytes | np.ndarray | Image.Image, seed: int
         views = [frame, turn(frame, 28, points), turn(frame, -28, points)]
     else:
         views = [frame, _plane(frame, rng.uniform(30, 45)), _plane(frame, -rng.uniform(30, 45))]
-    return tuple(jpeg(camera(_screen_texture(v, seed + i), seed * 11 + i))  # type: ignore[return-value]
-                 for i, v in enumerate(views))
+    return _three([jpeg(camera(_screen_texture(v, seed + i), seed * 11 + i)) for i, v in enumerate(views)])
 
 
 def same_frame(face_source: str | bytes | np.ndarray | Image.Image, seed: int = 0) -> tuple[bytes, bytes, bytes]:
@@ -236,14 +245,14 @@ def swapped_poses(face_source: str | bytes | np.ndarray | Image.Image, seed: int
     for i, v in enumerate(views):
         if i:  # another room: recolour everything outside the head, another exposure
             tint = rng.uniform(0.55, 1.45, 3).astype(np.float32)
-            mask = np.zeros(v.shape[:2], np.float32)
+            mask: np.ndarray = np.zeros(v.shape[:2], np.float32)
             left, right, top, chin = (points[k, :2] for k in (234, 454, 10, 152))
             cv2.ellipse(mask, (int((left[0] + right[0]) / 2), int((top[1] + chin[1]) / 2)),
                         (int(np.linalg.norm(right - left) * 0.75), int(np.linalg.norm(chin - top) * 0.9)), 0, 0, 360, 1, -1)
             mask = cv2.GaussianBlur(mask, (0, 0), 9)[..., None]
             v = np.clip(v * (mask + (1 - mask) * tint) * rng.uniform(0.8, 1.2), 0, 255).astype(np.uint8)
         out.append(jpeg(camera(v, seed * 13 + i)))
-    return tuple(out)  # type: ignore[return-value]
+    return _three(out)
 
 
 def second_face(face_source: str | bytes | np.ndarray | Image.Image, other: str | bytes | np.ndarray | Image.Image,
@@ -259,7 +268,7 @@ def second_face(face_source: str | bytes | np.ndarray | Image.Image, other: str 
         f = np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).copy()
         f[8:8 + patch.shape[0], 480 - 8 - patch.shape[1]:480 - 8] = patch[: f.shape[0] - 8]
         out.append(jpeg(f))
-    return tuple(out)  # type: ignore[return-value]
+    return _three(out)
 
 
 def id_front_with_portrait(face_source: str | bytes | np.ndarray | Image.Image, kind: str = "id_card",
@@ -272,7 +281,7 @@ def id_front_with_portrait(face_source: str | bytes | np.ndarray | Image.Image, 
     portrait = frame_of(face_source, face_width=150, seed=seed)[40:380, 90:390]  # head and shoulders
     size = (240, 300) if kind == "passport" else (250, 310)
     at = (30, 90) if kind == "drivers_license" else (30, 80)
-    front.paste(Image.fromarray(portrait).resize(size, Image.LANCZOS), at)
+    front.paste(Image.fromarray(portrait).resize(size, Image.Resampling.LANCZOS), at)
     buf = io.BytesIO()
     front.convert("RGB").save(buf, "JPEG", quality=90)
     return buf.getvalue()
@@ -285,13 +294,13 @@ def id_card_photo(face_source: str | bytes | np.ndarray | Image.Image, seed: int
     rng = np.random.default_rng(seed)
     background = cv2.resize(rng.integers(70, 160, (12, 9, 3), dtype=np.uint8), FRAME, interpolation=cv2.INTER_CUBIC)
     scale = (w * 0.9) / card.shape[1]
-    m = np.float32([[scale, 0, w * 0.05], [0, scale, h * 0.3]])
+    m = np.array([[scale, 0, w * 0.05], [0, scale, h * 0.3]], np.float32)
     frame = background.copy()
     warped = cv2.warpAffine(card, m, FRAME)
     mask = cv2.warpAffine(np.full(card.shape[:2], 255, np.uint8), m, FRAME) > 0
     frame[mask] = warped[mask]
     views = [frame, _plane(frame, 25), _plane(frame, -25)]
-    return tuple(jpeg(camera(v, seed * 17 + i)) for i, v in enumerate(views))  # type: ignore[return-value]
+    return _three([jpeg(camera(v, seed * 17 + i)) for i, v in enumerate(views)])
 
 
 def with_glasses(rgb: np.ndarray, points: np.ndarray | None = None, seed: int = 0) -> np.ndarray:
@@ -300,21 +309,22 @@ def with_glasses(rgb: np.ndarray, points: np.ndarray | None = None, seed: int = 
         _, points = locate(rgb)
     rng = random.Random(seed)
     out = rgb.copy()
-    colour = tuple(int(c) for c in rng.choice([(20, 20, 20), (60, 35, 20), (90, 90, 100)]))
+    shades: list[tuple[int, int, int]] = [(20, 20, 20), (60, 35, 20), (90, 90, 100)]
+    colour = tuple(int(c) for c in rng.choice(shades))
     thick = max(2, int(np.linalg.norm(points[263, :2] - points[33, :2]) / 40))
     for eye in ((33, 133, 159, 145), (362, 263, 386, 374)):
         a, b, top, bottom = (points[i, :2] for i in eye)
         c = (a + b) / 2
         ax = int(np.linalg.norm(b - a) * 0.85)
-        ay = int(max(np.linalg.norm(bottom - top) * 2.2, ax * 0.7))
+        ay = int(max(float(np.linalg.norm(bottom - top)) * 2.2, ax * 0.7))
         angle = float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0])))
         cv2.ellipse(out, (int(c[0]), int(c[1])), (ax, ay), angle, 0, 360, colour, thick, cv2.LINE_AA)
     inner_r, inner_l = points[133, :2], points[362, :2]
     bridge = points[168, :2]
     cv2.line(out, (int(inner_r[0] + 0.15 * (bridge[0] - inner_r[0])), int(bridge[1])),
              (int(inner_l[0] + 0.15 * (bridge[0] - inner_l[0])), int(bridge[1])), colour, thick, cv2.LINE_AA)
-    for eye, ear in ((33, 234), (263, 454)):
-        cv2.line(out, tuple(int(v) for v in points[eye, :2] + (points[ear, :2] - points[eye, :2]) * 0.35),
+    for corner, ear in ((33, 234), (263, 454)):
+        cv2.line(out, tuple(int(v) for v in points[corner, :2] + (points[ear, :2] - points[corner, :2]) * 0.35),
                  tuple(int(v) for v in points[ear, :2]), colour, thick, cv2.LINE_AA)
     return out
 
@@ -326,9 +336,9 @@ EYE_CONTOURS = ((33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145,
 def closed_eyes(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
     """The eyes shut: each eye's opening painted over with the skin of the cheek below, a lash line
     along the lower lid."""
-    out = rgb.copy()
-    mask = np.zeros(rgb.shape[:2], np.uint8)
-    for contour, cheek in zip(EYE_CONTOURS, (50, 280)):
+    out: np.ndarray = rgb.copy()
+    mask: np.ndarray = np.zeros(rgb.shape[:2], np.uint8)
+    for contour, cheek in zip(EYE_CONTOURS, (50, 280), strict=True):
         poly = points[list(contour), :2].astype(np.int32)
         cv2.fillPoly(mask, [poly], 255)
         cx, cy = points[cheek, :2].astype(int)

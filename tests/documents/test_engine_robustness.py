@@ -5,8 +5,7 @@ papers, and arbitrary text for the parsers."""
 import random
 from datetime import date
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from openidv.checks import document as engine
 from openidv.testdata import docgen

@@ -83,7 +83,8 @@ def test_visual_zone_alone_extracts_the_printed_fields() -> None:
 
 
 def test_apply_history_fills_repeat_and_seen_before() -> None:
-    base = Result(checks=[{"name": "id_repeat_detection", "status": "not_applicable", "reasons": ["not_enabled"], "requirement": "not_required", "metadata": {}},
+    base = Result(checks=[{"name": "id_repeat_detection", "status": "not_applicable", "reasons": ["not_enabled"], "requirement": "not_required",
+                           "metadata": {}},
                           {"name": "id_compromised_detection", "status": "passed", "reasons": [], "requirement": "required", "metadata": {}}],
                   attributes={"identification-number": "X1234567", "name-last": "NOVAK"}, portrait_hash=5)
     clean = apply_history(base, History())

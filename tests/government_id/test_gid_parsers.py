@@ -158,9 +158,9 @@ def test_aamva_subfiles_and_offsets() -> None:
 @pytest.mark.parametrize("mutate", [
     lambda p: p[1:], lambda p: p.replace("ANSI ", "ANSX ", 1), lambda p: p.replace("636000", "63600X", 1),
     lambda p: p.replace("63600010", "63600011", 1), lambda p: p.replace("63600010", "63600000", 1),
-    lambda p: p[:40], lambda p: "", lambda p: p.replace("DAQ", "", 1), lambda p: p.replace("DL0", "D?0", 1),
+    lambda p: p[:40], lambda _p: "", lambda p: p.replace("DAQ", "", 1), lambda p: p.replace("DL0", "D?0", 1),
 ])
-def test_aamva_malformed_refused(mutate) -> None:  # noqa: ANN001
+def test_aamva_malformed_refused(mutate) -> None:
     with pytest.raises(aamva.AamvaError):
         aamva.parse(mutate(aamva.build(US)))
 
