@@ -72,7 +72,7 @@ class Result:
 class Server:
     """A server process on a free 127.0.0.1 port, stopped on exit."""
 
-    def __init__(self, command: list[str], env: dict[str, str], log: Path):
+    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
@@ -170,7 +170,8 @@ def run_database(kind: str, work: Path, clients: int, seconds: float) -> tuple[R
     try:
         cli = [str(BIN / "openidv")]
         setup = json.loads(subprocess.run([*cli, "setup", "--data-dir", str(data_dir), "--json"], env=env, check=True, capture_output=True, text=True).stdout)
-        key = json.loads(subprocess.run([*cli, "api-key", "create", "--environment", "sandbox", "--data-dir", str(data_dir), "--json"], env=env, check=True, capture_output=True, text=True).stdout)["secret"]
+        key_command = [*cli, "api-key", "create", "--environment", "sandbox", "--data-dir", str(data_dir), "--json"]
+        key = json.loads(subprocess.run(key_command, env=env, check=True, capture_output=True, text=True).stdout)["secret"]
         template_id = next(t["id"] for t in setup["environments"]["sandbox"]["templates"] if t["name"] == "Government ID and Selfie")
         body = {"data": {"attributes": {"inquiry-template-id": template_id, "fields": FIELDS}}}
 
@@ -195,7 +196,8 @@ def main() -> int:
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     ok = True
-    print(f"bench/api.py: {args.clients} concurrent clients, {args.seconds:.0f} s per server in {ROUNDS} alternating rounds; each client creates an inquiry, then retrieves it", flush=True)
+    print(f"bench/api.py: {args.clients} concurrent clients, {args.seconds:.0f} s per server in {ROUNDS} alternating rounds;"
+          " each client creates an inquiry, then retrieves it", flush=True)
     with tempfile.TemporaryDirectory(prefix="openidv-bench-") as tmp:
         for kind in args.databases.split(","):
             ours, reference = run_database(kind, Path(tmp), args.clients, args.seconds)
@@ -204,7 +206,8 @@ def main() -> int:
             p99_ratio = percentile(ours.create, .99) / percentile(reference.create, .99)
             passed = share >= 0.6 and p99_ratio <= 2 and not ours.errors
             ok &= passed
-            print(f"  {kind}: creations {share:.0%} of the reference (floor 60%), p99 {p99_ratio:.2f}x the reference's (ceiling 2x): {'PASS' if passed else 'FAIL'}", flush=True)
+            verdict = "PASS" if passed else "FAIL"
+            print(f"  {kind}: creations {share:.0%} of the reference (floor 60%), p99 {p99_ratio:.2f}x the reference's (ceiling 2x): {verdict}", flush=True)
     return 0 if ok else 1
 
 

@@ -20,18 +20,18 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from openidv.app import create_app  # noqa: E402
-from openidv.auth import service as auth  # noqa: E402
-from openidv.config import Settings  # noqa: E402
-from openidv.inquiry_templates import service as templates  # noqa: E402
-from openidv.inquiry_templates.config import starter_templates  # noqa: E402
-from openidv.kit import crypto  # noqa: E402
-from openidv.kit.clock import now  # noqa: E402
-from openidv.kit.crypto import generate_key  # noqa: E402
-from openidv.kit.db import transaction  # noqa: E402
-from openidv.kit.ids import new_id  # noqa: E402
-from openidv.migrate import upgrade  # noqa: E402
-from openidv.models import Inquiry  # noqa: E402
+from openidv.app import create_app
+from openidv.auth import service as auth
+from openidv.config import Settings
+from openidv.inquiry_templates import service as templates
+from openidv.inquiry_templates.config import starter_templates
+from openidv.kit import crypto
+from openidv.kit.clock import now
+from openidv.kit.crypto import generate_key
+from openidv.kit.db import transaction
+from openidv.kit.ids import new_id
+from openidv.migrate import upgrade
+from openidv.models import Inquiry
 
 PASSWORD = "benchmark password"
 STATUSES = ("created", "pending", "completed", "failed", "expired", "needs_review", "approved", "declined")

@@ -118,17 +118,19 @@ def strip_accents(text: str) -> str:
 
 
 VARIANTS = {
-    "exact": lambda rng, c: c,
+    "exact": lambda _rng, c: c,
     "typo_first": lambda rng, c: {**c, "name-first": typo(rng, c["name-first"])},
     "typo_last": lambda rng, c: {**c, "name-last": typo(rng, c["name-last"])},
-    "swapped": lambda rng, c: {**c, "name-first": c["name-last"], "name-last": c["name-first"]},
-    "no_middle": lambda rng, c: {**c, "name-middle": ""},
-    "middle_initial": lambda rng, c: {**c, "name-middle": c["name-middle"][:1] + "." if c["name-middle"] else ""},
-    "nickname": lambda rng, c: {**c, "name-first": NICK.get(c["name-first"], c["name-first"])},
-    "first_initial": lambda rng, c: {**c, "name-first": c["name-first"][0] + "."},
-    "full_name_in_first": lambda rng, c: {**c, "name-first": f"{c['name-first']} {c['name-middle']}".strip()},
-    "ascii_upper": lambda rng, c: {**c, "name-first": strip_accents(c["name-first"]).upper(), "name-last": strip_accents(c["name-last"]).upper()},
-    "one_surname": lambda rng, c: {**c, "name-last": c["name-last"].replace("-", " ").split()[0] if " " in c["name-last"] or "-" in c["name-last"] else c["name-last"]},
+    "swapped": lambda _rng, c: {**c, "name-first": c["name-last"], "name-last": c["name-first"]},
+    "no_middle": lambda _rng, c: {**c, "name-middle": ""},
+    "middle_initial": lambda _rng, c: {**c, "name-middle": c["name-middle"][:1] + "." if c["name-middle"] else ""},
+    "nickname": lambda _rng, c: {**c, "name-first": NICK.get(c["name-first"], c["name-first"])},
+    "first_initial": lambda _rng, c: {**c, "name-first": c["name-first"][0] + "."},
+    "full_name_in_first": lambda _rng, c: {**c, "name-first": f"{c['name-first']} {c['name-middle']}".strip()},
+    "ascii_upper": lambda _rng, c: {**c, "name-first": strip_accents(c["name-first"]).upper(), "name-last": strip_accents(c["name-last"]).upper()},
+    "one_surname": lambda _rng, c: {
+        **c, "name-last": c["name-last"].replace("-", " ").split()[0] if " " in c["name-last"] or "-" in c["name-last"] else c["name-last"],
+    },
     "address_forms": lambda rng, c: {
         **c,
         "address-street-1": _abbreviate(c["address-street-1"]).lower(),
@@ -185,10 +187,17 @@ def other_date(rng: random.Random, iso: str, within: int | None = None) -> str:
 
 IMPOSTORS = {
     "namesake": lambda rng, c: {**c, "birthdate": other_date(rng, c["birthdate"]), "identification-number": "", "address-street-1": "", "email-address": ""},
-    "sibling": lambda rng, c: {**c, "name-first": other_first(rng, c["name-first"]), "name-middle": "", "birthdate": other_date(rng, c["birthdate"], 3000), "identification-number": ""},
+    "sibling": lambda rng, c: {
+        **c, "name-first": other_first(rng, c["name-first"]), "name-middle": "", "birthdate": other_date(rng, c["birthdate"], 3000),
+        "identification-number": "",
+    },
     "twin": lambda rng, c: {**c, "name-first": other_first(rng, c["name-first"]), "name-middle": "", "identification-number": "", "email-address": ""},
-    "typo_near_birthdate": lambda rng, c: {**c, "name-last": typo(rng, c["name-last"]), "birthdate": other_date(rng, c["birthdate"], 40), "identification-number": ""},
-    "parent_or_child": lambda rng, c: {**c, "name-middle": "", "birthdate": other_date(rng, c["birthdate"], 12000), "identification-number": "", "phone-number": ""},
+    "typo_near_birthdate": lambda rng, c: {
+        **c, "name-last": typo(rng, c["name-last"]), "birthdate": other_date(rng, c["birthdate"], 40), "identification-number": "",
+    },
+    "parent_or_child": lambda rng, c: {
+        **c, "name-middle": "", "birthdate": other_date(rng, c["birthdate"], 12000), "identification-number": "", "phone-number": "",
+    },
     "wrong_number": lambda rng, c: {**c, "birthdate": "", "identification-number": ssn(rng)},
 }
 

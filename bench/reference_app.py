@@ -8,7 +8,7 @@ and thread-pool settings as `openidv serve`.
 import argparse
 import json
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.responses import Response
@@ -45,11 +45,13 @@ def build(database_url: str, pool_size: int) -> FastAPI:
     @app.post("/inquiries", status_code=201)
     def create(body: dict) -> Response:
         attributes = (body.get("data") or {}).get("attributes") or {}
-        inquiry_id, stamp = "inq_" + secrets.token_urlsafe(18), datetime.now(timezone.utc)
+        inquiry_id, stamp = "inq_" + secrets.token_urlsafe(18), datetime.now(UTC)
         row = _row(inquiry_id, "created", attributes.get("reference-id"), attributes.get("fields") or {}, stamp)
         with transaction(writer) as db:
-            db.execute(insert(inquiries).values(id=inquiry_id, status="created", reference_id=attributes.get("reference-id"), fields=row["data"]["attributes"]["fields"], created_at=stamp))
-            db.execute(insert(events).values(id="evt_" + secrets.token_urlsafe(18), name="inquiry.created", object_id=inquiry_id, payload=row, created_at=stamp))
+            db.execute(insert(inquiries).values(
+                id=inquiry_id, status="created", reference_id=attributes.get("reference-id"), fields=row["data"]["attributes"]["fields"], created_at=stamp))
+            db.execute(insert(events).values(
+                id="evt_" + secrets.token_urlsafe(18), name="inquiry.created", object_id=inquiry_id, payload=row, created_at=stamp))
         return Response(json.dumps(row), status_code=201, media_type="application/json")
 
     @app.get("/inquiries/{inquiry_id}")

@@ -25,7 +25,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import PG_URL, free_port, percentile  # noqa: E402
+from api import PG_URL, free_port, percentile
 
 BIN = Path(sys.executable).parent / "openidv"
 
@@ -39,7 +39,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 at = time.time()
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 created = datetime.fromisoformat(body["data"]["attributes"]["created-at"].replace("Z", "+00:00")).timestamp()
@@ -145,10 +145,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             run("SQLite, embedded workers", base, Path(tmp), 0, args.rate, args.seconds)
     if "postgresql" in args.databases:
-        import sqlalchemy  # noqa: PLC0415
+        import sqlalchemy
 
-        from openidv.kit.crypto import generate_key  # noqa: PLC0415
-        from openidv.kit.db import make_engine  # noqa: PLC0415
+        from openidv.kit.crypto import generate_key
+        from openidv.kit.db import make_engine
 
         for workers in (1, 2):
             schema = f"bench_webhooks_{os.getpid()}"

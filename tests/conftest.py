@@ -20,12 +20,18 @@ BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
 PG_URL = os.environ.get("OPENIDV_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+def pytest_configure(config) -> None:
+    # Here rather than in tests/e2e/conftest.py: that conftest imports flow_support.fixtures, which makes the
+    # `browser` marks as it is imported, so the marker must be known before any directory's conftest loads.
+    config.addinivalue_line("markers", "browser(*needs): needs Chromium ('chromium') and/or the npm SDK packages ('sdk')")
+
+
 def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def database_url(tmp_path_factory: pytest.TempPathFactory):
     if BACKEND != "postgresql":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'openidv.db'}"
         upgrade(url)
@@ -69,7 +75,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 
 @pytest.fixture(scope="session")
-def engine(settings: Settings):  # noqa: ANN201
+def engine(settings: Settings):
     engine = make_engine(settings.resolved_database_url, pool_size=4)
     yield engine
     engine.dispose()
@@ -87,7 +93,7 @@ class World:
     production_templates: dict[str, str]
 
 
-def _empty(engine) -> None:  # noqa: ANN001
+def _empty(engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
@@ -98,7 +104,7 @@ def _empty(engine) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-def world(engine) -> World:  # noqa: ANN001
+def world(engine) -> World:
     from openidv.auth import service as auth
     from openidv.inquiry_templates import service as templates
     from openidv.inquiry_templates.config import starter_templates
@@ -118,21 +124,21 @@ def world(engine) -> World:  # noqa: ANN001
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings):  # noqa: ANN201
+def app(settings: Settings):
     from openidv.app import create_app
 
     return create_app(settings)
 
 
 @pytest.fixture
-def client(app, world: World) -> TestClient:  # noqa: ANN001
+def client(app, world: World) -> TestClient:
     with TestClient(app) as c:
         c.headers["Authorization"] = f"Bearer {world.sandbox_key}"
         yield c
 
 
 @pytest.fixture
-def job_worker(app):  # noqa: ANN001, ANN201
+def job_worker(app):
     """The app's job workers for one test (no timers): enqueued jobs run as in `openidv serve`."""
     from openidv.jobs import runtime
 
@@ -143,7 +149,7 @@ def job_worker(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def db(engine):  # noqa: ANN001, ANN201
+def db(engine):
     """A session for looking at what the API wrote."""
     with transaction(session_factory(engine)) as session:
         yield session

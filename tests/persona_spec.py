@@ -31,6 +31,6 @@ def load_spec(version: str = DEFAULT) -> dict[str, Any]:
     path = spec_path(version)
     if path.suffix == ".json":
         return json.loads(path.read_text())
-    import yaml  # noqa: PLC0415
+    import yaml
 
     return yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

@@ -9,7 +9,7 @@ from openidv.models import Account, Event, Inquiry, InquirySession
 API = "/api/v1"
 
 
-def create(client, template_id: str, *, attrs: dict[str, Any] | None = None, meta: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:  # noqa: ANN001
+def create(client, template_id: str, *, attrs: dict[str, Any] | None = None, meta: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"data": {"attributes": {"inquiry-template-id": template_id, **(attrs or {})}}}
     if meta is not None:
         body["meta"] = meta
@@ -18,12 +18,12 @@ def create(client, template_id: str, *, attrs: dict[str, Any] | None = None, met
     return answer.json()
 
 
-def steps(client, inquiry: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: ANN001
+def steps(client, inquiry: dict[str, Any]) -> list[dict[str, Any]]:
     version_id = inquiry["relationships"]["inquiry-template-version"]["data"]["id"]
     return client.get(f"{API}/inquiry-template-versions/{version_id}").json()["meta"]["configuration"]["steps"]
 
 
-def simulate(client, inquiry_id: str, *actions: dict[str, Any] | str):  # noqa: ANN001, ANN201
+def simulate(client, inquiry_id: str, *actions: dict[str, Any] | str):
     body = [{"type": a} if isinstance(a, str) else a for a in actions]
     return client.post(f"{API}/inquiries/{inquiry_id}/perform-simulate-actions", json={"meta": {"simulate-actions": body}})
 
@@ -33,19 +33,19 @@ def verification(step_id: str, passed: bool) -> dict[str, Any]:
     return {"type": kind, "data": {"verification-template-id": step_id}}
 
 
-def event_names(db, object_id: str) -> list[str]:  # noqa: ANN001
+def event_names(db, object_id: str) -> list[str]:
     """Names of an object's events, oldest first (a fresh snapshot: the API committed in other sessions)."""
     db.rollback()
     rows = db.execute(select(Event.name).where(Event.object_id == object_id).order_by(Event.created_at, Event.id)).all()
     return [r[0] for r in rows]
 
 
-def counts(engine) -> dict[str, int]:  # noqa: ANN001
+def counts(engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {m.__tablename__: conn.scalar(select(func.count()).select_from(m)) for m in (Inquiry, Event, Account, InquirySession)}
 
 
-def assert_error(answer, status: int, *, details: bool = True) -> dict[str, Any]:  # noqa: ANN001
+def assert_error(answer, status: int, *, details: bool = True) -> dict[str, Any]:
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert set(body) == {"errors"} and len(body["errors"]) == 1, body

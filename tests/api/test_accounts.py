@@ -6,11 +6,11 @@ from sqlalchemy import select
 from openidv.models import Account, Event
 
 
-def _create(client, **attrs):  # noqa: ANN001, ANN003, ANN202
+def _create(client, **attrs):
     return client.post(f"{API}/accounts", json={"data": {"attributes": attrs}})
 
 
-def test_crud(client, world, db) -> None:  # noqa: ANN001
+def test_crud(client, world, db) -> None:
     made = _create(client, **{"reference-id": "u1", "fields": {"name-first": "Ada", "birthdate": "1990-01-01"}, "tags": ["a"]})
     assert made.status_code == 201, made.text
     account = made.json()["data"]
@@ -19,7 +19,8 @@ def test_crud(client, world, db) -> None:  # noqa: ANN001
     assert account["attributes"]["tags"] == ["a"] and account["attributes"]["redacted-at"] is None
     got = client.get(f"{API}/accounts/{account['id']}").json()["data"]
     assert got == account
-    patched = client.patch(f"{API}/accounts/{account['id']}", json={"data": {"attributes": {"fields": {"name-last": "L"}, "account-status": "Active", "reference-id": "u1b"}}}).json()["data"]
+    changes = {"fields": {"name-last": "L"}, "account-status": "Active", "reference-id": "u1b"}
+    patched = client.patch(f"{API}/accounts/{account['id']}", json={"data": {"attributes": changes}}).json()["data"]
     attrs = patched["attributes"]
     assert attrs["fields"]["name-first"]["value"] == "Ada" and attrs["fields"]["name-last"]["value"] == "L"
     assert attrs["account-status"] == "Active" and attrs["reference-id"] == "u1b"
@@ -28,14 +29,14 @@ def test_crud(client, world, db) -> None:  # noqa: ANN001
     assert_error(client.get(f"{API}/accounts/act_missing"), 404)
 
 
-def test_2023_top_level_pii(client, world) -> None:  # noqa: ANN001
+def test_2023_top_level_pii(client, world) -> None:
     headers = {"Persona-Version": "2023-01-05"}
     made = client.post(f"{API}/accounts", json={"data": {"attributes": {"name-first": "Bo", "country-code": "DE"}}}, headers=headers).json()["data"]
     assert made["attributes"]["name-first"] == "Bo" and made["attributes"]["country-code"] == "DE"
     assert "name-first" not in client.get(f"{API}/accounts/{made['id']}").json()["data"]["attributes"]
 
 
-def test_reference_id_is_unique(client, world, engine) -> None:  # noqa: ANN001
+def test_reference_id_is_unique(client, world, engine) -> None:
     first = _create(client, **{"reference-id": "dup"}).json()["data"]
     other = _create(client, **{"reference-id": "other"}).json()["data"]
     before = counts(engine)
@@ -48,7 +49,7 @@ def test_reference_id_is_unique(client, world, engine) -> None:  # noqa: ANN001
     assert prod.status_code == 201 and prod.json()["data"]["id"] != first["id"]
 
 
-def test_upsert_by_reference_id(client, world, engine) -> None:  # noqa: ANN001
+def test_upsert_by_reference_id(client, world, engine) -> None:
     body = {"data": {"attributes": {"reference-id": "ups", "fields": {"name-first": "A"}}}, "meta": {"upsert-by": "reference-id"}}
     first = client.post(f"{API}/accounts", json=body)
     assert first.status_code == 201
@@ -61,7 +62,7 @@ def test_upsert_by_reference_id(client, world, engine) -> None:  # noqa: ANN001
     assert_error(client.post(f"{API}/accounts", json={**body, "meta": {"upsert-by": "email"}}), 400)
 
 
-def test_tags(client, world, db) -> None:  # noqa: ANN001
+def test_tags(client, world, db) -> None:
     account = _create(client).json()["data"]
     url = f"{API}/accounts/{account['id']}"
     assert client.post(f"{url}/add-tag", json={"meta": {"tag-name": "x"}}).json()["data"]["attributes"]["tags"] == ["x"]
@@ -69,12 +70,14 @@ def test_tags(client, world, db) -> None:  # noqa: ANN001
     assert client.post(f"{url}/remove-tag", json={"meta": {"tag-name": "x"}}).json()["data"]["attributes"]["tags"] == ["y"]
     assert client.post(f"{url}/set-tags", json={"meta": {"tag-name": ["p", "q"]}}).json()["data"]["attributes"]["tags"] == ["p", "q"]
     assert client.post(f"{url}/set-tags", json={"meta": {"tag-name": []}}).json()["data"]["attributes"]["tags"] == []
-    assert event_names(db, account["id"]) == ["account.created", "account.tag-added", "account.tag-added", "account.tag-removed", "account.updated-tags", "account.updated-tags"]
+    assert event_names(db, account["id"]) == [
+        "account.created", "account.tag-added", "account.tag-added", "account.tag-removed", "account.updated-tags", "account.updated-tags",
+    ]
     assert_error(client.post(f"{url}/add-tag", json={"meta": {}}), 400)
     assert_error(client.post(f"{url}/add-tag", json={"meta": {"tag-id": "tag_missing"}}), 404)
 
 
-def test_redact_removes_pii_and_redacts_inquiries(client, world, db) -> None:  # noqa: ANN001
+def test_redact_removes_pii_and_redacts_inquiries(client, world, db) -> None:
     account = _create(client, **{"reference-id": "red", "fields": {"name-first": "Secret", "email-address": "s@example.com"}}).json()["data"]
     inquiry = create(client, world.templates["Government ID"], attrs={"account-id": account["id"], "fields": {"name-first": "Secret"}})["data"]
     answer = client.delete(f"{API}/accounts/{account['id']}")
@@ -95,7 +98,7 @@ def test_redact_removes_pii_and_redacts_inquiries(client, world, db) -> None:  #
     assert client.post(f"{API}/accounts/{account['id']}/add-tag", json={"meta": {"tag-name": "gone"}}).status_code == 200
 
 
-def test_consolidate(client, world, db, engine) -> None:  # noqa: ANN001
+def test_consolidate(client, world, db, engine) -> None:
     target = _create(client, **{"reference-id": "keep"}).json()["data"]
     source = _create(client, **{"reference-id": "old"}).json()["data"]
     moved = create(client, world.templates["Government ID"], attrs={"account-id": source["id"]})["data"]
@@ -108,7 +111,8 @@ def test_consolidate(client, world, db, engine) -> None:  # noqa: ANN001
     assert db.get(Account, source["id"]).archived_at is not None
     before = counts(engine)
     for attrs in ({"account-id": source["id"]}, {"reference-id": "old"}):
-        error = assert_error(client.post(f"{API}/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"], **attrs}}}), 422)
+        body = {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"], **attrs}}}
+        error = assert_error(client.post(f"{API}/inquiries", json=body), 422)
         assert "consolidated" in error["details"]
     assert_error(client.post(f"{API}/accounts/{target['id']}/consolidate", json={"meta": {"source-account-ids": [source["id"]]}}), 409)
     assert_error(client.post(f"{API}/accounts/{target['id']}/consolidate", json={"meta": {"source-account-ids": [target["id"]]}}), 400)

@@ -8,14 +8,14 @@ from sqlalchemy import func, select
 from openidv.models import IdempotencyRecord
 
 
-def _body(world, **attrs) -> dict:  # noqa: ANN001, ANN003
+def _body(world, **attrs) -> dict:
     return {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"], **attrs}}}
 
 
 # ---------------------------------------------------------------- Idempotency-Key
 
 
-def test_replay_returns_the_first_answer_without_a_second_inquiry(client, world, engine) -> None:  # noqa: ANN001
+def test_replay_returns_the_first_answer_without_a_second_inquiry(client, world, engine) -> None:
     before = counts(engine)["inquiries"]
     first = client.post(f"{API}/inquiries", json=_body(world, note="once"), headers={"Idempotency-Key": "k-1"})
     again = client.post(f"{API}/inquiries", json=_body(world, note="once"), headers={"Idempotency-Key": "k-1"})
@@ -27,7 +27,7 @@ def test_replay_returns_the_first_answer_without_a_second_inquiry(client, world,
     assert other.json()["data"]["id"] != first.json()["data"]["id"]
 
 
-def test_same_key_other_body_is_409(client, world, engine) -> None:  # noqa: ANN001
+def test_same_key_other_body_is_409(client, world, engine) -> None:
     client.post(f"{API}/inquiries", json=_body(world, note="a"), headers={"Idempotency-Key": "k-x"})
     before = counts(engine)
     assert_error(client.post(f"{API}/inquiries", json=_body(world, note="b"), headers={"Idempotency-Key": "k-x"}), 409)
@@ -35,14 +35,14 @@ def test_same_key_other_body_is_409(client, world, engine) -> None:  # noqa: ANN
     assert counts(engine) == before
 
 
-def test_errors_are_replayed_too(client, world, engine) -> None:  # noqa: ANN001
+def test_errors_are_replayed_too(client, world, engine) -> None:
     bad = {"data": {"attributes": {"inquiry-template-id": "itmpl_missing"}}}
     first = client.post(f"{API}/inquiries", json=bad, headers={"Idempotency-Key": "k-err"})
     again = client.post(f"{API}/inquiries", json=bad, headers={"Idempotency-Key": "k-err"})
     assert first.status_code == again.status_code == 404 and first.content == again.content
 
 
-def test_a_key_in_flight_is_not_run_twice(client, world, engine) -> None:  # noqa: ANN001
+def test_a_key_in_flight_is_not_run_twice(client, world, engine) -> None:
     """A retry that arrives while the first request still runs gets 409 instead of a second inquiry."""
     from datetime import timedelta
 
@@ -67,7 +67,7 @@ def test_a_key_in_flight_is_not_run_twice(client, world, engine) -> None:  # noq
     assert replay.content == taken_over.content
 
 
-def test_concurrent_retries_make_one_inquiry(client, world, engine) -> None:  # noqa: ANN001
+def test_concurrent_retries_make_one_inquiry(client, world, engine) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     before = counts(engine)["inquiries"]
@@ -79,14 +79,14 @@ def test_concurrent_retries_make_one_inquiry(client, world, engine) -> None:  # 
     assert all(a.status_code in (201, 409) for a in answers)
 
 
-def test_overlong_key_is_400(client, world, engine) -> None:  # noqa: ANN001
+def test_overlong_key_is_400(client, world, engine) -> None:
     before = counts(engine)
     assert_error(client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k" * 256}), 400)
     assert counts(engine) == before
     assert client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k" * 255}).status_code == 201
 
 
-def test_get_ignores_the_key(client, world, engine) -> None:  # noqa: ANN001
+def test_get_ignores_the_key(client, world, engine) -> None:
     inquiry = create(client, world.templates["Government ID"])["data"]
     one = client.get(f"{API}/inquiries/{inquiry['id']}", headers={"Idempotency-Key": "k-get"})
     simulate(client, inquiry["id"], "start_inquiry")
@@ -97,14 +97,14 @@ def test_get_ignores_the_key(client, world, engine) -> None:  # noqa: ANN001
         assert conn.scalar(select(func.count()).select_from(IdempotencyRecord)) == 0
 
 
-def test_401_is_not_stored(client, world, engine) -> None:  # noqa: ANN001
+def test_401_is_not_stored(client, world, engine) -> None:
     denied = client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k-auth", "Authorization": "Bearer persona_sandbox_wrong"})
     assert_error(denied, 401)
     ok = client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k-auth"})
     assert ok.status_code == 201
 
 
-def test_keys_are_per_environment(client, world) -> None:  # noqa: ANN001
+def test_keys_are_per_environment(client, world) -> None:
     client.post(f"{API}/inquiries", json=_body(world), headers={"Idempotency-Key": "k-env"})
     body = {"data": {"attributes": {"inquiry-template-id": world.production_templates["Government ID"]}}}
     prod = client.post(f"{API}/inquiries", json=body, headers={"Idempotency-Key": "k-env", "Authorization": f"Bearer {world.production_key}"})
@@ -114,8 +114,10 @@ def test_keys_are_per_environment(client, world) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- Key-Inflection and Persona-Version
 
 
-@pytest.mark.parametrize(("header", "key"), [("kebab", "reference-id"), ("camel", "referenceId"), ("snake", "reference_id"), ("snake_case", "reference_id"), (None, "reference-id")])
-def test_key_inflection(client, world, header, key: str) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(("header", "key"), [
+    ("kebab", "reference-id"), ("camel", "referenceId"), ("snake", "reference_id"), ("snake_case", "reference_id"), (None, "reference-id"),
+])
+def test_key_inflection(client, world, header, key: str) -> None:
     headers = {"Key-Inflection": header} if header else {}
     doc = client.post(f"{API}/inquiries", json=_body(world, **{"reference-id": "r", "fields": {"name-first": "Ann"}}), headers=headers).json()
     assert doc["data"]["attributes"][key] == "r"
@@ -128,7 +130,7 @@ def test_key_inflection(client, world, header, key: str) -> None:  # noqa: ANN00
     assert next_key in listed["links"]
 
 
-def test_fields_keys_inflected_in_2023(client, world) -> None:  # noqa: ANN001
+def test_fields_keys_inflected_in_2023(client, world) -> None:
     headers = {"Key-Inflection": "camel", "Persona-Version": "2023-01-05"}
     doc = client.post(f"{API}/inquiries", json=_body(world, fields={"name-first": "Ann"}), headers=headers).json()
     attrs = doc["data"]["attributes"]
@@ -136,7 +138,7 @@ def test_fields_keys_inflected_in_2023(client, world) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("casing", ["snake", "camel"])
-def test_request_bodies_in_any_casing(client, world, casing: str) -> None:  # noqa: ANN001
+def test_request_bodies_in_any_casing(client, world, casing: str) -> None:
     tmpl = world.templates["Government ID"]
     if casing == "snake":
         body = {"data": {"attributes": {"inquiry_template_id": tmpl, "reference_id": "s"}}, "meta": {"auto_create_inquiry_session": True}}
@@ -149,7 +151,7 @@ def test_request_bodies_in_any_casing(client, world, casing: str) -> None:  # no
 
 
 @pytest.mark.parametrize(("version", "old_shape"), [("2021-07-05", True), ("2023-01-05", True), ("2025-10-27", False), ("2025-12-08", False), (None, False)])
-def test_persona_versions(client, world, version, old_shape: bool) -> None:  # noqa: ANN001
+def test_persona_versions(client, world, version, old_shape: bool) -> None:
     headers = {"Persona-Version": version} if version else {}
     attrs = client.post(f"{API}/inquiries", json=_body(world, fields={"name-last": "Lee"}), headers=headers).json()["data"]["attributes"]
     assert ("name-last" in attrs) is old_shape
@@ -157,7 +159,7 @@ def test_persona_versions(client, world, version, old_shape: bool) -> None:  # n
         assert attrs["name-last"] == "Lee" and attrs["email-address"] is None
 
 
-def test_unknown_version_is_400(client, world, engine) -> None:  # noqa: ANN001
+def test_unknown_version_is_400(client, world, engine) -> None:
     before = counts(engine)
     answer = client.post(f"{API}/inquiries", json=_body(world), headers={"Persona-Version": "2024-99-99"})
     assert_error(answer, 400)
@@ -168,7 +170,7 @@ def test_unknown_version_is_400(client, world, engine) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- include and sparse fieldsets
 
 
-def test_include_every_relationship(client, world) -> None:  # noqa: ANN001
+def test_include_every_relationship(client, world) -> None:
     from core_support import steps, verification
 
     doc = create(client, world.templates["Government ID and Selfie"], attrs={"reference-id": "inc"}, meta={"auto-create-inquiry-session": True})
@@ -187,7 +189,7 @@ def test_include_every_relationship(client, world) -> None:  # noqa: ANN001
     assert_error(client.get(url, params={"include": "nonsense"}), 400)
 
 
-def test_sparse_fieldsets(client, world) -> None:  # noqa: ANN001
+def test_sparse_fieldsets(client, world) -> None:
     inquiry = create(client, world.templates["Government ID"], attrs={"fields": {"name-first": "Jo", "name-last": "X"}, "note": "n"})["data"]
     got = client.get(f"{API}/inquiries/{inquiry['id']}", params={"fields[inquiry]": "status,fields.name-first"}).json()["data"]
     assert got["attributes"] == {"status": "created", "fields": {"name-first": {"type": "string", "value": "Jo"}}}
@@ -199,7 +201,7 @@ def test_sparse_fieldsets(client, world) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- headers
 
 
-def test_headers_on_every_authenticated_answer(client, world) -> None:  # noqa: ANN001
+def test_headers_on_every_authenticated_answer(client, world) -> None:
     inquiry = create(client, world.templates["Government ID"])["data"]
     client.post(f"{API}/inquiries/{inquiry['id']}/approve")
     answers = [
@@ -226,7 +228,7 @@ def test_headers_on_every_authenticated_answer(client, world) -> None:  # noqa: 
     assert denied.headers["Request-Id"].startswith("req_")
 
 
-def test_rate_limit(settings, world, engine) -> None:  # noqa: ANN001
+def test_rate_limit(settings, world, engine) -> None:
     from openidv.app import create_app
 
     app = create_app(settings.model_copy(update={"rate_limit_per_minute": 3}))

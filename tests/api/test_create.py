@@ -14,19 +14,19 @@ def _at(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def _post(client, attrs: dict, meta: dict | None = None, **kw):  # noqa: ANN001, ANN003, ANN202
+def _post(client, attrs: dict, meta: dict | None = None, **kw):
     body: dict = {"data": {"attributes": attrs}}
     if meta is not None:
         body["meta"] = meta
     return client.post(f"{API}/inquiries", json=body, **kw)
 
 
-def _account(client, inquiry: dict) -> dict | None:  # noqa: ANN001
+def _account(client, inquiry: dict) -> dict | None:
     ref = inquiry["relationships"]["account"]["data"]
     return client.get(f"{API}/accounts/{ref['id']}").json()["data"] if ref else None
 
 
-def test_auto_create_account_by_reference_and_reuse(client, world) -> None:  # noqa: ANN001
+def test_auto_create_account_by_reference_and_reuse(client, world) -> None:
     tmpl = world.templates["Government ID"]
     first = create(client, tmpl, attrs={"reference-id": "user-1"})["data"]
     account = _account(client, first)
@@ -36,18 +36,19 @@ def test_auto_create_account_by_reference_and_reuse(client, world) -> None:  # n
     assert len(client.get(f"{API}/accounts", params={"filter[reference-id]": "user-1"}).json()["data"]) == 1
 
 
-def test_auto_create_account_false(client, world) -> None:  # noqa: ANN001
+def test_auto_create_account_false(client, world) -> None:
     inquiry = create(client, world.templates["Government ID"], attrs={"reference-id": "user-2"}, meta={"auto-create-account": False})["data"]
     assert inquiry["relationships"]["account"]["data"] is None
     assert inquiry["attributes"]["reference-id"] == "user-2"
     assert client.get(f"{API}/accounts", params={"filter[reference-id]": "user-2"}).json()["data"] == []
 
 
-def test_auto_create_account_reference_id(client, world) -> None:  # noqa: ANN001
+def test_auto_create_account_reference_id(client, world) -> None:
     inquiry = create(client, world.templates["Government ID"], meta={"auto-create-account-reference-id": "ext-9"})["data"]
     account = _account(client, inquiry)
     assert account["attributes"]["reference-id"] == "ext-9"
-    again = create(client, world.templates["Government ID"], meta={"auto-create-account-reference-id": "ext-9", "auto-create-account-type-id": "acttp_x"})["data"]
+    meta = {"auto-create-account-reference-id": "ext-9", "auto-create-account-type-id": "acttp_x"}
+    again = create(client, world.templates["Government ID"], meta=meta)["data"]
     assert again["relationships"]["account"]["data"]["id"] == account["id"]
 
 
@@ -55,13 +56,13 @@ def test_auto_create_account_reference_id(client, world) -> None:  # noqa: ANN00
     {"auto-create-account": False, "auto-create-account-type-id": "acttp_1"},
     {"auto-create-account": False, "auto-create-account-reference-id": "r"},
 ])
-def test_auto_create_options_need_auto_create_account(client, world, engine, meta: dict) -> None:  # noqa: ANN001
+def test_auto_create_options_need_auto_create_account(client, world, engine, meta: dict) -> None:
     before = counts(engine)
     assert_error(_post(client, {"inquiry-template-id": world.templates["Government ID"]}, meta), 400)
     assert counts(engine) == before
 
 
-def test_explicit_account_id(client, world) -> None:  # noqa: ANN001
+def test_explicit_account_id(client, world) -> None:
     account = client.post(f"{API}/accounts", json={"data": {"attributes": {"reference-id": "acc-a"}}}).json()["data"]
     inquiry = create(client, world.templates["Government ID"], attrs={"account-id": account["id"]})["data"]
     assert inquiry["relationships"]["account"]["data"] == {"type": "account", "id": account["id"]}
@@ -69,7 +70,7 @@ def test_explicit_account_id(client, world) -> None:  # noqa: ANN001
     assert_error(_post(client, {"inquiry-template-id": world.templates["Government ID"], "account-id": "act_nope"}), 404)
 
 
-def test_auto_create_inquiry_session(client, world, settings) -> None:  # noqa: ANN001
+def test_auto_create_inquiry_session(client, world, settings) -> None:
     doc = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True})
     token = doc["meta"]["session-token"]
     assert doc["meta"]["one-time-link"] is None and doc["meta"]["one-time-link-short"] is None
@@ -78,7 +79,7 @@ def test_auto_create_inquiry_session(client, world, settings) -> None:  # noqa: 
     assert [s["id"] for s in sessions] == [claims["sid"]]
 
 
-def test_auto_create_one_time_link_with_expiry(client, world, db) -> None:  # noqa: ANN001
+def test_auto_create_one_time_link_with_expiry(client, world, db) -> None:
     doc = create(client, world.templates["Government ID"], meta={"auto-create-one-time-link": True, "one-time-link-expiration-seconds": 600})
     link, short = doc["meta"]["one-time-link"], doc["meta"]["one-time-link-short"]
     assert "/verify?code=" in link and "/verify?code=" in short and link != short
@@ -89,7 +90,7 @@ def test_auto_create_one_time_link_with_expiry(client, world, db) -> None:  # no
     assert abs((expires - created) - timedelta(seconds=600)) < timedelta(seconds=5)
 
 
-def test_expiration_intervals(client, world) -> None:  # noqa: ANN001
+def test_expiration_intervals(client, world) -> None:
     meta = {"expiration-after-create-interval-seconds": 600, "expiration-after-start-interval-seconds": 1200, "expiration-after-resume-interval-seconds": 1800}
     inquiry = create(client, world.templates["Government ID"], meta=meta)["data"]
     attrs = inquiry["attributes"]
@@ -104,7 +105,7 @@ def test_expiration_intervals(client, world) -> None:  # noqa: ANN001
     assert abs(_at(attrs["expires-at"]) - _at(attrs["updated-at"]) - timedelta(seconds=1800)) < timedelta(seconds=1)
 
 
-def test_start_interval_defaults_to_the_creation_interval(client, world) -> None:  # noqa: ANN001
+def test_start_interval_defaults_to_the_creation_interval(client, world) -> None:
     from openidv.kit import clock
 
     inquiry = create(client, world.templates["Government ID"], meta={"expiration-after-create-interval-seconds": 600})["data"]
@@ -113,19 +114,22 @@ def test_start_interval_defaults_to_the_creation_interval(client, world) -> None
     assert abs(_at(started["expires-at"]) - _at(started["started-at"]) - timedelta(seconds=600)) < timedelta(seconds=1)
 
 
-def test_default_expiry_is_24_hours(client, world) -> None:  # noqa: ANN001
+def test_default_expiry_is_24_hours(client, world) -> None:
     attrs = create(client, world.templates["Government ID"])["data"]["attributes"]
     assert _at(attrs["expires-at"]) - _at(attrs["created-at"]) == timedelta(hours=24)
 
 
-@pytest.mark.parametrize("meta", [{"expiration-after-create-interval-seconds": 0}, {"expiration-after-create-interval-seconds": "60"}, {"one-time-link-expiration-seconds": -1}, {"auto-create-inquiry-session": "yes"}])
-def test_bad_meta_values(client, world, engine, meta: dict) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("meta", [
+    {"expiration-after-create-interval-seconds": 0}, {"expiration-after-create-interval-seconds": "60"}, {"one-time-link-expiration-seconds": -1},
+    {"auto-create-inquiry-session": "yes"},
+])
+def test_bad_meta_values(client, world, engine, meta: dict) -> None:
     before = counts(engine)
     assert_error(_post(client, {"inquiry-template-id": world.templates["Government ID"]}, meta), 400)
     assert counts(engine) == before
 
 
-def test_exactly_one_template_key(client, world, engine) -> None:  # noqa: ANN001
+def test_exactly_one_template_key(client, world, engine) -> None:
     tmpl = world.templates["Government ID"]
     version_id = client.get(f"{API}/inquiry-templates/{tmpl}").json()["data"]["relationships"]["latest-published-version"]["data"]["id"]
     before = counts(engine)
@@ -139,7 +143,7 @@ def test_exactly_one_template_key(client, world, engine) -> None:  # noqa: ANN00
     assert by_template_id["relationships"]["inquiry-template"]["data"]["id"] == tmpl
 
 
-def test_version_ids_published_and_draft(client, world, engine) -> None:  # noqa: ANN001
+def test_version_ids_published_and_draft(client, world, engine) -> None:
     tmpl = world.templates["Government ID"]
     published = client.get(f"{API}/inquiry-templates/{tmpl}").json()["data"]["relationships"]["latest-published-version"]["data"]["id"]
     pinned = create(client, None, attrs={"inquiry-template-id": None, "inquiry-template-version-id": published})["data"]
@@ -159,7 +163,7 @@ def test_version_ids_published_and_draft(client, world, engine) -> None:  # noqa
     assert again["relationships"]["inquiry-template-version"]["data"]["id"] == published
 
 
-def test_fields_are_typed(client, world) -> None:  # noqa: ANN001
+def test_fields_are_typed(client, world) -> None:
     attrs = {"fields": {"name-first": "Jane", "birthdate": "1990-02-28", "custom_score": 7, "flag": True}}
     fields = create(client, world.templates["Government ID"], attrs=attrs)["data"]["attributes"]["fields"]
     assert fields["name-first"] == {"type": "string", "value": "Jane"}
@@ -169,14 +173,14 @@ def test_fields_are_typed(client, world) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("value", ["1990-13-01", "1990-02-30", "28/02/1990", 19900228, ""])
-def test_bad_dates_are_refused(client, world, engine, value) -> None:  # noqa: ANN001
+def test_bad_dates_are_refused(client, world, engine, value) -> None:
     before = counts(engine)
     error = assert_error(_post(client, {"inquiry-template-id": world.templates["Government ID"], "fields": {"birthdate": value}}), 400)
     assert "birthdate" in error["details"]
     assert counts(engine) == before
 
 
-def test_template_field_schema_types(client, world, engine) -> None:  # noqa: ANN001
+def test_template_field_schema_types(client, world, engine) -> None:
     config = {"steps": [{"kind": "selfie"}], "field_schema": [{"key": "age", "type": "integer"}, {"key": "plan", "type": "choices", "choices": ["a", "b"]}]}
     tmpl = client.post(f"{API}/inquiry-templates", json={"data": {"attributes": {"name": "Typed", "configuration": config}}}).json()["data"]["id"]
     ok = create(client, tmpl, attrs={"fields": {"age": 41, "plan": "b"}})["data"]["attributes"]["fields"]
@@ -187,7 +191,7 @@ def test_template_field_schema_types(client, world, engine) -> None:  # noqa: AN
     assert counts(engine) == before
 
 
-def test_2023_top_level_pii_on_write_and_read(client, world) -> None:  # noqa: ANN001
+def test_2023_top_level_pii_on_write_and_read(client, world) -> None:
     headers = {"Persona-Version": "2023-01-05"}
     doc = create(client, world.templates["Government ID"], attrs={"name-first": "Jane", "name-last": "Doe", "birthdate": "1990-01-02"}, headers=headers)
     attrs = doc["data"]["attributes"]
@@ -200,7 +204,7 @@ def test_2023_top_level_pii_on_write_and_read(client, world) -> None:  # noqa: A
     assert "name-first" not in modern and modern["fields"]["name-first"]["value"] == "Janet"
 
 
-def test_optional_attributes_round_trip(client, world) -> None:  # noqa: ANN001
+def test_optional_attributes_round_trip(client, world) -> None:
     attrs = {"note": "n1", "tags": ["t1", "t2"], "redirect-uri": "https://example.com/done", "creator-email-address": "ops@example.com"}
     got = create(client, world.templates["Government ID"], attrs=attrs)["data"]["attributes"]
     assert (got["note"], got["tags"], got["creator"]) == ("n1", ["t1", "t2"], "ops@example.com")

@@ -25,7 +25,7 @@ REACH = {
 }
 
 
-def _in_status(client, world, status: str) -> dict:  # noqa: ANN001
+def _in_status(client, world, status: str) -> dict:
     inquiry = create(client, world.templates["Government ID"])["data"]
     if REACH[status]:
         answer = simulate(client, inquiry["id"], *REACH[status])
@@ -35,7 +35,7 @@ def _in_status(client, world, status: str) -> dict:  # noqa: ANN001
     return inquiry
 
 
-def _act(client, engine, inquiry_id: str, action: str):  # noqa: ANN001, ANN202
+def _act(client, engine, inquiry_id: str, action: str):
     """Perform `action` the way a client would; None when no endpoint exists (then through lifecycle)."""
     sim = {"start": "start_inquiry", "complete": "complete_inquiry", "fail": "fail_inquiry"}
     if action in sim:
@@ -50,18 +50,18 @@ def _act(client, engine, inquiry_id: str, action: str):  # noqa: ANN001, ANN202
     return None
 
 
-def _transition_directly(engine, inquiry_id: str, action: str) -> None:  # noqa: ANN001
+def _transition_directly(engine, inquiry_id: str, action: str) -> None:
     with transaction(session_factory(engine, writer=True)) as session:
         lifecycle.transition(session, session.get(Inquiry, inquiry_id), action, actor="test")
 
 
-def _event_count(db) -> int:  # noqa: ANN001
+def _event_count(db) -> int:
     db.rollback()
     return db.scalar(select(func.count()).select_from(Event))
 
 
 @pytest.mark.parametrize(("status", "action"), PAIRS, ids=[f"{s}-{a}" for s, a in PAIRS])
-def test_inquiry_transition(client, world, engine, db, status: str, action: str) -> None:  # noqa: ANN001
+def test_inquiry_transition(client, world, engine, db, status: str, action: str) -> None:
     inquiry = _in_status(client, world, status)
     before_events = event_names(db, inquiry["id"])
     before_total = _event_count(db)
@@ -109,7 +109,7 @@ def test_inquiry_transition(client, world, engine, db, status: str, action: str)
         assert after["expired-at"] is None and after["expires-at"] is not None
 
 
-def test_simulate_complete_from_created_chains_start(client, world, db) -> None:  # noqa: ANN001
+def test_simulate_complete_from_created_chains_start(client, world, db) -> None:
     inquiry = create(client, world.templates["Government ID"])["data"]
     answer = simulate(client, inquiry["id"], "complete_inquiry")
     assert answer.json()["data"]["attributes"]["status"] == "completed"
@@ -117,7 +117,7 @@ def test_simulate_complete_from_created_chains_start(client, world, db) -> None:
     assert names[0] == "inquiry.created" and names[1] == "inquiry.started" and names[-1] == "inquiry.completed"
 
 
-def test_expire_ends_sessions_links_and_pending_verifications(client, world, db) -> None:  # noqa: ANN001
+def test_expire_ends_sessions_links_and_pending_verifications(client, world, db) -> None:
     from core_support import steps, verification
 
     inquiry = create(client, world.templates["Government ID and Selfie"], meta={"auto-create-inquiry-session": True})["data"]

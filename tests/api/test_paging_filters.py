@@ -15,27 +15,27 @@ TOTAL = 250
 
 
 @pytest.fixture
-def many(world, engine) -> list[str]:  # noqa: ANN001
+def many(world, engine) -> list[str]:
     """250 inquiries made in one transaction (many share a millisecond), newest first."""
     secrets = Secrets("x" * 32, "http://testserver")
     made = []
     with transaction(session_factory(engine, writer=True)) as db:
         for i in range(TOTAL):
             attrs = {"inquiry-template-id": world.templates["Government ID"], "note": f"n{i}"}
-            made.append((inquiries.create(db, world.sandbox_id, attrs, {}, actor="test", session_secrets=secrets).inquiry))
+            made.append(inquiries.create(db, world.sandbox_id, attrs, {}, actor="test", session_secrets=secrets).inquiry)
             if i % 50 == 0:
                 clock.advance(timedelta(milliseconds=1))
     made.sort(key=lambda inq: (inq.created_at, inq.id), reverse=True)
     return [inq.id for inq in made]
 
 
-def _get(client, url: str, **params):  # noqa: ANN001, ANN003, ANN202
+def _get(client, url: str, **params):
     answer = client.get(url, params=params or None)
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
-def test_page_after_following_links(client, many: list[str]) -> None:  # noqa: ANN001
+def test_page_after_following_links(client, many: list[str]) -> None:
     seen, url, pages = [], f"{API}/inquiries?page%5Bsize%5D=37", 0
     while url:
         assert url.startswith("/api/v1/inquiries?")  # relative links
@@ -48,7 +48,7 @@ def test_page_after_following_links(client, many: list[str]) -> None:  # noqa: A
     assert seen == many and pages == -(-TOTAL // 37)
 
 
-def test_page_after_with_the_last_id_and_empty_end(client, many: list[str]) -> None:  # noqa: ANN001
+def test_page_after_with_the_last_id_and_empty_end(client, many: list[str]) -> None:
     seen, cursor = [], None
     while True:
         params = {"page[size]": "100", **({"page[after]": cursor} if cursor else {})}
@@ -63,7 +63,7 @@ def test_page_after_with_the_last_id_and_empty_end(client, many: list[str]) -> N
     assert end["data"] == [] and end["links"]["next"] is None
 
 
-def test_page_before_from_the_end(client, many: list[str]) -> None:  # noqa: ANN001
+def test_page_before_from_the_end(client, many: list[str]) -> None:
     seen, cursor = [], many[-1]
     last = _get(client, f"{API}/inquiries", **{"page[before]": cursor, "page[size]": "40"})
     while True:
@@ -76,7 +76,7 @@ def test_page_before_from_the_end(client, many: list[str]) -> None:  # noqa: ANN
     assert _get(client, f"{API}/inquiries", **{"page[before]": many[0]})["data"] == []
 
 
-def test_default_and_bounded_page_size(client, many: list[str]) -> None:  # noqa: ANN001
+def test_default_and_bounded_page_size(client, many: list[str]) -> None:
     assert len(_get(client, f"{API}/inquiries")["data"]) == 10
     assert len(_get(client, f"{API}/inquiries", **{"page[size]": "1"})["data"]) == 1
     assert len(_get(client, f"{API}/inquiries", **{"page[size]": "100"})["data"]) == 100
@@ -86,17 +86,17 @@ def test_default_and_bounded_page_size(client, many: list[str]) -> None:  # noqa
     assert_error(client.get(f"{API}/inquiries", params={"page[after]": many[1], "page[before]": many[0]}), 400)
 
 
-def test_cursor_from_other_environment_is_refused(client, world, many: list[str]) -> None:  # noqa: ANN001
+def test_cursor_from_other_environment_is_refused(client, world, many: list[str]) -> None:
     other = client.post(f"{API}/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.production_templates["Government ID"]}}},
                         headers={"Authorization": f"Bearer {world.production_key}"}).json()["data"]["id"]
     assert_error(client.get(f"{API}/inquiries", params={"page[after]": other}), 400)
 
 
-def _ids(client, path: str, **params) -> list[str]:  # noqa: ANN001, ANN003
+def _ids(client, path: str, **params) -> list[str]:
     return [item["id"] for item in _get(client, f"{API}/{path}", **{"page[size]": "100", **params})["data"]]
 
 
-def test_inquiry_filters(client, world) -> None:  # noqa: ANN001
+def test_inquiry_filters(client, world) -> None:
     gov, db_tmpl = world.templates["Government ID"], world.templates["Database"]
     a = create(client, gov, attrs={"reference-id": "ref-a", "note": "alpha"})["data"]
     clock.advance(timedelta(seconds=10))
@@ -117,7 +117,8 @@ def test_inquiry_filters(client, world) -> None:  # noqa: ANN001
     assert_error(client.get(f"{API}/inquiries", params={"filter[note]": "gamma", "filter[status]": "pending"}), 400)
     assert _ids(client, "inquiries", **{"filter[created-at-start]": b["attributes"]["created-at"]}) == [c["id"], b["id"]]
     assert _ids(client, "inquiries", **{"filter[created-at-end]": b["attributes"]["created-at"]}) == [b["id"], a["id"]]
-    assert _ids(client, "inquiries", **{"filter[created-at-start]": a["attributes"]["created-at"], "filter[created-at-end]": a["attributes"]["created-at"]}) == [a["id"]]
+    created_at = a["attributes"]["created-at"]
+    assert _ids(client, "inquiries", **{"filter[created-at-start]": created_at, "filter[created-at-end]": created_at}) == [a["id"]]
     assert_error(client.get(f"{API}/inquiries", params={"filter[created-at-start]": "yesterday"}), 400)
     # Filters survive into the links.
     page = _get(client, f"{API}/inquiries", **{"filter[inquiry-template-id]": gov, "page[size]": "1"})
@@ -125,7 +126,7 @@ def test_inquiry_filters(client, world) -> None:  # noqa: ANN001
     assert [item["id"] for item in _get(client, page["links"]["next"])["data"]] == [a["id"]]
 
 
-def test_account_filters(client, world) -> None:  # noqa: ANN001
+def test_account_filters(client, world) -> None:
     made = {ref: client.post(f"{API}/accounts", json={"data": {"attributes": {"reference-id": ref}}}).json()["data"]["id"] for ref in ("r1", "r2", "r3")}
     assert _ids(client, "accounts", **{"filter[reference-id]": "r2"}) == [made["r2"]]
     both = client.get(f"{API}/accounts?filter%5Breference-id%5D%5B%5D=r1&filter%5Breference-id%5D%5B%5D=r3").json()["data"]
@@ -133,7 +134,7 @@ def test_account_filters(client, world) -> None:  # noqa: ANN001
     assert _ids(client, "accounts", **{"filter[reference-id]": "nobody"}) == []
 
 
-def test_event_filters(client, world) -> None:  # noqa: ANN001
+def test_event_filters(client, world) -> None:
     a = create(client, world.templates["Government ID"])["data"]
     b = create(client, world.templates["Government ID"])["data"]
     simulate(client, b["id"], "start_inquiry")
@@ -144,13 +145,14 @@ def test_event_filters(client, world) -> None:  # noqa: ANN001
     only_a = _get(client, f"{API}/events", **{"filter[object-id]": a["id"]})["data"]
     assert [e["attributes"]["name"] for e in only_a] == ["inquiry.created"]
     assert only_a[0]["attributes"]["payload"]["data"]["id"] == a["id"]
-    assert _ids(client, "events", **{"filter[id]": f"{only_a[0]['id']},{started[0]}"}) == sorted([only_a[0]["id"], started[0]], key=lambda x: _ids(client, "events").index(x))
+    assert _ids(client, "events", **{"filter[id]": f"{only_a[0]['id']},{started[0]}"}) == sorted(
+        [only_a[0]["id"], started[0]], key=lambda x: _ids(client, "events").index(x))
     one = client.get(f"{API}/events/{only_a[0]['id']}")
     assert one.status_code == 200 and one.json()["data"]["id"] == only_a[0]["id"]
     assert_error(client.get(f"{API}/events/evt_nope"), 404)
 
 
-def test_session_filter(client, world) -> None:  # noqa: ANN001
+def test_session_filter(client, world) -> None:
     a = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True})["data"]
     b = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True})["data"]
     sessions_a = _ids(client, "inquiry-sessions", **{"filter[inquiry-id]": a["id"]})
@@ -159,7 +161,7 @@ def test_session_filter(client, world) -> None:  # noqa: ANN001
     assert _ids(client, "inquiry-sessions", **{"filter[inquiry-id]": b["id"]}) != sessions_a
 
 
-def test_template_version_filter_is_required(client, world) -> None:  # noqa: ANN001
+def test_template_version_filter_is_required(client, world) -> None:
     assert_error(client.get(f"{API}/inquiry-template-versions"), 400)
     tmpl = world.templates["Government ID"]
     versions = _get(client, f"{API}/inquiry-template-versions", **{"filter[inquiry-template-id]": tmpl})["data"]

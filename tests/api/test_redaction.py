@@ -6,8 +6,9 @@ from sqlalchemy import select
 from openidv.models import Event, Inquiry, Verification
 
 
-def test_redact(client, world, db, engine) -> None:  # noqa: ANN001
-    doc = create(client, world.templates["Government ID and Selfie"], attrs={"fields": {"name-first": "Zelda", "email-address": "z@example.com"}, "note": "private"})
+def test_redact(client, world, db, engine) -> None:
+    attrs = {"fields": {"name-first": "Zelda", "email-address": "z@example.com"}, "note": "private"}
+    doc = create(client, world.templates["Government ID and Selfie"], attrs=attrs)
     inquiry = doc["data"]
     gov, selfie = steps(client, inquiry)
     simulate(client, inquiry["id"], verification(gov["id"], True), verification(selfie["id"], True))
@@ -45,7 +46,7 @@ def test_redact(client, world, db, engine) -> None:  # noqa: ANN001
     assert client.get(f"{API}/inquiries/{inquiry['id']}").json()["data"]["attributes"]["fields"] == {}
 
 
-def test_redacted_verification_hides_its_data(client, world, db) -> None:  # noqa: ANN001
+def test_redacted_verification_hides_its_data(client, world, db) -> None:
     inquiry = create(client, world.templates["Government ID"], attrs={"fields": {"name-first": "Q"}})["data"]
     (gov,) = steps(client, inquiry)
     done = simulate(client, inquiry["id"], verification(gov["id"], False)).json()["data"]

@@ -3,13 +3,13 @@
 from core_support import API, create, event_names, simulate, steps, verification
 
 
-def _template(client, config: dict) -> str:  # noqa: ANN001
+def _template(client, config: dict) -> str:
     answer = client.post(f"{API}/inquiry-templates", json={"data": {"attributes": {"name": "Custom", "configuration": config}}})
     assert answer.status_code == 201, answer.text
     return answer.json()["data"]["id"]
 
 
-def test_next_step_names_and_completion(client, world, db) -> None:  # noqa: ANN001
+def test_next_step_names_and_completion(client, world, db) -> None:
     inquiry = create(client, world.templates["Government ID and Selfie"])["data"]
     assert inquiry["attributes"]["next-step-name"] == "start"
     gov, selfie = steps(client, inquiry)
@@ -25,7 +25,7 @@ def test_next_step_names_and_completion(client, world, db) -> None:  # noqa: ANN
     assert names.count("inquiry.completed") == 1
 
 
-def test_default_attempt_limit_is_five(client, world) -> None:  # noqa: ANN001
+def test_default_attempt_limit_is_five(client, world) -> None:
     inquiry = create(client, world.templates["Government ID"])["data"]
     (gov,) = steps(client, inquiry)
     four = simulate(client, inquiry["id"], *[verification(gov["id"], False)] * 4).json()["data"]["attributes"]
@@ -38,7 +38,7 @@ def test_default_attempt_limit_is_five(client, world) -> None:  # noqa: ANN001
     assert simulate(client, inquiry["id"], verification(gov["id"], True)).status_code == 409
 
 
-def test_custom_template_with_two_attempts(client, world, db) -> None:  # noqa: ANN001
+def test_custom_template_with_two_attempts(client, world, db) -> None:
     template_id = _template(client, {"steps": [{"kind": "government-id"}, {"kind": "selfie"}], "max_attempts": 2})
     inquiry = create(client, template_id)["data"]
     gov, _ = steps(client, inquiry)
@@ -49,14 +49,14 @@ def test_custom_template_with_two_attempts(client, world, db) -> None:  # noqa: 
     assert event_names(db, inquiry["id"])[-1] == "inquiry.failed"
 
 
-def test_step_max_attempts_overrides_template(client, world) -> None:  # noqa: ANN001
+def test_step_max_attempts_overrides_template(client, world) -> None:
     template_id = _template(client, {"steps": [{"kind": "government-id", "max_attempts": 1}], "max_attempts": 5})
     inquiry = create(client, template_id)["data"]
     (gov,) = steps(client, inquiry)
     assert simulate(client, inquiry["id"], verification(gov["id"], False)).json()["data"]["attributes"]["status"] == "failed"
 
 
-def test_optional_step_exhausted_still_completes(client, world) -> None:  # noqa: ANN001
+def test_optional_step_exhausted_still_completes(client, world) -> None:
     template_id = _template(client, {"steps": [{"kind": "government-id"}, {"kind": "selfie", "required": False}], "max_attempts": 2})
     inquiry = create(client, template_id)["data"]
     gov, selfie = steps(client, inquiry)
@@ -67,7 +67,7 @@ def test_optional_step_exhausted_still_completes(client, world) -> None:  # noqa
     assert end["status"] == "completed" and end["next-step-name"] == "success"
 
 
-def test_optional_step_first_then_required(client, world) -> None:  # noqa: ANN001
+def test_optional_step_first_then_required(client, world) -> None:
     template_id = _template(client, {"steps": [{"kind": "email-address", "required": False, "max_attempts": 1}, {"kind": "government-id"}]})
     inquiry = create(client, template_id)["data"]
     email, gov = steps(client, inquiry)
@@ -76,7 +76,7 @@ def test_optional_step_first_then_required(client, world) -> None:  # noqa: ANN0
     assert simulate(client, inquiry["id"], verification(gov["id"], True)).json()["data"]["attributes"]["status"] == "completed"
 
 
-def test_unknown_verification_template_is_404(client, world, engine) -> None:  # noqa: ANN001
+def test_unknown_verification_template_is_404(client, world, engine) -> None:
     from core_support import assert_error, counts
 
     inquiry = create(client, world.templates["Government ID"])["data"]

@@ -13,7 +13,7 @@ from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
 
 
-def _claims(settings, token: str) -> dict:  # noqa: ANN001
+def _claims(settings, token: str) -> dict:
     return jwt.decode(token, settings.secrets["session_token_secret"], algorithms=["HS256"], audience="persona-verify")
 
 
@@ -21,13 +21,13 @@ def _code(link: str) -> str:
     return parse_qs(urlsplit(link).query)["code"][0]
 
 
-def _redeem(engine, code: str):  # noqa: ANN001, ANN202
+def _redeem(engine, code: str):
     with transaction(session_factory(engine, writer=True)) as db:
         link = sessions.redeem_one_time_link(db, code)
         return link.session_id if link else None
 
 
-def test_token_claims(client, world, settings) -> None:  # noqa: ANN001
+def test_token_claims(client, world, settings) -> None:
     doc = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True})
     token = doc["meta"]["session-token"]
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
@@ -47,7 +47,7 @@ def test_token_claims(client, world, settings) -> None:  # noqa: ANN001
     assert again["sid"] == session_id and again["jti"] != claims["jti"]
 
 
-def test_session_resource_and_expiry(client, world) -> None:  # noqa: ANN001
+def test_session_resource_and_expiry(client, world) -> None:
     inquiry = create(client, world.templates["Government ID"])["data"]
     made = client.post(f"{API}/inquiry-sessions", json={"data": {"attributes": {"inquiry-id": inquiry["id"]}}})
     assert made.status_code == 201, made.text
@@ -60,7 +60,7 @@ def test_session_resource_and_expiry(client, world) -> None:  # noqa: ANN001
     assert_error(client.post(f"{API}/inquiry-sessions", json={"data": {"attributes": {"inquiry-id": "inq_missing"}}}), 404)
 
 
-def test_at_most_25_sessions(client, world, engine) -> None:  # noqa: ANN001
+def test_at_most_25_sessions(client, world, engine) -> None:
     inquiry = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True})["data"]
     body = {"data": {"attributes": {"inquiry-id": inquiry["id"]}}}
     for _ in range(24):
@@ -71,7 +71,7 @@ def test_at_most_25_sessions(client, world, engine) -> None:  # noqa: ANN001
     assert counts(engine) == before
 
 
-def test_expire_one_and_all(client, world, db) -> None:  # noqa: ANN001
+def test_expire_one_and_all(client, world, db) -> None:
     a = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True})["data"]
     b = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True})["data"]
     first = a["relationships"]["sessions"]["data"][0]["id"]
@@ -90,7 +90,7 @@ def test_expire_one_and_all(client, world, db) -> None:  # noqa: ANN001
     assert_error(client.post(f"{API}/inquiry-sessions/expire-all", json={"meta": {"inquiry-ids": ["inq_missing"]}}), 422)
 
 
-def test_session_expiry_follows_the_inquiry_and_resume_keeps_it(client, world, db) -> None:  # noqa: ANN001
+def test_session_expiry_follows_the_inquiry_and_resume_keeps_it(client, world, db) -> None:
     from openidv.models import InquirySession
 
     doc = create(client, world.templates["Government ID"], meta={"auto-create-inquiry-session": True, "expiration-after-create-interval-seconds": 3600})
@@ -103,7 +103,7 @@ def test_session_expiry_follows_the_inquiry_and_resume_keeps_it(client, world, d
     assert clock.as_utc(db.get(InquirySession, session_id).expires_at) == expires
 
 
-def test_one_time_link_single_use_with_grace(client, world, engine) -> None:  # noqa: ANN001
+def test_one_time_link_single_use_with_grace(client, world, engine) -> None:
     inquiry = create(client, world.templates["Government ID"])["data"]
     answer = client.post(f"{API}/inquiries/{inquiry['id']}/generate-one-time-link", json={"meta": {"expires-in-seconds": 3600}})
     assert answer.status_code == 200
@@ -119,14 +119,14 @@ def test_one_time_link_single_use_with_grace(client, world, engine) -> None:  # 
     assert _redeem(engine, "not-a-code") is None
 
 
-def test_one_time_link_expiry(client, world, engine) -> None:  # noqa: ANN001
+def test_one_time_link_expiry(client, world, engine) -> None:
     doc = create(client, world.templates["Government ID"], meta={"auto-create-one-time-link": True, "one-time-link-expiration-seconds": 60})
     code = _code(doc["meta"]["one-time-link"])
     clock.advance(timedelta(seconds=61))
     assert _redeem(engine, code) is None
 
 
-def test_one_time_links_revoked_when_the_inquiry_expires(client, world, engine) -> None:  # noqa: ANN001
+def test_one_time_links_revoked_when_the_inquiry_expires(client, world, engine) -> None:
     inquiry = create(client, world.templates["Government ID"])["data"]
     by_inquiry = client.post(f"{API}/inquiries/{inquiry['id']}/generate-one-time-link", json={}).json()["meta"]["one-time-link"]
     session_id = client.get(f"{API}/inquiry-sessions", params={"filter[inquiry-id]": inquiry["id"]}).json()["data"][0]["id"]

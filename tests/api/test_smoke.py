@@ -1,12 +1,12 @@
 """The core path end to end: create, simulate verifications, complete, approve, with events."""
 
 
-def _steps(client, inquiry):  # noqa: ANN001, ANN202
+def _steps(client, inquiry):
     version_id = inquiry["relationships"]["inquiry-template-version"]["data"]["id"]
     return client.get(f"/api/v1/inquiry-template-versions/{version_id}").json()["meta"]["configuration"]["steps"]
 
 
-def test_inquiry_completes_when_every_required_verification_passes(client, world):  # noqa: ANN001
+def test_inquiry_completes_when_every_required_verification_passes(client, world):
     created = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Government ID and Selfie"]}}})
     assert created.status_code == 201, created.text
     inquiry = created.json()["data"]

@@ -4,11 +4,11 @@ import pytest
 from core_support import API, assert_error, create
 
 
-def _make(client, **attrs):  # noqa: ANN001, ANN003, ANN202
+def _make(client, **attrs):
     return client.post(f"{API}/inquiry-templates", json={"data": {"attributes": {"name": "T", **attrs}}})
 
 
-def test_create_read_publish(client, world) -> None:  # noqa: ANN001
+def test_create_read_publish(client, world) -> None:
     made = _make(client, configuration={"steps": [{"kind": "government-id"}], "allowed_countries": ["US"]}, publish=False)
     assert made.status_code == 201, made.text
     template = made.json()["data"]
@@ -24,7 +24,7 @@ def test_create_read_publish(client, world) -> None:  # noqa: ANN001
     assert template["id"] in listed and world.production_templates["Government ID"] not in listed
 
 
-def test_configuration_in_any_casing(client, world) -> None:  # noqa: ANN001
+def test_configuration_in_any_casing(client, world) -> None:
     made = _make(client, configuration={"steps": [{"kind": "selfie", "maxAttempts": 3}], "maxAttempts": 2, "expire-after-create-seconds": 60})
     assert made.status_code == 201, made.text
     config = client.get(f"{API}/inquiry-template-versions/{made.json()['meta']['inquiry-template-version-id']}").json()["meta"]["configuration"]
@@ -33,15 +33,16 @@ def test_configuration_in_any_casing(client, world) -> None:  # noqa: ANN001
 
 @pytest.mark.parametrize("attrs", [{"configuration": []}, {"configuration": {"steps": [{"kind": "dna"}]}}, {"name": 5}, {"name": " "}, {"publish": "no"},
                                    {"configuration": {"unknown_setting": 1}}])
-def test_bad_template_input(client, world, engine, attrs: dict) -> None:  # noqa: ANN001
+def test_bad_template_input(client, world, engine, attrs: dict) -> None:
     before = len(client.get(f"{API}/inquiry-templates", params={"page[size]": "100"}).json()["data"])
     assert_error(_make(client, **attrs), 400)
     assert len(client.get(f"{API}/inquiry-templates", params={"page[size]": "100"}).json()["data"]) == before
 
 
-def test_update_template(client, world) -> None:  # noqa: ANN001
+def test_update_template(client, world) -> None:
     tmpl = world.templates["Government ID"]
-    renamed = client.patch(f"{API}/inquiry-templates/{tmpl}", json={"data": {"attributes": {"name": " Renamed ", "embedded-flow-domain-allowlist": ["example.com"]}}})
+    changes = {"name": " Renamed ", "embedded-flow-domain-allowlist": ["example.com"]}
+    renamed = client.patch(f"{API}/inquiry-templates/{tmpl}", json={"data": {"attributes": changes}})
     assert renamed.status_code == 200
     assert renamed.json()["data"]["attributes"]["name"] == "Renamed"
     assert renamed.json()["data"]["attributes"]["embedded-flow-domain-allowlist"] == ["example.com"]
@@ -53,7 +54,7 @@ def test_update_template(client, world) -> None:  # noqa: ANN001
     create(client, tmpl)
 
 
-def test_illegal_transition_wording(client, world) -> None:  # noqa: ANN001
+def test_illegal_transition_wording(client, world) -> None:
     from core_support import simulate
 
     inquiry = create(client, world.templates["Government ID"])["data"]

@@ -55,7 +55,8 @@ def _post(path: str, body: dict) -> dict:
 
 
 def fresh_inquiry(actions: list[str]) -> str:
-    inquiry_id = _post("/inquiries", {"data": {"attributes": {"inquiry-template-id": _pick("inquiry-template-id"), "reference-id": f"c-{uuid.uuid4().hex[:8]}"}}})["id"]
+    attributes = {"inquiry-template-id": _pick("inquiry-template-id"), "reference-id": f"c-{uuid.uuid4().hex[:8]}"}
+    inquiry_id = _post("/inquiries", {"data": {"attributes": attributes}})["id"]
     for action in actions:
         _post(f"/inquiries/{inquiry_id}/{action}", {})
     return inquiry_id
@@ -69,7 +70,7 @@ def fresh_session() -> str:
     return _post("/inquiry-sessions", {"data": {"attributes": {"inquiry-id": fresh_inquiry([])}}})["id"]
 
 
-def _real_path_ids(case) -> None:  # noqa: ANN001
+def _real_path_ids(case) -> None:
     method, path = case.method.upper(), case.operation.path
     for name in list(case.path_parameters or {}):
         if RANDOM.random() >= REAL_ID_SHARE:
@@ -109,7 +110,7 @@ def _fix_ids(value: Any) -> Any:
 
 
 @schemathesis.hook
-def before_call(ctx, case, **kwargs) -> None:  # noqa: ANN001, ARG001
+def before_call(ctx, case, **kwargs) -> None:
     _real_path_ids(case)
     headers = {k: v for k, v in (case.headers or {}).items() if k.lower() not in ("key-inflection", "persona-version")}
     headers["Persona-Version"] = VERSION

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from persona_spec import spec_path
 
 pytestmark = pytest.mark.contract
@@ -76,7 +75,8 @@ def _seed(api: httpx.Client, templates: list[dict]) -> dict[str, list[str]]:
         return answer.json()
 
     for n in range(8):
-        account = post("/accounts", {"data": {"attributes": {"reference-id": f"user-{run}-{n}", "fields": {"name-first": {"type": "string", "value": "Ada"}}, "tags": ["vip"]}}})
+        fields = {"name-first": {"type": "string", "value": "Ada"}}
+        account = post("/accounts", {"data": {"attributes": {"reference-id": f"user-{run}-{n}", "fields": fields, "tags": ["vip"]}}})
         pool["account-id"].append(account["data"]["id"])
 
     version_id = templates[0]["version-id"]

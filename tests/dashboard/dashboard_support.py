@@ -13,7 +13,7 @@ PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def make_user(engine, email: str, role: str, totp_secret: str | None = None) -> str:  # noqa: ANN001
+def make_user(engine, email: str, role: str, totp_secret: str | None = None) -> str:
     with transaction(session_factory(engine, writer=True)) as db:
         user = auth.create_user(db, email, PASSWORD, role)
         user.totp_secret = totp_secret
@@ -26,7 +26,7 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, email: str, password: str = PASSWORD, code: str | None = None):  # noqa: ANN201
+def sign_in(client: TestClient, email: str, password: str = PASSWORD, code: str | None = None):
     form = client.get("/dashboard")
     data = {"csrf": csrf_of(form.text), "email": email, "password": password}
     if code is not None:
@@ -34,7 +34,7 @@ def sign_in(client: TestClient, email: str, password: str = PASSWORD, code: str 
     return client.post("/dashboard/sign-in", data=data, follow_redirects=False)
 
 
-def signed_in(app, email: str) -> TestClient:  # noqa: ANN001
+def signed_in(app, email: str) -> TestClient:
     """A new browser-like client (its own cookies; no API key) signed in as `email`."""
     c = TestClient(app)
     answer = sign_in(c, email)
@@ -42,7 +42,7 @@ def signed_in(app, email: str) -> TestClient:  # noqa: ANN001
     return c
 
 
-def post(c: TestClient, path: str, **form: str):  # noqa: ANN201
+def post(c: TestClient, path: str, **form: str):
     page = c.get("/dashboard/inquiries")
     return c.post(path, data={"csrf": csrf_of(page.text), **form}, follow_redirects=False)
 

@@ -1,15 +1,16 @@
 """Accounts (list, search, page with its inquiries) and API keys (created with the secret shown once, revoked) from the dashboard."""
 
+from dashboard_support import API, make_user, new_inquiry, post, signed_in
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from dashboard_support import API, make_user, new_inquiry, post, signed_in
 from openidv.models import ApiKey, AuditLog
 
 
-def test_accounts_list_search_and_page(app, client, engine, world):  # noqa: ANN001
+def test_accounts_list_search_and_page(app, client, engine, world):
     make_user(engine, "viewer@example.com", "viewer")
-    body = {"data": {"attributes": {"reference-id": "cust-7", "fields": {"name-first": "Mia", "name-last": "Wong", "email-address": "mia@example.com"}, "tags": ["gold"]}}}
+    fields = {"name-first": "Mia", "name-last": "Wong", "email-address": "mia@example.com"}
+    body = {"data": {"attributes": {"reference-id": "cust-7", "fields": fields, "tags": ["gold"]}}}
     account_id = client.post(f"{API}/accounts", json=body).json()["data"]["id"]
     other_id = client.post(f"{API}/accounts", json={"data": {"attributes": {"reference-id": "cust-8"}}}).json()["data"]["id"]
     inquiry_id = new_inquiry(client, world.templates["Government ID"], **{"account-id": account_id})
@@ -25,7 +26,7 @@ def test_accounts_list_search_and_page(app, client, engine, world):  # noqa: ANN
     assert c.get("/dashboard/accounts/act_nope").status_code == 404
 
 
-def test_api_keys_created_once_and_revoked_by_admins_only(app, engine, world, db):  # noqa: ANN001
+def test_api_keys_created_once_and_revoked_by_admins_only(app, engine, world, db):
     make_user(engine, "admin@example.com", "admin")
     make_user(engine, "reviewer@example.com", "reviewer")
     c = signed_in(app, "admin@example.com")

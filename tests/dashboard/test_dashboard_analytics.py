@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from dashboard_support import API, make_user, new_inquiry, signed_in
+
 from openidv.kit import clock
 
 
-def _sim(client, inquiry_id: str, *actions: dict) -> None:  # noqa: ANN001
+def _sim(client, inquiry_id: str, *actions: dict) -> None:
     answer = client.post(f"{API}/inquiries/{inquiry_id}/perform-simulate-actions", json={"meta": {"simulate-actions": list(actions)}})
     assert answer.status_code == 200, answer.text
 
@@ -18,7 +19,7 @@ def _numbers(html: str, table: str) -> dict[str, int]:
     return {label: int(value) for label, value in re.findall(r'<th scope="row">([^<]+)</th><td>(\d+)</td>', body)}
 
 
-def test_analytics_match_the_api_data(app, client, engine, world):  # noqa: ANN001
+def test_analytics_match_the_api_data(app, client, engine, world):
     make_user(engine, "viewer@example.com", "viewer")
     template_id = world.templates["Government ID"]
     version_id = client.get(f"{API}/inquiry-templates/{template_id}").json()["data"]["relationships"]["latest-published-version"]["data"]["id"]

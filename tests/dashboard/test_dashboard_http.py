@@ -3,9 +3,9 @@
 import time
 
 import pytest
+from dashboard_support import API, csrf_of, make_user, new_inquiry, post, sign_in, signed_in, simulate
 from sqlalchemy import select
 
-from dashboard_support import API, csrf_of, make_user, new_inquiry, post, sign_in, signed_in, simulate
 from openidv.dashboard import auth
 from openidv.models import AuditLog, Inquiry, User
 
@@ -14,11 +14,11 @@ ACTIONS = ["/dashboard/inquiries/inq_x/approve", "/dashboard/inquiries/inq_x/red
 
 
 @pytest.fixture
-def people(engine, world):  # noqa: ANN001, ANN201
+def people(engine, world):
     return {role: make_user(engine, f"{role}@example.com", role) for role in ("admin", "reviewer", "viewer")}
 
 
-def test_without_a_session_everything_redirects_to_sign_in(app, world):  # noqa: ANN001
+def test_without_a_session_everything_redirects_to_sign_in(app, world):
     from fastapi.testclient import TestClient
 
     c = TestClient(app)
@@ -35,7 +35,7 @@ def test_without_a_session_everything_redirects_to_sign_in(app, world):  # noqa:
     assert "default-src 'self'" in form.headers["content-security-policy"]
 
 
-def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(app, people):  # noqa: ANN001
+def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(app, people):
     from fastapi.testclient import TestClient
 
     c = TestClient(app)
@@ -48,7 +48,7 @@ def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(app, people
     assert c.get("/dashboard/inquiries", follow_redirects=False).status_code == 303
 
 
-def test_sign_in_form_needs_its_csrf_token(app, people):  # noqa: ANN001
+def test_sign_in_form_needs_its_csrf_token(app, people):
     from fastapi.testclient import TestClient
 
     c = TestClient(app)
@@ -57,7 +57,7 @@ def test_sign_in_form_needs_its_csrf_token(app, people):  # noqa: ANN001
     assert answer.status_code == 403 and auth.COOKIE not in answer.cookies
 
 
-def test_lock_out_after_repeated_failures(app, people, db):  # noqa: ANN001
+def test_lock_out_after_repeated_failures(app, people, db):
     from fastapi.testclient import TestClient
 
     c = TestClient(app)
@@ -75,7 +75,7 @@ def test_lock_out_after_repeated_failures(app, people, db):  # noqa: ANN001
     assert sign_in(c, "nobody@example.com").status_code == 401
 
 
-def test_totp_follows_rfc_6238_and_is_required_when_set(app, engine, world):  # noqa: ANN001
+def test_totp_follows_rfc_6238_and_is_required_when_set(app, engine, world):
     from fastapi.testclient import TestClient
 
     rfc_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # "12345678901234567890", RFC 6238 appendix B
@@ -91,7 +91,7 @@ def test_totp_follows_rfc_6238_and_is_required_when_set(app, engine, world):  # 
     assert sign_in(c, "second@example.com", code=auth.totp(secret, time.time())).status_code == 303
 
 
-def test_actions_need_the_csrf_token(app, client, people, world, db):  # noqa: ANN001
+def test_actions_need_the_csrf_token(app, client, people, world, db):
     inquiry_id = new_inquiry(client, world.templates["Government ID"])
     c = signed_in(app, "reviewer@example.com")
     answer = c.post(f"/dashboard/inquiries/{inquiry_id}/approve", data={"comment": "ok"}, follow_redirects=False)
@@ -105,7 +105,7 @@ def test_actions_need_the_csrf_token(app, client, people, world, db):  # noqa: A
     assert db.scalars(select(AuditLog)).all() == []
 
 
-def test_reviewer_approves_with_a_comment_and_the_audit_log_records_it(app, client, people, world, db):  # noqa: ANN001
+def test_reviewer_approves_with_a_comment_and_the_audit_log_records_it(app, client, people, world, db):
     inquiry_id = new_inquiry(client, world.templates["Government ID"], fields={"name-first": "Jane", "name-last": "Doe"})
     simulate(client, inquiry_id, "start_inquiry", "mark_for_review_inquiry")
     c = signed_in(app, "reviewer@example.com")
@@ -120,14 +120,15 @@ def test_reviewer_approves_with_a_comment_and_the_audit_log_records_it(app, clie
     assert api["status"] == "approved" and api["reviewer-comment"] == "Documents match <b>"
     db.rollback()
     row = db.scalars(select(AuditLog)).one()
-    assert (row.user_email, row.action, row.object_id, row.before_status, row.after_status) == ("reviewer@example.com", "approve", inquiry_id, "needs_review", "approved")
+    assert (row.user_email, row.action, row.object_id, row.before_status, row.after_status) == (
+        "reviewer@example.com", "approve", inquiry_id, "needs_review", "approved")
     audit = c.get("/dashboard/audit?action=approve").text
     assert inquiry_id in audit and "needs_review" in audit and "reviewer@example.com" in audit
     assert inquiry_id not in c.get("/dashboard/audit?action=decline").text
     assert db.get(Inquiry, inquiry_id).reviewer_id == people["reviewer"]
 
 
-def test_viewer_sees_no_decision_buttons_and_is_refused(app, client, people, world, db):  # noqa: ANN001
+def test_viewer_sees_no_decision_buttons_and_is_refused(app, client, people, world, db):
     inquiry_id = new_inquiry(client, world.templates["Government ID"])
     c = signed_in(app, "viewer@example.com")
     page = c.get(f"/dashboard/inquiries/{inquiry_id}")
@@ -139,7 +140,7 @@ def test_viewer_sees_no_decision_buttons_and_is_refused(app, client, people, wor
     assert post(reviewer, f"/dashboard/inquiries/{inquiry_id}/redact", confirm=inquiry_id).status_code == 403
 
 
-def test_one_environment_never_shows_the_other(app, client, people, world):  # noqa: ANN001
+def test_one_environment_never_shows_the_other(app, client, people, world):
     from fastapi.testclient import TestClient
 
     api_prod = TestClient(app, headers={"Authorization": f"Bearer {world.production_key}"})
@@ -158,9 +159,10 @@ def test_one_environment_never_shows_the_other(app, client, people, world):  # n
     assert post(c, "/dashboard/environment", environment="staging").status_code == 400
 
 
-def test_filters_search_and_paging(app, client, people, world):  # noqa: ANN001
+def test_filters_search_and_paging(app, client, people, world):
     gov, phone = world.templates["Government ID"], world.templates["Phone"]
-    jane = new_inquiry(client, gov, fields={"name-first": "Jane", "name-last": "Doe", "email-address": "jane@example.com"}, tags=["vip"], **{"reference-id": "r-1"})
+    jane_fields = {"name-first": "Jane", "name-last": "Doe", "email-address": "jane@example.com"}
+    jane = new_inquiry(client, gov, fields=jane_fields, tags=["vip"], **{"reference-id": "r-1"})
     john = new_inquiry(client, phone, fields={"name-first": "John", "name-last": "Roe"}, tags=["vipx"])
     others = [new_inquiry(client, gov) for _ in range(30)]
     simulate(client, john, "start_inquiry", "mark_for_review_inquiry")
@@ -188,7 +190,7 @@ def test_filters_search_and_paging(app, client, people, world):  # noqa: ANN001
     assert john in queue and jane not in queue
 
 
-def test_tags_note_expire_resume_and_one_time_link(app, client, people, world, db):  # noqa: ANN001
+def test_tags_note_expire_resume_and_one_time_link(app, client, people, world, db):
     inquiry_id = new_inquiry(client, world.templates["Government ID"])
     c = signed_in(app, "reviewer@example.com")
     assert post(c, f"/dashboard/inquiries/{inquiry_id}/tags", tags="fraud-check, vip").status_code == 303
@@ -208,8 +210,9 @@ def test_tags_note_expire_resume_and_one_time_link(app, client, people, world, d
     assert post(c, f"/dashboard/inquiries/{inquiry_id}/bogus").status_code == 404
 
 
-def test_redacted_inquiry_shows_no_pii(app, client, people, world, db):  # noqa: ANN001
-    inquiry_id = new_inquiry(client, world.templates["Government ID"], fields={"name-first": "Zelda", "name-last": "Quux", "email-address": "zq@example.com"}, note="Zelda called")
+def test_redacted_inquiry_shows_no_pii(app, client, people, world, db):
+    fields = {"name-first": "Zelda", "name-last": "Quux", "email-address": "zq@example.com"}
+    inquiry_id = new_inquiry(client, world.templates["Government ID"], fields=fields, note="Zelda called")
     c = signed_in(app, "admin@example.com")
     assert "Zelda" in c.get(f"/dashboard/inquiries/{inquiry_id}").text
     assert post(c, f"/dashboard/inquiries/{inquiry_id}/redact", confirm="wrong").status_code == 400
@@ -221,7 +224,7 @@ def test_redacted_inquiry_shows_no_pii(app, client, people, world, db):  # noqa:
     assert "Redacted" in c.get(f"/dashboard/inquiries/{inquiry_id}").text
 
 
-def test_a_user_turns_totp_on_and_off_from_the_dashboard(app, people, db):  # noqa: ANN001
+def test_a_user_turns_totp_on_and_off_from_the_dashboard(app, people, db):
     import re as _re
 
     c = signed_in(app, "viewer@example.com")

@@ -1,12 +1,12 @@
 """Template versions from the dashboard: an admin creates and publishes one; new inquiries use it; others may not."""
 
+from dashboard_support import API, make_user, new_inquiry, post, signed_in
 from sqlalchemy import select
 
-from dashboard_support import API, make_user, new_inquiry, post, signed_in
 from openidv.models import AuditLog, InquiryTemplateVersion
 
 
-def test_admin_creates_and_publishes_a_version_that_new_inquiries_use(app, client, engine, world, db):  # noqa: ANN001
+def test_admin_creates_and_publishes_a_version_that_new_inquiries_use(app, client, engine, world, db):
     make_user(engine, "admin@example.com", "admin")
     make_user(engine, "reviewer@example.com", "reviewer")
     template_id = world.templates["Government ID"]
@@ -29,14 +29,15 @@ def test_admin_creates_and_publishes_a_version_that_new_inquiries_use(app, clien
     assert draft.id not in c.get(f"/dashboard/inquiries/{old}").text
     assert post(c, f"/dashboard/templates/{template_id}/versions/{draft.id}/publish").status_code == 409  # published versions are immutable
     db.rollback()
-    assert [(a.action, a.detail) for a in db.scalars(select(AuditLog).order_by(AuditLog.created_at, AuditLog.id))] == [("template.new-version", draft.id), ("template.publish", draft.id)]
+    audit = db.scalars(select(AuditLog).order_by(AuditLog.created_at, AuditLog.id))
+    assert [(a.action, a.detail) for a in audit] == [("template.new-version", draft.id), ("template.publish", draft.id)]
 
     reviewer = signed_in(app, "reviewer@example.com")
     assert "Create version" not in reviewer.get(f"/dashboard/templates/{template_id}").text
     assert post(reviewer, f"/dashboard/templates/{template_id}/versions", steps="selfie").status_code == 403
 
 
-def test_bad_version_forms_are_refused_and_write_nothing(app, engine, world, db):  # noqa: ANN001
+def test_bad_version_forms_are_refused_and_write_nothing(app, engine, world, db):
     make_user(engine, "admin@example.com", "admin")
     template_id = world.templates["Phone"]
     c = signed_in(app, "admin@example.com")
@@ -51,7 +52,7 @@ def test_bad_version_forms_are_refused_and_write_nothing(app, engine, world, db)
     assert db.scalars(select(AuditLog)).all() == []
 
 
-def test_reviewer_creates_an_inquiry_from_a_template_with_a_one_time_link(app, client, engine, world, db):  # noqa: ANN001
+def test_reviewer_creates_an_inquiry_from_a_template_with_a_one_time_link(app, client, engine, world, db):
     make_user(engine, "reviewer@example.com", "reviewer")
     make_user(engine, "viewer@example.com", "viewer")
     template_id = world.templates["Phone"]

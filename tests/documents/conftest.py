@@ -7,7 +7,6 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
 from document_support import INQUIRY_FIELDS
 from persona_spec import spec_path
 
@@ -27,7 +26,7 @@ def current_spec() -> dict[str, Any]:
         return json.load(f)
 
 
-def _validator(spec: dict[str, Any]):  # noqa: ANN202
+def _validator(spec: dict[str, Any]):
     def check(value: Any, schema_name: str) -> None:
         schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
         jsonschema.validate(value, schema, cls=jsonschema.Draft202012Validator)
@@ -36,19 +35,19 @@ def _validator(spec: dict[str, Any]):  # noqa: ANN202
 
 
 @pytest.fixture
-def conforms(doc_spec):  # noqa: ANN001, ANN201
+def conforms(doc_spec):
     """Assert a value validates against a schema of the document spec (`components/schemas/<name>`)."""
     return _validator(doc_spec)
 
 
 @pytest.fixture
-def conforms_current(current_spec):  # noqa: ANN001, ANN201
+def conforms_current(current_spec):
     """The same against the default version's spec (2025-12-08), which the verification answers follow."""
     return _validator(current_spec)
 
 
 @pytest.fixture
-def new_inquiry(client, world):  # noqa: ANN001, ANN201
+def new_inquiry(client, world):
     def make(template: str = "Document", fields: dict[str, Any] | None = None) -> str:
         attributes = {"inquiry-template-id": world.templates[template], "fields": INQUIRY_FIELDS if fields is None else fields}
         made = client.post("/api/v1/inquiries", json={"data": {"attributes": attributes}})

@@ -6,6 +6,7 @@ import io
 from datetime import timedelta
 
 from document_support import b64
+
 from openidv.documents import service
 from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
@@ -17,7 +18,7 @@ GENERICS = "/api/v1/document/generics"
 GOV_IDS = "/api/v1/document/government-ids"
 
 
-def _process(engine, document_id: str) -> None:  # noqa: ANN001
+def _process(engine, document_id: str) -> None:
     with transaction(session_factory(engine, writer=True)) as db:
         service.process(db, db.get(Document, document_id))
 
@@ -26,7 +27,7 @@ def _local(url: str) -> str:
     return url[url.index("/api/v1"):]
 
 
-def test_generic_document_create_update_submit_process(client, new_inquiry, engine, settings, conforms, conforms_current) -> None:  # noqa: ANN001
+def test_generic_document_create_update_submit_process(client, new_inquiry, engine, settings, conforms, conforms_current) -> None:
     inquiry_id = new_inquiry()
     bill = docgen.make("utility_bill", issued=clock.now().date() - timedelta(days=12)).data
     made = client.post(GENERICS, json={"data": {"attributes": {"kind": "proof_of_address", "inquiry-id": inquiry_id,
@@ -77,7 +78,7 @@ def test_generic_document_create_update_submit_process(client, new_inquiry, engi
         conforms_current(event["attributes"]["payload"]["data"], "document")
 
 
-def test_multipart_upload_and_submit_rules(client, new_inquiry) -> None:  # noqa: ANN001
+def test_multipart_upload_and_submit_rules(client, new_inquiry) -> None:
     lease = docgen.make("lease", issued=clock.now().date()).data
     made = client.post(GENERICS, data={"kind": "lease"}, files=[("files[]", ("lease.pdf", io.BytesIO(lease), "application/pdf"))])
     assert made.status_code == 201, made.text
@@ -93,7 +94,7 @@ def test_multipart_upload_and_submit_rules(client, new_inquiry) -> None:  # noqa
     assert client.get(f"{GOV_IDS}/{empty}").status_code == 404  # a generic is not a government ID
 
 
-def test_government_id_document(client, new_inquiry, engine, conforms) -> None:  # noqa: ANN001
+def test_government_id_document(client, new_inquiry, engine, conforms) -> None:
     sample = make_id("passport", 31)
     buf = io.BytesIO()
     sample.front.convert("RGB").save(buf, "JPEG", quality=90)
@@ -120,7 +121,7 @@ def test_government_id_document(client, new_inquiry, engine, conforms) -> None: 
     assert (a["name-last"], a["identification-number"]) == (sample.truth["name-last"], sample.truth["identification-number"])
 
 
-def test_idempotent_create_and_key_inflection(client) -> None:  # noqa: ANN001
+def test_idempotent_create_and_key_inflection(client) -> None:
     bill = docgen.make("bank_statement", issued=clock.now().date()).data
     body = {"data": {"attributes": {"kind": "bank_statement", "files": [b64(bill)]}}}
     first = client.post(GENERICS, json=body, headers={"Idempotency-Key": "doc-1"})

@@ -8,9 +8,9 @@ import zlib
 from datetime import timedelta
 
 import pytest
+from document_support import b64
 from pypdf import PdfReader, PdfWriter
 
-from document_support import b64
 from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
 from openidv.models import Verification
@@ -58,7 +58,7 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_files_are_refused_with_422(client, new_inquiry, case) -> None:  # noqa: ANN001
+def test_bad_files_are_refused_with_422(client, new_inquiry, case) -> None:
     content, words = CASES[case]
     data = content()
     answer = client.post(GENERICS, json={"data": {"attributes": {"kind": "proof_of_address", "files": [b64(data)]}}})
@@ -70,7 +70,7 @@ def test_bad_files_are_refused_with_422(client, new_inquiry, case) -> None:  # n
         assert refused.status_code == 422 and "JavaScript" in refused.json()["errors"][0]["details"]
 
 
-def test_oversize_multipart_and_bad_base64(client) -> None:  # noqa: ANN001
+def test_oversize_multipart_and_bad_base64(client) -> None:
     big = _bill() + b"%" + b"0" * (15 * 1024 * 1024)
     answer = client.post(GENERICS, data={"kind": "bank_statement"}, files=[("files", ("big.pdf", io.BytesIO(big), "application/pdf"))])
     assert answer.status_code == 422 and "larger than 15 MB" in answer.json()["errors"][0]["details"]
@@ -79,7 +79,7 @@ def test_oversize_multipart_and_bad_base64(client) -> None:  # noqa: ANN001
     assert client.post(GENERICS, json={"data": {"attributes": {"kind": "Not A Kind!"}}}).status_code == 400
 
 
-def test_an_unreadable_image_fails_a_check_and_the_job_finishes(client, new_inquiry, engine) -> None:  # noqa: ANN001
+def test_an_unreadable_image_fails_a_check_and_the_job_finishes(client, new_inquiry, engine) -> None:
     """A JPEG header over noise passes intake (the header is fine) but cannot be read: a failed check."""
     from PIL import Image
 
@@ -100,14 +100,14 @@ def test_an_unreadable_image_fails_a_check_and_the_job_finishes(client, new_inqu
     assert client.get(f"/api/v1/documents/{document_id}").json()["data"]["attributes"]["status"] == "errored"
 
 
-def test_a_reader_crash_fails_the_verification_instead_of_leaving_it_submitted(client, new_inquiry, engine, monkeypatch) -> None:  # noqa: ANN001
+def test_a_reader_crash_fails_the_verification_instead_of_leaving_it_submitted(client, new_inquiry, engine, monkeypatch) -> None:
     from openidv.checks import document as reader
 
     made = client.post(VERIFICATIONS, json={"data": {"attributes": {"inquiry-id": new_inquiry(), "files": [b64(_bill())]}}})
     vid = made.json()["data"]["id"]
     client.post(f"{VERIFICATIONS}/{vid}/submit")
 
-    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def broken(*args, **kwargs):
         raise MemoryError("reader blew up")
 
     monkeypatch.setattr(reader, "evaluate", broken)
@@ -120,7 +120,7 @@ def test_a_reader_crash_fails_the_verification_instead_of_leaving_it_submitted(c
     assert client.get(f"/api/v1/documents/{document_id}").json()["data"]["attributes"]["status"] == "errored"
 
 
-def test_jobs_that_run_out_of_attempts_leave_nothing_submitted(client, new_inquiry, engine) -> None:  # noqa: ANN001
+def test_jobs_that_run_out_of_attempts_leave_nothing_submitted(client, new_inquiry, engine) -> None:
     """The port calls `on_give_up` after the last attempt; standalone workers know both jobs."""
     from openidv.documents import service, tasks
     from openidv.jobs.port import registry
@@ -143,7 +143,7 @@ def test_jobs_that_run_out_of_attempts_leave_nothing_submitted(client, new_inqui
     assert tasks.process_job.job_name == "document.process"
 
 
-def test_refused_or_rolled_back_uploads_leave_no_files(client, engine, settings) -> None:  # noqa: ANN001
+def test_refused_or_rolled_back_uploads_leave_no_files(client, engine, settings) -> None:
     from openidv.documents import files
 
     folder = settings.data_dir / "files"

@@ -20,12 +20,12 @@ STEP_ID = re.compile(r'name="step-id" value="([^"]+)"')
 
 
 @pytest.fixture
-def browser(app, world):  # noqa: ANN001, ANN201
+def browser(app, world):
     with TestClient(app, follow_redirects=False) as c:
         yield c
 
 
-def _upload(browser: TestClient, world, content: bytes) -> None:  # noqa: ANN001
+def _upload(browser: TestClient, world, content: bytes) -> None:
     assert browser.get(f"/verify?inquiry-template-id={world.templates['Document']}").status_code == 303
     page = browser.get("/verify").text
     browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
@@ -35,13 +35,13 @@ def _upload(browser: TestClient, world, content: bytes) -> None:  # noqa: ANN001
     assert sent.status_code == 303, sent.text
 
 
-def _verification(db) -> Verification:  # noqa: ANN001
+def _verification(db) -> Verification:
     db.rollback()
     (verification,) = db.scalars(select(Verification).where(Verification.kind == "document"))
     return verification
 
 
-def test_flow_engine_reads_the_upload(browser, client, world, db) -> None:  # noqa: ANN001
+def test_flow_engine_reads_the_upload(browser, client, world, db) -> None:
     engines.override(documents.KIND, documents.flow_engine)
     try:
         _upload(browser, world, docgen.make("utility_bill", issued=clock.now().date() - timedelta(days=4)).data)
@@ -53,7 +53,7 @@ def test_flow_engine_reads_the_upload(browser, client, world, db) -> None:  # no
         engines.remove_override(documents.KIND)
 
 
-def test_flow_engine_fails_active_content(app, world, db) -> None:  # noqa: ANN001
+def test_flow_engine_fails_active_content(app, world, db) -> None:
     engines.override(documents.KIND, documents.flow_engine)
     try:
         with TestClient(app, follow_redirects=False) as browser:
@@ -65,7 +65,7 @@ def test_flow_engine_fails_active_content(app, world, db) -> None:  # noqa: ANN0
         engines.remove_override(documents.KIND)
 
 
-def test_sandbox_simulation_renders_through_the_api(browser, client, world, db, conforms_current) -> None:  # noqa: ANN001
+def test_sandbox_simulation_renders_through_the_api(browser, client, world, db, conforms_current) -> None:
     _upload(browser, world, docgen.make("utility_bill", issued=clock.now().date()).data)
     verification = _verification(db)
     answer = client.get(f"/api/v1/verification/documents/{verification.id}")

@@ -16,7 +16,7 @@ PAIRS = [(s, a) for s in DOCUMENT_STATUSES for a in sorted({a for (_, a) in DOCU
 
 
 @pytest.mark.parametrize(("status", "action"), PAIRS, ids=[f"{s}-{a}" for s, a in PAIRS])
-def test_document_moves(engine, world, status: str, action: str) -> None:  # noqa: ANN001
+def test_document_moves(engine, world, status: str, action: str) -> None:
     writer = session_factory(engine, writer=True)
     with transaction(writer) as db:
         document = Document(id=new_id("doc"), environment_id=world.sandbox_id, kind="generic", created_at=now())

@@ -5,8 +5,8 @@ comparison; tampering and expiry fail their checks; answers validate against the
 from datetime import timedelta
 
 import pytest
-
 from document_support import b64
+
 from openidv.kit import clock
 from openidv.kit.db import session_factory, transaction
 from openidv.models import Verification
@@ -16,18 +16,18 @@ from openidv.verifications.document import service as documents
 BASE = "/api/v1/verification/documents"
 
 
-def _today():  # noqa: ANN202
+def _today():
     return clock.now().date()
 
 
-def _create(client, inquiry_id: str, data: bytes):  # noqa: ANN001, ANN202
+def _create(client, inquiry_id: str, data: bytes):
     body = {"data": {"type": "verification/document", "attributes": {"inquiry-id": inquiry_id, "files": [b64(data, "paper.pdf")]}}}
     made = client.post(BASE, json=body)
     assert made.status_code == 201, made.text
     return made.json()["data"]
 
 
-def _run(client, engine, inquiry_id: str, data: bytes) -> dict:  # noqa: ANN001
+def _run(client, engine, inquiry_id: str, data: bytes) -> dict:
     vid = _create(client, inquiry_id, data)["id"]
     assert client.post(f"{BASE}/{vid}/submit").status_code == 200
     with transaction(session_factory(engine, writer=True)) as db:
@@ -39,7 +39,7 @@ def _failed(verification: dict) -> dict[str, list[str]]:
     return {c["name"]: c["reasons"] for c in verification["attributes"]["checks"] if c["status"] == "failed" and c["requirement"] == "required"}
 
 
-def test_recent_bill_matching_the_inquiry_passes_through_the_job_worker(client, new_inquiry, job_worker, conforms_current) -> None:  # noqa: ANN001
+def test_recent_bill_matching_the_inquiry_passes_through_the_job_worker(client, new_inquiry, job_worker, conforms_current) -> None:
     import time
 
     inquiry_id = new_inquiry()
@@ -73,7 +73,7 @@ def test_recent_bill_matching_the_inquiry_passes_through_the_job_worker(client, 
     ({"kind": "tax_form", "days": 5, "variant": "edited"}, "document_tamper_detection", "edited_after_creation"),
     ({"kind": "lease", "days": 400}, "document_expired_detection", "document_expired"),
 ], ids=["old", "wrong-name", "mixed-fonts", "edited", "expired-lease"])
-def test_defects_fail_with_their_check(client, new_inquiry, engine, paper, check, reason) -> None:  # noqa: ANN001
+def test_defects_fail_with_their_check(client, new_inquiry, engine, paper, check, reason) -> None:
     data = docgen.make(paper["kind"], issued=_today() - timedelta(days=paper["days"]), name=paper.get("name", "Jane Doe"),
                        variant=paper.get("variant")).data
     done = _run(client, engine, new_inquiry(), data)
@@ -81,7 +81,7 @@ def test_defects_fail_with_their_check(client, new_inquiry, engine, paper, check
     assert reason in _failed(done)[check]
 
 
-def test_verification_of_an_existing_generic_document(client, new_inquiry, engine, conforms_current) -> None:  # noqa: ANN001
+def test_verification_of_an_existing_generic_document(client, new_inquiry, engine, conforms_current) -> None:
     inquiry_id = new_inquiry()
     bill = docgen.make("bank_statement", issued=_today() - timedelta(days=3)).data
     doc_id = client.post("/api/v1/document/generics", json={"data": {"attributes": {"kind": "proof_of_address",
@@ -103,7 +103,7 @@ def test_verification_of_an_existing_generic_document(client, new_inquiry, engin
     assert missing.status_code == 404
 
 
-def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, engine, settings, conforms, conforms_current) -> None:  # noqa: ANN001
+def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, engine, settings, conforms, conforms_current) -> None:
     inquiry_id = new_inquiry()
     done = _run(client, engine, inquiry_id, docgen.make("utility_bill", issued=_today() - timedelta(days=2)).data)
     doc_id = done["relationships"]["document"]["data"]["id"]
@@ -126,7 +126,7 @@ def test_redaction_takes_the_document_files_and_readings(client, new_inquiry, en
         assert not attributes.get("files") and not attributes.get("extraction-responses"), event["attributes"]["name"]
 
 
-def test_inquiry_redaction_takes_documents_no_verification_read(client, new_inquiry, settings) -> None:  # noqa: ANN001
+def test_inquiry_redaction_takes_documents_no_verification_read(client, new_inquiry, settings) -> None:
     inquiry_id = new_inquiry()
     bill = docgen.make("utility_bill", issued=_today() - timedelta(days=2)).data
     made = client.post("/api/v1/document/generics", json={"data": {"attributes": {"kind": "proof_of_address", "inquiry-id": inquiry_id,

@@ -5,9 +5,8 @@ page at 1280 and 768 px."""
 import re
 
 import pytest
-
 from flow_support import BASE_ARGS, CHROMIUM, SDK_DIR
-from flow_support.fixtures import needs_sdk, server  # noqa: F401 - fixtures
+from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
 AXE = SDK_DIR / "axe-core" / "axe.min.js"
@@ -16,7 +15,7 @@ WIDTHS = (1280, 768)
 
 
 @pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -26,13 +25,13 @@ def browser():  # noqa: ANN201
 
 
 @pytest.fixture
-def page(browser, server):  # noqa: ANN001, ANN201
+def page(browser, server):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True, base_url=server.url)  # bypass_csp: axe injection only
     yield context.new_page()
     context.close()
 
 
-def _user(engine, email: str, role: str) -> None:  # noqa: ANN001
+def _user(engine, email: str, role: str) -> None:
     from openidv.auth import service as auth
     from openidv.kit.db import session_factory, transaction
 
@@ -40,7 +39,7 @@ def _user(engine, email: str, role: str) -> None:  # noqa: ANN001
         auth.create_user(db, email, PASSWORD, role)
 
 
-def _inquiry(client, template_id: str, name: str, *actions: str) -> str:  # noqa: ANN001
+def _inquiry(client, template_id: str, name: str, *actions: str) -> str:
     body = {"data": {"attributes": {"inquiry-template-id": template_id, "fields": {"name-first": name, "name-last": "Doe"}}}}
     inquiry_id = client.post("/api/v1/inquiries", json=body).json()["data"]["id"]
     if actions:
@@ -49,7 +48,7 @@ def _inquiry(client, template_id: str, name: str, *actions: str) -> str:  # noqa
     return inquiry_id
 
 
-def check_screen(page) -> None:  # noqa: ANN001
+def check_screen(page) -> None:
     """No serious or critical axe-core violation and no sideways scrolling, at each width."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
@@ -63,7 +62,7 @@ def check_screen(page) -> None:  # noqa: ANN001
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def _sign_in(page, email: str) -> None:  # noqa: ANN001
+def _sign_in(page, email: str) -> None:
     page.goto("/dashboard")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -71,7 +70,7 @@ def _sign_in(page, email: str) -> None:  # noqa: ANN001
     page.get_by_role("heading", name="Inquiries").wait_for()
 
 
-def test_reviewer_filters_opens_approves_and_the_audit_log_shows_it(page, client, engine, world):  # noqa: ANN001
+def test_reviewer_filters_opens_approves_and_the_audit_log_shows_it(page, client, engine, world):
     _user(engine, "reviewer@example.com", "reviewer")
     template = world.templates["Government ID"]
     waiting = _inquiry(client, template, "Alice", "start_inquiry", "mark_for_review_inquiry")
@@ -111,7 +110,7 @@ def test_reviewer_filters_opens_approves_and_the_audit_log_shows_it(page, client
     check_screen(page)
 
 
-def test_viewer_has_no_decision_buttons_and_a_forged_post_is_refused(page, client, engine, world):  # noqa: ANN001
+def test_viewer_has_no_decision_buttons_and_a_forged_post_is_refused(page, client, engine, world):
     _user(engine, "viewer@example.com", "viewer")
     inquiry_id = _inquiry(client, world.templates["Government ID"], "Carol", "start_inquiry", "mark_for_review_inquiry")
     _sign_in(page, "viewer@example.com")
@@ -127,7 +126,7 @@ def test_viewer_has_no_decision_buttons_and_a_forged_post_is_refused(page, clien
     check_screen(page)
 
 
-def test_admin_versions_a_template_end_to_end(page, client, engine, world):  # noqa: ANN001
+def test_admin_versions_a_template_end_to_end(page, client, engine, world):
     _user(engine, "admin@example.com", "admin")
     template_id = world.templates["Government ID"]
     _sign_in(page, "admin@example.com")

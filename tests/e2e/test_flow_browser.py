@@ -7,16 +7,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-
 from flow_support import SDK_DIR, noise_image
-from flow_support.fixtures import chromium, mailbox, needs_sdk, server, sms_inbox  # noqa: F401 - fixtures
+from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
 AXE = SDK_DIR / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
-def page(chromium, server):  # noqa: ANN001, ANN201
+def page(chromium, server):
     # bypass_csp only so axe-core can be injected; the app's own scripts run under its CSP elsewhere.
     context = chromium.new_context(viewport={"width": 360, "height": 740}, bypass_csp=True, base_url=server.url)
     context.grant_permissions(["camera"], origin=server.url)
@@ -24,7 +23,7 @@ def page(chromium, server):  # noqa: ANN001, ANN201
     context.close()
 
 
-def check_screen(page) -> None:  # noqa: ANN001
+def check_screen(page) -> None:
     """axe-core finds no serious or critical problem, and nothing overflows a 360 px wide screen."""
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
@@ -44,13 +43,13 @@ def _files(tmp_path: Path) -> dict[str, Path]:
     return {"front": front, "back": back, "pdf": pdf}
 
 
-def _consent(page) -> None:  # noqa: ANN001
+def _consent(page) -> None:
     check_screen(page)
     page.get_by_role("checkbox").check()
     page.get_by_role("button", name="Continue").click()
 
 
-def _government_id(page, files: dict[str, Path], *, camera: bool) -> None:  # noqa: ANN001
+def _government_id(page, files: dict[str, Path], *, camera: bool) -> None:
     page.get_by_label("Country that issued your ID").fill("US")
     if camera:  # passport: one side, taken with the (fake) camera
         page.get_by_label("Type of ID").select_option("pp")
@@ -67,7 +66,7 @@ def _government_id(page, files: dict[str, Path], *, camera: bool) -> None:  # no
     page.get_by_role("button", name="Submit").click()
 
 
-def _selfie(page) -> None:  # noqa: ANN001
+def _selfie(page) -> None:
     check_screen(page)  # biometric consent
     page.get_by_role("checkbox").check()
     page.get_by_role("button", name="Continue").click()
@@ -83,7 +82,7 @@ def _selfie(page) -> None:  # noqa: ANN001
     submit.click()
 
 
-def _code(page, inbox, to: str) -> None:  # noqa: ANN001
+def _code(page, inbox, to: str) -> None:
     page.get_by_text(f"We sent a 6-digit code to {to}.").wait_for()
     check_screen(page)
     page.get_by_label("6-digit code").fill("000000" if inbox.last_code() != "000000" else "111111")
@@ -104,7 +103,7 @@ WALKS = {
 
 
 @pytest.mark.parametrize("name", list(WALKS))
-def test_each_starter_template_walks_to_the_redirect(name, page, server, world, tmp_path, mailbox, sms_inbox):  # noqa: ANN001
+def test_each_starter_template_walks_to_the_redirect(name, page, server, world, tmp_path, mailbox, sms_inbox):
     files = _files(tmp_path)
     redirect = f"{server.url}/healthz"
     page.goto(f"/verify?inquiry-template-id={world.templates[name]}&reference-id=ref-{len(name)}&redirect-uri={redirect}")
@@ -159,7 +158,7 @@ def test_each_starter_template_walks_to_the_redirect(name, page, server, world, 
     assert len(api.get("/events?filter[name]=inquiry-session.started").json()["data"]) == 1
 
 
-def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world, sms_inbox):  # noqa: ANN001
+def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world, sms_inbox):
     page.goto(f"/verify?inquiry-template-id={world.templates['Phone']}&language=es")
     assert page.locator("html").get_attribute("lang") == "es"
     check_screen(page)
@@ -183,7 +182,7 @@ def test_spanish_screens_pass_axe_and_keyboard_reaches_every_control(page, world
     check_screen(page)
 
 
-def test_phone_handoff_in_two_browser_contexts(chromium, page, server, world, tmp_path):  # noqa: ANN001
+def test_phone_handoff_in_two_browser_contexts(chromium, page, server, world, tmp_path):
     files = _files(tmp_path)
     redirect = f"{server.url}/healthz"
     page.goto(f"/verify?inquiry-template-id={world.templates['Government ID']}&redirect-uri={redirect}")

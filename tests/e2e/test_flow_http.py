@@ -4,19 +4,17 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from flow_support import CSRF, STEP_ID, noise_image
 from sqlalchemy import func, select
 
-from flow_support import CSRF, STEP_ID, noise_image
-from flow_support.fixtures import mailbox  # noqa: F401 - fixture
 from openidv.checks.result import check
 from openidv.flow import engines
 from openidv.kit import clock
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
 
 
-
 @pytest.fixture
-def browser(app, world):  # noqa: ANN001, ANN201
+def browser(app, world):
     """A cookie jar of its own, like one browser; redirects are looked at, not followed."""
     with TestClient(app, follow_redirects=False) as c:
         yield c
@@ -37,12 +35,12 @@ def _consent(c: TestClient, page: str) -> str:
     return c.get("/verify").text
 
 
-def _inquiries(db) -> list[Inquiry]:  # noqa: ANN001
+def _inquiries(db) -> list[Inquiry]:
     db.rollback()  # a fresh snapshot
     return list(db.scalars(select(Inquiry)))
 
 
-def test_database_template_walks_consent_and_fields_to_the_redirect(browser, client, world, db):  # noqa: ANN001
+def test_database_template_walks_consent_and_fields_to_the_redirect(browser, client, world, db):
     query = f"inquiry-template-id={world.templates['Database']}&reference-id=user-7&redirect-uri=https://app.example.test/back?x=1&fields[name-first]=Jane"
     page = _open(browser, query)
     assert "Before we start" in page and 'type="checkbox"' in page
@@ -88,8 +86,9 @@ def test_database_template_walks_consent_and_fields_to_the_redirect(browser, cli
     assert [c["name"] for c in verification["attributes"]["checks"]] == ["database_sandbox_simulation"]
 
 
-def test_tokens_in_the_url_become_an_httponly_cookie_and_wrong_tokens_are_refused(browser, client, app, world, db):  # noqa: ANN001
-    created = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Email"]}}, "meta": {"auto-create-inquiry-session": True}}).json()
+def test_tokens_in_the_url_become_an_httponly_cookie_and_wrong_tokens_are_refused(browser, client, app, world, db):
+    body = {"data": {"attributes": {"inquiry-template-id": world.templates["Email"]}}, "meta": {"auto-create-inquiry-session": True}}
+    created = client.post("/api/v1/inquiries", json=body).json()
     inquiry_id, token = created["data"]["id"], created["meta"]["session-token"]
     entered = browser.get(f"/verify?inquiry-id={inquiry_id}&session-token={token}")
     assert entered.status_code == 303 and entered.headers["location"] == "/verify"
@@ -100,7 +99,7 @@ def test_tokens_in_the_url_become_an_httponly_cookie_and_wrong_tokens_are_refuse
     client.post(f"/api/v1/inquiries/{inquiry_id}/perform-simulate-actions", json={"meta": {"simulate-actions": [{"type": "start_inquiry"}]}})
 
     with TestClient(app, follow_redirects=False) as other:
-        other_token = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Email"]}}, "meta": {"auto-create-inquiry-session": True}}).json()["meta"]["session-token"]
+        other_token = client.post("/api/v1/inquiries", json=body).json()["meta"]["session-token"]
         wrong = other.get(f"/verify?inquiry-id={inquiry_id}&session-token={other_token}")
         assert wrong.status_code == 409 and "needs a valid session" in wrong.text
         forged = other.get(f"/verify?inquiry-id={inquiry_id}&session-token={token[:-4]}AAAA")
@@ -117,7 +116,7 @@ def test_tokens_in_the_url_become_an_httponly_cookie_and_wrong_tokens_are_refuse
     assert client.get(f"/api/v1/inquiries/{inquiry_id}").json()["data"]["relationships"]["verifications"]["data"] == []
 
 
-def test_one_time_links_are_single_use_and_expire(app, client, world):  # noqa: ANN001
+def test_one_time_links_are_single_use_and_expire(app, client, world):
     inquiry_id = client.post("/api/v1/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Phone"]}}}).json()["data"]["id"]
     link = client.post(f"/api/v1/inquiries/{inquiry_id}/generate-one-time-link", json={"meta": {}}).json()["meta"]["one-time-link"]
     code = link.split("code=")[1]
@@ -135,7 +134,7 @@ def test_one_time_links_are_single_use_and_expire(app, client, world):  # noqa: 
         assert second.get("/verify?code=not-a-code").status_code == 410
 
 
-def test_another_environments_template_and_bad_redirects_create_nothing(browser, world, db):  # noqa: ANN001
+def test_another_environments_template_and_bad_redirects_create_nothing(browser, world, db):
     wrong_env = browser.get(f"/verify?inquiry-template-id={world.production_templates['Phone']}&environment-id={world.sandbox_id}")
     assert wrong_env.status_code == 404 and "Could not find inquiry template" in wrong_env.text
     unknown = browser.get("/verify?inquiry-template-id=itmpl_nothing")
@@ -147,7 +146,7 @@ def test_another_environments_template_and_bad_redirects_create_nothing(browser,
     assert _inquiries(db) == []
 
 
-def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db):  # noqa: ANN001
+def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db):
     page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Document']}"))
     csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
 
@@ -170,7 +169,7 @@ def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db):  
     assert b"filler" not in upload.content_sealed and upload.content == pdf
 
 
-def test_spanish_by_parameter_or_browser(app, world):  # noqa: ANN001
+def test_spanish_by_parameter_or_browser(app, world):
     with TestClient(app, follow_redirects=False, headers={"Accept-Language": "es-ES,es;q=0.9,en;q=0.5"}) as c:
         page = _open(c, f"inquiry-template-id={world.templates['Phone']}")
         assert '<html lang="es">' in page and "Antes de empezar" in page
@@ -180,7 +179,7 @@ def test_spanish_by_parameter_or_browser(app, world):  # noqa: ANN001
         assert "Número de teléfono" in _consent(c, page)
 
 
-def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser, world, db):  # noqa: ANN001
+def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser, world, db):
     page = _open(browser, f"inquiry-template-id={world.production_templates['Document']}&environment-id={world.production_id}")
     done = browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
     assert done.status_code == 303
@@ -201,10 +200,10 @@ def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser,
         engines.Policy.sandbox_runs_engines = False
 
 
-def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client, world, db):  # noqa: ANN001
+def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client, world, db):
     seen = []
 
-    def engine(db_, inquiry, step, verification, captured):  # noqa: ANN001, ANN202
+    def engine(db_, inquiry, step, verification, captured):
         seen.append(sorted(captured.upload_ids))
         return [check("document_readability", len(seen) > 1, reasons=["blurry"])]
 
@@ -225,7 +224,7 @@ def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client,
     assert inquiry.status == "completed"
 
 
-def test_email_code_entry_with_resend_cooldown_and_wrong_code_limit(browser, client, world, db, mailbox):  # noqa: ANN001
+def test_email_code_entry_with_resend_cooldown_and_wrong_code_limit(browser, client, world, db, mailbox):
     page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Email']}"))
     csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
     invalid = browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id, "email-address": "not an address"})
@@ -255,7 +254,7 @@ def test_email_code_entry_with_resend_cooldown_and_wrong_code_limit(browser, cli
     assert inquiry.status == "completed"
 
 
-def test_embedded_frame_ancestors_follow_the_allowlist(app, client, world):  # noqa: ANN001
+def test_embedded_frame_ancestors_follow_the_allowlist(app, client, world):
     template_id = world.templates["Phone"]
     patched = client.patch(f"/api/v1/inquiry-templates/{template_id}", json={"data": {"attributes": {"embedded-flow-domain-allowlist": ["https://shop.example.test"]}}})
     assert patched.status_code == 200, patched.text

@@ -7,9 +7,8 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-
 from flow_support import SDK_DIR, free_port
-from flow_support.fixtures import chromium, needs_sdk, server, sms_inbox  # noqa: F401 - fixtures
+from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
 
@@ -43,7 +42,7 @@ parent.postMessage({name: "complete", templateId: q.get("tid"), metadata: {inqui
 
 
 class _Parent(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path == "/persona.js":
             body, kind = (SDK_DIR / "persona" / "dist" / "persona.js").read_bytes(), "application/javascript; charset=utf-8"
@@ -57,12 +56,12 @@ class _Parent(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
 @pytest.fixture(scope="module")
-def parent():  # noqa: ANN201
+def parent():
     httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), _Parent)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -72,17 +71,17 @@ def parent():  # noqa: ANN201
 
 
 @pytest.fixture
-def page(chromium):  # noqa: ANN001, ANN201
+def page(chromium):
     context = chromium.new_context(viewport={"width": 1024, "height": 800})
     yield context.new_page()
     context.close()
 
 
-def _events(page, kind: str) -> list[dict]:  # noqa: ANN001
+def _events(page, kind: str) -> list[dict]:
     return page.evaluate(f"events.filter(e => e.type === {kind!r})")
 
 
-def _open(page, parent: int, server, world) -> dict:  # noqa: ANN001
+def _open(page, parent: int, server, world) -> dict:
     query = urlencode({"tid": world.templates["Phone"], "env": world.sandbox_id, "host": f"localhost:{server.port}"})
     page.goto(f"http://localhost:{parent}/?{query}")
     page.wait_for_function("events.some(e => e.type === 'event' && e.name === 'start')")
@@ -92,7 +91,7 @@ def _open(page, parent: int, server, world) -> dict:  # noqa: ANN001
     return start["metadata"]
 
 
-def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, server, world, sms_inbox):  # noqa: ANN001
+def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, server, world, sms_inbox):
     started = _open(page, parent, server, world)
     src = page.locator("iframe.persona-widget__iframe").get_attribute("src")
     assert src.startswith(f"http://localhost:{server.port}/widget?") and f"inquiry-template-id={world.templates['Phone']}" in src
@@ -122,7 +121,7 @@ def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, serv
     assert _events(page, "error") == []
 
 
-def test_official_sdk_cancel(page, parent, server, world):  # noqa: ANN001
+def test_official_sdk_cancel(page, parent, server, world):
     started = _open(page, parent, server, world)
     page.evaluate("client.cancel(true)")
     page.wait_for_function("events.some(e => e.type === 'cancel')")
@@ -137,7 +136,7 @@ def test_official_sdk_cancel(page, parent, server, world):  # noqa: ANN001
     assert resumed.status_code == 303
 
 
-def test_official_sdk_gets_onerror_for_an_inactive_template(page, parent, server, world):  # noqa: ANN001
+def test_official_sdk_gets_onerror_for_an_inactive_template(page, parent, server, world):
     api = httpx.Client(base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {world.sandbox_key}"})
     assert api.patch(f"/inquiry-templates/{world.templates['Phone']}", json={"data": {"attributes": {"status": "inactive"}}}).status_code == 200
     query = urlencode({"tid": world.templates["Phone"], "env": world.sandbox_id, "host": f"localhost:{server.port}"})

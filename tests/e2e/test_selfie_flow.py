@@ -9,11 +9,11 @@ import cv2
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from flow_support import CSRF, STEP_ID, camera_browser
+from flow_support.fixtures import needs_chromium
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from flow_support import CSRF, STEP_ID, camera_browser
-from flow_support.fixtures import needs_chromium, server  # noqa: F401 - fixtures
 from openidv.flow import engines
 from openidv.models import FlowConsent, FlowUpload, SelfieBiometric, Verification
 from openidv.testdata import selfiegen
@@ -23,7 +23,7 @@ TEMPLATE = "Government ID and Selfie"
 
 
 @pytest.fixture(scope="module")
-def faces():  # noqa: ANN201
+def faces():
     from openidv.checks import faces as engines
 
     engines.engine()  # the face models load once for the module
@@ -31,13 +31,13 @@ def faces():  # noqa: ANN201
 
 
 @pytest.fixture
-def selfie_engine():  # noqa: ANN201
+def selfie_engine():
     engines.override(selfies.KIND, selfies.flow_engine)
     yield
     engines.remove_override(selfies.KIND)
 
 
-def _selfie_rows(db, inquiry_id: str) -> tuple[Verification, list[FlowUpload], FlowConsent]:  # noqa: ANN001
+def _selfie_rows(db, inquiry_id: str) -> tuple[Verification, list[FlowUpload], FlowConsent]:
     db.rollback()  # a fresh snapshot
     verification = db.scalar(select(Verification).where(Verification.inquiry_id == inquiry_id, Verification.kind == "selfie"))
     uploads = list(db.scalars(select(FlowUpload).where(FlowUpload.verification_id == verification.id)))
@@ -45,7 +45,7 @@ def _selfie_rows(db, inquiry_id: str) -> tuple[Verification, list[FlowUpload], F
     return verification, uploads, consent
 
 
-def test_selfie_step_over_http_passes_and_redaction_forgets_it(app, client, world, db, faces, selfie_engine) -> None:  # noqa: ANN001, ARG001
+def test_selfie_step_over_http_passes_and_redaction_forgets_it(app, client, world, db, faces, selfie_engine) -> None:
     with TestClient(app, follow_redirects=False) as browser:
         assert browser.get(f"/verify?inquiry-template-id={world.templates[TEMPLATE]}").status_code == 303
         page = browser.get("/verify").text
@@ -83,7 +83,7 @@ def test_selfie_step_over_http_passes_and_redaction_forgets_it(app, client, worl
     assert client.get(url[url.index("/api/v1"):]).status_code == 404  # the sealed copy went too
 
 
-def test_a_center_only_step_asks_for_the_center_pose_alone(app, client, world, db, faces, selfie_engine) -> None:  # noqa: ANN001, ARG001
+def test_a_center_only_step_asks_for_the_center_pose_alone(app, client, world, db, faces, selfie_engine) -> None:
     template = world.templates["Phone"]
     configuration = {"steps": [{"kind": "selfie", "settings": {"kind": "center-only"}}]}
     draft = client.post(f"/api/v1/inquiry-templates/{template}/versions", json={"data": {"attributes": {"configuration": configuration}}})
@@ -121,13 +121,13 @@ def face_video(path: Path, frames: int = 6) -> Path:
 
 
 @pytest.fixture(scope="module")
-def face_camera(tmp_path_factory):  # noqa: ANN001, ANN201
+def face_camera(tmp_path_factory):
     with camera_browser(face_video(tmp_path_factory.mktemp("camera") / "face.y4m")) as browser:
         yield browser
 
 
 @needs_chromium
-def test_photo_held_to_the_fake_camera_fails_the_selfie(face_camera, server, world, db, faces, tmp_path, selfie_engine) -> None:  # noqa: ANN001, ARG001, F811
+def test_photo_held_to_the_fake_camera_fails_the_selfie(face_camera, server, world, db, faces, tmp_path, selfie_engine) -> None:
     context = face_camera.new_context(viewport={"width": 360, "height": 740}, base_url=server.url)
     context.grant_permissions(["camera"], origin=server.url)
     page = context.new_page()

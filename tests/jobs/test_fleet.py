@@ -29,14 +29,15 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhooks"))
 
-from openidv.kit.clock import now  # noqa: E402
-from openidv.kit.db import make_engine, session_factory, transaction  # noqa: E402
-from openidv.kit.ids import new_id  # noqa: E402
-from openidv.models import Job, SelfieBiometric  # noqa: E402
-from openidv.testdata import idgen, selfiegen  # noqa: E402
-from fleet_support import fresh_schema, process_env  # noqa: E402
-from test_crash_recovery import BIN, Server, _cli  # noqa: E402
-from webhook_receiver import Receiver, signature_ok  # noqa: E402
+from fleet_support import fresh_schema, process_env
+from test_crash_recovery import BIN, Server, _cli
+from webhook_receiver import Receiver, signature_ok
+
+from openidv.kit.clock import now
+from openidv.kit.db import make_engine, session_factory, transaction
+from openidv.kit.ids import new_id
+from openidv.models import Job, SelfieBiometric
+from openidv.testdata import idgen, selfiegen
 
 BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="distributed mode runs on PostgreSQL")
@@ -207,7 +208,7 @@ def _wait_job_done(fleet: Fleet, job_id: str, timeout: float = 60) -> Job:
         time.sleep(0.1)
 
 
-def _enqueue_by_name(db, name: str) -> str:  # noqa: ANN001
+def _enqueue_by_name(db, name: str) -> str:
     """The row `openidv.jobs.enqueue_in_tx(db, name)` adds for a periodic job (queue `periodic`, one attempt),
     written here so that only the worker process, not this one, has to know the job."""
     job_id = new_id("job")
@@ -259,7 +260,7 @@ def test_verifications_conclude_and_biometrics_are_purged_in_the_worker(fleet: F
 
     # b) a three-pose selfie of the ID's face through the API; `selfie.process` runs in the worker.
     poses = selfiegen.three_poses("astronaut", seed=42)
-    attributes = {"inquiry-id": inquiry_id, **{f"{pose}-photo": _photo(data, f"{pose}.jpg") for pose, data in zip(POSES, poses)}}
+    attributes = {"inquiry-id": inquiry_id, **{f"{pose}-photo": _photo(data, f"{pose}.jpg") for pose, data in zip(POSES, poses, strict=True)}}
     made = api.post(SELFIE, json={"data": {"type": "verification/selfie", "attributes": attributes}})
     assert made.status_code == 201, made.text
     sid = made.json()["data"]["id"]
@@ -283,7 +284,7 @@ def test_verifications_conclude_and_biometrics_are_purged_in_the_worker(fleet: F
     # c) retention: the concluded selfie's biometric data is 31 days old (beyond the 30-day setting); a younger
     # selfie (29 days, not submitted) is the control. `selfies.purge-expired` goes, by name, into the database.
     control = api.post(SELFIE, json={"data": {"type": "verification/selfie", "attributes": {
-        "inquiry-id": _inquiry(fleet), **{f"{pose}-photo": _photo(data, f"{pose}.jpg") for pose, data in zip(POSES, poses)}}}})
+        "inquiry-id": _inquiry(fleet), **{f"{pose}-photo": _photo(data, f"{pose}.jpg") for pose, data in zip(POSES, poses, strict=True)}}}})
     assert control.status_code == 201, control.text
     cid = control.json()["data"]["id"]
     with transaction(session_factory(fleet.engine, writer=True)) as db:

@@ -33,7 +33,7 @@ def flaky(value: str) -> None:
 gave_up: list[tuple[str, str]] = []
 
 
-def _settle(db, value: str) -> None:  # noqa: ANN001
+def _settle(db, value: str) -> None:
     job = db.scalars(select(Job).where(Job.name == "test.hopeless")).one()
     gave_up.append((value, job.state))  # runs in the transaction that marks the job failed
 
@@ -44,7 +44,7 @@ def hopeless(value: str) -> None:
 
 
 @pytest.fixture
-def writer(engine, world):  # noqa: ANN001, ANN201
+def writer(engine, world):
     ran.clear()
     failures.clear()
     gave_up.clear()
@@ -56,12 +56,12 @@ def writer(engine, world):  # noqa: ANN001, ANN201
     return factory
 
 
-def _jobs(writer) -> list[Job]:  # noqa: ANN001
+def _jobs(writer) -> list[Job]:
     with transaction(writer) as db:
         return list(db.scalars(select(Job).order_by(Job.created_at)))
 
 
-def test_enqueue_joins_the_callers_transaction(writer) -> None:  # noqa: ANN001
+def test_enqueue_joins_the_callers_transaction(writer) -> None:
     with pytest.raises(ZeroDivisionError), transaction(writer) as db:
         jobs.enqueue_in_tx(db, record, value="rolled back")
         1 / 0  # noqa: B018
@@ -75,7 +75,7 @@ def test_enqueue_joins_the_callers_transaction(writer) -> None:  # noqa: ANN001
         jobs.enqueue(lambda: None)
 
 
-def test_worker_runs_due_jobs_and_respects_delays(writer) -> None:  # noqa: ANN001
+def test_worker_runs_due_jobs_and_respects_delays(writer) -> None:
     worker = runtime.Worker(writer, executor_id="t1", threads=2, poll_seconds=0.05, periodic=False)
     worker.start()
     try:
@@ -96,7 +96,7 @@ def test_worker_runs_due_jobs_and_respects_delays(writer) -> None:  # noqa: ANN0
         worker.stop()
 
 
-def test_failures_retry_then_fail(writer) -> None:  # noqa: ANN001
+def test_failures_retry_then_fail(writer) -> None:
     job_id = jobs.enqueue(flaky, value="x")
     with transaction(writer) as db:  # the first retry waits 2 s: make it due at once
         db.get(Job, job_id).run_at = now()
@@ -118,7 +118,7 @@ def test_failures_retry_then_fail(writer) -> None:  # noqa: ANN001
         worker.stop()
 
 
-def test_lease_recovery_and_prune(writer) -> None:  # noqa: ANN001
+def test_lease_recovery_and_prune(writer) -> None:
     job_id = jobs.enqueue(record, value="held")
     with transaction(writer) as db:  # a worker that claimed the job and died
         (claimed,) = repository.claim_due(db, now(), "dead", 300, 10)
@@ -135,18 +135,18 @@ def test_lease_recovery_and_prune(writer) -> None:  # noqa: ANN001
     assert _jobs(writer) == []
 
 
-def test_periodic_jobs_enqueue_once_per_slot(writer) -> None:  # noqa: ANN001
+def test_periodic_jobs_enqueue_once_per_slot(writer) -> None:
     a = runtime.Worker(writer, executor_id="pa")
     b = runtime.Worker(writer, executor_id="pb")
-    a._schedule_periodic()  # noqa: SLF001 - one tick of each worker's loop
-    b._schedule_periodic()  # noqa: SLF001
+    a._schedule_periodic()  # one tick of each worker's loop
+    b._schedule_periodic()
     names = [j.name for j in _jobs(writer)]
     assert set(names) == set(jobs.port.periodic)
     # Once per slot though two workers ticked (twice only if a slot boundary fell between the ticks).
     assert len(names) < 2 * len(set(names)) or len(set(names)) == 0
 
 
-def test_a_job_that_gives_up_settles_in_the_same_transaction(writer) -> None:  # noqa: ANN001
+def test_a_job_that_gives_up_settles_in_the_same_transaction(writer) -> None:
     job_id = jobs.enqueue(hopeless, value="v")
     worker = runtime.Worker(writer, executor_id="t5", threads=1, poll_seconds=0.05, periodic=False)
     worker.start()

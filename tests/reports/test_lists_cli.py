@@ -17,7 +17,8 @@ FIXTURES = Path(__file__).parent.parent / "screening" / "fixtures"
 
 def _openidv(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")}
-    return subprocess.run([sys.executable, "-m", "openidv.cli", *args, "--data-dir", str(data_dir)], capture_output=True, text=True, timeout=120, env={**clean, **(env or {})})
+    command = [sys.executable, "-m", "openidv.cli", *args, "--data-dir", str(data_dir)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, env={**clean, **(env or {})})
 
 
 def test_lists_load_cli(tmp_path: Path) -> None:
@@ -47,7 +48,7 @@ def test_lists_load_new_formats_cli(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def list_server(tmp_path: Path):  # noqa: ANN201
+def list_server(tmp_path: Path):
     """A loopback HTTP server for the official list files (what `lists update` downloads)."""
     served = tmp_path / "served"
     served.mkdir()

@@ -11,7 +11,7 @@ from openidv.screening.adapters import ListFormatError
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _parse(name: str, source: str):  # noqa: ANN202
+def _parse(name: str, source: str):
     return adapters.parse(io.BytesIO((FIXTURES / name).read_bytes()), source)
 
 
@@ -40,7 +40,8 @@ def test_pep_csv_and_ftm() -> None:
     assert second.birth_dates[0].precision == "year"
     (person,) = _parse("ftm.jsonl", "ftm")  # the company is not a person: skipped
     assert adapters.list_type("ftm", [person]) == "sanction" and adapters.list_type("pep-csv", [first]) == "pep"
-    peps = adapters.parse(io.BytesIO(b'{"id": "Q1", "schema": "Person", "properties": {"name": ["Ana Ruiz"], "topics": ["role.pep"], "position": ["Mayor of X"]}}\n'), "ftm")
+    line = b'{"id": "Q1", "schema": "Person", "properties": {"name": ["Ana Ruiz"], "topics": ["role.pep"], "position": ["Mayor of X"]}}\n'
+    peps = adapters.parse(io.BytesIO(line), "ftm")
     assert adapters.list_type("ftm", peps) == "pep" and peps[0].positions == ["Mayor of X"]
     assert person.names[1].full == "Елена Коваленко" and person.birth_dates[0].precision == "month" and person.nationalities == ["UA"]
 
@@ -72,7 +73,9 @@ def test_eu_fsf_xml() -> None:
 def test_uk_fcdo_xml() -> None:
     person, company = _parse("uk.xml", "uk")
     assert person.entity_id == "uk-RUS9001" and person.schema == "Person" and person.gender == "male"
-    assert [(n.full, n.kind) for n in person.names] == [("Dmitri Olegovich VOLKOV", "primary"), ("Dmitry VOLKOFF", "aka"), ("The Wolf", "weak"), ("Дмитрий Олегович Волков", "aka")]
+    assert [(n.full, n.kind) for n in person.names] == [
+        ("Dmitri Olegovich VOLKOV", "primary"), ("Dmitry VOLKOFF", "aka"), ("The Wolf", "weak"), ("Дмитрий Олегович Волков", "aka"),
+    ]
     assert [(b.value, b.precision) for b in person.birth_dates] == [("1968-11-02", "day"), ("1969", "year")]
     assert person.nationalities == ["RU"] and person.countries == ["RU"] and person.programs == ["Russia"] and person.listed_on == "2022-03-15"
     assert person.documents[0].number == "753300112" and person.positions == ["Governor of an oblast"]
@@ -94,10 +97,13 @@ def test_uk_fcdo_xml() -> None:
     (b"<sdnList/>", "uk", "expected <Designations>"),
     (b"<export><sanctionEntity logicalId='1'><nameAlias wholeName=''/></sanctionEntity></export>", "eu", "sanctionEntity 1 has no nameAlias"),
     (b"<export><sanctionEntity><nameAlias wholeName='A'/></sanctionEntity></export>", "eu", "without logicalId"),
-    (b"<Designations><Designation><UniqueID>X1</UniqueID><IndividualEntityShip>Robot</IndividualEntityShip></Designation></Designations>", "uk", "IndividualEntityShip must be"),
-    (b"<Designations><Designation><UniqueID>X1</UniqueID><IndividualEntityShip>Individual</IndividualEntityShip></Designation></Designations>", "uk", "X1 has no name"),
+    (b"<Designations><Designation><UniqueID>X1</UniqueID><IndividualEntityShip>Robot</IndividualEntityShip></Designation></Designations>", "uk",
+     "IndividualEntityShip must be"),
+    (b"<Designations><Designation><UniqueID>X1</UniqueID><IndividualEntityShip>Individual</IndividualEntityShip></Designation></Designations>", "uk",
+     "X1 has no name"),
     (b"<Sanctions><ReferenceValueSets/></Sanctions>", "ofac-sdn", "without <DistinctParties>"),
-    (b"<Sanctions><DistinctParties><DistinctParty FixedRef='5'><Profile ID='5'/></DistinctParty></DistinctParties></Sanctions>", "ofac-consolidated", "DistinctParty 5 has no name"),
+    (b"<Sanctions><DistinctParties><DistinctParty FixedRef='5'><Profile ID='5'/></DistinctParty></DistinctParties></Sanctions>", "ofac-consolidated",
+     "DistinctParty 5 has no name"),
     (b"<Sanctions><DistinctParties><DistinctParty FixedRef='5'>", "ofac-sdn", "malformed or truncated XML"),
     (b"<Designations><Designation>", "uk", "malformed or truncated XML"),
     (b"<x/>", "acme", "unknown list source"),

@@ -31,7 +31,7 @@ def first_setup(data_dir: Path) -> dict:
     return json.loads(done.stdout)
 
 
-def _session(data_dir: Path):  # noqa: ANN202
+def _session(data_dir: Path):
     engine = make_engine(f"sqlite:///{data_dir / 'openidv.db'}", pool_size=1)
     return transaction(session_factory(engine))
 
@@ -77,7 +77,7 @@ def test_api_key_create(data_dir: Path, first_setup: dict) -> None:
             auth.authenticate(db, f"Bearer {key['secret']}")
 
 
-def test_user_create_with_password_stdin(data_dir: Path, first_setup: dict) -> None:  # noqa: ARG001
+def test_user_create_with_password_stdin(data_dir: Path, first_setup: dict) -> None:
     made = _run(data_dir, "user", "create", "--email", "rev@example.com", "--role", "reviewer", "--password-stdin", stdin="correct horse battery\n")
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip().startswith("user_")

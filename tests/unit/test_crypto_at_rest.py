@@ -9,14 +9,14 @@ from openidv.kit import crypto
 from openidv.models import Account, Inquiry
 
 
-def _inquiry(client, world, **fields) -> str:  # noqa: ANN001, ANN003
+def _inquiry(client, world, **fields) -> str:
     body = {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"], "fields": fields}}}
     answer = client.post("/api/v1/inquiries", json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()["data"]["id"]
 
 
-def test_raw_column_holds_no_plaintext(client, world, engine) -> None:  # noqa: ANN001
+def test_raw_column_holds_no_plaintext(client, world, engine) -> None:
     inquiry_id = _inquiry(client, world, **{"name-first": "Plaintextname", "email-address": "plain@example.com"})
     with engine.connect() as conn:
         raw = conn.execute(text("SELECT fields_sealed, name_index, email_index FROM inquiries WHERE id = :id"), {"id": inquiry_id}).one()
@@ -26,7 +26,7 @@ def test_raw_column_holds_no_plaintext(client, world, engine) -> None:  # noqa: 
     assert crypto.open_json(sealed, inquiry_id)["name-first"]["value"] == "Plaintextname"
 
 
-def test_sealed_value_is_bound_to_its_row(client, world, engine) -> None:  # noqa: ANN001
+def test_sealed_value_is_bound_to_its_row(client, world, engine) -> None:
     secret_id = _inquiry(client, world, **{"name-first": "Bound"})
     other_id = _inquiry(client, world)
     with engine.begin() as conn:
@@ -39,7 +39,7 @@ def test_sealed_value_is_bound_to_its_row(client, world, engine) -> None:  # noq
     assert crypto.open_json(bytes(sealed), secret_id)["name-first"]["value"] == "Bound"
 
 
-def test_blind_index_equality(client, world, engine) -> None:  # noqa: ANN001
+def test_blind_index_equality(client, world, engine) -> None:
     a = _inquiry(client, world, **{"name-first": "Jane", "name-last": "Roe", "email-address": "jr@example.com"})
     b = _inquiry(client, world, **{"name-first": "Jane", "name-last": "Roe", "email-address": "jr@example.com"})
     c = _inquiry(client, world, **{"name-first": "Jane", "name-last": "Rue", "email-address": "other@example.com"})
@@ -52,7 +52,7 @@ def test_blind_index_equality(client, world, engine) -> None:  # noqa: ANN001
     assert ring.blind_index("name", "Jane Roe") != ring.blind_index("email", "Jane Roe")  # purposes are separated
 
 
-def test_account_fields_sealed(client, world, engine) -> None:  # noqa: ANN001
+def test_account_fields_sealed(client, world, engine) -> None:
     answer = client.post("/api/v1/accounts", json={"data": {"attributes": {"fields": {"name-first": "Accountname"}}}})
     account_id = answer.json()["data"]["id"]
     with engine.connect() as conn:
@@ -61,7 +61,7 @@ def test_account_fields_sealed(client, world, engine) -> None:  # noqa: ANN001
     assert Account.__table__.c.fields_sealed is not None and Inquiry.__table__.c.fields_sealed is not None
 
 
-def test_events_payload_sealed(client, world, engine) -> None:  # noqa: ANN001
+def test_events_payload_sealed(client, world, engine) -> None:
     inquiry_id = _inquiry(client, world, **{"name-first": "Eventname"})
     with engine.connect() as conn:
         columns = [c["name"] for c in __import__("sqlalchemy").inspect(conn).get_columns("events")]

@@ -17,20 +17,20 @@ ACCOUNT_PAIRS = [(s, a) for s in ACCOUNT_STATUSES for a in sorted({a for (_, a) 
 
 
 @pytest.fixture
-def inquiry_id(client, world) -> str:  # noqa: ANN001
+def inquiry_id(client, world) -> str:
     body = {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"]}}}
     return client.post("/api/v1/inquiries", json=body).json()["data"]["id"]
 
 
-def _writer(engine):  # noqa: ANN001, ANN202
+def _writer(engine):
     return transaction(session_factory(engine, writer=True))
 
 
-def _events(session, object_id: str) -> list[str]:  # noqa: ANN001
+def _events(session, object_id: str) -> list[str]:
     return list(session.scalars(select(Event.name).where(Event.object_id == object_id).order_by(Event.created_at, Event.id)))
 
 
-def _check(engine, model, row_id: str, status: str, action: str, table: dict, stamp_none_before: bool = True) -> None:  # noqa: ANN001
+def _check(engine, model, row_id: str, status: str, action: str, table: dict, stamp_none_before: bool = True) -> None:
     with _writer(engine) as session:
         row = session.get(model, row_id)
         row.status = status  # test set-up only: put the row in the from-status
@@ -60,7 +60,7 @@ def _check(engine, model, row_id: str, status: str, action: str, table: dict, st
 
 
 @pytest.mark.parametrize(("status", "action"), VERIFICATION_PAIRS, ids=[f"{s}-{a}" for s, a in VERIFICATION_PAIRS])
-def test_verification_transition(engine, inquiry_id: str, status: str, action: str) -> None:  # noqa: ANN001
+def test_verification_transition(engine, inquiry_id: str, status: str, action: str) -> None:
     with _writer(engine) as session:
         inquiry = session.get(Inquiry, inquiry_id)
         created = verifications.create(session, inquiry, "government-id", None, actor="test")
@@ -71,7 +71,7 @@ def test_verification_transition(engine, inquiry_id: str, status: str, action: s
 
 
 @pytest.mark.parametrize(("status", "action"), SESSION_PAIRS, ids=[f"{s}-{a}" for s, a in SESSION_PAIRS])
-def test_session_transition(engine, inquiry_id: str, status: str, action: str) -> None:  # noqa: ANN001
+def test_session_transition(engine, inquiry_id: str, status: str, action: str) -> None:
     with _writer(engine) as session:
         created = sessions.create_session(session, session.get(Inquiry, inquiry_id), actor="test")
         assert created.status == "new" and _events(session, created.id) == []

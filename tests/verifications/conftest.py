@@ -12,18 +12,17 @@ from urllib.parse import parse_qs
 import jsonschema
 import pytest
 from aiosmtpd.controller import Controller
+from verification_support import CODE, SPEC, Mailbox, free_port
 
 from openidv.kit.db import session_factory
 from openidv.verifications import tasks
 
-from verification_support import CODE, SPEC, Mailbox, free_port
-
 
 @pytest.fixture
-def smtp_server(monkeypatch):  # noqa: ANN001, ANN201
+def smtp_server(monkeypatch):
     mailbox = Mailbox()
 
-    def authenticate(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+    def authenticate(server, session, envelope, mechanism, auth_data):
         from aiosmtpd.smtp import AuthResult
 
         login = (auth_data.login.decode(), auth_data.password.decode())
@@ -72,12 +71,12 @@ class HttpReceiver:
 
 
 @pytest.fixture
-def http_receiver():  # noqa: ANN201
+def http_receiver():
     requests: list[Received] = []
     status: list[int] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
             requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             code = status.pop(0) if status else 201
@@ -98,7 +97,7 @@ def http_receiver():  # noqa: ANN201
 
 
 @pytest.fixture
-def twilio(http_receiver, monkeypatch):  # noqa: ANN001, ANN201
+def twilio(http_receiver, monkeypatch):
     monkeypatch.setenv("OPENIDV_SMS_PROVIDER", "twilio")
     monkeypatch.setenv("OPENIDV_TWILIO_ACCOUNT_SID", "AC0123456789")
     monkeypatch.setenv("OPENIDV_TWILIO_AUTH_TOKEN", "tok3n")
@@ -111,7 +110,7 @@ def twilio(http_receiver, monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def run_jobs(engine):  # noqa: ANN001, ANN201
+def run_jobs(engine):
     """Run the send job for a verification (what the job port does after the request commits)."""
     writer = session_factory(engine, writer=True)
 
@@ -132,7 +131,7 @@ def spec() -> dict[str, Any]:
 
 
 @pytest.fixture
-def valid(spec):  # noqa: ANN001, ANN201
+def valid(spec):
     """Assert a resource object validates against a schema of Persona's spec."""
 
     def check(resource: dict[str, Any], schema_name: str) -> None:
@@ -145,7 +144,7 @@ def valid(spec):  # noqa: ANN001, ANN201
 class Api:
     """Small helpers over the test client."""
 
-    def __init__(self, client):  # noqa: ANN001
+    def __init__(self, client) -> None:
         self.client = client
 
     def new_inquiry(self, template_id: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -161,5 +160,5 @@ class Api:
 
 
 @pytest.fixture
-def api(client) -> Api:  # noqa: ANN001
+def api(client) -> Api:
     return Api(client)

@@ -10,7 +10,9 @@ from openidv.cli import main
 from openidv.models import Record, Verification
 
 BASE = "/api/v1/verification/databases"
-CSV = """reference,name_first,name_middle,name_last,birthdate,address_street_1,address_city,address_subdivision,address_postal_code,country_code,phone_number,email_address,identification_number,deceased
+HEADER = ("reference,name_first,name_middle,name_last,birthdate,address_street_1,address_city,address_subdivision,address_postal_code,country_code,"
+          "phone_number,email_address,identification_number,deceased")
+CSV = HEADER + """
 c-1,José,Luis,García Pérez,1984-03-07,123 Main Street,San Francisco,California,94111,US,+1 415 555 0132,jose@example.com,536-90-4399,
 c-2,Mary,,O'Brien,1990-12-01,PO Box 55,Boston,MA,02101,US,,,,
 c-3,Walter,,White,1958-09-07,308 Negra Arroyo Lane,Albuquerque,NM,87104,US,,,,yes
@@ -22,7 +24,7 @@ bad-4,Zed,,Ray,1970-01-01,,,,,,,,,,extra,cells
 
 
 @pytest.fixture
-def cli_env(settings, monkeypatch):  # noqa: ANN001, ANN201
+def cli_env(settings, monkeypatch):
     """The CLI reads the same database and keys as the app under test."""
     secrets = settings.secrets
     monkeypatch.setenv("OPENIDV_DATA_DIR", str(settings.data_dir))
@@ -32,18 +34,18 @@ def cli_env(settings, monkeypatch):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def records(world, cli_env, tmp_path, capsys):  # noqa: ANN001, ANN201
+def records(world, cli_env, tmp_path, capsys):
     path = tmp_path / "people.csv"
     path.write_text(CSV)
     assert main(["records", "import", str(path), "--source", "default"]) == 0
     return capsys.readouterr()
 
 
-def _create(client, inquiry_id, **claims):  # noqa: ANN001, ANN003, ANN202
+def _create(client, inquiry_id, **claims):
     return client.post(BASE, json={"data": {"type": "verification/database", "attributes": {"inquiry-id": inquiry_id, **claims}}})
 
 
-def test_import_reports_broken_rows_and_seals_the_rest(records, db):  # noqa: ANN001
+def test_import_reports_broken_rows_and_seals_the_rest(records, db):
     assert "source default: 3 imported, 0 replaced, 4 rejected" in records.out
     assert "row 4: name-first or name-last is missing" in records.out
     assert "row 5: birthdate '1990-13-45' is not a date" in records.out
@@ -56,7 +58,7 @@ def test_import_reports_broken_rows_and_seals_the_rest(records, db):  # noqa: AN
     assert {r.data["name-last"] for r in rows} == {"García Pérez", "O'Brien", "White"}
 
 
-def test_reimport_replaces_and_strict_writes_nothing(records, tmp_path, capsys, db):  # noqa: ANN001
+def test_reimport_replaces_and_strict_writes_nothing(records, tmp_path, capsys, db):
     again = tmp_path / "again.json"
     again.write_text(json.dumps([{"reference": "c-2", "nameFirst": "Mary", "nameLast": "O'Brien", "birthdate": "1990-12-02"}, {"reference": "c-9"}]))
     assert main(["records", "import", str(again), "--source", "default", "--strict"]) == 1
@@ -69,7 +71,7 @@ def test_reimport_replaces_and_strict_writes_nothing(records, tmp_path, capsys, 
     assert main(["records", "import", str(broken), "--source", "default"]) == 1
 
 
-def test_matching_identity_passes_and_completes_the_inquiry(client, api, world, records, valid):  # noqa: ANN001
+def test_matching_identity_passes_and_completes_the_inquiry(client, api, world, records, valid):
     fields = {"name-first": "Jose", "name-last": "Garcia", "birthdate": "1984-03-07"}  # transliterated, second surname left out
     inquiry = api.new_inquiry(world.templates["Database"], fields)
     made = _create(client, inquiry["id"], **{"address-street-1": "123 main st", "address-city": "san francisco", "address-subdivision": "CA",
@@ -96,7 +98,7 @@ def test_matching_identity_passes_and_completes_the_inquiry(client, api, world, 
     assert api.inquiry(inquiry["id"])["status"] == "completed"
 
 
-def test_conflicting_birthdate_fails_and_the_step_retries(client, api, world, records):  # noqa: ANN001
+def test_conflicting_birthdate_fails_and_the_step_retries(client, api, world, records):
     inquiry = api.new_inquiry(world.templates["Database"], {"name-first": "José", "name-last": "García Pérez", "birthdate": "1984-03-08"})
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     attributes = client.post(f"{BASE}/{vid}/submit").json()["data"]["attributes"]
@@ -106,7 +108,7 @@ def test_conflicting_birthdate_fails_and_the_step_retries(client, api, world, re
     assert api.inquiry(inquiry["id"])["next-step-name"] == "retry_verification_database"
 
 
-def test_unknown_person_deceased_record_po_box_and_bad_number(client, api, world, records):  # noqa: ANN001
+def test_unknown_person_deceased_record_po_box_and_bad_number(client, api, world, records):
     inquiry = api.new_inquiry(world.templates["Database"], {"name-first": "Nobody", "name-last": "Known", "birthdate": "2000-01-01"})
     unknown = client.post(f"{BASE}/{_create(client, inquiry['id']).json()['data']['id']}/submit").json()["data"]["attributes"]
     assert unknown["status"] == "failed"
@@ -118,7 +120,8 @@ def test_unknown_person_deceased_record_po_box_and_bad_number(client, api, world
     assert next(c for c in dead["checks"] if c["name"] == "database_deceased_detection")["reasons"] == ["deceased"]
 
     inquiry = api.new_inquiry(world.templates["Database"], {"name-first": "mary", "name-last": "obrien", "birthdate": "1990-12-01"})
-    boxed = client.post(f"{BASE}/{_create(client, inquiry['id'], **{'address-street-1': 'P.O. Box 55'}).json()['data']['id']}/submit").json()["data"]["attributes"]
+    boxed_id = _create(client, inquiry["id"], **{"address-street-1": "P.O. Box 55"}).json()["data"]["id"]
+    boxed = client.post(f"{BASE}/{boxed_id}/submit").json()["data"]["attributes"]
     checks = {c["name"]: c for c in boxed["checks"]}
     assert boxed["status"] == "passed"  # the PO box check is not required by default
     assert checks["database_po_box_detection"]["status"] == "failed" and checks["database_po_box_detection"]["requirement"] == "not_required"
@@ -131,7 +134,7 @@ def test_unknown_person_deceased_record_po_box_and_bad_number(client, api, world
     assert checked["status"] == "failed"  # a different number is a conflict
 
 
-def test_bad_claims_are_400_and_write_nothing(client, api, world, db):  # noqa: ANN001
+def test_bad_claims_are_400_and_write_nothing(client, api, world, db):
     inquiry = api.new_inquiry(world.templates["Database"])
     for claims, message in (({"birthdate": "07/03/84x"}, "birthdate must be a valid date"), ({"name-first": 7}, "name-first must be a string"),
                             ({"country-code": "USA"}, "country-code must be an ISO")):
@@ -144,14 +147,14 @@ def test_bad_claims_are_400_and_write_nothing(client, api, world, db):  # noqa: 
     assert client.get(f"{BASE}/{vid}").json()["data"]["attributes"]["status"] == "initiated"  # nothing half-written
 
 
-def test_two_plus_two_across_two_sources(client, api, world, records, tmp_path, capsys):  # noqa: ANN001
+def test_two_plus_two_across_two_sources(client, api, world, records, tmp_path, capsys):
     second = tmp_path / "registry.jsonl"
     second.write_text(json.dumps({"id": "r-1", "name_first": "Jose", "name_last": "Garcia", "birthdate": "1984-03-07"}) + "\n")
     assert main(["records", "import", str(second), "--source", "registry"]) == 0
     config = {"steps": [{"kind": "database", "settings": {"sources": ["default", "registry"], "two_plus_two": True}}]}
     template = client.post("/api/v1/inquiry-templates", json={"data": {"attributes": {"name": "2+2", "configuration": config}}}).json()["data"]["id"]
 
-    def run(fields):  # noqa: ANN001, ANN202
+    def run(fields):
         inquiry = api.new_inquiry(template, fields)
         vid = _create(client, inquiry["id"]).json()["data"]["id"]
         attributes = client.post(f"{BASE}/{vid}/submit").json()["data"]["attributes"]

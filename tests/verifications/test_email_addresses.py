@@ -11,16 +11,16 @@ from openidv.models import Verification
 BASE = "/api/v1/verification/email-addresses"
 
 
-def _create(client, inquiry_id, address="Jane.Doe@Example.COM", **extra):  # noqa: ANN001, ANN003, ANN202
+def _create(client, inquiry_id, address="Jane.Doe@Example.COM", **extra):
     attributes = {"inquiry-id": inquiry_id, "email-address": address, **extra}
     return client.post(BASE, json={"data": {"type": "verification/email-address", "attributes": attributes}})
 
 
-def _confirm(client, vid, code):  # noqa: ANN001, ANN202
+def _confirm(client, vid, code):
     return client.post(f"{BASE}/{vid}/confirm", json={"data": {"attributes": {"confirmation-code": code}}})
 
 
-def test_code_by_smtp_passes_and_completes_the_inquiry(client, api, world, smtp_server, run_jobs, valid):  # noqa: ANN001
+def test_code_by_smtp_passes_and_completes_the_inquiry(client, api, world, smtp_server, run_jobs, valid):
     inquiry = api.new_inquiry(world.templates["Email"])
     made = _create(client, inquiry["id"])
     assert made.status_code == 201, made.text
@@ -46,7 +46,7 @@ def test_code_by_smtp_passes_and_completes_the_inquiry(client, api, world, smtp_
     assert api.inquiry(inquiry["id"])["status"] == "completed"
 
 
-def test_submit_without_confirmation_fails(client, api, world):  # noqa: ANN001
+def test_submit_without_confirmation_fails(client, api, world):
     inquiry = api.new_inquiry(world.templates["Email"])
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     done = client.post(f"{BASE}/{vid}/submit").json()["data"]["attributes"]
@@ -56,7 +56,7 @@ def test_submit_without_confirmation_fails(client, api, world):  # noqa: ANN001
     assert checks["email_address_timeout_detection"] == "passed"
 
 
-def test_email_codes_may_live_a_day(client, api, world, smtp_server, run_jobs):  # noqa: ANN001
+def test_email_codes_may_live_a_day(client, api, world, smtp_server, run_jobs):
     config = {"steps": [{"kind": "email-address", "settings": {"code_validity_seconds": 86400}}]}
     made = client.post("/api/v1/inquiry-templates", json={"data": {"attributes": {"name": "Day-long codes", "configuration": config}}})
     inquiry = api.new_inquiry(made.json()["data"]["id"])
@@ -67,7 +67,7 @@ def test_email_codes_may_live_a_day(client, api, world, smtp_server, run_jobs): 
     assert _confirm(client, vid, smtp_server.last_code()).status_code == 200
 
 
-def test_malformed_addresses_are_422_and_write_nothing(client, api, world, db):  # noqa: ANN001
+def test_malformed_addresses_are_422_and_write_nothing(client, api, world, db):
     inquiry = api.new_inquiry(world.templates["Email"])
     for address in ("no-at-sign", "two@@example.com", "jane@", "jane@localhost", "a b@example.com"):
         answer = _create(client, inquiry["id"], address)
@@ -77,7 +77,7 @@ def test_malformed_addresses_are_422_and_write_nothing(client, api, world, db): 
     assert db.scalar(select(func.count()).select_from(Verification)) == 0
 
 
-def test_without_inquiry_by_verification_template_id(client, world, db):  # noqa: ANN001
+def test_without_inquiry_by_verification_template_id(client, world, db):
     from openidv.inquiry_templates.repository import get_template, get_version
     from openidv.inquiry_templates.service import config_of
 
@@ -91,7 +91,7 @@ def test_without_inquiry_by_verification_template_id(client, world, db):  # noqa
     assert client.post(BASE, json={"data": {"attributes": {"email-address": "x@example.org"}}}).status_code == 400
 
 
-def test_redaction_removes_the_address(client, api, world, valid):  # noqa: ANN001
+def test_redaction_removes_the_address(client, api, world, valid):
     inquiry = api.new_inquiry(world.templates["Email"])
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     redacted = client.delete(f"/api/v1/verifications/{vid}")

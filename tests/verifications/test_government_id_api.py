@@ -20,24 +20,24 @@ from openidv.verifications.kinds import Captured
 BASE = "/api/v1/verification/government-ids"
 
 
-def _jpeg(image) -> bytes:  # noqa: ANN001
+def _jpeg(image) -> bytes:
     buf = io.BytesIO()
     image.convert("RGB").save(buf, "JPEG", quality=90)
     return buf.getvalue()
 
 
-def _create(client, inquiry_id, front: bytes, **extra):  # noqa: ANN001, ANN003, ANN202
+def _create(client, inquiry_id, front: bytes, **extra):
     attributes = {"inquiry-id": inquiry_id, "country-code": "US", "id-class": "pp",
                   "front-photo": {"data": base64.b64encode(front).decode(), "filename": "front.jpg"}, **extra}
     return client.post(BASE, json={"data": {"type": "verification/government-id", "attributes": attributes}})
 
 
-def _process(engine, vid: str) -> None:  # noqa: ANN001
+def _process(engine, vid: str) -> None:
     with transaction(session_factory(engine, writer=True)) as db:
         government_ids.process_government_id(db, db.get(Verification, vid))
 
 
-def test_clean_passport_passes_and_fills_attributes(client, api, world, engine, valid, settings) -> None:  # noqa: ANN001
+def test_clean_passport_passes_and_fills_attributes(client, api, world, engine, valid, settings) -> None:
     sample = make("passport", 21)
     front = _jpeg(sample.front)
     inquiry = api.new_inquiry(world.templates["Government ID"])
@@ -72,7 +72,7 @@ def test_clean_passport_passes_and_fills_attributes(client, api, world, engine, 
     assert client.get(f"{BASE}/{vid}").json()["data"]["attributes"]["status"] == "passed"
 
 
-def test_a_heic_photo_from_a_phone_is_read(client, api, world, engine) -> None:  # noqa: ANN001
+def test_a_heic_photo_from_a_phone_is_read(client, api, world, engine) -> None:
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
@@ -91,7 +91,7 @@ def test_a_heic_photo_from_a_phone_is_read(client, api, world, engine) -> None: 
     assert a["identification-number"] == sample.truth["identification-number"]
 
 
-def test_expired_passport_fails_with_its_check(client, api, world, engine) -> None:  # noqa: ANN001
+def test_expired_passport_fails_with_its_check(client, api, world, engine) -> None:
     inquiry = api.new_inquiry(world.templates["Government ID"])
     vid = _create(client, inquiry["id"], _jpeg(make("passport", 22, "expired").front)).json()["data"]["id"]
     client.post(f"{BASE}/{vid}/submit")
@@ -101,7 +101,7 @@ def test_expired_passport_fails_with_its_check(client, api, world, engine) -> No
     assert {c["name"] for c in a["checks"] if c["status"] == "failed" and c["requirement"] == "required"} == {"id_expired_detection"}
 
 
-def test_bad_uploads_are_refused(client, api, world) -> None:  # noqa: ANN001
+def test_bad_uploads_are_refused(client, api, world) -> None:
     inquiry = api.new_inquiry(world.templates["Government ID"])
     for front, status in ((b"", 422), (b"not an image at all " * 1000, 422), (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, 422)):
         answer = _create(client, inquiry["id"], front)
@@ -117,7 +117,7 @@ def test_bad_uploads_are_refused(client, api, world) -> None:  # noqa: ANN001
     assert 400 <= huge.status_code < 500
 
 
-def test_flow_engine_reads_sealed_uploads(client, api, world, engine) -> None:  # noqa: ANN001
+def test_flow_engine_reads_sealed_uploads(client, api, world, engine) -> None:
     """The hosted flow's hook: uploads (sealed FlowUpload rows) in, the same checks out."""
     from openidv.inquiry_templates.config import Step
     from openidv.kit.clock import now
@@ -147,7 +147,7 @@ def test_flow_engine_reads_sealed_uploads(client, api, world, engine) -> None:  
 # ---------------------------------------------------------------- checks through the API (issue 7, "What it must show")
 
 
-def _verify(client, engine, inquiry_id: str, front: bytes, back: bytes | None = None, id_class: str = "pp") -> dict:  # noqa: ANN001
+def _verify(client, engine, inquiry_id: str, front: bytes, back: bytes | None = None, id_class: str = "pp") -> dict:
     """Create, submit and process one verification; its attributes once concluded."""
     extra = {"back-photo": {"data": base64.b64encode(back).decode(), "filename": "back.jpg"}} if back else {}
     made = _create(client, inquiry_id, front, **{"id-class": id_class, **extra})
@@ -162,14 +162,14 @@ def _failed(attributes: dict) -> dict[str, list[str]]:
     return {c["name"]: c["reasons"] for c in attributes["checks"] if c["status"] == "failed" and c["requirement"] == "required"}
 
 
-def _inquiry(client, template_id: str, reference: str | None = None) -> str:  # noqa: ANN001
+def _inquiry(client, template_id: str, reference: str | None = None) -> str:
     attributes = {"inquiry-template-id": template_id, **({"reference-id": reference} if reference else {})}
     made = client.post("/api/v1/inquiries", json={"data": {"attributes": attributes}})
     assert made.status_code == 201, made.text
     return made.json()["data"]["id"]
 
 
-def _template(engine, world, name: str, **settings) -> str:  # noqa: ANN001, ANN003
+def _template(engine, world, name: str, **settings) -> str:
     from openidv.inquiry_templates import service as templates
     from openidv.inquiry_templates.config import Step, TemplateConfig
 
@@ -178,7 +178,7 @@ def _template(engine, world, name: str, **settings) -> str:  # noqa: ANN001, ANN
         return templates.create_template(db, world.sandbox_id, name, config)[0].id
 
 
-def test_clean_passport_runs_every_check(client, world, engine, valid) -> None:  # noqa: ANN001
+def test_clean_passport_runs_every_check(client, world, engine, valid) -> None:
     sample = make("passport", 31)
     done = _verify(client, engine, _inquiry(client, world.templates["Government ID"]), _jpeg(sample.front))
     valid(done, "verification-government-id")
@@ -202,7 +202,7 @@ def test_clean_passport_runs_every_check(client, world, engine, valid) -> None: 
     ("screen_photo", "id_electronic_replica_detection", "replica_detected"),
     ("invalid_dates", "id_valid_dates_detection", "expiry_too_far"),
 ])
-def test_each_passport_defect_fails_with_its_check_and_reason(client, world, engine, defect: str, check: str, reason: str) -> None:  # noqa: ANN001
+def test_each_passport_defect_fails_with_its_check_and_reason(client, world, engine, defect: str, check: str, reason: str) -> None:
     sample = make("passport", 32, defect)
     a = _verify(client, engine, _inquiry(client, world.templates["Government ID"]), _jpeg(sample.front))["attributes"]
     assert a["status"] == "failed"
@@ -212,7 +212,7 @@ def test_each_passport_defect_fails_with_its_check_and_reason(client, world, eng
     assert metadata, "a reviewer needs the metadata"
 
 
-def test_licence_barcode_and_front_must_agree(client, world, engine) -> None:  # noqa: ANN001
+def test_licence_barcode_and_front_must_agree(client, world, engine) -> None:
     good = make("drivers_license", 33)
     a = _verify(client, engine, _inquiry(client, world.templates["Government ID"]), _jpeg(good.front), _jpeg(good.back), "dl")["attributes"]
     assert a["status"] == "passed", _failed(a)
@@ -233,7 +233,7 @@ def test_licence_barcode_and_front_must_agree(client, world, engine) -> None:  #
     assert _failed(one_side)["id_double_side_detection"] == ["missing_back"]
 
 
-def test_age_limits_countries_and_types_from_the_template(client, world, engine) -> None:  # noqa: ANN001
+def test_age_limits_countries_and_types_from_the_template(client, world, engine) -> None:
     front = _jpeg(make("passport", 34).front)
     strict = _template(engine, world, "Strict ID", min_age=120, allowed_countries=["FR"], allowed_id_classes=["dl"])
     a = _verify(client, engine, _inquiry(client, strict, "holder-34"), front)["attributes"]
@@ -250,7 +250,7 @@ def test_age_limits_countries_and_types_from_the_template(client, world, engine)
     assert a["status"] == "passed", _failed(a)
 
 
-def test_repeat_detection_across_accounts(client, world, engine) -> None:  # noqa: ANN001
+def test_repeat_detection_across_accounts(client, world, engine) -> None:
     template = world.templates["Government ID"]
     first = make("passport", 35)
     a = _verify(client, engine, _inquiry(client, template, "customer-1"), _jpeg(first.front))["attributes"]
@@ -315,7 +315,7 @@ def _declared(width: int, height: int) -> bytes:
             + chunk(b"tEXt", b"pad\x00" + b"x" * 12_000) + chunk(b"IDAT", zlib.compress(b"\x00" * (width + 1))) + chunk(b"IEND", b""))
 
 
-def test_hostile_images_fail_entity_detection_or_are_refused(client, world, engine) -> None:  # noqa: ANN001
+def test_hostile_images_fail_entity_detection_or_are_refused(client, world, engine) -> None:
     template = world.templates["Government ID"]
     inquiry = _inquiry(client, template)
     for name, data in (("zero_bytes", b""), ("not_an_image", b"%PDF-1.4 not an image " * 800),

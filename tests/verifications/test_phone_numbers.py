@@ -8,20 +8,20 @@ import pytest
 from openidv.kit import clock
 from openidv.models import ConfirmationCode
 
-
 BASE = "/api/v1/verification/phone-numbers"
 MOBILE = "+1 415 555 0132"  # valid US numbers are fixed_line_or_mobile
 
 
-def _create(client, inquiry_id, number=MOBILE, country="US"):  # noqa: ANN001, ANN202
-    return client.post(BASE, json={"data": {"type": "verification/phone-number", "attributes": {"inquiry-id": inquiry_id, "phone-number": number, "country-code": country}}})
+def _create(client, inquiry_id, number=MOBILE, country="US"):
+    attributes = {"inquiry-id": inquiry_id, "phone-number": number, "country-code": country}
+    return client.post(BASE, json={"data": {"type": "verification/phone-number", "attributes": attributes}})
 
 
-def _confirm(client, vid, code):  # noqa: ANN001, ANN202
+def _confirm(client, vid, code):
     return client.post(f"{BASE}/{vid}/confirm", json={"data": {"attributes": {"confirmation-code": code}}})
 
 
-def test_right_code_passes_and_completes_the_inquiry(client, api, world, twilio, run_jobs, valid, db):  # noqa: ANN001
+def test_right_code_passes_and_completes_the_inquiry(client, api, world, twilio, run_jobs, valid, db):
     inquiry = api.new_inquiry(world.templates["Phone"])
     made = _create(client, inquiry["id"])
     assert made.status_code == 201, made.text
@@ -71,17 +71,19 @@ def test_right_code_passes_and_completes_the_inquiry(client, api, world, twilio,
     assert sorted(events) == ["verification.created", "verification.passed", "verification.submitted"]
 
 
-def test_five_wrong_codes_fail_the_verification_and_the_step_retries(client, api, world, twilio, run_jobs):  # noqa: ANN001
+def test_five_wrong_codes_fail_the_verification_and_the_step_retries(client, api, world, twilio, run_jobs):
     inquiry = api.new_inquiry(world.templates["Phone"])
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     client.post(f"{BASE}/{vid}/send-confirmation-code")
     run_jobs(vid)
     right = twilio.last_code()
     wrong = f"{(int(right) + 1) % 10**6:06d}"
-    for attempt in range(5):
+    for _ in range(5):
         answer = _confirm(client, vid, wrong)
         assert answer.status_code == 422, answer.text
-        assert answer.json() == {"errors": [{"title": "Unprocessable entity", "details": "Invalid confirmation code", "source": {"pointer": "/data/attributes/confirmation-code"}}]}
+        assert answer.json() == {"errors": [
+            {"title": "Unprocessable entity", "details": "Invalid confirmation code", "source": {"pointer": "/data/attributes/confirmation-code"}},
+        ]}
     after = client.get(f"{BASE}/{vid}").json()["data"]["attributes"]
     assert after["status"] == "failed"
     comparison = next(c for c in after["checks"] if c["name"] == "phone_number_confirmation_code_comparison")
@@ -91,7 +93,7 @@ def test_five_wrong_codes_fail_the_verification_and_the_step_retries(client, api
     assert state["status"] == "pending" and state["next-step-name"] == "retry_verification_phone_number"
 
 
-def test_code_times_out_after_ten_minutes(client, api, world, twilio, run_jobs):  # noqa: ANN001
+def test_code_times_out_after_ten_minutes(client, api, world, twilio, run_jobs):
     inquiry = api.new_inquiry(world.templates["Phone"])
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     client.post(f"{BASE}/{vid}/send-confirmation-code")
@@ -108,7 +110,7 @@ def test_code_times_out_after_ten_minutes(client, api, world, twilio, run_jobs):
     assert client.get(f"{BASE}/{vid}").json()["data"]["attributes"]["status"] == "failed"
 
 
-def test_time_out_job_fails_an_unconfirmed_verification(client, api, world, twilio, run_jobs):  # noqa: ANN001
+def test_time_out_job_fails_an_unconfirmed_verification(client, api, world, twilio, run_jobs):
     inquiry = api.new_inquiry(world.templates["Phone"])
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     client.post(f"{BASE}/{vid}/send-confirmation-code")
@@ -119,7 +121,7 @@ def test_time_out_job_fails_an_unconfirmed_verification(client, api, world, twil
     assert api.inquiry(inquiry["id"])["next-step-name"] == "retry_verification_phone_number"
 
 
-def test_bad_numbers_and_disallowed_countries_are_422_and_write_nothing(client, api, world, db):  # noqa: ANN001
+def test_bad_numbers_and_disallowed_countries_are_422_and_write_nothing(client, api, world, db):
     from sqlalchemy import func, select
 
     from openidv.models import Verification
@@ -135,7 +137,7 @@ def test_bad_numbers_and_disallowed_countries_are_422_and_write_nothing(client, 
     assert api.inquiry(inquiry["id"])["status"] == "created"  # not started by a rejected create
 
 
-def test_template_allowed_countries_and_number_types(client, api, world):  # noqa: ANN001
+def test_template_allowed_countries_and_number_types(client, api, world):
     config = {"steps": [{"kind": "phone-number", "settings": {"allowed_countries": ["GB"], "allowed_number_types": ["mobile"]}}]}
     made = client.post("/api/v1/inquiry-templates", json={"data": {"attributes": {"name": "UK mobile", "configuration": config}}})
     assert made.status_code == 201, made.text
@@ -149,7 +151,7 @@ def test_template_allowed_countries_and_number_types(client, api, world):  # noq
     assert mobile.json()["data"]["attributes"]["country-code"] == "GB"
 
 
-def test_canceled_verification_takes_no_codes(client, api, world, twilio, run_jobs):  # noqa: ANN001
+def test_canceled_verification_takes_no_codes(client, api, world, twilio, run_jobs):
     inquiry = api.new_inquiry(world.templates["Phone"])
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     client.post(f"{BASE}/{vid}/send-confirmation-code")
@@ -162,7 +164,7 @@ def test_canceled_verification_takes_no_codes(client, api, world, twilio, run_jo
         assert set(answer.json()["errors"][0]) == {"title", "details"}
 
 
-def test_resend_cooldown_and_cap(client, api, world, twilio, run_jobs):  # noqa: ANN001
+def test_resend_cooldown_and_cap(client, api, world, twilio, run_jobs):
     inquiry = api.new_inquiry(world.templates["Phone"])
     vid = _create(client, inquiry["id"]).json()["data"]["id"]
     assert client.post(f"{BASE}/{vid}/send-confirmation-code").status_code == 200
@@ -181,7 +183,7 @@ def test_resend_cooldown_and_cap(client, api, world, twilio, run_jobs):  # noqa:
     assert client.get(f"{BASE}/{vid}").json()["data"]["attributes"]["status"] in ("confirmed", "initiated")
 
 
-def test_permissions(client, api, world):  # noqa: ANN001
+def test_permissions(client, api, world):
     from openidv.auth import service as auth
     from openidv.kit.db import session_factory, transaction
     from openidv.models import Environment
@@ -190,15 +192,15 @@ def test_permissions(client, api, world):  # noqa: ANN001
         env = session.get(Environment, world.sandbox_id)
         secret = auth.create_api_key(session, env, name="ro", granted=["verification.read"]).secret
     inquiry = api.new_inquiry(world.templates["Phone"])
-    answer = client.post(BASE, json={"data": {"attributes": {"inquiry-id": inquiry["id"], "phone-number": MOBILE}}}, headers={"Authorization": f"Bearer {secret}"})
+    body = {"data": {"attributes": {"inquiry-id": inquiry["id"], "phone-number": MOBILE}}}
+    answer = client.post(BASE, json=body, headers={"Authorization": f"Bearer {secret}"})
     assert answer.status_code == 403
 
 
-def test_older_version_and_snake_case_clients(client, api, world, twilio, run_jobs):  # noqa: ANN001
+def test_older_version_and_snake_case_clients(client, api, world, twilio, run_jobs):
     import json
 
     import jsonschema
-
     from persona_spec import spec_path
 
     inquiry = api.new_inquiry(world.templates["Phone"])
@@ -209,7 +211,8 @@ def test_older_version_and_snake_case_clients(client, api, world, twilio, run_jo
     assert data["attributes"]["phone_number"] == "+14155550132" and "created_at_ts" in data["attributes"]
     client.post(f"{BASE}/{data['id']}/send-confirmation-code", headers=headers)
     run_jobs(data["id"])
-    confirmed = client.post(f"{BASE}/{data['id']}/confirm", json={"data": {"attributes": {"confirmation_code": twilio.last_code()}}}, headers={"Persona-Version": "2023-01-05"})
+    code = {"data": {"attributes": {"confirmation_code": twilio.last_code()}}}
+    confirmed = client.post(f"{BASE}/{data['id']}/confirm", json=code, headers={"Persona-Version": "2023-01-05"})
     assert confirmed.status_code == 200, confirmed.text
     with open(spec_path("2023-01-05")) as f:
         spec = json.load(f)
@@ -217,7 +220,7 @@ def test_older_version_and_snake_case_clients(client, api, world, twilio, run_jo
     jsonschema.validate(confirmed.json()["data"], schema, cls=jsonschema.Draft202012Validator)
 
 
-def test_send_job_runs_on_the_job_worker(client, api, world, twilio, engine):  # noqa: ANN001
+def test_send_job_runs_on_the_job_worker(client, api, world, twilio, engine):
     import time
 
     from openidv.kit.db import session_factory

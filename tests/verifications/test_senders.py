@@ -14,18 +14,17 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from verification_support import Mailbox, free_port
 
 from openidv import providers
 from openidv.providers import Message, ProviderSettings, SendError
 from openidv.providers.settings import parse_smtp_url
 
-from verification_support import Mailbox, free_port  # noqa: I001
 
-
-def _certificate(tmp_path):  # noqa: ANN001, ANN202
+def _certificate(tmp_path):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key()).serial_number(1) \
         .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256())
     (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
@@ -35,7 +34,7 @@ def _certificate(tmp_path):  # noqa: ANN001, ANN202
     return context
 
 
-def test_smtp_starttls_with_auth(tmp_path):  # noqa: ANN001
+def test_smtp_starttls_with_auth(tmp_path):
     from aiosmtpd.smtp import AuthResult
 
     mailbox = Mailbox()
@@ -60,14 +59,14 @@ def test_smtp_starttls_with_auth(tmp_path):  # noqa: ANN001
         controller.stop()
 
 
-def test_smtp_unreachable_is_retryable():  # noqa: ANN201
+def test_smtp_unreachable_is_retryable():
     settings = ProviderSettings(smtp_url=f"smtp://127.0.0.1:{free_port()}", send_timeout_seconds=2)
     with pytest.raises(SendError) as failed:
         providers.sender("email", settings).send(Message("email", "b@example.test", "S", "x"))
     assert failed.value.retry is True
 
 
-def test_smtp_url_forms():  # noqa: ANN201
+def test_smtp_url_forms():
     assert parse_smtp_url("smtp://user:pass@mail.example.com:587?starttls=true") == {
         "host": "mail.example.com", "port": 587, "user": "user", "password": "pass", "ssl": False, "starttls": True,
     }
@@ -76,7 +75,7 @@ def test_smtp_url_forms():  # noqa: ANN201
         parse_smtp_url("http://mail.example.com")
 
 
-def test_generic_http_post_is_signed(http_receiver):  # noqa: ANN001
+def test_generic_http_post_is_signed(http_receiver):
     settings = ProviderSettings(sms_provider="http", sms_http_url=http_receiver.url + "/sms", sms_http_secret="shh")
     providers.sender("sms", settings).send(Message("sms", "+14155550132", "", "Your code is 654321"))
     request = http_receiver.requests[-1]
@@ -87,9 +86,10 @@ def test_generic_http_post_is_signed(http_receiver):  # noqa: ANN001
     assert http_receiver.last_code() == "654321"
 
 
-def test_twilio_errors_retry_or_give_up(client, api, world, twilio, run_jobs):  # noqa: ANN001
+def test_twilio_errors_retry_or_give_up(client, api, world, twilio, run_jobs):
     inquiry = api.new_inquiry(world.templates["Phone"])
-    vid = client.post("/api/v1/verification/phone-numbers", json={"data": {"attributes": {"inquiry-id": inquiry["id"], "phone-number": "+14155550132"}}}).json()["data"]["id"]
+    body = {"data": {"attributes": {"inquiry-id": inquiry["id"], "phone-number": "+14155550132"}}}
+    vid = client.post("/api/v1/verification/phone-numbers", json=body).json()["data"]["id"]
     client.post(f"/api/v1/verification/phone-numbers/{vid}/send-confirmation-code")
     twilio.status.extend([503, 400])
     with pytest.raises(SendError):  # 5xx: the job port retries
@@ -98,7 +98,7 @@ def test_twilio_errors_retry_or_give_up(client, api, world, twilio, run_jobs):  
     assert run_jobs(vid) is True and len(twilio.requests) == 3
 
 
-def test_log_sender_shows_codes_only_in_sandbox(caplog):  # noqa: ANN001
+def test_log_sender_shows_codes_only_in_sandbox(caplog):
     sender = providers.sender("sms", ProviderSettings(sms_provider="log"))
     with caplog.at_level(logging.INFO, logger="openidv.providers.log"):
         sender.send(Message("sms", "+14155550132", "", "code 111222", sandbox=True))
@@ -106,7 +106,7 @@ def test_log_sender_shows_codes_only_in_sandbox(caplog):  # noqa: ANN001
     assert "111222" in caplog.text and "333444" not in caplog.text and caplog.text.count("+14155550132") == 1
 
 
-def test_registry_and_messages():  # noqa: ANN201
+def test_registry_and_messages():
     from openidv.providers import messages
     from openidv.providers.imported_records import ImportedRecordSource
 

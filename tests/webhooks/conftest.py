@@ -1,11 +1,11 @@
 from collections.abc import Iterator
 
 import pytest
+from webhook_receiver import Receiver
 
 from openidv.jobs import runtime
 from openidv.kit.db import session_factory
 from openidv.webhooks import delivery
-from webhook_receiver import Receiver
 
 FAST = "0.2,0.2,0.2,0.2,0.2,0.2,0.2"
 
@@ -21,7 +21,7 @@ def policy() -> Iterator[delivery.Policy]:
 
 
 @pytest.fixture
-def worker(engine, world, policy) -> Iterator[runtime.Worker]:  # noqa: ANN001
+def worker(engine, world, policy) -> Iterator[runtime.Worker]:
     w = runtime.Worker(session_factory(engine, writer=True), executor_id="test", threads=2, lease_seconds=10, poll_seconds=0.05, periodic=False)
     w.start()
     yield w

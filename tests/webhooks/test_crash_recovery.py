@@ -15,11 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import update
+from webhook_receiver import Receiver, signature_ok
 
 from openidv.kit.clock import now
 from openidv.kit.db import make_engine
 from openidv.models import Inquiry
-from webhook_receiver import Receiver, signature_ok
 
 BIN = Path(sys.executable).parent / "openidv"
 
@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, extra: list[str] | None = None):
+    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, extra: list[str] | None = None) -> None:
         self.data_dir, self.port = data_dir, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = env or {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {

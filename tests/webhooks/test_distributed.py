@@ -9,13 +9,13 @@ import time
 from pathlib import Path
 
 import pytest
+from fleet_support import fresh_schema, process_env
 from sqlalchemy import func, select
+from test_crash_recovery import BIN, Server, _cli
+from webhook_receiver import Receiver
 
 from openidv.kit.db import make_engine
 from openidv.models import Job
-from fleet_support import fresh_schema, process_env
-from test_crash_recovery import BIN, Server, _cli
-from webhook_receiver import Receiver
 
 BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="distributed mode runs on PostgreSQL")
@@ -42,7 +42,8 @@ def _killed_worker_is_recovered(tmp_path: Path, url: str) -> None:
             processes.append(subprocess.Popen([str(BIN), "worker", "--executor-id", name, "--data-dir", str(tmp_path)], env=env,
                                               stdout=log, stderr=subprocess.STDOUT))
         api = server.api(key)
-        assert api.post("/webhooks", json={"data": {"attributes": {"name": "d", "url": receiver.url, "enabled-events": ["inquiry.created"]}}}).status_code == 201
+        hook = {"data": {"attributes": {"name": "d", "url": receiver.url, "enabled-events": ["inquiry.created"]}}}
+        assert api.post("/webhooks", json=hook).status_code == 201
         receiver.gate.clear()
         for _ in range(12):
             assert api.post("/inquiries", json={"data": {"attributes": {"inquiry-template-id": template}}}).status_code == 201

@@ -35,7 +35,7 @@ def test_generator_check_passes() -> None:
     assert done.returncode == 0, done.stderr
 
 
-def test_spec_only_event_can_be_subscribed(client, policy) -> None:  # noqa: ANN001, ARG001
+def test_spec_only_event_can_be_subscribed(client, policy) -> None:
     assert "account.created" in load_spec("2025-12-08")["webhooks"]
     body = {"data": {"attributes": {"name": "accounts", "url": "http://127.0.0.1:9/hook", "enabled-events": ["account.created", "case.created"]}}}
     answer = client.post("/api/v1/webhooks", json=body)

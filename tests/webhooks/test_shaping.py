@@ -4,11 +4,11 @@ from test_webhooks import API, assert_error, check_delivery, make_webhook, new_i
 from webhook_receiver import signature_ok
 
 
-def _payload(got) -> dict:  # noqa: ANN001
+def _payload(got) -> dict:
     return got.body["data"]["attributes"]["payload"]
 
 
-def test_payload_filter_delivers_only_matching_events(client, world, worker, receiver) -> None:  # noqa: ANN001
+def test_payload_filter_delivers_only_matching_events(client, world, worker, receiver) -> None:
     hook = make_webhook(client, receiver.url, ["inquiry.created", "inquiry.approved"],
                         **{"payload-filter": {"data": {"attributes": {"status": "approved"}}}})
     inquiry_id = new_inquiry(client, world)
@@ -20,7 +20,7 @@ def test_payload_filter_delivers_only_matching_events(client, world, worker, rec
     assert len(receiver.wait_for(1, timeout=1.5)) == 1  # the second inquiry.created was filtered out too
 
 
-def test_blocklist_and_relationship_allowlist(client, world, worker, receiver) -> None:  # noqa: ANN001
+def test_blocklist_and_relationship_allowlist(client, world, worker, receiver) -> None:
     hook = make_webhook(client, receiver.url, ["inquiry.created"], **{
         "api-attributes-blocklist": ["name-*", "/data/attributes/fields/name-first"],
         "relationship-allowlist": {"state": "include_none"}})
@@ -34,7 +34,7 @@ def test_blocklist_and_relationship_allowlist(client, world, worker, receiver) -
     assert _payload(got)["included"] == []
 
 
-def test_included_allowlist(client, world, worker, receiver) -> None:  # noqa: ANN001
+def test_included_allowlist(client, world, worker, receiver) -> None:
     make_webhook(client, receiver.url, ["inquiry.created", "inquiry.approved"],
                  **{"included-allowlist": {"state": "custom", "event-types": [
                      {"event-type": "inquiry.approved", "relationships": ["inquiry-template"]}]}})
@@ -47,8 +47,8 @@ def test_included_allowlist(client, world, worker, receiver) -> None:  # noqa: A
     assert all(item["id"] for item in got["inquiry.approved"]["included"])
 
 
-def test_bad_shaping_options(client, world, policy) -> None:  # noqa: ANN001
-    def post(**attrs):  # noqa: ANN003, ANN202
+def test_bad_shaping_options(client, world, policy) -> None:
+    def post(**attrs):
         body = {"data": {"attributes": {"name": "x", "url": "https://example.com/hook", "enabled-events": ["*"], **attrs}}}
         return client.post(f"{API}/webhooks", json=body)
 

@@ -5,18 +5,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from webhook_receiver import signature_ok, validate_response, validate_webhook_body
 
 from openidv.inquiries.progress import expire_due
 from openidv.kit.clock import now
 from openidv.kit.db import session_factory, transaction
-from openidv.models import Event, Inquiry, Webhook, WebhookDelivery
+from openidv.models import Event, Inquiry, WebhookDelivery
 from openidv.webhooks import delivery
-from webhook_receiver import signature_ok, validate_response, validate_webhook_body
 
 API = "/api/v1"
 
 
-def make_webhook(client, url: str, events: list[str] | None = None, **attrs: Any) -> dict[str, Any]:  # noqa: ANN001
+def make_webhook(client, url: str, events: list[str] | None = None, **attrs: Any) -> dict[str, Any]:
     body = {"data": {"attributes": {"name": "test", "url": url, "enabled-events": events or ["*"], **attrs}}}
     answer = client.post(f"{API}/webhooks", json=body)
     assert answer.status_code == 201, answer.text
@@ -24,19 +24,20 @@ def make_webhook(client, url: str, events: list[str] | None = None, **attrs: Any
     return answer.json()["data"]
 
 
-def new_inquiry(client, world) -> str:  # noqa: ANN001
-    answer = client.post(f"{API}/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"], "fields": {"name-first": "Jane"}}}})
+def new_inquiry(client, world) -> str:
+    body = {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"], "fields": {"name-first": "Jane"}}}}
+    answer = client.post(f"{API}/inquiries", json=body)
     assert answer.status_code == 201, answer.text
     return answer.json()["data"]["id"]
 
 
-def assert_error(answer, status: int) -> None:  # noqa: ANN001
+def assert_error(answer, status: int) -> None:
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert set(body) == {"errors"} and body["errors"][0]["title"] and body["errors"][0]["details"], body
 
 
-def check_delivery(got, secrets: list[str], made: int, version: str = "2025-12-08") -> dict[str, Any]:  # noqa: ANN001
+def check_delivery(got, secrets: list[str], made: int, version: str = "2025-12-08") -> dict[str, Any]:
     assert signature_ok(got.headers["persona-signature"], got.raw, secrets), got.headers
     assert got.headers["content-type"] == "application/json; charset=utf-8"
     assert got.headers["persona-webhook-attempts-made"] == str(made)
@@ -48,7 +49,7 @@ def check_delivery(got, secrets: list[str], made: int, version: str = "2025-12-0
     return body
 
 
-def test_management_round_trip(client, world, policy) -> None:  # noqa: ANN001
+def test_management_round_trip(client, world, policy) -> None:
     made = make_webhook(client, "https://example.com/hook", ["inquiry.created", "inquiry.approved"], description="d")
     attributes = made["attributes"]
     assert made["id"].startswith("wbh_") and attributes["status"] == "enabled"
@@ -88,8 +89,8 @@ def test_management_round_trip(client, world, policy) -> None:  # noqa: ANN001
     assert_error(client.get(f"{API}/webhooks/wbh_missing"), 404)
 
 
-def test_bad_input(client, world, policy) -> None:  # noqa: ANN001
-    def post(**attrs: Any):  # noqa: ANN202
+def test_bad_input(client, world, policy) -> None:
+    def post(**attrs: Any):
         base = {"name": "x", "url": "https://example.com/hook", "enabled-events": ["*"]}
         return client.post(f"{API}/webhooks", json={"data": {"attributes": {**base, **attrs}}})
 
@@ -114,7 +115,7 @@ def test_bad_input(client, world, policy) -> None:  # noqa: ANN001
     assert client.get(f"{API}/webhooks", headers=reader).status_code == 200
 
 
-def test_signed_deliveries_validate_against_the_spec(client, world, worker, receiver, db) -> None:  # noqa: ANN001
+def test_signed_deliveries_validate_against_the_spec(client, world, worker, receiver, db) -> None:
     kebab = make_webhook(client, receiver.url, ["inquiry.created", "inquiry.approved", "inquiry.expired"])
     secret = kebab["attributes"]["secret"]
     inquiry_id = new_inquiry(client, world)
@@ -131,7 +132,7 @@ def test_signed_deliveries_validate_against_the_spec(client, world, worker, rece
     assert all(g.body["data"]["attributes"]["payload"]["data"]["id"] == inquiry_id for g in got)
 
 
-def test_version_inflection_rotation_and_standard_webhooks(client, world, worker, receiver) -> None:  # noqa: ANN001
+def test_version_inflection_rotation_and_standard_webhooks(client, world, worker, receiver) -> None:
     old = make_webhook(client, receiver.url, ["inquiry.created"], **{"api-version": "2023-01-05", "api-key-inflection": "camel", "standard-webhooks": True})
     first = old["attributes"]["secret"]
     rotated = client.post(f"{API}/webhooks/{old['id']}/rotate-secret").json()["data"]["attributes"]["secret"]
@@ -145,14 +146,14 @@ def test_version_inflection_rotation_and_standard_webhooks(client, world, worker
     assert got.headers["webhook-id"] == body["data"]["id"] and got.headers["webhook-signature"].startswith("v1,")
 
 
-def test_2023_kebab_body_validates(client, world, worker, receiver) -> None:  # noqa: ANN001
+def test_2023_kebab_body_validates(client, world, worker, receiver) -> None:
     hook = make_webhook(client, receiver.url, ["inquiry.created"], **{"api-version": "2023-01-05"})
     new_inquiry(client, world)
     (got,) = receiver.wait_for(1)
     check_delivery(got, [hook["attributes"]["secret"]], 1, "2023-01-05")
 
 
-def test_fourth_attempt_after_three_failures_and_the_log(client, world, worker, receiver, engine) -> None:  # noqa: ANN001
+def test_fourth_attempt_after_three_failures_and_the_log(client, world, worker, receiver, engine) -> None:
     receiver.answers = [500, 503, 502]
     hook = make_webhook(client, receiver.url, ["inquiry.created"])
     new_inquiry(client, world)
@@ -173,7 +174,7 @@ def test_fourth_attempt_after_three_failures_and_the_log(client, world, worker, 
     assert all(a["duration-ms"] >= 0 and a["response-body"] == "ok" for a in attrs["attempts"])
 
 
-def test_gives_up_after_eight_then_redelivers(client, world, worker, receiver) -> None:  # noqa: ANN001
+def test_gives_up_after_eight_then_redelivers(client, world, worker, receiver) -> None:
     receiver.answers = [500] * 8
     hook = make_webhook(client, receiver.url, ["inquiry.created"])
     new_inquiry(client, world)
@@ -193,7 +194,7 @@ def test_gives_up_after_eight_then_redelivers(client, world, worker, receiver) -
     assert_error(client.post(f"{API}/webhook-deliveries/whd_nope/redeliver"), 404)
 
 
-def test_410_disables_the_webhook(client, world, worker, receiver) -> None:  # noqa: ANN001
+def test_410_disables_the_webhook(client, world, worker, receiver) -> None:
     receiver.answers = [410]
     hook = make_webhook(client, receiver.url, ["inquiry.created"])
     new_inquiry(client, world)
@@ -207,7 +208,7 @@ def test_410_disables_the_webhook(client, world, worker, receiver) -> None:  # n
     assert len(receiver.received) == 1  # a disabled webhook gets nothing
 
 
-def test_no_webhook_no_delivery_and_other_environment(client, world, worker, receiver, engine) -> None:  # noqa: ANN001
+def test_no_webhook_no_delivery_and_other_environment(client, world, worker, receiver, engine) -> None:
     production = {"Authorization": f"Bearer {world.production_key}"}
     hook = client.post(f"{API}/webhooks", headers=production,
                        json={"data": {"attributes": {"name": "p", "url": receiver.url, "enabled-events": ["*"]}}})
@@ -220,7 +221,7 @@ def test_no_webhook_no_delivery_and_other_environment(client, world, worker, rec
         assert conn.scalar(select(WebhookDelivery.id)) is None
 
 
-def test_expiry_sweep(client, world, engine) -> None:  # noqa: ANN001
+def test_expiry_sweep(client, world, engine) -> None:
     from openidv.jobs import runtime
 
     runtime.configure(session_factory(engine, writer=True))

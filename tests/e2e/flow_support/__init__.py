@@ -49,7 +49,7 @@ def browser_missing(need: str) -> str | None:
 def require_browser(*needs: str) -> None:
     """Skip a browser test whose Chromium or npm packages are missing, with one line saying which and how
     to get them; fail instead when OPENIDV_REQUIRE_BROWSER is set (CI), where they must run."""
-    import pytest  # noqa: PLC0415
+    import pytest
 
     for need in needs:
         reason = browser_missing(need)
@@ -105,7 +105,7 @@ def camera_browser(video: Path) -> Iterator[Any]:
 class LiveServer:
     """The app under uvicorn in a thread on 127.0.0.1, stopped by `stop()`."""
 
-    def __init__(self, app, port: int | None = None):  # noqa: ANN001
+    def __init__(self, app, port: int | None = None) -> None:
         self.port = port or free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -1,4 +1,4 @@
-"""Browser fixtures shared by the flow test modules (imported into each; one browser per module)."""
+"""Browser fixtures shared by the flow test modules (tests/e2e/conftest.py imports them; module-scoped, so one server and one browser per module)."""
 
 import email
 import json
@@ -21,14 +21,14 @@ needs_sdk = pytest.mark.browser("chromium", "sdk")  # also Persona's SDK and axe
 
 
 @pytest.fixture(scope="module")
-def server(app):  # noqa: ANN001, ANN201
+def server(app):
     live = LiveServer(app).start()
     yield live
     live.stop()
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory):  # noqa: ANN001, ANN201
+def chromium(tmp_path_factory):
     with camera_browser(fake_camera_video(tmp_path_factory.mktemp("camera") / "camera.y4m")) as browser:
         yield browser
 
@@ -52,14 +52,14 @@ class Inbox:
 
 
 @pytest.fixture
-def mailbox(monkeypatch, job_worker):  # noqa: ANN001, ANN201, ARG001 - codes go out through the job port
+def mailbox(monkeypatch, job_worker):  # job_worker: codes go out through the job port
     """A real SMTP server on loopback; the e-mail sender reads OPENIDV_SMTP_URL when it sends."""
     from aiosmtpd.controller import Controller
 
     inbox = Inbox()
 
     class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802
             inbox.texts.append(email.message_from_bytes(envelope.content).get_payload(decode=True).decode())
             return "250 OK"
 
@@ -72,17 +72,17 @@ def mailbox(monkeypatch, job_worker):  # noqa: ANN001, ANN201, ARG001 - codes go
 
 
 @pytest.fixture
-def sms_inbox(monkeypatch, job_worker):  # noqa: ANN001, ANN201, ARG001 - codes go out through the job port
+def sms_inbox(monkeypatch, job_worker):  # job_worker: codes go out through the job port
     """A loopback HTTP receiver for the `http` SMS provider (signed JSON POSTs)."""
     inbox = Inbox()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             inbox.texts.append(json.loads(self.rfile.read(int(self.headers["Content-Length"])))["body"])
             self.send_response(201)
             self.end_headers()
 
-        def log_message(self, *args) -> None:  # noqa: ANN002
+        def log_message(self, *args) -> None:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
