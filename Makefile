@@ -34,14 +34,15 @@ run: install
 	@echo "sandbox API key: $$($(BIN)/openidv api-key create --environment sandbox --name 'quick start' --replace)"
 	$(BIN)/openidv serve
 
-# ruff (rules and per-folder exceptions in pyproject.toml) and mypy (strict for kit, jobs, lifecycle and checks).
-# Not yet part of `test`: it joins, first, once the whole tree is clean.
+# ruff (rules and per-folder exceptions in pyproject.toml) and mypy (strict for kit, jobs, lifecycle and checks):
+# the first thing `make test` runs, so a lint failure fails fast.
 lint: install
 	$(BIN)/ruff check openidv tests bench
 	$(BIN)/mypy
 
 # The suite runs on SQLite, then on PostgreSQL when OPENIDV_TEST_DATABASE_URL is set.
 test: install test-deps
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$OPENIDV_TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgresql; fi
 	$(MAKE) --no-print-directory contract CONTRACT_EXAMPLES=25
