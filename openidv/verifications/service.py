@@ -49,7 +49,6 @@ def conclude(db: Session, verification: Verification, checks: Sequence[Mapping[s
     lifecycle.transition(db, verification, "pass" if passes(stored) else "fail", actor=actor)
 
 
-
 @dataclass
 class Target:
     inquiry: Inquiry | None
