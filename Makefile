@@ -8,6 +8,12 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 .PHONY: install test-deps run lint test test-sqlite test-postgresql contract bench event-names clean
 
 $(STAMP): pyproject.toml
+	@# PyICU (under the screening name matcher) builds from source against ICU: on Debian, as root, get its headers.
+	@if ! pkg-config --exists icu-uc 2>/dev/null || ! command -v g++ >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config g++; \
+	  else echo "install libicu-dev, pkg-config and g++ first (PyICU builds against ICU)"; exit 1; fi; \
+	fi
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# setuptools new enough to build the wheel offline (tests/packaging: pip wheel --no-build-isolation).
 	$(PY) -m pip install -q --upgrade pip 'setuptools>=70.1'
