@@ -81,7 +81,6 @@ JOBS = (
     verifications_tasks.send_confirmation,
     verifications_tasks.time_out_confirmation,
     *(kind.processing_job for kind in KINDS if kind.processing_job is not None),
-    *(job for kind in KINDS for job in kind.jobs),
 )
 
 TIMERS = (

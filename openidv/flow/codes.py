@@ -5,12 +5,11 @@ it. Cooldown, send cap, wrong-code limit and expiry are the engines' rules (`con
 
 from sqlalchemy.orm import Session
 
-from openidv.inquiries import repository as inquiry_repository
 from openidv.inquiry_templates.config import Step
 from openidv.kit.errors import ApiError
 from openidv.lifecycle import VerificationStatus
 from openidv.models import Inquiry, Verification
-from openidv.verifications import confirmation, tasks
+from openidv.verifications import confirmation, repository as verification_repository, tasks
 from openidv.verifications.email_address.service import create as create_email
 from openidv.verifications.phone_number.service import create as create_phone
 from openidv.verifications.uploads import InputProblem
@@ -26,7 +25,7 @@ def handles(kind: str) -> bool:
 
 def waiting(db: Session, inquiry: Inquiry, step: Step) -> Verification | None:
     """The step's verification that waits for its code, if any."""
-    mine = [v for v in inquiry_repository.verifications(db, inquiry.id) if v.step_id == step.id and v.status == VerificationStatus.INITIATED]
+    mine = [v for v in verification_repository.of_inquiry(db, inquiry.id) if v.step_id == step.id and v.status == VerificationStatus.INITIATED]
     return mine[-1] if mine else None
 
 

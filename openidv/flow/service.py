@@ -26,7 +26,7 @@ from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
 from openidv.lifecycle import InquiryStatus, SessionStatus, VerificationStatus
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
-from openidv.verifications import kinds, service as verifications, uploads
+from openidv.verifications import kinds, repository as verification_repository, service as verifications, uploads
 from openidv.verifications.kinds import Captured
 
 ACTOR = "flow"
@@ -211,7 +211,7 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
         progress.start(db, inquiry, ACTOR)  # the first real step starts the inquiry
         if inquiry.status not in OPEN_STATUSES:
             return Screen("done")
-    verifications = inquiry_repository.verifications(db, inquiry.id)
+    verifications = verification_repository.of_inquiry(db, inquiry.id)
     step = _current_step(config, inquiry, verifications)
     if step is None:
         return Screen("done")

@@ -25,7 +25,7 @@ from openidv.kit.errors import conflict, not_found
 from openidv.lifecycle import InquiryStatus, VerificationStatus
 from openidv.lifecycle.transition import transition
 from openidv.models import Inquiry, Verification
-from openidv.verifications import service as verifications
+from openidv.verifications import repository as verification_repository, service as verifications
 
 EXPIRY_SWEEP_SECONDS = float(os.environ.get("OPENIDV_EXPIRY_SWEEP_SECONDS", "60"))
 EXPIRY_BATCH = 200
@@ -54,7 +54,7 @@ def expire(db: Session, inquiry: Inquiry, actor: str) -> None:
     """→ expired; ends sessions and one-time links, cancels pending verifications."""
     transition(db, inquiry, "expire", actor=actor)
     sessions.expire_all_of_inquiry(db, inquiry, actor=actor)
-    for verification in repository.verifications(db, inquiry.id):
+    for verification in verification_repository.of_inquiry(db, inquiry.id):
         if lifecycle.transition_allowed(verification, "cancel"):
             transition(db, verification, "cancel", actor=actor)
 
@@ -143,7 +143,7 @@ def advance(db: Session, inquiry: Inquiry, actor: str | None = None) -> str:
     if inquiry.status != InquiryStatus.PENDING:
         return inquiry.next_step_name or ""
     config = inquiry_config(db, inquiry)
-    made = repository.verifications(db, inquiry.id)
+    made = verification_repository.of_inquiry(db, inquiry.id)
     for step in config.steps:
         mine = [v for v in made if v.step_id == step.id or (v.step_id is None and v.kind == step.kind)]
         if any(v.status == VerificationStatus.PASSED for v in mine):

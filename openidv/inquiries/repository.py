@@ -88,10 +88,6 @@ def related_refs(session: Session, inquiry_id: str) -> tuple[list[str], list[tup
     return [i for i, kind in rows if not kind], [(f"verification/{kind}", i) for i, kind in rows if kind]
 
 
-def verifications(session: Session, inquiry_id: str) -> list[Verification]:
-    return list(session.scalars(select(Verification).where(Verification.inquiry_id == inquiry_id).order_by(Verification.created_at)))
-
-
 def due_for_expiry(session: Session, at: datetime, limit: int = 500) -> list[Inquiry]:
     return list(
         session.scalars(

@@ -24,7 +24,7 @@ from openidv.kit.jsonapi import MAX_SECONDS, get_bool, get_dict, get_int, get_st
 from openidv.lifecycle import InquiryStatus
 from openidv.models import Account, Event, Inquiry
 from openidv.tags import service as tag_names
-from openidv.verifications import service as verifications
+from openidv.verifications import repository as verification_repository, service as verifications
 
 TEMPLATE_KEYS = ("inquiry-template-id", "inquiry-template-version-id", "template-id")
 CREATE_ATTRIBUTES = frozenset(TEMPLATE_KEYS + (
@@ -225,13 +225,13 @@ def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     inquiry.fields = {}
     inquiry.name_index = inquiry.email_index = None
     inquiry.note = inquiry.reviewer_comment = None
-    for verification in repository.verifications(db, inquiry.id):
+    for verification in verification_repository.of_inquiry(db, inquiry.id):
         verification.data = {}
         verifications.forget(db, verification)
         lifecycle.transition(db, verification, "redact", actor=actor)
     lifecycle.transition(db, inquiry, "redact", actor=actor)
     events.scrub_object(db, inquiry.id)
-    for verification in repository.verifications(db, inquiry.id):
+    for verification in verification_repository.of_inquiry(db, inquiry.id):
         events.scrub_object(db, verification.id)
 
 

@@ -44,7 +44,6 @@ class VerificationKind:
     relationships: Render | None = None
     processing_job: Callable[..., Any] | None = None  # a job (openidv.jobs.job) when processing leaves the request
     periodic: tuple[Callable[[], Any], ...] = ()  # timers (openidv.jobs.every)
-    jobs: tuple[Callable[..., Any], ...] = ()  # other jobs it enqueues
     capture: Capture | None = None  # the flow's intake; None: the flow handles the step itself (codes) or takes nothing
     flow_engine: Engine | None = None  # the real checks of a flow step; None: processed in the flow's own pages
     forget: Forget | None = None  # what else a redacted verification of this kind loses (photos, embeddings...)
