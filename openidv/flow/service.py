@@ -24,13 +24,12 @@ from openidv.kit import fields as typed_fields
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
-from openidv.lifecycle import InquiryStatus, SessionStatus, VerificationStatus
+from openidv.lifecycle import OPEN_INQUIRY_STATUSES, InquiryStatus, SessionStatus, VerificationStatus
 from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
 from openidv.verifications import kinds, repository as verification_repository, service as verifications, uploads
 from openidv.verifications.kinds import Captured
 
 ACTOR = "flow"
-OPEN_STATUSES = (InquiryStatus.CREATED, InquiryStatus.PENDING)
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
 
 
@@ -198,7 +197,7 @@ def _current_step(config: TemplateConfig, inquiry: Inquiry, verifications: list[
 
 
 def screen(db: Session, inquiry: Inquiry) -> Screen:
-    if inquiry.status not in OPEN_STATUSES:
+    if inquiry.status not in OPEN_INQUIRY_STATUSES:
         return Screen("done")
     config = config_of(db, inquiry)
     consents = repository.consent_kinds(db, inquiry.id)
@@ -209,7 +208,7 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
         return Screen("fields", total=total)
     if inquiry.status == InquiryStatus.CREATED:
         progress.start(db, inquiry, ACTOR)  # the first real step starts the inquiry
-        if inquiry.status not in OPEN_STATUSES:
+        if inquiry.status not in OPEN_INQUIRY_STATUSES:
             return Screen("done")
     verifications = verification_repository.of_inquiry(db, inquiry.id)
     step = _current_step(config, inquiry, verifications)

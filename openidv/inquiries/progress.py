@@ -22,7 +22,7 @@ from openidv.inquiry_templates.service import inquiry_config
 from openidv.jobs import every, session
 from openidv.kit.clock import now
 from openidv.kit.errors import conflict, not_found
-from openidv.lifecycle import InquiryStatus, VerificationStatus
+from openidv.lifecycle import OPEN_INQUIRY_STATUSES, InquiryStatus, VerificationStatus
 from openidv.lifecycle.transition import transition
 from openidv.models import Inquiry, Verification
 from openidv.verifications import repository as verification_repository, service as verifications
@@ -30,7 +30,6 @@ from openidv.verifications import repository as verification_repository, service
 EXPIRY_SWEEP_SECONDS = float(os.environ.get("OPENIDV_EXPIRY_SWEEP_SECONDS", "60"))
 EXPIRY_BATCH = 200
 DEFAULT_RESUME_SECONDS = 86400
-OPEN = (InquiryStatus.CREATED, InquiryStatus.PENDING)
 
 
 # ---------------------------------------------------------------- timers
@@ -100,7 +99,7 @@ def on_verification_moved(db: Session, verification: Verification, action: str, 
     if action not in _MOVES_THAT_ADVANCE or not verification.inquiry_id:
         return
     inquiry = repository.get_for_update(db, verification.environment_id, verification.inquiry_id)
-    if inquiry is None or inquiry.status not in OPEN:
+    if inquiry is None or inquiry.status not in OPEN_INQUIRY_STATUSES:
         return
     if inquiry.status == InquiryStatus.CREATED:
         start(db, inquiry, actor)
@@ -114,7 +113,7 @@ def simulate_verification(db: Session, inquiry: Inquiry, step_id: str, passed: b
     step = inquiry_config(db, inquiry).step(step_id)
     if step is None:
         raise not_found("verification template", step_id)
-    if inquiry.status not in OPEN:
+    if inquiry.status not in OPEN_INQUIRY_STATUSES:
         raise conflict(f"Cannot create a verification on an inquiry that is {inquiry.status}")
     verification = verifications.create(db, inquiry, step.kind, step.id, actor=actor)
     transition(db, verification, "submit", actor=actor)

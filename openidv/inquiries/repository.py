@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
-from openidv.lifecycle import InquiryStatus
+from openidv.lifecycle import OPEN_INQUIRY_STATUSES
 from openidv.models import Inquiry, InquirySession, Verification
 
 
@@ -92,7 +92,7 @@ def due_for_expiry(session: Session, at: datetime, limit: int = 500) -> list[Inq
     return list(
         session.scalars(
             select(Inquiry)
-            .where(Inquiry.status.in_((InquiryStatus.CREATED, InquiryStatus.PENDING)), Inquiry.expires_at <= at)
+            .where(Inquiry.status.in_(OPEN_INQUIRY_STATUSES), Inquiry.expires_at <= at)
             .order_by(Inquiry.expires_at)
             .limit(limit)
         )

@@ -1,6 +1,7 @@
 """THE status machines: the only code that writes a status column (DESIGN.md §4)."""
 
 from openidv.lifecycle.machines import (
+    OPEN_INQUIRY_STATUSES,
     AccountStatus,
     DocumentStatus,
     InquiryStatus,
@@ -21,6 +22,7 @@ __all__ = [
     "InquiryStatus",
     "InquiryTemplateStatus",
     "InquiryTemplateVersionStatus",
+    "OPEN_INQUIRY_STATUSES",
     "ReportStatus",
     "SessionStatus",
     "VerificationStatus",

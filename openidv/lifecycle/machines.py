@@ -34,6 +34,8 @@ class InquiryStatus(StrEnum):
 
 
 INQUIRY_STATUSES = _values(InquiryStatus)
+# Still in the person's hands: verifications can be made on it, and it can expire.
+OPEN_INQUIRY_STATUSES = (InquiryStatus.CREATED, InquiryStatus.PENDING)
 _NOT_DECIDED = ("created", "pending", "completed", "failed", "expired", "needs_review")
 
 INQUIRY: dict[tuple[str | None, str], Move] = {

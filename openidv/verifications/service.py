@@ -20,7 +20,7 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import get_str
-from openidv.lifecycle import InquiryStatus, VerificationStatus
+from openidv.lifecycle import OPEN_INQUIRY_STATUSES, VerificationStatus
 from openidv.models import ConfirmationCode, Inquiry, Verification
 from openidv.verifications import kinds, repository
 
@@ -67,7 +67,7 @@ def resolve(db: Session, environment_id: str, attrs: dict[str, Any], kind: str) 
             raise not_found("inquiry", inquiry_id)
         if inquiry.redacted_at is not None:
             raise conflict("Inquiry already redacted")
-        if inquiry.status not in (InquiryStatus.CREATED, InquiryStatus.PENDING):
+        if inquiry.status not in OPEN_INQUIRY_STATUSES:
             raise conflict(f"Cannot create a verification on an inquiry that is {inquiry.status}")
         config = inquiry_config(db, inquiry)
         step = config.step(step_id) if step_id else config.step_of_kind(kind)
