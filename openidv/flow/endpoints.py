@@ -114,8 +114,13 @@ def _headers(ctx: dict[str, Any]) -> dict[str, str]:
 
 def _render(request: Request, ctx: dict[str, Any], name: str, status: int = 200, **values: Any) -> HTMLResponse:
     t = Translator(_language(request, ctx))
-    html = _jinja.get_template(name).render(t=t, lang=t.language, embed=ctx.get("embed"), **values)
+    html = _jinja.get_template(name).render(t=t, lang=t.language, embed=ctx.get("embed"), flow_url=_flow_url(ctx), **values)
     return HTMLResponse(html, status_code=status, headers=_headers(ctx))
+
+
+def _flow_url(ctx: dict[str, Any]):  # noqa: ANN202
+    """Every link and form action of a page goes through this, so a flow without cookies keeps its pass."""
+    return lambda path: path
 
 
 def _error_page(request: Request, ctx: dict[str, Any], exc: service.FlowError) -> HTMLResponse:
