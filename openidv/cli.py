@@ -67,7 +67,10 @@ def cmd_setup(args: argparse.Namespace) -> int:
             for name, config in starter_templates():
                 template = templates_repository.template_by_name(db, environment.id, name)
                 if template is None:
-                    template, _ = templates.create_template(db, environment.id, name, config)
+                    # Redirects stay closed until the business names its domains (flow/redirects.py): https only
+                    # (and http in the sandbox, whose loopback hosts are allowed for development), no domain listed.
+                    schemes = ["https", "http"] if environment.is_sandbox else ["https"]
+                    template, _ = templates.create_template(db, environment.id, name, config, hosted_flow_redirect_uri_schemes=schemes)
                 made.append({"name": name, "id": template.id, "version-id": template.latest_published_version_id})
             report_templates = [{"name": t.name, "id": t.id} for t in reports.ensure_default_templates(db, environment.id)]
             out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made,

@@ -13,6 +13,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from openidv.checks import document as engine
+from openidv.documents import intake
 from openidv.kit import file_links, storage
 from openidv.kit.errors import ApiError, bad_request
 from openidv.kit.file_links import Files
@@ -59,7 +60,7 @@ def check(uploads: list[tuple[bytes, str | None]], key: str, *, allow_pdf: bool)
     mimes = []
     for content, filename in uploads:
         try:
-            mimes.append(engine.check_upload(content, allow_pdf=allow_pdf))
+            mimes.append(intake.check_upload(content, allow_pdf=allow_pdf))
         except engine.DocumentRejected as exc:
             label = f"{key} ({filename})" if filename else key
             raise ApiError(422, f"{label}: {exc}", title="Unprocessable entity", pointer=f"/data/attributes/{key}") from None

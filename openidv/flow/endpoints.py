@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from openidv.flow import codes, service
+from openidv.flow import codes, limits, redirects, service
 from openidv.flow.i18n import Translator, pick
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates.config import ID_CLASSES, Step
@@ -232,9 +232,10 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
                  problem: uploads.InputProblem | None = None, field_problems: dict[str, str] | None = None,
                  form: dict[str, str] | None = None, status: int = 200) -> Response:
     screen = service.screen(db, inquiry)
+                limits.admit_creation(db, request.app.state.settings, request.client.host if request.client else None, params)
     config = service.config_of(db, inquiry)
     if screen.name == "done":
-        target = None if ctx.get("embed") else service.redirect_target(db, inquiry, config)
+        target = None if ctx.get("embed") else redirects.redirect_target(db, inquiry, config)
         if target:
             return RedirectResponse(target, status_code=303, headers=_headers(ctx))
         event = SDK_EVENTS.get(inquiry.status)
@@ -289,16 +290,18 @@ def _form_values(form: Any) -> tuple[dict[str, str], dict[str, UploadFile]]:
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]] | None:
-    length = request.headers.get("content-length") or "0"
-    if not length.isdigit() or int(length) > MAX_UPLOAD_REQUEST:
+    """The form, counted while it streams (chunked bodies too): None once it passes MAX_UPLOAD_REQUEST (413);
+    a malformed body reads as an empty form, which the CSRF check then refuses."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_UPLOAD_REQUEST):
         return None
-    form = await request.form(max_files=10, max_fields=100)
-    values, files = _form_values(form)
-    contents = {}
-    for key, upload in files.items():
-        data = await upload.read(uploads.MAX_BYTES + 1)
-        contents[key] = data
-    return values, contents
+    try:
+        return await uploads.read_form(request.stream(), request.headers.get("content-type"), limit=MAX_UPLOAD_REQUEST)
+    except uploads.BodyTooLarge:
+        return None
+    except uploads.MalformedForm as exc:
+        log.info("flow form refused: %s", exc)
+        return {}, {}
 
 
 def _post(request: Request, values: dict[str, str], files: dict[str, bytes], action: str) -> Response:

@@ -190,6 +190,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "code.heading": "Introduce el código",
         "code.sent": "Enviamos un código de 6 dígitos a {to}.",
         "code.label": "Código de 6 dígitos",
+        "error.redirect_domain": "The address to return to ({host}) is not one of this verification's allowed domains. Contact the organisation that sent you here.",
+        "error.too_many": "Too many verifications were started from here just now. Wait {seconds} seconds and try again.",
+        "upload.request_too_large": "What you sent is too large (at most {size}). Send smaller files.",
+        "upload.pdf_active": "This PDF contains scripts or actions and cannot be accepted. Save it as a plain PDF, or upload a picture.",
+        "upload.pdf_inflated": "This PDF expands to more than {size} when opened and cannot be accepted. Upload a smaller PDF or a picture.",
+        "upload.pdf_pages": "This PDF has too many pages ({pages}). Upload at most {max} pages.",
+        "upload.pdf_password": "This PDF is protected by a password. Upload it without the password.",
+        "upload.pdf_unreadable": "This PDF cannot be read. Upload it again, or upload a picture.",
         "code.resend": "Enviar un código nuevo",
         "code.wrong": "Ese código no es correcto. Revísalo e inténtalo de nuevo.",
         "code.wait": "Espera {seconds} segundos antes de pedir un código nuevo.",
@@ -222,3 +230,11 @@ class Translator:
     def __call__(self, key: str, **values: object) -> str:
         text = CATALOGUE[self.language].get(key) or CATALOGUE["en"][key]
         return text.format(**values) if values else text
+        "error.redirect_domain": "La dirección de regreso ({host}) no es uno de los dominios permitidos de esta verificación. Contacta con la organización que te envió aquí.",
+        "error.too_many": "Se iniciaron demasiadas verificaciones desde aquí hace un momento. Espera {seconds} segundos e inténtalo de nuevo.",
+        "upload.request_too_large": "Lo que enviaste es demasiado grande (como máximo {size}). Envía archivos más pequeños.",
+        "upload.pdf_active": "Este PDF contiene scripts o acciones y no se puede aceptar. Guárdalo como un PDF simple o sube una foto.",
+        "upload.pdf_inflated": "Este PDF ocupa más de {size} al abrirlo y no se puede aceptar. Sube un PDF más pequeño o una foto.",
+        "upload.pdf_pages": "Este PDF tiene demasiadas páginas ({pages}). Sube como máximo {max} páginas.",
+        "upload.pdf_password": "Este PDF está protegido con contraseña. Súbelo sin contraseña.",
+        "upload.pdf_unreadable": "No se puede leer este PDF. Súbelo de nuevo o sube una foto.",

@@ -4,17 +4,15 @@ Nothing here speaks HTTP or commits; the endpoints do. Problems the person must 
 `FlowError` (a catalogue key, an HTTP status and the SDK's error code) or `uploads.InputProblem`.
 """
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
 
 import segno
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.auth import repository as auth_repository
-from openidv.flow import codes, engines, repository
+from openidv.flow import codes, engines, redirects, repository
 from openidv.flow.i18n import BIOMETRIC_CONSENT_VERSION, CONSENT_VERSION
 from openidv.inquiries import progress, repository as inquiry_repository, service as inquiries
 from openidv.inquiry_sessions import service as sessions, tokens
@@ -30,7 +28,6 @@ from openidv.verifications import kinds, repository as verification_repository, 
 from openidv.verifications.kinds import Captured
 
 ACTOR = "flow"
-FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob"}
 
 
 class FlowError(Exception):
@@ -82,17 +79,6 @@ def _environment(db: Session, params: dict[str, Any], template_ref: str) -> str:
     return found
 
 
-def check_redirect(uri: str | None, allowed_schemes: list[str]) -> str | None:
-    if not uri:
-        return None
-    scheme = urlsplit(uri).scheme.lower()
-    if not scheme or scheme in FORBIDDEN_SCHEMES or (allowed_schemes and scheme not in [s.lower() for s in allowed_schemes]):
-        raise FlowError("error.redirect")
-    if scheme in ("http", "https") and not urlsplit(uri).netloc:
-        raise FlowError("error.redirect")
-    return uri
-
-
 def open_new(db: Session, params: dict[str, Any], written_fields: dict[str, str], secrets: sessions.Secrets) -> Opened:
     """A new inquiry from the query of `/verify` or `/widget` (COMPAT.md §9, §10)."""
     keys = [k for k in inquiries.TEMPLATE_KEYS if params.get(k)]
@@ -110,7 +96,7 @@ def open_new(db: Session, params: dict[str, Any], written_fields: dict[str, str]
         attrs["fields"] = written_fields
     try:
         template, _version = templates.resolve_for_inquiry(db, environment_id, template_ref, keys[0])
-        check_redirect(attrs.get("redirect-uri"), template.hosted_flow_redirect_uri_schemes)
+        redirects.check_redirect(db, attrs.get("redirect-uri"), template)
         created = inquiries.create(db, environment_id, attrs, {"auto-create-inquiry-session": True}, actor=ACTOR, session_secrets=secrets)
     except ApiError as exc:
         code = "inactive_template" if exc.status == 422 and "inactive" in (exc.details or "") else "invalid_config"
@@ -262,22 +248,6 @@ def save_fields(db: Session, inquiry: Inquiry, form: dict[str, str]) -> dict[str
     if not problems and written:
         inquiries.update(db, inquiry, {"fields": written}, ACTOR)
     return problems
-
-
-def redirect_target(db: Session, inquiry: Inquiry, config: TemplateConfig) -> str | None:
-    """Where the hosted flow sends the browser once the inquiry completed or failed (COMPAT.md §9)."""
-    if inquiry.status not in (InquiryStatus.COMPLETED, InquiryStatus.FAILED):
-        return None
-    template = repository.template(db, inquiry.template_id)
-    uri = check_redirect(inquiry.redirect_uri or config.redirect_uri, template.hosted_flow_redirect_uri_schemes if template else [])
-    if not uri:
-        return None
-    query = {"inquiry-id": inquiry.id, "status": inquiry.status}
-    if inquiry.reference_id:
-        query["reference-id"] = inquiry.reference_id
-    plain = {k: typed_fields.value_of(inquiry.fields, k) for k in inquiry.fields}
-    query["fields"] = json.dumps({k: v for k, v in plain.items() if v is not None}, separators=(",", ":"), default=str)
-    return uri + ("&" if urlsplit(uri).query else "?") + urlencode(query)
 
 
 def sdk_fields(inquiry: Inquiry) -> dict[str, Any]:

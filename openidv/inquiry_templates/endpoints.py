@@ -87,6 +87,7 @@ def create_inquiry_template(ctx: ApiContext = Depends(write)) -> Response:
         publish=get_bool(attrs, "publish", "data.attributes", True),
         embedded_flow_domain_allowlist=get_str_list(attrs, "embedded-flow-domain-allowlist", "data.attributes"),
         hosted_flow_redirect_uri_schemes=get_str_list(attrs, "hosted-flow-redirect-uri-schemes", "data.attributes"),
+        redirect_uri_domain_allowlist=get_str_list(attrs, "redirect-uri-domain-allowlist", "data.attributes"),
         description=get_str(attrs, "description", "data.attributes"),
     )
     return ctx.respond({"data": _template_doc(ctx, template), "meta": {"inquiry-template-version-id": version.id}}, 201)
@@ -105,7 +106,8 @@ def update_inquiry_template(template_id: str, ctx: ApiContext = Depends(write)) 
     if status is not None:
         service.set_status(ctx.db, template, status)
     for key, column in (("embedded-flow-domain-allowlist", "embedded_flow_domain_allowlist"),
-                        ("hosted-flow-redirect-uri-schemes", "hosted_flow_redirect_uri_schemes")):
+                        ("hosted-flow-redirect-uri-schemes", "hosted_flow_redirect_uri_schemes"),
+                        ("redirect-uri-domain-allowlist", "redirect_uri_domain_allowlist")):
         value = get_str_list(attrs, key, "data.attributes")
         if value is not None:
             setattr(template, column, value)

@@ -18,6 +18,7 @@ def render_template(template: InquiryTemplate, field_schemas: list[dict[str, Any
             "embedded-flow-domain-allowlist": list(template.embedded_flow_domain_allowlist or []),
             "hosted-flow-subdomains": [],
             "hosted-flow-redirect-uri-schemes": list(template.hosted_flow_redirect_uri_schemes or []),
+            "redirect-uri-domain-allowlist": list(template.redirect_uri_domain_allowlist or []),
             "field-schemas": field_schemas,
         },
         {"latest-published-version": ref("inquiry-template-version", template.latest_published_version_id)},

@@ -60,6 +60,7 @@ def create_template(
     publish: bool = True,
     embedded_flow_domain_allowlist: list[str] | None = None,
     hosted_flow_redirect_uri_schemes: list[str] | None = None,
+    redirect_uri_domain_allowlist: list[str] | None = None,
     name_display: str | None = None,
     description: str | None = None,
 ) -> tuple[InquiryTemplate, InquiryTemplateVersion]:
@@ -70,6 +71,7 @@ def create_template(
         status="active",
         embedded_flow_domain_allowlist=embedded_flow_domain_allowlist or [],
         hosted_flow_redirect_uri_schemes=hosted_flow_redirect_uri_schemes or [],
+        redirect_uri_domain_allowlist=redirect_uri_domain_allowlist or [],
         created_at=now(),
         updated_at=now(),
     )

@@ -19,5 +19,7 @@ class InquiryTemplate(Base):
     latest_published_version_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     embedded_flow_domain_allowlist: Mapped[list[str]] = json_list()
     hosted_flow_redirect_uri_schemes: Mapped[list[str]] = json_list()
+    # openidv's own: hosts the hosted flow may redirect to besides the embedded-flow allowlist (flow/redirects.py)
+    redirect_uri_domain_allowlist: Mapped[list[str]] = json_list()
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime | None] = timestamp()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from openidv import lifecycle
 from openidv.checks import document as engine
 from openidv.checks.result import check
-from openidv.documents import files, repository, service as documents
+from openidv.documents import files, intake, repository, service as documents
 from openidv.events import service as events
 from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.jobs import enqueue_in_tx
@@ -149,7 +149,13 @@ def flow_engine(db: Session, _inquiry: Inquiry, step: Step, verification: Verifi
 
 def capture(_inquiry: Inquiry, _step: Step, _config: TemplateConfig, _form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
     """The flow's intake: one paper, an image or a PDF."""
-    return Captured(upload_ids={"document": store("document", uploads.check("document", files.get("document"), allow_pdf=True))})
+    checked = uploads.check("document", files.get("document"), allow_pdf=True)
+    if checked.mime_type == engine.PDF:  # the API's PDF intake (pages, decompressed size, no active content)
+        try:
+            intake.inspect_pdf(checked.content)
+        except intake.Refused as exc:
+            raise uploads.InputProblem("document", f"upload.{exc.reason}", **exc.values) from None
+    return Captured(upload_ids={"document": store("document", checked)})
 
 
 def attributes(verification: Verification) -> dict[str, Any]:
