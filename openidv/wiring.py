@@ -122,6 +122,7 @@ FOLLOW_UPS: tuple[events.FollowUp, ...] = (
 
 # Who watches a resource's moves: the inquiry's owner follows its verifications.
 OBSERVERS: tuple[tuple[str, Observer], ...] = (
+    ("verification", inquiries.fill_from_verification),  # first: a passed ID's fields are in place when the inquiry completes
     ("verification", progress.on_verification_moved),
 )
 

@@ -188,6 +188,9 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     wants_barcode = evidence.id_class == "dl" or (mrz is None and evidence.back is not None)
     if card is not None:
         checks.append(check("id_barcode_detection", True, required=wants_barcode, metadata={"aamva-version": card.version}))
+    elif payload is None and not wants_barcode:
+        # Nothing to look for: a passport (or a card read by its MRZ) carries no barcode.
+        checks.append(_na("id_barcode_detection", "barcode_not_applicable"))
     else:
         reason = "barcode_not_decoded" if payload else "barcode_not_detected"
         checks.append(check("id_barcode_detection", False, reasons=[reason], required=wants_barcode,

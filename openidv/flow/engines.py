@@ -1,18 +1,18 @@
-"""Which checks a flow step runs. Each verification kind offers its engine (`VerificationKind.flow_engine`);
-the flow calls it with the captured input once the verification is submitted.
+"""Whether a flow step's verification is checked for real or simulated.
 
-Production runs the kinds' engines; the sandbox, like Persona's, passes a step whose captured input is
-valid (checks named `<kind>_sandbox_simulation`) unless `OPENIDV_SANDBOX_FLOW_CHECKS=run`. A kind
-without an engine is refused in production. Tests may put an engine in place for every environment
-with `override`.
+A flow step makes its verification with the kind's own `create` and `submit`, as the API does, so the
+checks run in the kind's processing job, never in the request. Production always does that; the
+sandbox, like Persona's, passes a step whose captured input is valid (one `<kind>_sandbox_simulation`
+check, in the request: it reads nothing) unless `OPENIDV_SANDBOX_FLOW_CHECKS=run`. Either way the
+verification keeps what was captured (photos, files, id class). A kind without a processing job is
+refused in production. Tests may put checks of their own in place of a kind's with `override`: they
+run in its processing job, in every environment, the sandbox included.
 """
 
 from typing import Any
 
 from openidv.verifications import kinds
 from openidv.verifications.kinds import Engine
-
-_OVERRIDES: dict[str, Engine] = {}  # run in every environment, the sandbox included (tests)
 
 
 class Policy:
@@ -26,19 +26,19 @@ def configure(settings: Any) -> None:
 
 
 def override(kind: str, engine: Engine) -> None:
-    """Run `engine` for steps of `kind` in every environment's flow, the sandbox included."""
-    _OVERRIDES[kind] = engine
+    """Conclude verifications of `kind` with `engine(db, verification)`'s checks, in the kind's processing
+    job, for every environment's flow, the sandbox included (tests)."""
+    kinds.override_checks(kind, engine)
 
 
 def remove_override(kind: str) -> None:
-    _OVERRIDES.pop(kind, None)
+    kinds.override_checks(kind, None)
 
 
-def engine_for(kind: str, *, sandbox: bool = False) -> Engine | None:
-    """The engine for a step; None in the sandbox means the honest simulation."""
-    if kind in _OVERRIDES:
-        return _OVERRIDES[kind]
-    if sandbox and not Policy.sandbox_runs_engines:
-        return None
+def processes(kind: str, *, sandbox: bool = False) -> bool:
+    """True when a step of `kind` is handed to the kind's processing job (its checks, or a test's); False
+    means the sandbox's simulation (in production: the kind cannot run in the flow)."""
     installed = kinds.get(kind)
-    return installed.flow_engine if installed else None
+    if installed is None or installed.submit is None or installed.processing_job is None:
+        return False
+    return kinds.checks_override(kind) is not None or not sandbox or Policy.sandbox_runs_engines

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import segno
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from openidv import lifecycle
 from openidv.auth import repository as auth_repository
@@ -23,7 +23,7 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
 from openidv.lifecycle import OPEN_INQUIRY_STATUSES, InquiryStatus, SessionStatus, VerificationStatus
-from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
+from openidv.models import FlowConsent, Inquiry, InquirySession, Verification
 from openidv.verifications import kinds, repository as verification_repository, service as verifications, uploads
 from openidv.verifications.kinds import Captured
 
@@ -46,7 +46,7 @@ class Opened:
 
 @dataclass
 class Screen:
-    name: str  # consent | biometric | fields | step | done
+    name: str  # consent | biometric | fields | step | processing (its verification waits for its job) | done
     step: Step | None = None
     retry_reasons: list[str] = field(default_factory=list)
     attempts_left: int = 0
@@ -203,9 +203,11 @@ def screen(db: Session, inquiry: Inquiry) -> Screen:
     number = config.steps.index(step) + 2
     if step.kind == "selfie" and "biometric" not in consents:
         return Screen("biometric", step=step, number=number, total=total)
-    if not is_sandbox(db, inquiry) and engines.engine_for(step.kind) is None and not codes.handles(step.kind):
+    if not is_sandbox(db, inquiry) and not engines.processes(step.kind) and not codes.handles(step.kind):
         raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
     mine = [v for v in verifications if v.step_id == step.id]
+    if mine and mine[-1].status == VerificationStatus.SUBMITTED:
+        return Screen("processing", step=step, number=number, total=total)  # its job has not concluded yet
     failed = [v for v in mine if v.status in (VerificationStatus.FAILED, VerificationStatus.REQUIRES_RETRY)]
     reasons: list[str] = []
     if inquiry.next_step_name and inquiry.next_step_name.startswith("retry_") and failed:
@@ -258,46 +260,43 @@ def sdk_fields(inquiry: Inquiry) -> dict[str, Any]:
 # ---------------------------------------------------------------- verification steps
 
 
-def _store(db: Session, inquiry: Inquiry, step: Step, role: str, checked: uploads.Checked) -> str:
-    row = FlowUpload(
-        id=new_id("file"), inquiry_id=inquiry.id, step_id=step.id, role=role, mime_type=checked.mime_type,
-        byte_size=len(checked.content), width=checked.width, height=checked.height, created_at=now(),
-    )
-    row.content = checked.content
-    db.add(row)
-    return row.id
-
-
-def capture(db: Session, inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes]) -> Captured:
-    """Validates and stores what the person gave for `step` (the kind's intake); raises `uploads.InputProblem`."""
+def capture(_db: Session, inquiry: Inquiry, step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes]) -> Captured:
+    """Validates what the person gave for `step` (the kind's intake); raises `uploads.InputProblem`. Nothing is stored yet."""
     kind = kinds.get(step.kind)
     if kind is None or kind.capture is None:
         return Captured()
-    return kind.capture(inquiry, step, config, form, files, lambda role, checked: _store(db, inquiry, step, role, checked))
+    return kind.capture(inquiry, step, config, form, files)
 
 
-def submit(db: Session, inquiry: Inquiry, step: Step, captured: Captured) -> None:
-    """Runs the step's engine, or in the sandbox the honest simulation (the inquiry's owner moves the
-    inquiry on as the verification concludes)."""
+def _refused(exc: ApiError) -> uploads.InputProblem:
+    """The kind's create refused what the intake let through (a PDF's intake checks...): the person's problem."""
+    field_name = (exc.pointer or "").rsplit("/", 1)[-1].removesuffix("-photo") or "upload"
+    return uploads.InputProblem("document" if field_name == "files" else field_name, "upload.unreadable")
+
+
+def submit(db: Session, inquiry: Inquiry, step: Step, captured: Captured) -> Verification:
+    """Makes the step's verification as the API does (the kind's `create`, which stores the photos and
+    files, then its `submit`, which enqueues the processing job in this transaction): the checks run in
+    the job and the inquiry's owner moves the inquiry on as it concludes. The sandbox's simulation
+    concludes it here instead, keeping the same evidence."""
     sandbox = is_sandbox(db, inquiry)
-    engine = engines.engine_for(step.kind, sandbox=sandbox)
-    if engine is None:
-        if not sandbox:
-            raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
-        verification = progress.simulate_verification(db, inquiry, step.id, True, ACTOR)
+    kind = kinds.get(step.kind)
+    processed = engines.processes(step.kind, sandbox=sandbox)
+    if kind is None or kind.create is None or not (processed or sandbox):
+        raise FlowError("error.engine_missing", status=501, code="application_error", kind=step.kind)
+    attrs = {**captured.attributes, "inquiry-id": inquiry.id, "verification-template-id": step.id}
+    try:
+        verification = kind.create(db, inquiry.environment_id, attrs, ACTOR)
+    except ApiError as exc:  # the endpoint rolls the request back on an InputProblem
+        if exc.status != 422:
+            raise
+        raise _refused(exc) from None
+    if processed and kind.submit is not None:
+        kind.submit(db, verification, ACTOR)
     else:
-        verification = verifications.create(db, inquiry, step.kind, step.id, actor=ACTOR)
-        lifecycle.transition(db, verification, "submit", actor=ACTOR)
-    verification.data = {**captured.values, "files": captured.upload_ids}
-    verification.country_code = captured.country_code
-    for upload_id in captured.upload_ids.values():
-        upload = db.get(FlowUpload, upload_id)
-        if upload is None:  # stored by this step's capture, in this transaction
-            raise LookupError(f"flow upload {upload_id} does not exist")
-        upload.verification_id = verification.id
-    if engine is not None:
-        verifications.conclude(db, verification, engine(db, inquiry, step, verification, captured), actor=ACTOR)
+        verifications.simulate(db, verification, True, ACTOR)
     db.flush()
+    return verification
 
 
 # ---------------------------------------------------------------- hand-off to a phone
@@ -312,8 +311,12 @@ def handoff_link(db: Session, inquiry: Inquiry, secrets: sessions.Secrets) -> st
 
 
 def progress_state(inquiry: Inquiry) -> str:
-    """What the waiting desktop compares to notice that the phone moved the inquiry on."""
-    return f"{inquiry.status}:{inquiry.next_step_name or ''}"
+    """What a waiting page compares to notice a change: the phone moved the inquiry on, or a verification
+    of it concluded (its job finished; a failed retry leaves the step name as it was)."""
+    db = object_session(inquiry)
+    made = verification_repository.of_inquiry(db, inquiry.id) if db is not None else []
+    concluded = sum(v.status not in progress.IN_FLIGHT for v in made)
+    return f"{inquiry.status}:{inquiry.next_step_name or ''}:{concluded}"
 
 
 def qr_svg(link: str) -> str:

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
-from openidv.checks.result import check
 from openidv.inquiries import repository
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates.service import inquiry_config
@@ -116,9 +115,7 @@ def simulate_verification(db: Session, inquiry: Inquiry, step_id: str, passed: b
     if inquiry.status not in OPEN_INQUIRY_STATUSES:
         raise conflict(f"Cannot create a verification on an inquiry that is {inquiry.status}")
     verification = verifications.create(db, inquiry, step.kind, step.id, actor=actor)
-    transition(db, verification, "submit", actor=actor)
-    checks = [check(f"{step.kind.replace('-', '_')}_sandbox_simulation", passed, reasons=[] if passed else ["simulated_failure"])]
-    verifications.conclude(db, verification, checks, actor=actor)
+    verifications.simulate(db, verification, passed, actor)
     return verification
 
 

@@ -22,9 +22,9 @@ from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import MAX_SECONDS, get_bool, get_dict, get_int, get_str, get_str_list
 from openidv.lifecycle import InquiryStatus
-from openidv.models import Account, Event, Inquiry
+from openidv.models import Account, Event, Inquiry, Verification
 from openidv.tags import service as tag_names
-from openidv.verifications import repository as verification_repository, service as verifications
+from openidv.verifications import kinds, repository as verification_repository, service as verifications
 
 TEMPLATE_KEYS = ("inquiry-template-id", "inquiry-template-version-id", "template-id")
 CREATE_ATTRIBUTES = frozenset(TEMPLATE_KEYS + (
@@ -180,6 +180,35 @@ def update(db: Session, inquiry: Inquiry, attrs: dict[str, Any], actor: str) -> 
     db.flush()
     if "tags" in attrs:
         set_tags(db, inquiry, tag_names.clean(get_str_list(attrs, "tags", ATTR) or [], f"{ATTR}.tags"), actor)
+
+
+def fill_from_verification(db: Session, verification: Verification, action: str, _actor: str | None) -> None:
+    """A lifecycle observer of verifications, installed before the progress owner's so that the fields are
+    in place when the inquiry completes (its `inquiry.completed` event, the flow's `complete` metadata and
+    the webhooks carry them): a passed verification fills its inquiry's empty fields with what it read (a
+    government ID's name, birthdate, address, number, class...), API-made or flow-made alike. A value the
+    person or the API gave stays; a key is filled when it is a standard field or one of the template's."""
+    if action != "pass" or not verification.inquiry_id:
+        return
+    kind = kinds.get(verification.kind)
+    read = kind.inquiry_fields(verification) if kind is not None and kind.inquiry_fields is not None else {}
+    inquiry = repository.get_for_update(db, verification.environment_id, verification.inquiry_id) if read else None
+    if inquiry is None or inquiry.redacted_at is not None:
+        return
+    schema = field_schema(templates.inquiry_config(db, inquiry))
+    written: dict[str, Any] = {}
+    for key, value in read.items():
+        if (key in schema or key in typed_fields.STANDARD_KEYS) and typed_fields.value_of(inquiry.fields, key) in (None, "", []):
+            try:
+                written.update(typed_fields.normalise({key: value}, schema))
+            except ApiError:  # the template types this field otherwise (a list of choices...): it keeps its own
+                continue
+    if written:
+        merged = {**inquiry.fields, **written}
+        inquiry.fields = merged
+        _index(inquiry, merged)
+        inquiry.updated_at = now()
+        db.flush()
 
 
 def decide(db: Session, inquiry: Inquiry, action: str, meta: dict[str, Any], *, reviewer: tuple[str, str] | None, actor: str) -> None:

@@ -51,6 +51,8 @@ def test_clean_passport_passes_and_fills_attributes(passport) -> None:
             "id_inquiry_comparison", "id_compromised_detection"} <= names
     for c in result.checks:
         assert set(c) == {"name", "status", "reasons", "requirement", "metadata"}
+    barcode = result.check("id_barcode_detection")  # a passport has no barcode to look for
+    assert (barcode["status"], barcode["reasons"], barcode["requirement"]) == ("not_applicable", ["barcode_not_applicable"], "not_required")
 
 
 def test_passport_with_a_bad_check_digit_fails() -> None:

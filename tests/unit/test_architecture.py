@@ -45,11 +45,12 @@ def test_every_step_kind_is_a_complete_verification_kind() -> None:
         paths = {route.path for route in kind.router.routes}  # type: ignore[attr-defined]
         assert any(p.startswith("/verification/") and p.endswith("/{verification_id}") for p in paths), kind.name
         assert callable(kind.attributes)
-        # The flow has a step for it: the kind's own intake, or the one-time-code pages (phone, e-mail).
-        assert kind.capture is not None or codes.handles(kind.name), kind.name
-    for name in ("government-id", "selfie", "document"):  # processed out of the request: engine, job, redaction
+        # The flow has a step for it: the kind's own create (with its intake, if it takes anything), or the
+        # one-time-code pages (phone, e-mail).
+        assert kind.create is not None or codes.handles(kind.name), kind.name
+    for name in ("government-id", "selfie", "document"):  # processed out of the request: create, submit, job, redaction
         kind = kinds[name]
-        assert kind.flow_engine is not None and kind.processing_job is not None and kind.forget is not None, name
+        assert None not in (kind.create, kind.submit, kind.processing_job, kind.forget), name
         assert kind.processing_job in wiring.JOBS
 
 

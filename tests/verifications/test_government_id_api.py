@@ -15,7 +15,6 @@ from openidv.kit.db import session_factory, transaction
 from openidv.models import GovernmentIdFingerprint, Verification
 from openidv.testdata.idgen import make
 from openidv.verifications.government_id import service as government_ids
-from openidv.verifications.kinds import Captured
 
 BASE = "/api/v1/verification/government-ids"
 
@@ -117,31 +116,31 @@ def test_bad_uploads_are_refused(client, api, world) -> None:
     assert 400 <= huge.status_code < 500
 
 
-def test_flow_engine_reads_sealed_uploads(client, api, world, engine) -> None:
-    """The hosted flow's hook: uploads (sealed FlowUpload rows) in, the same checks out."""
-    from openidv.inquiry_templates.config import Step
-    from openidv.kit.clock import now
-    from openidv.kit.ids import new_id
-    from openidv.models import FlowUpload, Inquiry
-
-    sample = make("drivers_license", 24)
+def test_a_passed_id_fills_the_inquirys_empty_fields(client, api, world, engine) -> None:
+    """An API-made verification on an inquiry: once its job passes it, the inquiry's empty fields hold what
+    the ID gave (Persona's field keys), in the `inquiry.completed` event too; a value the API gave stays."""
+    sample = make("passport", 21)
     inquiry = api.new_inquiry(world.templates["Government ID"])
-    vid = client.post(BASE, json={"data": {"attributes": {"inquiry-id": inquiry["id"]}}}).json()["data"]["id"]
-    with transaction(session_factory(engine, writer=True)) as db:
-        verification = db.get(Verification, vid)
-        uploads = {}
-        for role, image in (("front", sample.front), ("back", sample.back)):
-            row = FlowUpload(id=new_id("file"), inquiry_id=inquiry["id"], step_id=verification.step_id, role=role,
-                             mime_type="image/jpeg", byte_size=1, created_at=now())
-            row.content = _jpeg(image)
-            db.add(row)
-            db.flush()
-            uploads[role] = row.id
-        step = Step(kind="government-id", settings={"allowed_id_classes": ["dl"]})
-        checks = government_ids.flow_engine(db, db.get(Inquiry, inquiry["id"]), step,
-                                            verification, Captured(values={"id-class": "dl"}, upload_ids=uploads))
-        failed = [c["name"] for c in checks if c["status"] == "failed" and c["requirement"] == "required"]
-        assert failed == [] and verification.data["extracted"]["identification-number"] == sample.truth["identification-number"]
+    kept = client.patch(f"/api/v1/inquiries/{inquiry['id']}", json={"data": {"attributes": {"fields": {"address-country-code": "CA"}}}})
+    assert kept.status_code == 200, kept.text
+    made = _create(client, inquiry["id"], _jpeg(sample.front))
+    vid = made.json()["data"]["id"]
+    assert client.post(f"{BASE}/{vid}/submit").status_code == 200
+    _process(engine, vid)
+
+    attributes = client.get(f"/api/v1/inquiries/{inquiry['id']}").json()["data"]["attributes"]
+    fields, t = attributes["fields"], sample.truth
+    assert attributes["status"] == "completed"
+    assert fields["address-country-code"]["value"] == "CA"  # not overwritten
+    assert fields["name-first"]["value"] == t["name-first"] and fields["name-last"] == {"type": "string", "value": t["name-last"]}
+    assert fields["birthdate"] == {"type": "date", "value": t["birthdate"].isoformat()}
+    assert fields["identification-number"]["value"] == t["identification-number"]
+    assert fields["identification-class"]["value"] == "pp" and fields["selected-id-class"]["value"] == "pp"
+    assert fields["selected-country-code"]["value"] == "US"
+    assert "expiration-date" not in fields  # the template has no such field
+    completed = client.get(f"/api/v1/events?filter[name]=inquiry.completed&filter[object-id]={inquiry['id']}").json()["data"]
+    (event,) = completed
+    assert event["attributes"]["payload"]["data"]["attributes"]["fields"]["identification-number"]["value"] == t["identification-number"]
 
 
 # ---------------------------------------------------------------- checks through the API (issue 7, "What it must show")

@@ -3,4 +3,4 @@
 from openidv.verifications.database import endpoints, service
 from openidv.verifications.kinds import VerificationKind
 
-VERIFICATION_KIND = VerificationKind(name=service.KIND, router=endpoints.router, attributes=service.attributes, capture=service.capture)
+VERIFICATION_KIND = VerificationKind(name=service.KIND, router=endpoints.router, attributes=service.attributes, create=service.create)

@@ -14,13 +14,11 @@ from sqlalchemy.orm import Session
 from openidv import lifecycle
 from openidv.checks import database_match as match
 from openidv.checks.result import CheckResult
-from openidv.inquiry_templates.config import Step, TemplateConfig
 from openidv.kit.errors import bad_request, conflict
 from openidv.kit.fields import value_of
 from openidv.models import Inquiry, Verification
 from openidv.providers import record_source
 from openidv.verifications import service as verifications
-from openidv.verifications.kinds import Captured, Store
 
 KIND = "database"
 CLAIMS = (
@@ -133,10 +131,3 @@ def attributes(verification: Verification) -> dict[str, Any]:
     out.update(match.normalized_address(claims) if claims else dict.fromkeys(match.normalized_address({}), None))
     out.update({"document-number": None, "document-issuing-date": None, "document-expiry-date": None, "document-issuing-subdivision": None})
     return out
-
-
-
-def capture(inquiry: Inquiry, _step: Step, _config: TemplateConfig, _form: dict[str, str], _files: dict[str, bytes], _store: Store) -> Captured:
-    """The flow takes nothing for a database step: the claims are the inquiry's fields."""
-    values = inquiry.fields
-    return Captured(values={k: value_of(values, k) for k in ("name-first", "name-last", "birthdate") if value_of(values, k)})

@@ -1,5 +1,5 @@
 """The document kind: proof of address and other papers, read by `openidv.checks.document` in the
-`document-verification.process` job (API) or in the request (flow)."""
+`document-verification.process` job, whether the API or the hosted flow made it."""
 
 from openidv.verifications.document import endpoints, service
 from openidv.verifications.kinds import VerificationKind
@@ -10,7 +10,8 @@ VERIFICATION_KIND = VerificationKind(
     attributes=service.attributes,
     relationships=service.relationships,
     processing_job=service.process_job,
+    create=service.create,
+    submit=service.submit,
     capture=service.capture,
-    flow_engine=service.flow_engine,
     forget=service.forget,
 )

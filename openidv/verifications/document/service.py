@@ -27,9 +27,9 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, conflict, not_found
 from openidv.kit.jsonapi import get_str
 from openidv.lifecycle import DocumentStatus, VerificationStatus
-from openidv.models import Document, FlowUpload, Inquiry, Verification
+from openidv.models import Document, Inquiry, Verification
 from openidv.verifications import service as verifications, uploads
-from openidv.verifications.kinds import Captured, Store
+from openidv.verifications.kinds import Captured
 
 KIND = "document"
 log = logging.getLogger("openidv.verifications.documents")
@@ -140,28 +140,21 @@ def _error_document(db: Session, verification: Verification) -> None:
 process_job = verifications.processing_job("document-verification.process", process_document, on_give_up=give_up)
 
 
-def flow_engine(db: Session, _inquiry: Inquiry, step: Step, verification: Verification, captured: Captured) -> list[dict[str, Any]]:
-    """The hosted flow's engine for document steps: its sealed upload, the same checks."""
-    upload = db.get(FlowUpload, captured.upload_ids.get("document", ""))
-    loaded = [(upload.content, upload.mime_type)] if upload is not None else []
-    return evaluate(db, verification, step, loaded, today=now().date()).checks
-
-
-def capture(_inquiry: Inquiry, _step: Step, _config: TemplateConfig, _form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
-    """The flow's intake: one paper, an image or a PDF."""
+def capture(_inquiry: Inquiry, _step: Step, _config: TemplateConfig, _form: dict[str, str], files: dict[str, bytes]) -> Captured:
+    """The flow's intake: one paper, an image or a PDF; `create` makes its document as the API's does."""
     checked = uploads.check("document", files.get("document"), allow_pdf=True)
     if checked.mime_type == engine.PDF:  # the API's PDF intake (pages, decompressed size, no active content)
         try:
             intake.inspect_pdf(checked.content)
         except intake.Refused as exc:
             raise uploads.InputProblem("document", f"upload.{exc.reason}", **exc.values) from None
-    return Captured(upload_ids={"document": store("document", checked)})
+    return Captured({"files": [(checked.content, "document.pdf" if checked.mime_type == "application/pdf" else None)]})
 
 
 def attributes(verification: Verification) -> dict[str, Any]:
     data = verification.data
     kept = data.get("files")
-    records: list[Any] = kept if isinstance(kept, list) else []  # the flow keeps {role: upload id} there
+    records: list[Any] = kept if isinstance(kept, list) else []  # earlier flow versions kept {role: upload id} there
     rendered = [files.rendered(r) for r in records if isinstance(r, dict)] if verification.redacted_at is None else []
     return {"fields": {}, "files": rendered, "files-normalized": rendered,
             "extraction-responses": data.get("extraction-responses") or [], "document-type": data.get("document-type")}

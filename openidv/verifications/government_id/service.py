@@ -1,7 +1,9 @@
 """Government ID verifications (`verification/government-id`): photos in (`front-photo`,
-`back-photo` as `{"data": <base64>, "filename"}`), sealed into `<data_dir>/files/`, served through
-expiring signed URLs; `submit` enqueues the `government-id.process` job, which runs the engines in
-`openidv.checks.government_id` and concludes the verification through the lifecycle.
+`back-photo` as `{"data": <base64>, "filename"}`, or raw bytes from a multipart part or the hosted
+flow's capture), sealed into `<data_dir>/files/`, served through expiring signed URLs; `submit`
+enqueues the `government-id.process` job, which runs the engines in `openidv.checks.government_id`
+and concludes the verification through the lifecycle. The hosted flow makes its verifications with
+the same `create` and `submit`; a passed one fills its inquiry's empty fields (`inquiry_fields`).
 
 Step settings (template): `min_age`, `max_age`, `allowed_countries`, `allowed_id_classes`.
 """
@@ -14,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
-from openidv.checks import image_hash
+from openidv.checks import icao_countries, image_hash
 from openidv.checks.government_id import Evidence, History, Result, Settings, apply_history, evaluate
 from openidv.inquiry_templates.config import ID_CLASSES as TEMPLATE_ID_CLASSES, Step, TemplateConfig
 from openidv.jobs import enqueue_in_tx
@@ -25,14 +27,14 @@ from openidv.kit.file_links import Files
 from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import get_str
 from openidv.lifecycle import VerificationStatus
-from openidv.models import FlowUpload, GovernmentIdFingerprint, Inquiry, Verification
+from openidv.models import GovernmentIdFingerprint, Inquiry, Verification
 from openidv.verifications import repository, service as verifications, uploads
-from openidv.verifications.kinds import Captured, Store
+from openidv.verifications.kinds import Captured
 from openidv.verifications.photos import photo as read_photo
 
 KIND = "government-id"
 SIDES = ("front", "back")
-ID_CLASSES = frozenset({"pp", "dl", "id", "visa", "rp", "mid", "wp", "pr", "cct", "nric", "ppc", "hic", "tribalid"})
+ID_CLASSES = frozenset(TEMPLATE_ID_CLASSES)  # the classes a template may allow, the flow offers and the API takes
 
 
 def _file(verification_id: str, side: str) -> str:
@@ -147,16 +149,6 @@ def process_government_id(db: Session, verification: Verification, *, today: dat
     verifications.finish(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today), None)
 
 
-def flow_engine(db: Session, _inquiry: Inquiry, step: Step, verification: Verification, captured: Captured) -> list[dict[str, Any]]:
-    """The hosted flow's engine for government-id steps: its sealed uploads, the same checks."""
-    photos: dict[str, bytes | None] = {}
-    for role, upload_id in captured.upload_ids.items():
-        upload = db.get(FlowUpload, upload_id)
-        if role in SIDES and upload is not None:
-            photos[role] = upload.content
-    return run_checks(db, verification, step, photos, captured.values.get("id-class"))
-
-
 def _inquiry_fields(inquiry: Inquiry | None) -> dict[str, Any] | None:
     if inquiry is None:
         return None
@@ -211,8 +203,8 @@ def attributes(verification: Verification) -> dict[str, Any]:
 
 
 def forget_photos(db: Session, verification: Verification) -> None:
-    """A redacted government ID loses its photos (the sealed files and the flow's captures) and its
-    fingerprints (number blind index, portrait hash): it no longer counts for repeats."""
+    """A redacted government ID loses its photos (the sealed files, and the flow uploads that earlier
+    versions kept apart) and its fingerprints (number blind index, portrait hash): it no longer counts for repeats."""
     repository.delete_flow_uploads(db, verification.id)
     repository.replace_fingerprints(db, verification.id, [])
     storage.delete_after_commit(db, Files.data_dir, [_file(verification.id, side) for side in SIDES])
@@ -223,15 +215,35 @@ def forget_photos(db: Session, verification: Verification) -> None:
 TWO_SIDED = {"dl", "id", "rp", "pr", "wp", "cid", "nric", "umid", "hic", "munid", "myn"}
 
 
-def capture(_inquiry: Inquiry, _step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes], store: Store) -> Captured:
-    """Country and ID class chosen from the template's lists, then one photo per side the class has."""
+def capture(_inquiry: Inquiry, _step: Step, config: TemplateConfig, form: dict[str, str], files: dict[str, bytes]) -> Captured:
+    """Country and ID class chosen from the template's lists, then one photo per side the class has:
+    the attributes `create` takes."""
     country = (form.get("country") or "").upper()
     id_class = form.get("id-class") or ""
-    if len(country) != 2 or not country.isalpha() or (config.allowed_countries and country not in config.allowed_countries):
+    if country not in icao_countries.ISO3.values() or (config.allowed_countries and country not in config.allowed_countries):
         raise uploads.InputProblem("country", "country.invalid")
     if id_class not in (config.allowed_id_classes or TEMPLATE_ID_CLASSES):
         raise uploads.InputProblem("id-class", "idclass.invalid")
     sides = ("front", "back") if id_class in TWO_SIDED else ("front",)
     checked = {side: uploads.check(side, files.get(side)) for side in sides}
-    return Captured(values={"selected-country-code": country, "selected-id-class": id_class},
-                    upload_ids={side: store(side, c) for side, c in checked.items()}, country_code=country)
+    return Captured({"country-code": country, "id-class": id_class, **{f"{side}-photo": c.content for side, c in checked.items()}})
+
+
+# What a passed government ID tells its inquiry (Persona's inquiry field keys), from what was read.
+READ_FIELDS = ("name-first", "name-middle", "name-last", "birthdate", "address-street-1", "address-street-2", "address-city",
+               "address-subdivision", "address-postal-code", "identification-number")
+EXPIRATION_FIELDS = ("expiration-date", "identification-expiration-date")  # filled when the template has such a field
+
+
+def inquiry_fields(verification: Verification) -> dict[str, Any]:
+    """The inquiry fields a passed verification fills: the name, birthdate, address and number read from
+    the ID, its class and country (read, else chosen), and its expiration date."""
+    data = verification.data
+    read = data.get("extracted") or {}
+    out: dict[str, Any] = {key: read.get(key) for key in READ_FIELDS}
+    country = read.get("address-country-code") or read.get("issuing-country") or verification.country_code
+    id_class = read.get("id-class") or data.get("id-class")
+    out.update({"address-country-code": country, "identification-class": id_class,
+                "selected-country-code": verification.country_code, "selected-id-class": data.get("id-class")})
+    out.update({key: read.get("expiration-date") for key in EXPIRATION_FIELDS})
+    return {key: value for key, value in out.items() if value not in (None, "")}

@@ -10,7 +10,8 @@ VERIFICATION_KIND = VerificationKind(
     attributes=service.attributes,
     processing_job=service.process_job,
     periodic=(service.purge_expired_job,),
+    create=service.create,
+    submit=service.submit,
     capture=flow_step.capture,
-    flow_engine=service.flow_engine,
     forget=service.forget,
 )

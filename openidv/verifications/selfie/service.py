@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.checks.selfie import SelfieEvidence, SelfieSettings, evaluate
-from openidv.inquiry_templates.config import Step
 from openidv.jobs import enqueue_in_tx, every, session as job_session
 from openidv.kit import storage
 from openidv.kit.clock import iso, now
@@ -29,10 +28,9 @@ from openidv.kit.errors import ApiError, bad_request, conflict
 from openidv.kit.file_links import Files
 from openidv.kit.jsonapi import get_str
 from openidv.lifecycle import VerificationStatus
-from openidv.models import FlowUpload, Inquiry, SelfieBiometric, Verification
+from openidv.models import Inquiry, SelfieBiometric, Verification
 from openidv.verifications import repository, service as verifications
 from openidv.verifications.government_id import service as government_ids
-from openidv.verifications.kinds import Captured
 from openidv.verifications.photos import decode
 
 KIND = "selfie"
@@ -126,11 +124,6 @@ def _settings(step: Any, selfie_kind: str) -> SelfieSettings:
     return SelfieSettings(preset=preset if preset in PRESETS else "default", kind=selfie_kind)
 
 
-def _upload(db: Session, upload_id: str | None) -> bytes | None:
-    upload = db.get(FlowUpload, upload_id) if upload_id else None
-    return upload.content if upload is not None else None
-
-
 def id_portrait(db: Session, inquiry_id: str | None) -> bytes | None:
     """The front photo of the inquiry's latest submitted or passed government ID (API or flow)."""
     if not inquiry_id:
@@ -138,11 +131,7 @@ def id_portrait(db: Session, inquiry_id: str | None) -> bytes | None:
     candidates = [v for v in repository.of_inquiry(db, inquiry_id)
                   if v.kind == government_ids.KIND and v.status in (VerificationStatus.SUBMITTED, VerificationStatus.PASSED) and v.redacted_at is None]
     for verification in reversed(candidates):
-        data = verification.data
-        if "front" in data.get("photos", []):
-            front = storage.get(Files.data_dir, _file(verification.id, "front"))
-        else:
-            front = _upload(db, (data.get("files") or {}).get("front"))
+        front = storage.get(Files.data_dir, _file(verification.id, "front")) if "front" in verification.data.get("photos", []) else None
         if front:
             return front
     return None
@@ -191,30 +180,11 @@ def process_selfie(db: Session, verification: Verification) -> None:
 process_job = verifications.processing_job("selfie.process", process_selfie, unprocessable_check="selfie_unprocessable_submission_detection")
 
 
-def flow_engine(db: Session, _inquiry: Inquiry, step: Step, verification: Verification, captured: Captured) -> list[dict[str, Any]]:
-    """The hosted flow's engine for selfie steps: its sealed captures (`center`, `center-1`, ...), which
-    are also sealed into the data folder like API photos so that the photo URLs serve them."""
-    frames: dict[str, list[bytes]] = {}
-    for role, upload_id in sorted(captured.upload_ids.items(), key=lambda item: _frame_order(item[0])):
-        pose = role.partition("-")[0]
-        content = _upload(db, upload_id)
-        if pose in POSES and content:
-            frames.setdefault(pose, []).append(content)
-    selfie_kind = "profile-and-center" if frames.get("left") and frames.get("right") else "center-only"
-    _store_frames(verification, frames)  # the photo URLs serve flow captures too
-    return run_checks(db, verification, step, frames, selfie_kind)
-
-
-def _frame_order(role: str) -> tuple[str, int]:
-    pose, _, frame = role.partition("-")
-    return pose, int(frame) if frame.isdigit() else 0
-
-
 # ---------------------------------------------------------------- biometric data: redaction and retention
 
 
 def forget(db: Session, verification: Verification) -> None:
-    """Delete a selfie's photos (stored files and flow captures) and its embedding."""
+    """Delete a selfie's photos (stored files, and the flow uploads that earlier versions kept apart) and its embedding."""
     row = db.get(SelfieBiometric, verification.id)
     if row is not None:
         db.delete(row)
