@@ -1,7 +1,12 @@
 """HTTP for the end-user flow: `/verify` (hosted), `/widget` and `/preload` (embedded), `/flow/*` forms.
 
-Tokens in a URL are exchanged at once for an HttpOnly cookie and the browser is sent to a clean
-`/verify`. Every form carries a CSRF token bound to the session. Rules live in `service.py`.
+Two ways to carry the flow's authority, both made at the entry (`_enter`) from the inquiry session token:
+- the hosted flow (a top-level page) exchanges the token at once for an HttpOnly cookie and goes to a clean
+  `/verify`;
+- the embedded flow (`/widget`, a frame on the business's site) cannot rely on cookies, since browsers block
+  third-party ones, so, as Persona's own flow does with its session token, the page itself carries a signed
+  *pass* (`?p=`, the token and the flow context) in every link, form action and fetch (`flow_url`).
+Every form also carries a CSRF token bound to the session. Rules live in `service.py`.
 """
 
 import base64
@@ -11,8 +16,8 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -27,7 +32,7 @@ from openidv.flow.i18n import Translator, pick
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_templates.config import ID_CLASSES, Step
 from openidv.kit.db import transaction
-from openidv.lifecycle import InquiryStatus, VerificationStatus
+from openidv.lifecycle import OPEN_INQUIRY_STATUSES, InquiryStatus, VerificationStatus
 from openidv.models import Inquiry, InquirySession
 from openidv.verifications import uploads
 from openidv.verifications.government_id.service import TWO_SIDED
@@ -39,11 +44,13 @@ _jinja = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"
 
 TOKEN_COOKIE = "openidv_flow"
 CONTEXT_COOKIE = "openidv_flow_ctx"
-HANDOFF_COOKIE = "openidv_flow_handoff"
+PASS = "p"  # the query parameter of the cookie-less pass
 ENTRY_KEYS = ("code", "session-token", "inquiry-id", "inquiry-template-id", "inquiry-template-version-id", "template-id")
 FIELD_KEY = re.compile(r"^fields\[([^\]]{1,100})\]$")
 HOST_SOURCE = re.compile(r"^(https?://)?(\*\.)?[A-Za-z0-9.\-]+(:(\d{1,5}|\*))?$")  # a CSP host-source
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
+LOCAL_ANCESTORS = [f"{scheme}://{host}:*" for scheme in ("http", "https") for host in LOCAL_HOSTS]
 MAX_UPLOAD_REQUEST = 4 * uploads.MAX_BYTES
 # The SDK event the done screen posts, by the inquiry's status.
 SDK_EVENTS: dict[str, str] = {InquiryStatus.COMPLETED: "complete", InquiryStatus.FAILED: "fail"}
@@ -66,9 +73,25 @@ def _sign(request: Request, data: dict[str, Any]) -> str:
     return f"{body}.{mac}"
 
 
-def _context(request: Request) -> dict[str, Any]:
-    """The signed flow context cookie: language and, in an iframe, the SDK's ids and the parent origin."""
-    return _unsign(request, request.cookies.get(CONTEXT_COOKIE, ""))
+def _credentials(request: Request) -> tuple[str | None, dict[str, Any]]:
+    """The session token and the flow context (language and, in a frame, the SDK's ids and the parent origin):
+    from the pass in the URL when there is one, else from the cookies. Remembers the pass for `flow_url`."""
+    raw = request.query_params.get(PASS)
+    if raw is not None:
+        held = _unsign(request, raw)
+        request.state.flow_pass = raw if held else None
+        return held.get("t"), held.get("c") or {}
+    request.state.flow_pass = None
+    return request.cookies.get(TOKEN_COOKIE), _unsign(request, request.cookies.get(CONTEXT_COOKIE, ""))
+
+
+def _token(request: Request) -> str | None:
+    return _credentials(request)[0]
+
+
+def _make_pass(request: Request, token: str, ctx: dict[str, Any]) -> str:
+    request.state.flow_pass = _sign(request, {"t": token, "c": ctx})
+    return request.state.flow_pass
 
 
 def _unsign(request: Request, raw: str) -> dict[str, Any]:
@@ -95,7 +118,7 @@ def _frame_ancestors(ctx: dict[str, Any]) -> str:
     embed = ctx.get("embed")
     if not embed:
         return "'none'"
-    return " ".join(embed.get("frame_ancestors") or ["*"])
+    return " ".join(embed.get("frame_ancestors") or ["'none'"])
 
 
 def _headers(ctx: dict[str, Any]) -> dict[str, str]:
@@ -114,16 +137,26 @@ def _headers(ctx: dict[str, Any]) -> dict[str, str]:
 
 def _render(request: Request, ctx: dict[str, Any], name: str, status: int = 200, **values: Any) -> HTMLResponse:
     t = Translator(_language(request, ctx))
-    html = _jinja.get_template(name).render(t=t, lang=t.language, embed=ctx.get("embed"), flow_url=_flow_url(ctx), **values)
+    html = _jinja.get_template(name).render(t=t, lang=t.language, embed=ctx.get("embed"), flow_url=lambda path, **q: flow_url(request, path, **q),
+                                             flow_pass=getattr(request.state, "flow_pass", None), **values)
     return HTMLResponse(html, status_code=status, headers=_headers(ctx))
 
 
-def _flow_url(ctx: dict[str, Any]):  # noqa: ANN202
-    """Every link and form action of a page goes through this, so a flow without cookies keeps its pass."""
-    return lambda path: path
+def flow_url(request: Request, path: str, **query: str) -> str:
+    """Every link, form action and redirect of the flow goes through this, so a flow without cookies keeps its pass."""
+    pass_ = getattr(request.state, "flow_pass", None)
+    params = {**({PASS: pass_} if pass_ else {}), **query}
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def _redirect(request: Request, ctx: dict[str, Any], path: str, fragment: str = "", **query: str) -> RedirectResponse:
+    return RedirectResponse(flow_url(request, path, **query) + fragment, status_code=303, headers=_headers(ctx))
 
 
 def _error_page(request: Request, ctx: dict[str, Any], exc: service.FlowError) -> HTMLResponse:
+    """An error page holds no session and no data, so any parent may frame it: the SDK's `onError` then hears of it."""
+    if ctx.get("embed"):
+        ctx = {**ctx, "embed": {**ctx["embed"], "frame_ancestors": ["*"]}}
     t = Translator(_language(request, ctx))
     message = t(exc.key, **exc.values)
     sdk_error = {"status": exc.status, "code": exc.code, "message": message}
@@ -131,11 +164,10 @@ def _error_page(request: Request, ctx: dict[str, Any], exc: service.FlowError) -
 
 
 def _set_cookies(request: Request, response: Response, token: str, ctx: dict[str, Any]) -> None:
+    """The hosted flow's first-party cookies (the embedded flow carries a pass instead)."""
     secure = request.url.scheme == "https"
-    # An embedded flow on another site needs SameSite=None, which browsers accept only with Secure.
-    same_site: Literal["none", "lax"] = "none" if (secure and ctx.get("embed")) else "lax"
     for name, value in ((TOKEN_COOKIE, token), (CONTEXT_COOKIE, _sign(request, ctx))):
-        response.set_cookie(name, value, httponly=True, secure=secure, samesite=same_site, path="/", max_age=86400)
+        response.set_cookie(name, value, httponly=True, secure=secure, samesite="lax", path="/", max_age=86400)
 
 
 def _origin(value: str | None) -> str | None:
@@ -158,13 +190,17 @@ def _embed_ids(request: Request) -> dict[str, Any]:
 
 
 def _frame_ancestors_of(request: Request, db: Session, inquiry: Inquiry) -> list[str]:
-    """The template's allowlist is the limit; `frame-ancestors[i]` may only narrow it. No allowlist: any parent."""
+    """Who may frame the flow (and so receive its messages): the template's allowlist, which `frame-ancestors[i]`
+    may only narrow. Without one, the sandbox allows pages on this machine (localhost) and production refuses."""
     template = service.repository.template(db, inquiry.template_id)
-    allowlist = [v for v in (template.embedded_flow_domain_allowlist if template else []) if HOST_SOURCE.match(v)]
+    listed = template.embedded_flow_domain_allowlist if template else []
+    allowlist = [v for v in listed if HOST_SOURCE.match(v)]
     asked = [o for o in (_origin(request.query_params.get(f"frame-ancestors[{i}]")) for i in range(10)) if o]
-    if allowlist or (template and template.embedded_flow_domain_allowlist):
+    if listed:
         return [o for o in asked if o in allowlist] or allowlist or ["'none'"]
-    return asked
+    if service.is_sandbox(db, inquiry):
+        return [o for o in asked if urlsplit(o).hostname in LOCAL_HOSTS] or LOCAL_ANCESTORS
+    raise service.FlowError("error.embed_not_allowed", code="invalid_config")
 
 
 def _fields_of_query(request: Request) -> dict[str, str]:
@@ -196,13 +232,17 @@ def _enter(request: Request, embedded: bool) -> Response:
             else:
                 keys = (*service.inquiries.TEMPLATE_KEYS, "environment-id", "environment", "reference-id", "account-id", "redirect-uri")
                 params = {k: q.get(k) for k in keys}
+                limits.admit_creation(db, request.app.state.settings, request.client.host if request.client else None, params)
                 opened = service.open_new(db, params, _fields_of_query(request), secrets)
             if embedded:
                 ctx["embed"]["frame_ancestors"] = _frame_ancestors_of(request, db, opened.inquiry)
     except service.FlowError as exc:
         return _error_page(request, ctx, exc)
-    # `#load`: the first page of an iframe announces `load` and `ready` to the SDK once.
-    response = RedirectResponse("/verify" + ("#load" if embedded else ""), status_code=303, headers=_headers(ctx))
+    if embedded:
+        # `#load`: the first page of a frame announces `load` and `ready` to the SDK once.
+        _make_pass(request, opened.token, ctx)
+        return _redirect(request, ctx, "/verify", "#load")
+    response = _redirect(request, ctx, "/verify")
     _set_cookies(request, response, opened.token, ctx)
     return response
 
@@ -232,7 +272,6 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
                  problem: uploads.InputProblem | None = None, field_problems: dict[str, str] | None = None,
                  form: dict[str, str] | None = None, status: int = 200) -> Response:
     screen = service.screen(db, inquiry)
-                limits.admit_creation(db, request.app.state.settings, request.client.host if request.client else None, params)
     config = service.config_of(db, inquiry)
     if screen.name == "done":
         target = None if ctx.get("embed") else redirects.redirect_target(db, inquiry, config)
@@ -241,7 +280,7 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
         event = SDK_EVENTS.get(inquiry.status)
         sdk = {"inquiryId": inquiry.id, "status": inquiry.status, "fields": service.sdk_fields(inquiry)} if event else None
         return _render(request, ctx, "done.html", inquiry=inquiry, sdk_event=event, sdk_metadata=sdk,
-                       csrf=_csrf(request, row), session_token=request.cookies.get(TOKEN_COOKIE))
+                       csrf=_csrf(request, row), session_token=_token(request))
     t = Translator(_language(request, ctx))
     problem_text = None
     if problem is not None:
@@ -255,8 +294,20 @@ def _screen_page(request: Request, ctx: dict[str, Any], db: Session, inquiry: In
         problem=problem, problem_text=problem_text, field_problems=field_problems or {}, form=form or {},
         values={k: v.get("value") if isinstance(v, dict) else v for k, v in inquiry.fields.items()},
         id_classes=config.allowed_id_classes or list(ID_CLASSES), two_sided=sorted(TWO_SIDED),
-        countries=config.allowed_countries, session_token=request.cookies.get(TOKEN_COOKIE), code_to=_code_to(db, inquiry, screen.step),
+        follow=_follow(request, inquiry, "/verify") if screen.name == "processing" else None,
+        countries=config.allowed_countries, session_token=_token(request), code_to=_code_to(db, inquiry, screen.step),
     )
+
+
+def _follow(request: Request, inquiry: Inquiry, path: str, **query: str) -> dict[str, Any]:
+    """What a waiting page polls (`/flow/status`) and where it goes once the inquiry moved on."""
+    return {"state": service.progress_state(inquiry), "status": flow_url(request, "/flow/status"), "next": flow_url(request, path, **query)}
+
+
+def _phone_at(inquiry: Inquiry) -> str | None:
+    """The kind of step the other device is on (`selfie`, …), for the waiting desktop; nothing personal."""
+    name = (inquiry.next_step_name or "").removeprefix("retry_").removeprefix("verification_")
+    return name.replace("_", "-") or None
 
 
 def _code_to(db: Session, inquiry: Inquiry, step: Step | None) -> str | None:
@@ -265,10 +316,19 @@ def _code_to(db: Session, inquiry: Inquiry, step: Step | None) -> str | None:
 
 
 def _show(request: Request) -> Response:
-    ctx = _context(request)
+    token, ctx = _credentials(request)
+    chosen = request.query_params.get("language")
+    if chosen and token:  # the language switch: every later page keeps the choice
+        ctx = {**ctx, "language": pick(chosen, None)}
+        if request.state.flow_pass:
+            _make_pass(request, token, ctx)
+        else:
+            response = _redirect(request, ctx, "/verify")
+            _set_cookies(request, response, token, ctx)
+            return response
     with transaction(request.app.state.writer) as db:
         try:
-            inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
+            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"))
             return _screen_page(request, ctx, db, inquiry, row)
         except service.FlowError as exc:
             return _error_page(request, ctx, exc)  # the session's activation still commits
@@ -305,10 +365,10 @@ async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]
 
 
 def _post(request: Request, values: dict[str, str], files: dict[str, bytes], action: str) -> Response:
-    ctx = _context(request)
+    token, ctx = _credentials(request)
     with transaction(request.app.state.writer) as db:
         try:
-            inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
+            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"))
             if not hmac.compare_digest(values.get("csrf", ""), _csrf(request, row)):
                 raise service.FlowError("error.csrf", status=403, code="application_error")
             response = _act(request, ctx, db, inquiry, row, values, files, action)
@@ -320,7 +380,7 @@ def _post(request: Request, values: dict[str, str], files: dict[str, bytes], act
 
 def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, row: InquirySession,
          values: dict[str, str], files: dict[str, bytes], action: str) -> Response:
-    done = RedirectResponse("/verify", status_code=303, headers=_headers(ctx))
+    done = _redirect(request, ctx, "/verify")
     if action == "cancel":
         service.cancel(db, row)
         return Response(status_code=204)
@@ -343,12 +403,9 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
     if action == "handoff":
         if screen.name != "step":
             return done
-        # Post/redirect/get: the link rides in a short-lived cookie of this browser, so a reload shows it again.
+        # Post/redirect/get: the link rides signed in the page's URL, so a reload shows it again.
         link = service.handoff_link(db, inquiry, _session_secrets(request))
-        shown = RedirectResponse("/flow/handoff", status_code=303, headers=_headers(ctx))
-        shown.set_cookie(HANDOFF_COOKIE, _sign(request, {"link": link, "session": row.id}), httponly=True, secure=request.url.scheme == "https",
-                         samesite="lax", path="/flow/handoff", max_age=service.HANDOFF_SECONDS)
-        return shown
+        return _redirect(request, ctx, "/flow/handoff", h=_sign(request, {"link": link, "session": row.id}))
     if screen.name != "step" or screen.step is None or values.get("step-id") != screen.step.id:
         return done  # a stale or replayed form: show what is current
     try:
@@ -361,7 +418,7 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
         service.submit(db, inquiry, screen.step, captured)
     except uploads.InputProblem as problem:
         db.rollback()
-        inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
+        inquiry, row = service.load(db, _token(request), _secret(request, "session_token_secret"))
         return _screen_page(request, ctx, db, inquiry, row, problem=problem, form=values, status=422)
     return done
 
@@ -380,26 +437,32 @@ def _code_step(db: Session, inquiry: Inquiry, step: Step, values: dict[str, str]
 
 
 async def _handle(request: Request, action: str) -> Response:
+    token, ctx = _credentials(request)
+    # Authenticated before the body is read: a stranger's upload costs nothing.
+    if not token or service.tokens.session_id_of(_secret(request, "session_token_secret"), token) is None:
+        return _error_page(request, ctx, service.FlowError("error.no_session", status=401, code="unauthenticated"))
     read = await _read_form(request)
     if read is None:
-        return _error_page(request, _context(request), service.FlowError("upload.too_large", status=413, size="> 60 MB"))
+        return _error_page(request, ctx, service.FlowError("upload.too_large", status=413, size="> 60 MB"))
     return await run_in_threadpool(_post, request, read[0], read[1], action)
 
 
 @router.get("/flow/handoff")
 def handoff_page(request: Request) -> Response:
-    ctx = _context(request)
-    shown = _unsign(request, request.cookies.get(HANDOFF_COOKIE, ""))
+    """The desktop while the phone goes on: the link and QR code, then where the phone is, until the end."""
+    token, ctx = _credentials(request)
+    shown = _unsign(request, request.query_params.get("h", ""))
     with transaction(request.app.state.writer) as db:
         try:
-            inquiry, row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"))
+            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"))
         except service.FlowError as exc:
             return _error_page(request, ctx, exc)
-        if not shown or shown.get("session") != row.id:
-            return RedirectResponse("/verify", status_code=303, headers=_headers(ctx))
+        if not shown or shown.get("session") != row.id or inquiry.status not in OPEN_INQUIRY_STATUSES:
+            return _redirect(request, ctx, "/verify")
         link = shown["link"]
         return _render(request, ctx, "handoff.html", inquiry=inquiry, csrf=_csrf(request, row), link=link, qr=Markup(service.qr_svg(link)),
-                       handoff={"state": service.progress_state(inquiry)}, session_token=request.cookies.get(TOKEN_COOKIE))
+                       follow=_follow(request, inquiry, "/flow/handoff", h=request.query_params["h"]),
+                       phone_at=_phone_at(inquiry), session_token=token)
 
 
 @router.get("/flow/status")
@@ -407,7 +470,7 @@ def status(request: Request) -> Response:
     """Polled by a desktop waiting for the phone: the inquiry's progress, nothing personal."""
     with transaction(request.app.state.reader) as db:
         try:
-            inquiry, _row = service.load(db, request.cookies.get(TOKEN_COOKIE), _secret(request, "session_token_secret"), activate=False)
+            inquiry, _row = service.load(db, _token(request), _secret(request, "session_token_secret"), activate=False)
         except service.FlowError:
             return JSONResponse({"state": None}, status_code=401, headers={"Cache-Control": "no-store"})
         return JSONResponse({"state": service.progress_state(inquiry)}, headers={"Cache-Control": "no-store"})

@@ -276,11 +276,26 @@ def test_embedded_frame_ancestors_follow_the_allowlist(app, client, world):
     assert patched.status_code == 200, patched.text
     with TestClient(app, follow_redirects=False) as c:
         entered = c.get(f"/widget?inquiry-template-id={template_id}&iframe-origin=https://shop.example.test&frame-ancestors[0]=https://evil.example.test")
-        assert entered.status_code == 303 and entered.headers["location"] == "/verify#load"
-        page = c.get("/verify")
+        # the frame carries its pass in the URL: no cookie, which a third-party frame would not get back
+        location = entered.headers["location"]
+        assert entered.status_code == 303 and location.startswith("/verify?p=") and location.endswith("#load")
+        assert "set-cookie" not in entered.headers
+        page = c.get(location.removesuffix("#load"))
         assert page.headers["content-security-policy"].endswith("frame-ancestors https://shop.example.test")
         assert '"target_origin": "https://shop.example.test"' in page.text and f'"template_id": "{template_id}"' in page.text
         assert c.get("/preload").status_code == 200
+        assert c.get("/verify").status_code == 401  # the pass, not the browser, holds the session
     with TestClient(app, follow_redirects=False) as hosted:
         _open(hosted, f"inquiry-template-id={template_id}")
         assert hosted.get("/verify").headers["content-security-policy"].endswith("frame-ancestors 'none'")
+
+
+def test_embedding_needs_an_allowlist_in_production_and_localhost_in_the_sandbox(app, client, world):
+    with TestClient(app, follow_redirects=False) as c:
+        sandbox = c.get(f"/widget?inquiry-template-id={world.templates['Phone']}&iframe-origin=http://127.0.0.1:9")
+        page = c.get(sandbox.headers["location"].removesuffix("#load"))
+        assert page.headers["content-security-policy"].endswith(
+            "frame-ancestors http://localhost:* http://127.0.0.1:* https://localhost:* https://127.0.0.1:*")
+        production = c.get(f"/widget?inquiry-template-id={world.production_templates['Phone']}&iframe-origin=https://shop.example.test")
+        assert production.status_code == 400 and "allowed domains" in production.text
+        assert '"code": "invalid_config"' in production.text  # reaches the SDK's onError

@@ -1,5 +1,6 @@
 """The embedded flow driven by the unmodified official `persona` npm SDK (UMD build) from a parent page on
-another loopback port, with `customHost: 'localhost:<port>'` (COMPAT.md §10, §11)."""
+another site (127.0.0.1) with `customHost: 'localhost:<port>'` (COMPAT.md §10, §11), third-party cookies blocked:
+the frame lives on the pass in its URL, never on a cookie."""
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,7 +35,7 @@ window.client = new Persona.Client({
 });
 </script></body></html>"""
 
-# Served from 127.0.0.1: another origin than the flow's `localhost:<port>`, so the SDK must drop it.
+# Served from localhost:<parent port>: another origin than the flow's `localhost:<port>`, so the SDK must drop it.
 FORGED = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>x</title></head><body><script>
 const q = new URLSearchParams(location.search);
 parent.postMessage({name: "complete", templateId: q.get("tid"), metadata: {inquiryId: "inq_forged", status: "completed", fields: {}}}, "*");
@@ -83,7 +84,7 @@ def _events(page, kind: str) -> list[dict]:
 
 def _open(page, parent: int, server, world) -> dict:
     query = urlencode({"tid": world.templates["Phone"], "env": world.sandbox_id, "host": f"localhost:{server.port}"})
-    page.goto(f"http://localhost:{parent}/?{query}")
+    page.goto(f"http://127.0.0.1:{parent}/?{query}")
     page.wait_for_function("events.some(e => e.type === 'event' && e.name === 'start')")
     kinds = [e["type"] for e in page.evaluate("events")]
     assert kinds.index("load") < kinds.index("ready")
@@ -98,8 +99,11 @@ def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, serv
 
     # a forged `complete` from another origin reaches the parent window but not onComplete
     page.evaluate(f"""() => {{ const f = document.createElement('iframe');
-        f.src = 'http://127.0.0.1:{parent}/forged.html?tid={world.templates['Phone']}'; document.body.appendChild(f); }}""")
-    page.wait_for_function(f"origins.includes('http://127.0.0.1:{parent}')")
+        f.src = 'http://localhost:{parent}/forged.html?tid={world.templates['Phone']}'; document.body.appendChild(f); }}""")
+    page.wait_for_function(f"origins.includes('http://localhost:{parent}')")
+    # the flow's frame is a third-party one here: the browser gives it no cookies
+    frame = next(f for f in page.frames if f.url.startswith(f"http://localhost:{server.port}/"))
+    assert frame.evaluate("document.hasStorageAccess()") is False
 
     flow = page.frame_locator("iframe.persona-widget__iframe")
     flow.get_by_role("checkbox").check()
@@ -140,7 +144,7 @@ def test_official_sdk_gets_onerror_for_an_inactive_template(page, parent, server
     api = httpx.Client(base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {world.sandbox_key}"})
     assert api.patch(f"/inquiry-templates/{world.templates['Phone']}", json={"data": {"attributes": {"status": "inactive"}}}).status_code == 200
     query = urlencode({"tid": world.templates["Phone"], "env": world.sandbox_id, "host": f"localhost:{server.port}"})
-    page.goto(f"http://localhost:{parent}/?{query}")
+    page.goto(f"http://127.0.0.1:{parent}/?{query}")
     page.wait_for_function("events.some(e => e.type === 'error')")
     (error,) = _events(page, "error")
     assert error["error"]["status"] == 422 and error["error"]["code"] == "inactive_template"

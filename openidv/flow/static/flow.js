@@ -20,7 +20,7 @@ async function exitFlow() {
   if (data.csrf) {
     const body = new FormData();
     body.append("csrf", data.csrf);
-    try { await fetch("/flow/cancel", { method: "POST", body, credentials: "same-origin" }); } catch (_) { /* still tell the parent */ }
+    try { await fetch(data.cancelUrl, { method: "POST", body, credentials: "same-origin" }); } catch (_) { /* still tell the parent */ }
   }
   post("exit", { inquiryId: data.inquiryId, sessionToken: data.sessionToken });
 }
@@ -47,16 +47,30 @@ if (embed) {
   for (const button of document.querySelectorAll("[data-exit]")) button.addEventListener("click", exitFlow);
 }
 
-// ---------------------------------------------------------------- hand-off: follow the phone
-if (data.handoff) {
-  const timer = setInterval(async () => {
+// ---------------------------------------------------------------- waiting pages: follow the inquiry
+// The processing screen waits for the checks' job; the hand-off page follows the phone to the end.
+if (data.follow) {
+  const follow = data.follow;
+  const tick = async () => {
     try {
-      const answer = await fetch("/flow/status", { credentials: "same-origin", cache: "no-store" });
-      const state = (await answer.json()).state;
-      if (state !== data.handoff.state) {
-        clearInterval(timer);
-        location.assign("/verify");
-      }
+      const answer = await fetch(follow.status, { credentials: "same-origin", cache: "no-store" });
+      if ((await answer.json()).state !== follow.state) { location.replace(follow.next); return; }
     } catch (_) { /* try again on the next tick */ }
-  }, 1500);
+    setTimeout(tick, 400);
+  };
+  setTimeout(tick, 400);
+}
+
+// ---------------------------------------------------------------- one submission per form
+// A second tap while the first is on its way would spend an attempt: the button stays disabled until the
+// next page (the server also accepts one submission per step).
+for (const form of document.querySelectorAll("form[method=post]")) {
+  form.addEventListener("submit", (event) => {
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+    for (const button of form.querySelectorAll("button[type=submit], [data-submit]")) {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+    }
+  });
 }

@@ -27,6 +27,8 @@ REQUIRE_BROWSER = os.environ.get("OPENIDV_REQUIRE_BROWSER", "").strip().lower() 
 BASE_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
     "--disable-component-update", "--disable-sync",
+    # Third-party cookies blocked, as Safari and Chrome's phase-out do: the embedded flow must not need them.
+    "--test-third-party-cookie-phaseout",
 ]
 
 
