@@ -1,5 +1,9 @@
 """Every string the flow shows, in English and Spanish. `language` wins, then Accept-Language."""
 
+import re
+
+from openidv.flow import choices
+
 CONSENT_VERSION = "2026-11-general-1"
 BIOMETRIC_CONSENT_VERSION = "2026-11-biometric-1"
 
@@ -33,12 +37,35 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "camera.capture": "Take photo",
         "camera.unavailable": "No camera is available on this device.",
         "camera.captured": "Photo taken.",
+        "camera.retake": "Retake",
+        "camera.starting": "Starting the camera…",
+        "camera.denied": "The camera could not start. Allow camera access in your browser, or upload a photo instead.",
+        "camera.doc_frame": "Fit your ID inside the frame",
+        "camera.face_frame": "Keep your face inside the oval",
+        "camera.preview": "Your photo: {what}",
+        "camera.chosen": "Photo chosen: {name}",
+        "lang.label": "Language",
+        "country.choose": "Choose a country…",
+        "country.search": "Search countries",
+        "country.count": "{n} countries match.",
+        "country.none": "No country matches. Check the spelling.",
+        "gov.type.first": "Choose the country first: the types of ID it issues appear here.",
+        "gov.upload.front": "Or upload a photo of the front",
+        "gov.upload.back": "Or upload a photo of the back",
+        "upload.again": "Files are not kept after an error: choose your photos again.",
+        "upload.kept": "The photos you chose are still attached.",
+        "selfie.upload.heading": "No camera? Upload photos instead",
+        "selfie.upload.body": "Take each photo with your phone's front camera, in good light.",
+        "selfie.upload.center": "Photo looking straight ahead",
+        "selfie.upload.left": "Photo with your head turned to the left",
+        "selfie.upload.right": "Photo with your head turned to the right",
+        "handoff.hint": "No camera here, or rather use your phone?",
         "selfie.heading": "Selfie",
         "selfie.guidance": "Look at the camera, then turn your head slightly to the left and to the right when asked.",
         "selfie.center": "Look straight ahead",
         "selfie.left": "Turn your head to the left",
         "selfie.right": "Turn your head to the right",
-        "selfie.missing": "Take all three pictures with the camera.",
+        "selfie.missing": "Take all the pictures asked for: with the camera, or upload one photo per pose.",
         "phone.heading": "Phone number",
         "phone.label": "Your mobile phone number, with country code",
         "phone.invalid": "Enter a valid phone number, for example +14155550123.",
@@ -71,10 +98,63 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.identical_frames": "Take a new picture for each pose.",
         "reason.too_much_glare": "There is glare on your face. Move away from direct light.",
         "reason.no_selfie_face": "No face was found. Make sure your face is fully in the frame.",
+        "reason.cannot_verify_id": "We could not find an ID in the picture. Photograph the whole ID, flat, with all four corners visible.",
+        "reason.too_blurry": "The picture is blurry. Hold still and make sure it is in focus.",
+        "reason.check_digit": "Some details on the ID could not be read correctly. Take a sharper picture without glare on the text.",
+        "reason.mrz_unreadable": "The code lines at the bottom of the ID could not be read. Make sure they are sharp and not covered.",
+        "reason.mrz_not_found": "The code lines at the bottom of the ID were not found. Photograph the whole page, including the bottom.",
+        "reason.barcode_not_detected": "The barcode on the back of the ID was not found. Photograph the whole back, with the barcode sharp.",
+        "reason.barcode_not_decoded": "The barcode on the back of the ID could not be read. Take a sharper picture of it, without glare.",
+        "reason.barcode_dates_invalid": "The dates in the barcode are not valid. Check that you used the right ID.",
+        "reason.barcode_mrz_mismatch": "The details on the front and back of the ID do not match. Use both sides of the same ID.",
+        "reason.front_mismatch": "Some details printed on the ID could not be read. Take a sharper picture of the whole front.",
+        "reason.no_required_properties": "We could not read your name, date of birth or ID number. Take a sharper picture of the whole ID.",
+        "reason.no_expiration_date": "We could not read the expiry date. Make sure it is visible and sharp.",
+        "reason.missing_birthdate": "We could not read your date of birth. Make sure it is visible and sharp.",
+        "reason.age_out_of_range": "Your age does not meet this service's requirements.",
+        "reason.no_country": "We could not tell which country issued the ID. Check the country you chose.",
+        "reason.country_not_allowed": "IDs from this country are not accepted here. Use an ID from another country if you have one.",
+        "reason.type_not_allowed": "This type of ID is not accepted here. Use another type of ID.",
+        "reason.repeat_identification_number": "This ID was already used by someone else. Use your own ID.",
+        "reason.specimen_document": "This is a sample ID, not a real one. Use your own ID.",
+        "reason.image_seen_before": "This picture was already used. Take a new picture of your own ID.",
+        "reason.portrait_not_found": "The photo of your face on the ID was not found. Photograph the side with your photo.",
+        "reason.replica_detected": "The ID looks like a copy or a picture of a screen. Photograph the real ID.",
+        "reason.side_submitted_twice": "The same side was sent twice. Take one picture of the front and one of the back.",
+        "reason.missing_back": "The back of the ID is missing. Add a picture of the back.",
+        "reason.missing_front": "The front of the ID is missing. Add a picture of the front.",
+        "reason.dates_invalid": "The dates on the ID do not make sense together. Check that you used a valid ID and a sharp picture.",
+        "reason.inquiry_mismatch": "The details on the ID do not match the details you entered. Check them, or use your own ID.",
+        "reason.pose_missing": "A selfie picture is missing. Take all the pictures asked for.",
+        "reason.pose_unreadable": "A selfie picture could not be read. Take the pictures again.",
+        "reason.pose_face_not_found": "No face was found. Make sure your face is fully in the frame.",
+        "reason.pose_face_too_small": "Your face is too small in the picture. Come closer to the camera.",
+        "reason.pose_blurry": "The picture is blurry. Hold still and make sure it is in focus.",
+        "reason.pose_multiple_faces": "More than one face was in the picture. Make sure you are alone in the frame.",
+        "reason.pose_different_face": "A different person appeared between the pictures. Take all the pictures yourself.",
+        "reason.center_not_frontal": "Look straight at the camera for the first picture.",
+        "reason.profile_pose_missing": "Turn your head a little further to the left and to the right when asked.",
+        "reason.screen_or_print_texture": "Take the selfie yourself, live in front of the camera. Pictures of photos or screens are not accepted.",
+        "reason.flat_motion": "Take the selfie yourself, live in front of the camera. Pictures of photos or screens are not accepted.",
+        "reason.scene_changed_between_poses": "Stay in the same place while you take the pictures.",
+        "reason.challenge_not_met": "Turn your head a little further to the left and to the right when asked.",
+        "reason.no_blink": "Keep your eyes open and look at the camera naturally while the pictures are taken.",
+        "reason.frozen_burst": "Take the selfie yourself, live in front of the camera. Pictures of photos or screens are not accepted.",
+        "reason.face_changed_between_poses": "A different person appeared between the pictures. Take all the pictures yourself.",
+        "reason.id_card_in_selfie": "Do not hold your ID in the selfie. Show only your face.",
+        "reason.face_mismatch": "Your face did not match the photo on your ID. Take the selfie yourself, in good light.",
+        "reason.glasses_detected": "Take off your glasses and try again.",
         "done.completed": "Thank you, you are done.",
-        "done.completed.body": "Your information was submitted. You can close this page.",
+        "done.completed.body": "We are checking your details. The organisation that asked for this verification will let you know the result. You can "
+                               "close this page.",
+        "done.completed.body_named": "We are checking your details. {organisation} will let you know the result. You can close this page.",
+        "done.next": "What happens next",
         "done.failed": "We could not verify your identity",
-        "done.failed.body": "The number of attempts was used up. Contact the organisation that sent you here.",
+        "done.failed.body": "We could not confirm your identity from the photos and details you gave, and no attempts are left.",
+        "done.failed.todo": "Contact the organisation that asked for this verification: they can send you a new link. Next time, have a valid, "
+                            "undamaged ID ready and take the photos in good light.",
+        "done.failed.todo_named": "Contact {organisation}: they can send you a new link. Next time, have a valid, undamaged ID ready and take the "
+                                  "photos in good light.",
         "done.other": "This verification is no longer open",
         "done.other.body": "Status: {status}.",
         "error.heading": "Something went wrong",
@@ -90,6 +170,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "handoff.body": "Scan this code with your phone's camera. This page follows along and finishes when your phone does.",
         "handoff.button": "Continue on another device",
         "handoff.waiting": "Waiting for your phone…",
+        "handoff.at": "Your phone is at this step: {step}.",
+        "handoff.here": "Continue on this device instead",
+        "error.embed_not_allowed": ("This verification cannot be shown on this website. "
+                                    "The organisation must add the website to the template's allowed domains."),
+        "step.government-id": "Government ID",
+        "step.selfie": "Selfie",
+        "step.document": "Document",
+        "step.database": "Your details",
+        "step.phone-number": "Phone number",
+        "step.email-address": "E-mail address",
+        "processing.heading": "Checking…",
+        "processing.body": "We are checking what you sent. This takes a few seconds; please keep this page open.",
+        "processing.reload": "Show the result",
         "code.heading": "Enter the code",
         "code.sent": "We sent a 6-digit code to {to}.",
         "code.label": "6-digit code",
@@ -100,6 +193,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.confirmation_code_mismatch": "The code was not confirmed. Ask for a new code and type it exactly.",
         "reason.timeout": "The code expired. Ask for a new code.",
         "step.of": "Step {n} of {total}",
+        "error.redirect_domain": "The address to return to ({host}) is not one of this verification's allowed domains. Contact who sent you here.",
+        "error.too_many": "Too many verifications were started from here just now. Wait {seconds} seconds and try again.",
+        "upload.request_too_large": "What you sent is too large (at most {size}). Send smaller files.",
+        "upload.pdf_active": "This PDF contains scripts or actions and cannot be accepted. Save it as a plain PDF, or upload a picture.",
+        "upload.pdf_inflated": "This PDF expands to more than {size} when opened and cannot be accepted. Upload a smaller PDF or a picture.",
+        "upload.pdf_pages": "This PDF has too many pages ({pages}). Upload at most {max} pages.",
+        "upload.pdf_password": "This PDF is protected by a password. Upload it without the password.",
+        "upload.pdf_unreadable": "This PDF cannot be read. Upload it again, or upload a picture.",
     },
     "es": {
         "title": "Verifica tu identidad",
@@ -130,12 +231,35 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "camera.capture": "Tomar foto",
         "camera.unavailable": "Este dispositivo no tiene cámara disponible.",
         "camera.captured": "Foto tomada.",
+        "camera.retake": "Repetir",
+        "camera.starting": "Iniciando la cámara…",
+        "camera.denied": "No se pudo iniciar la cámara. Permite el acceso a la cámara en tu navegador o sube una foto.",
+        "camera.doc_frame": "Encaja tu documento dentro del recuadro",
+        "camera.face_frame": "Mantén tu cara dentro del óvalo",
+        "camera.preview": "Tu foto: {what}",
+        "camera.chosen": "Foto elegida: {name}",
+        "lang.label": "Idioma",
+        "country.choose": "Elige un país…",
+        "country.search": "Buscar país",
+        "country.count": "{n} países coinciden.",
+        "country.none": "Ningún país coincide. Revisa cómo lo escribiste.",
+        "gov.type.first": "Elige primero el país: aquí aparecerán los tipos de documento que emite.",
+        "gov.upload.front": "O sube una foto del frente",
+        "gov.upload.back": "O sube una foto del reverso",
+        "upload.again": "Los archivos no se conservan tras un error: vuelve a elegir tus fotos.",
+        "upload.kept": "Las fotos que elegiste siguen adjuntas.",
+        "selfie.upload.heading": "¿No tienes cámara? Sube fotos",
+        "selfie.upload.body": "Toma cada foto con la cámara frontal de tu teléfono, con buena luz.",
+        "selfie.upload.center": "Foto mirando al frente",
+        "selfie.upload.left": "Foto con la cabeza girada a la izquierda",
+        "selfie.upload.right": "Foto con la cabeza girada a la derecha",
+        "handoff.hint": "¿No hay cámara aquí o prefieres usar tu teléfono?",
         "selfie.heading": "Selfi",
         "selfie.guidance": "Mira a la cámara y, cuando se te pida, gira un poco la cabeza a la izquierda y a la derecha.",
         "selfie.center": "Mira al frente",
         "selfie.left": "Gira la cabeza a la izquierda",
         "selfie.right": "Gira la cabeza a la derecha",
-        "selfie.missing": "Toma las tres fotos con la cámara.",
+        "selfie.missing": "Toma todas las fotos que se piden: con la cámara o subiendo una foto por posición.",
         "phone.heading": "Número de teléfono",
         "phone.label": "Tu número de móvil, con el código de país",
         "phone.invalid": "Introduce un número válido, por ejemplo +34600123456.",
@@ -168,10 +292,65 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.identical_frames": "Toma una foto nueva para cada posición.",
         "reason.too_much_glare": "Hay reflejos en tu cara. Aléjate de la luz directa.",
         "reason.no_selfie_face": "No se encontró ningún rostro. Asegúrate de que tu cara esté completa en el recuadro.",
+        "reason.cannot_verify_id": "No encontramos un documento en la foto. Fotografía el documento entero, plano, con las cuatro esquinas visibles.",
+        "reason.too_blurry": "La foto está borrosa. Quédate quieto y asegúrate de que esté enfocada.",
+        "reason.check_digit": "Algunos datos del documento no se leyeron bien. Toma una foto más nítida y sin reflejos sobre el texto.",
+        "reason.mrz_unreadable": "No se pudieron leer las líneas de código de la parte inferior del documento. Asegúrate de que estén nítidas y sin tapar.",
+        "reason.mrz_not_found": "No se encontraron las líneas de código de la parte inferior del documento. Fotografía la página entera, incluida la "
+                                "parte inferior.",
+        "reason.barcode_not_detected": "No se encontró el código de barras del reverso. Fotografía el reverso entero, con el código de barras nítido.",
+        "reason.barcode_not_decoded": "No se pudo leer el código de barras del reverso. Toma una foto más nítida, sin reflejos.",
+        "reason.barcode_dates_invalid": "Las fechas del código de barras no son válidas. Comprueba que usaste el documento correcto.",
+        "reason.barcode_mrz_mismatch": "Los datos del frente y del reverso no coinciden. Usa las dos caras del mismo documento.",
+        "reason.front_mismatch": "No se pudieron leer algunos datos impresos en el documento. Toma una foto más nítida del frente entero.",
+        "reason.no_required_properties": "No pudimos leer tu nombre, tu fecha de nacimiento o el número del documento. Toma una foto más nítida del "
+                                         "documento entero.",
+        "reason.no_expiration_date": "No pudimos leer la fecha de caducidad. Asegúrate de que sea visible y nítida.",
+        "reason.missing_birthdate": "No pudimos leer tu fecha de nacimiento. Asegúrate de que sea visible y nítida.",
+        "reason.age_out_of_range": "Tu edad no cumple los requisitos de este servicio.",
+        "reason.no_country": "No pudimos saber qué país emitió el documento. Revisa el país que elegiste.",
+        "reason.country_not_allowed": "Aquí no se aceptan documentos de este país. Usa un documento de otro país si lo tienes.",
+        "reason.type_not_allowed": "Aquí no se acepta este tipo de documento. Usa otro tipo de documento.",
+        "reason.repeat_identification_number": "Otra persona ya usó este documento. Usa tu propio documento.",
+        "reason.specimen_document": "Este es un documento de muestra, no uno real. Usa tu propio documento.",
+        "reason.image_seen_before": "Esta foto ya se usó. Toma una foto nueva de tu propio documento.",
+        "reason.portrait_not_found": "No se encontró la foto de tu cara en el documento. Fotografía la cara que lleva tu foto.",
+        "reason.replica_detected": "El documento parece una copia o una foto de una pantalla. Fotografía el documento original.",
+        "reason.side_submitted_twice": "Se envió dos veces la misma cara. Toma una foto del frente y otra del reverso.",
+        "reason.missing_back": "Falta el reverso del documento. Añade una foto del reverso.",
+        "reason.missing_front": "Falta el frente del documento. Añade una foto del frente.",
+        "reason.dates_invalid": "Las fechas del documento no son coherentes. Comprueba que usaste un documento válido y una foto nítida.",
+        "reason.inquiry_mismatch": "Los datos del documento no coinciden con los que escribiste. Revísalos o usa tu propio documento.",
+        "reason.pose_missing": "Falta una foto del selfi. Toma todas las fotos que se piden.",
+        "reason.pose_unreadable": "No se pudo leer una foto del selfi. Toma las fotos de nuevo.",
+        "reason.pose_face_not_found": "No se encontró ningún rostro. Asegúrate de que tu cara esté completa en el recuadro.",
+        "reason.pose_face_too_small": "Tu cara se ve demasiado pequeña. Acércate a la cámara.",
+        "reason.pose_blurry": "La foto está borrosa. Quédate quieto y asegúrate de que esté enfocada.",
+        "reason.pose_multiple_faces": "Había más de una cara en la foto. Asegúrate de estar solo en el recuadro.",
+        "reason.pose_different_face": "Apareció otra persona entre las fotos. Toma todas las fotos tú mismo.",
+        "reason.center_not_frontal": "Mira directamente a la cámara en la primera foto.",
+        "reason.profile_pose_missing": "Gira un poco más la cabeza a la izquierda y a la derecha cuando se te pida.",
+        "reason.screen_or_print_texture": "Hazte el selfi tú mismo, en directo ante la cámara. No se aceptan fotos de fotos ni de pantallas.",
+        "reason.flat_motion": "Hazte el selfi tú mismo, en directo ante la cámara. No se aceptan fotos de fotos ni de pantallas.",
+        "reason.scene_changed_between_poses": "Quédate en el mismo sitio mientras tomas las fotos.",
+        "reason.challenge_not_met": "Gira un poco más la cabeza a la izquierda y a la derecha cuando se te pida.",
+        "reason.no_blink": "Mantén los ojos abiertos y mira a la cámara con naturalidad mientras se toman las fotos.",
+        "reason.frozen_burst": "Hazte el selfi tú mismo, en directo ante la cámara. No se aceptan fotos de fotos ni de pantallas.",
+        "reason.face_changed_between_poses": "Apareció otra persona entre las fotos. Toma todas las fotos tú mismo.",
+        "reason.id_card_in_selfie": "No sostengas el documento en el selfi. Muestra solo tu cara.",
+        "reason.face_mismatch": "Tu cara no coincide con la foto de tu documento. Hazte el selfi tú mismo, con buena luz.",
+        "reason.glasses_detected": "Quítate las gafas e inténtalo de nuevo.",
         "done.completed": "Gracias, has terminado.",
-        "done.completed.body": "Tu información se envió. Puedes cerrar esta página.",
+        "done.completed.body": "Estamos comprobando tus datos. La organización que pidió esta verificación te comunicará el resultado. Puedes cerrar "
+                               "esta página.",
+        "done.completed.body_named": "Estamos comprobando tus datos. {organisation} te comunicará el resultado. Puedes cerrar esta página.",
+        "done.next": "Qué pasa ahora",
         "done.failed": "No pudimos verificar tu identidad",
-        "done.failed.body": "Se agotaron los intentos. Contacta con la organización que te envió aquí.",
+        "done.failed.body": "No pudimos confirmar tu identidad con las fotos y los datos que diste, y no quedan intentos.",
+        "done.failed.todo": "Contacta con la organización que pidió esta verificación: puede enviarte un enlace nuevo. La próxima vez, ten a mano un "
+                            "documento válido y en buen estado, y toma las fotos con buena luz.",
+        "done.failed.todo_named": "Contacta con {organisation}: puede enviarte un enlace nuevo. La próxima vez, ten a mano un documento válido y en "
+                                  "buen estado, y toma las fotos con buena luz.",
         "done.other": "Esta verificación ya no está abierta",
         "done.other.body": "Estado: {status}.",
         "error.heading": "Algo salió mal",
@@ -187,17 +366,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "handoff.body": "Escanea este código con la cámara de tu teléfono. Esta página te sigue y termina cuando termine tu teléfono.",
         "handoff.button": "Continuar en otro dispositivo",
         "handoff.waiting": "Esperando a tu teléfono…",
+        "handoff.at": "Tu teléfono está en este paso: {step}.",
+        "handoff.here": "Continuar en este dispositivo",
+        "error.embed_not_allowed": ("Esta verificación no se puede mostrar en este sitio web. "
+                                    "La organización debe añadir el sitio a los dominios permitidos de la plantilla."),
+        "step.government-id": "Documento de identidad",
+        "step.selfie": "Selfi",
+        "step.document": "Documento",
+        "step.database": "Tus datos",
+        "step.phone-number": "Número de teléfono",
+        "step.email-address": "Correo electrónico",
+        "processing.heading": "Comprobando…",
+        "processing.body": "Estamos comprobando lo que enviaste. Tarda unos segundos; mantén esta página abierta.",
+        "processing.reload": "Ver el resultado",
         "code.heading": "Introduce el código",
         "code.sent": "Enviamos un código de 6 dígitos a {to}.",
         "code.label": "Código de 6 dígitos",
-        "error.redirect_domain": "The address to return to ({host}) is not one of this verification's allowed domains. Contact the organisation that sent you here.",
-        "error.too_many": "Too many verifications were started from here just now. Wait {seconds} seconds and try again.",
-        "upload.request_too_large": "What you sent is too large (at most {size}). Send smaller files.",
-        "upload.pdf_active": "This PDF contains scripts or actions and cannot be accepted. Save it as a plain PDF, or upload a picture.",
-        "upload.pdf_inflated": "This PDF expands to more than {size} when opened and cannot be accepted. Upload a smaller PDF or a picture.",
-        "upload.pdf_pages": "This PDF has too many pages ({pages}). Upload at most {max} pages.",
-        "upload.pdf_password": "This PDF is protected by a password. Upload it without the password.",
-        "upload.pdf_unreadable": "This PDF cannot be read. Upload it again, or upload a picture.",
         "code.resend": "Enviar un código nuevo",
         "code.wrong": "Ese código no es correcto. Revísalo e inténtalo de nuevo.",
         "code.wait": "Espera {seconds} segundos antes de pedir un código nuevo.",
@@ -205,6 +389,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "reason.confirmation_code_mismatch": "El código no se confirmó. Pide un código nuevo y escríbelo exactamente.",
         "reason.timeout": "El código caducó. Pide un código nuevo.",
         "step.of": "Paso {n} de {total}",
+        "error.redirect_domain": "La dirección de regreso ({host}) no está entre los dominios permitidos de esta verificación. Contacta con quien te envió.",
+        "error.too_many": "Se iniciaron demasiadas verificaciones desde aquí hace un momento. Espera {seconds} segundos e inténtalo de nuevo.",
+        "upload.request_too_large": "Lo que enviaste es demasiado grande (como máximo {size}). Envía archivos más pequeños.",
+        "upload.pdf_active": "Este PDF contiene scripts o acciones y no se puede aceptar. Guárdalo como un PDF simple o sube una foto.",
+        "upload.pdf_inflated": "Este PDF ocupa más de {size} al abrirlo y no se puede aceptar. Sube un PDF más pequeño o una foto.",
+        "upload.pdf_pages": "Este PDF tiene demasiadas páginas ({pages}). Sube como máximo {max} páginas.",
+        "upload.pdf_password": "Este PDF está protegido con contraseña. Súbelo sin contraseña.",
+        "upload.pdf_unreadable": "No se puede leer este PDF. Súbelo de nuevo o sube una foto.",
     },
 }
 LANGUAGES = tuple(CATALOGUE)
@@ -230,11 +422,49 @@ class Translator:
     def __call__(self, key: str, **values: object) -> str:
         text = CATALOGUE[self.language].get(key) or CATALOGUE["en"][key]
         return text.format(**values) if values else text
-        "error.redirect_domain": "La dirección de regreso ({host}) no es uno de los dominios permitidos de esta verificación. Contacta con la organización que te envió aquí.",
-        "error.too_many": "Se iniciaron demasiadas verificaciones desde aquí hace un momento. Espera {seconds} segundos e inténtalo de nuevo.",
-        "upload.request_too_large": "Lo que enviaste es demasiado grande (como máximo {size}). Envía archivos más pequeños.",
-        "upload.pdf_active": "Este PDF contiene scripts o acciones y no se puede aceptar. Guárdalo como un PDF simple o sube una foto.",
-        "upload.pdf_inflated": "Este PDF ocupa más de {size} al abrirlo y no se puede aceptar. Sube un PDF más pequeño o una foto.",
-        "upload.pdf_pages": "Este PDF tiene demasiadas páginas ({pages}). Sube como máximo {max} páginas.",
-        "upload.pdf_password": "Este PDF está protegido con contraseña. Súbelo sin contraseña.",
-        "upload.pdf_unreadable": "No se puede leer este PDF. Súbelo de nuevo o sube una foto.",
+
+    def reasons(self, reasons: list[str]) -> list[str]:
+        """A failed attempt's check reasons in plain words, each text once (several reasons read the same)."""
+        texts: list[str] = []
+        for reason in reasons:
+            key = "reason." + reason_key(reason)
+            text = self(key if key in CATALOGUE["en"] else "reason.unknown")
+            if text not in texts:
+                texts.append(text)
+        return texts
+
+    # The government-ID step's choices, named in this language (openidv/flow/choices.py).
+    def countries(self, allowed: list[str] | None = None) -> list[tuple[str, str]]:
+        return choices.countries(self.language, allowed)
+
+    def country(self, code: str) -> str:
+        return choices.country_name(code, self.language)
+
+    def id_class(self, id_class: str) -> str:
+        return choices.id_class_name(id_class, self.language)
+
+    def id_classes(self, country: str | None, allowed: list[str] | None = None) -> list[str]:
+        return choices.id_classes(country, allowed)
+
+    def issuers(self, id_class: str) -> list[str]:
+        """The countries that issue `id_class`; empty when every country does."""
+        return sorted(choices.ISSUED_BY.get(id_class, ()))
+
+
+POSE_REASON = re.compile(r"^(center|left|right)_(missing|unreadable|face_not_found|face_too_small|blurry|multiple_faces|different_face)$")
+DATE_REASONS = frozenset({"implausible_birthdate", "issued_before_birth", "issued_in_future", "expires_before_issue",
+                          "expires_before_birth", "expiry_too_far"})
+
+
+def reason_key(reason: str) -> str:
+    """The catalogue name of a check reason: a selfie pose's reasons (`left_blurry`) read as one
+    (`pose_blurry`), as do the MRZ's check digits and the front-vs-MRZ/barcode mismatches."""
+    if match := POSE_REASON.match(reason):
+        return "pose_" + match.group(2)
+    if reason.startswith("check_digit_"):
+        return "check_digit"
+    if reason.startswith("front_") and reason.endswith("_mismatch"):
+        return "front_mismatch"
+    if reason in DATE_REASONS:
+        return "dates_invalid"
+    return reason
