@@ -29,10 +29,10 @@ from starlette.datastructures import UploadFile
 
 from openidv.flow import codes, limits, redirects, service
 from openidv.flow.i18n import Translator, pick
-from openidv.inquiry_sessions import service as sessions
+from openidv.inquiry_sessions import repository as session_repository, service as sessions
 from openidv.inquiry_templates.config import ID_CLASSES, Step
 from openidv.kit.db import transaction
-from openidv.lifecycle import OPEN_INQUIRY_STATUSES, InquiryStatus, VerificationStatus
+from openidv.lifecycle import OPEN_INQUIRY_STATUSES, InquiryStatus, SessionStatus, VerificationStatus
 from openidv.models import Inquiry, InquirySession
 from openidv.verifications import uploads
 from openidv.verifications.government_id.service import TWO_SIDED
@@ -304,8 +304,10 @@ def _follow(request: Request, inquiry: Inquiry, path: str, **query: str) -> dict
     return {"state": service.progress_state(inquiry), "status": flow_url(request, "/flow/status"), "next": flow_url(request, path, **query)}
 
 
-def _phone_at(inquiry: Inquiry) -> str | None:
-    """The kind of step the other device is on (`selfie`, …), for the waiting desktop; nothing personal."""
+def _phone_at(db: Session, inquiry: Inquiry, desktop: InquirySession) -> str | None:
+    """The kind of step the other device is on (`selfie`, …) once it opened the link; nothing personal."""
+    if not any(s.id != desktop.id and s.status == SessionStatus.ACTIVE for s in session_repository.of_inquiry(db, inquiry.id)):
+        return None
     name = (inquiry.next_step_name or "").removeprefix("retry_").removeprefix("verification_")
     return name.replace("_", "-") or None
 
@@ -462,7 +464,7 @@ def handoff_page(request: Request) -> Response:
         link = shown["link"]
         return _render(request, ctx, "handoff.html", inquiry=inquiry, csrf=_csrf(request, row), link=link, qr=Markup(service.qr_svg(link)),
                        follow=_follow(request, inquiry, "/flow/handoff", h=request.query_params["h"]),
-                       phone_at=_phone_at(inquiry), session_token=token)
+                       phone_at=_phone_at(db, inquiry, row), session_token=token)
 
 
 @router.get("/flow/status")
