@@ -1,5 +1,6 @@
 """The hosted flow over HTTP (no browser): entry, tokens, CSRF, consent, fields, uploads, languages, errors."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -10,7 +11,8 @@ from sqlalchemy import func, select
 from openidv.checks.result import check
 from openidv.flow import engines
 from openidv.kit import clock
-from openidv.models import FlowConsent, FlowUpload, Inquiry, InquirySession, Verification
+from openidv.documents import files
+from openidv.models import Document, FlowConsent, Inquiry, InquirySession, Verification
 
 
 @pytest.fixture
@@ -162,7 +164,7 @@ def test_another_environments_template_and_bad_redirects_create_nothing(browser,
     assert _inquiries(db) == []
 
 
-def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db):
+def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db, settings):
     page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Document']}"))
     csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
 
@@ -175,14 +177,15 @@ def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db):
     assert "too small" in send(noise_image(40, 40, "PNG"))
     assert "too large" in send(b"\xff\xd8\xff" + b"\0" * (15 * 1024 * 1024 + 10))
     assert "too small (200×120 pixels)" in send(noise_image(200, 120))
-    assert db.scalar(select(func.count()).select_from(FlowUpload)) == 0  # nothing half-written
+    assert db.scalar(select(func.count()).select_from(Document)) == 0  # nothing half-written
     pdf = _blank_pdf()
     assert send(pdf, "statement.pdf") == ""
     assert browser.get("/verify").text.count("Thank you") == 1  # no redirect URI: a clear end screen
     db.rollback()  # a fresh snapshot
-    (upload,) = db.scalars(select(FlowUpload))
-    assert upload.mime_type == "application/pdf" and upload.role == "document" and upload.verification_id
-    assert b"filler" not in upload.content_sealed and upload.content == pdf
+    (document,) = db.scalars(select(Document))  # stored as the API's create stores a paper
+    (record,) = document.data["files"]
+    assert record["mime"] == "application/pdf" and document.verification_id and document.inquiry_id
+    assert b"filler" not in (settings.data_dir / "files" / record["id"]).read_bytes() and files.content(record) == pdf
 
 
 def test_spanish_by_parameter_or_browser(app, world):
@@ -195,7 +198,18 @@ def test_spanish_by_parameter_or_browser(app, world):
         assert "Número de teléfono" in _consent(c, page)
 
 
-def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser, world, db):
+def _settled(db, kind: str, count: int = 1) -> list[Verification]:
+    """The inquiry's verifications of `kind` once `count` of them left `submitted` (their job ran)."""
+    deadline = time.monotonic() + 30
+    while True:
+        db.rollback()  # a fresh snapshot
+        made = list(db.scalars(select(Verification).where(Verification.kind == kind).order_by(Verification.created_at)))
+        if sum(v.status != "submitted" for v in made) >= count or time.monotonic() > deadline:
+            return made
+        time.sleep(0.05)
+
+
+def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser, world, db, job_worker):
     page = _open(browser, f"inquiry-template-id={world.production_templates['Document']}&environment-id={world.production_id}")
     done = browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
     assert done.status_code == 303
@@ -205,22 +219,21 @@ def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser,
     answer = browser.post("/flow/step", data={"csrf": CSRF.search(step.text).group(1), "step-id": STEP_ID.search(step.text).group(1)},
                           files={"document": ("a.pdf", pdf, "application/pdf")})
     assert answer.status_code == 303
-    db.rollback()
-    (verification,) = db.scalars(select(Verification).where(Verification.kind == "document"))
+    (verification,) = _settled(db, "document")  # read in the document-verification.process job
     assert verification.status == "failed" and not any(c["name"].endswith("_sandbox_simulation") for c in verification.checks)
-    assert engines.engine_for("document", sandbox=True) is None  # the sandbox simulates, as Persona's
+    assert engines.processes("document") and not engines.processes("document", sandbox=True)  # the sandbox simulates, as Persona's
     engines.Policy.sandbox_runs_engines = True  # OPENIDV_SANDBOX_FLOW_CHECKS=run
     try:
-        assert engines.engine_for("document", sandbox=True) is engines.engine_for("document")
+        assert engines.processes("document", sandbox=True)
     finally:
         engines.Policy.sandbox_runs_engines = False
 
 
-def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client, world, db):
+def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client, world, db, job_worker):
     seen = []
 
-    def engine(db_, inquiry, step, verification, captured):
-        seen.append(sorted(captured.upload_ids))
+    def engine(db_, verification):  # runs in the kind's processing job, in place of its own checks
+        seen.append([record["role"] for record in verification.data["files"]])
         return [check("document_readability", len(seen) > 1, reasons=["blurry"])]
 
     engines.override("document", engine)
@@ -229,13 +242,15 @@ def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client,
         page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Document']}"))
         csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)
         assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id}, files={"document": ("a.pdf", pdf, "application/pdf")}).status_code == 303
+        _settled(db, "document")
         retry = browser.get("/verify").text
         assert "try that again" in retry and "Attempts left: 4" in retry and "The picture is blurry" in retry
         assert browser.post("/flow/step", data={"csrf": csrf, "step-id": step_id}, files={"document": ("a.pdf", pdf, "application/pdf")}).status_code == 303
+        _settled(db, "document", 2)
         assert "Thank you" in browser.get("/verify").text
     finally:
         engines.remove_override("document")
-    assert seen == [["document"], ["document"]]
+    assert seen == [["file"], ["file"]]
     (inquiry,) = _inquiries(db)
     assert inquiry.status == "completed"
 

@@ -165,16 +165,20 @@ def run_checks(db: Session, verification: Verification, step: Any, frames: dict[
     return [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
 
 
-def process_selfie(db: Session, verification: Verification) -> None:
-    """Run the engines and conclude a submitted selfie (idempotent: only from `submitted`)."""
-    if verification.status != VerificationStatus.SUBMITTED or verification.redacted_at is not None:
-        return
+def stored_checks(db: Session, verification: Verification) -> list[dict[str, Any]]:
+    """The engines on the selfie's stored frames, with its step's settings."""
     _, step = verifications.config_for(db, verification)
     data = verification.data
     frames = {pose: [storage.get(Files.data_dir, _file(verification.id, pose, i)) or b"" for i in range(count)]
               for pose, count in data.get("frames", {}).items()}
-    checks = run_checks(db, verification, step, frames, data.get("selfie-kind", "profile-and-center"))
-    verifications.finish(db, verification, checks, None)
+    return run_checks(db, verification, step, frames, data.get("selfie-kind", "profile-and-center"))
+
+
+def process_selfie(db: Session, verification: Verification) -> None:
+    """Run the engines and conclude a submitted selfie (idempotent: only from `submitted`)."""
+    if verification.status != VerificationStatus.SUBMITTED or verification.redacted_at is not None:
+        return
+    verifications.finish(db, verification, stored_checks(db, verification), None)
 
 
 process_job = verifications.processing_job("selfie.process", process_selfie, unprocessable_check="selfie_unprocessable_submission_detection")
