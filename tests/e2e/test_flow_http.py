@@ -9,9 +9,9 @@ from flow_support import CSRF, STEP_ID, noise_image
 from sqlalchemy import func, select
 
 from openidv.checks.result import check
+from openidv.documents import files
 from openidv.flow import engines
 from openidv.kit import clock
-from openidv.documents import files
 from openidv.models import Document, FlowConsent, Inquiry, InquirySession, Verification
 
 
