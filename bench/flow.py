@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 
 import httpx
@@ -32,7 +31,9 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "bench"))
-from api import Server, percentile  # noqa: E402
+from api import Server, percentile
+
+from openidv.testdata.pdfbomb import pdf_bomb
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 STEP = re.compile(r'name="step-id" value="([^"]+)"')
@@ -96,24 +97,6 @@ def submit_to_result(base: str, api: httpx.Client, template_id: str, n: int) -> 
     return times
 
 
-def _pdf_bomb(inflated: int) -> bytes:
-    """A one-page PDF whose content stream inflates to `inflated` bytes (zeros), built without holding them."""
-    squeeze = zlib.compressobj(9)
-    block = b"\0" * MiB
-    stream = b"".join(squeeze.compress(block) for _ in range(inflated // MiB)) + squeeze.flush()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    out, offsets = bytearray(b"%PDF-1.7\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 async def _chunks(total: int):  # noqa: ANN202
     piece = b"x" * (256 * 1024)
     for _ in range(total // len(piece)):
@@ -123,7 +106,7 @@ async def _chunks(total: int):  # noqa: ANN202
 async def abuse(base: str, api: httpx.Client, templates: dict[str, str], seconds: float) -> dict[str, int]:
     """Anonymous clients for `seconds`, plus a few sessions that send what a session may not."""
     counts = {"creations": 0, "creations_refused": 0, "oversized": 0, "chunked": 0, "pdf_bombs": 0, "errors_5xx": 0}
-    bomb = _pdf_bomb(1024 * MiB)
+    bomb = pdf_bomb(1024 * MiB)
     document_flows = [_new_flow(base, api, templates["Document"]) for _ in range(2)]
     stop = time.monotonic() + seconds
 

@@ -25,7 +25,6 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from openidv.flow import codes, limits, redirects, service
 from openidv.flow.i18n import Translator, pick
@@ -160,7 +159,10 @@ def _error_page(request: Request, ctx: dict[str, Any], exc: service.FlowError) -
     t = Translator(_language(request, ctx))
     message = t(exc.key, **exc.values)
     sdk_error = {"status": exc.status, "code": exc.code, "message": message}
-    return _render(request, ctx, "error.html", status=exc.status, message=message, sdk_error=sdk_error)
+    page = _render(request, ctx, "error.html", status=exc.status, message=message, sdk_error=sdk_error)
+    if exc.status == 429 and "seconds" in exc.values:
+        page.headers["Retry-After"] = str(max(1, round(float(str(exc.values["seconds"])))))
+    return page
 
 
 def _set_cookies(request: Request, response: Response, token: str, ctx: dict[str, Any]) -> None:
@@ -337,18 +339,6 @@ def _show(request: Request) -> Response:
 
 
 # ---------------------------------------------------------------- forms
-
-
-def _form_values(form: Any) -> tuple[dict[str, str], dict[str, UploadFile]]:
-    values: dict[str, str] = {}
-    files: dict[str, UploadFile] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, UploadFile):
-            if value.filename or value.size:
-                files[key] = value
-        else:
-            values[key] = value
-    return values, files
 
 
 async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]] | None:

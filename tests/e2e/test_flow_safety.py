@@ -8,7 +8,6 @@ import shutil
 import socket
 import tempfile
 import time
-import zlib
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +18,7 @@ from sqlalchemy import func, select
 
 from openidv.flow import limits
 from openidv.models import Inquiry, Verification
+from openidv.testdata.pdfbomb import pdf_bomb
 
 
 @pytest.fixture
@@ -96,6 +96,7 @@ def test_a_flood_of_anonymous_creations_is_stopped(app, browser, world, db):
     assert _count(db, Inquiry) == per_ip
     refused = browser.get("/verify", params={"inquiry-template-id": template, "environment-id": env})
     assert refused.status_code == 429 and "application_error" in refused.text and "Too many verifications" in refused.text
+    assert int(refused.headers["retry-after"]) >= 1
     # the widget is the same door; Spanish is there too
     widget = browser.get("/widget", params={"inquiry-template-id": template, "environment-id": env, "language": "es"})
     assert widget.status_code == 429 and "demasiadas verificaciones" in widget.text
@@ -163,28 +164,10 @@ def test_a_chunked_oversized_upload_is_cut_at_the_limit(app, server, settings, w
     assert shutil.disk_usage(temp).used - temp_before < MAX_UPLOAD_REQUEST  # nothing spooled to disk
 
 
-def _pdf_bomb(inflated: int = 1 << 30) -> bytes:
-    """A well-formed one-page PDF of about 1 MiB whose content stream inflates to `inflated` bytes."""
-    deflate = zlib.compressobj(9)
-    zeros = b"\0" * (16 << 20)
-    body = b"".join([deflate.compress(zeros) for _ in range(inflated // len(zeros))] + [deflate.flush()])
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(body) + body + b"\nendstream"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def test_a_pdf_bomb_is_refused_in_the_flow_without_inflating_it(browser, world, db):
     import resource
 
-    bomb = _pdf_bomb()
+    bomb = pdf_bomb()
     assert len(bomb) < 1.1 * 1024 * 1024
     assert browser.get("/verify", params={"inquiry-template-id": world.production_templates["Document"],
                                           "environment-id": world.production_id}).status_code == 303
