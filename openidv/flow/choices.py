@@ -9,7 +9,7 @@ their names come from ICU's CLDR data in the page's language.
 from collections.abc import Iterable
 from functools import cache
 
-import icu
+import icu  # type: ignore[import-untyped]
 
 from openidv.checks.icao_countries import ISO3
 from openidv.inquiry_templates.config import ID_CLASSES

@@ -1,6 +1,7 @@
 """The hosted flow in headless Debian Chromium with a fake camera: every starter template to its redirect,
 accessibility (axe-core, no serious or critical violation) and the layout at 360 px."""
 
+import importlib.util
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -11,6 +12,9 @@ from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
 AXE = SDK_DIR / "axe-core" / "axe.min.js"
+_spec = importlib.util.spec_from_file_location("flow_screenshots", Path(__file__).resolve().parents[2] / "scripts" / "flow_screenshots.py")
+screenshots = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(screenshots)  # its `walk` visits every screen; the screenshots in docs/ are taken on the same walk
 
 
 @pytest.fixture
@@ -22,15 +26,15 @@ def page(chromium, server):
     context.close()
 
 
-def check_screen(page) -> None:
-    """axe-core finds no serious or critical problem, and nothing overflows a 360 px wide screen."""
+def check_screen(page, _name: str = "") -> None:
+    """axe-core finds no serious or critical problem, and nothing overflows the screen's width (360 px here)."""
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
     )
-    assert violations == [], violations
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert violations == [], (_name, violations)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], _name
 
 
 def _files(tmp_path: Path) -> dict[str, Path]:
@@ -210,3 +214,25 @@ def test_phone_handoff_in_two_browser_contexts(chromium, page, server, world, tm
         phone_context.close()
     page.wait_for_url(f"{redirect}?**", timeout=10_000)  # the desktop followed along
     assert "status=completed" in page.url
+
+
+@pytest.mark.parametrize("size", list(screenshots.SIZES))
+@pytest.mark.parametrize("language", screenshots.LANGUAGES)
+def test_every_screen_passes_axe_in_both_languages_at_both_sizes(chromium, server, world, job_worker, size, language):
+    """Consent, fields and their errors, government ID (choices, live camera with its frame, preview, a missing
+    side's error), biometric consent, selfie (oval, pictures), the end, a retry and the failed end."""
+    context = chromium.new_context(viewport=screenshots.SIZES[size], is_mobile=size == "phone", bypass_csp=True, base_url=server.url)
+    context.grant_permissions(["camera"], origin=server.url)
+    seen: list[str] = []
+
+    def check(page, name: str) -> None:
+        assert page.locator("html").get_attribute("lang") == language
+        check_screen(page, name)
+        seen.append(name)
+
+    try:
+        screenshots.walk(context.new_page(), server.url, world.templates, world.sandbox_key, language, check)
+    finally:
+        context.close()
+    assert seen == ["consent", "fields", "fields-error", "government-id", "government-id-camera", "government-id-captured",
+                    "government-id-error", "biometric-consent", "selfie", "selfie-captured", "done", "retry", "done-failed"]
