@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from flow_support import SDK_DIR, noise_image
+from flow_support import SDK_DIR, blank_pdf, noise_image
 from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
@@ -42,7 +42,7 @@ def _files(tmp_path: Path) -> dict[str, Path]:
     front.write_bytes(noise_image(seed=1))
     back.write_bytes(noise_image(seed=2))
     pdf = tmp_path / "statement.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n" + b"% filler\n" * 2000 + b"%%EOF\n")
+    pdf.write_bytes(blank_pdf())
     return {"front": front, "back": back, "pdf": pdf}
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from flow_support import CSRF, STEP_ID, noise_image
+from flow_support import CSRF, STEP_ID, blank_pdf, noise_image
 from sqlalchemy import func, select
 
 from openidv.checks.result import check
@@ -35,20 +35,6 @@ def _consent(c: TestClient, page: str) -> str:
     done = c.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"})
     assert done.status_code == 303
     return c.get("/verify").text
-
-
-def _blank_pdf() -> bytes:
-    """A well-formed one-page PDF with nothing to read, past the 10 KB minimum (it passes the PDF intake)."""
-    import io
-
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    writer.add_blank_page(612, 792)
-    writer.add_metadata({"/Subject": "filler " * 2000})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def _inquiries(db) -> list[Inquiry]:
@@ -178,7 +164,7 @@ def test_uploads_are_checked_by_content_and_stored_sealed(browser, world, db, se
     assert "too large" in send(b"\xff\xd8\xff" + b"\0" * (15 * 1024 * 1024 + 10))
     assert "too small (200×120 pixels)" in send(noise_image(200, 120))
     assert db.scalar(select(func.count()).select_from(Document)) == 0  # nothing half-written
-    pdf = _blank_pdf()
+    pdf = blank_pdf()
     assert send(pdf, "statement.pdf") == ""
     assert browser.get("/verify").text.count("Thank you") == 1  # no redirect URI: a clear end screen
     db.rollback()  # a fresh snapshot
@@ -215,7 +201,7 @@ def test_production_runs_the_real_checks_and_the_sandbox_simulates_them(browser,
     assert done.status_code == 303
     step = browser.get("/verify")
     assert step.status_code == 200 and 'name="document"' in step.text
-    pdf = _blank_pdf()  # not a readable paper: the real checks fail it
+    pdf = blank_pdf()  # not a readable paper: the real checks fail it
     answer = browser.post("/flow/step", data={"csrf": CSRF.search(step.text).group(1), "step-id": STEP_ID.search(step.text).group(1)},
                           files={"document": ("a.pdf", pdf, "application/pdf")})
     assert answer.status_code == 303
@@ -237,7 +223,7 @@ def test_a_registered_engine_runs_and_failures_show_what_to_fix(browser, client,
         return [check("document_readability", len(seen) > 1, reasons=["blurry"])]
 
     engines.override("document", engine)
-    pdf = _blank_pdf()
+    pdf = blank_pdf()
     try:
         page = _consent(browser, _open(browser, f"inquiry-template-id={world.templates['Document']}"))
         csrf, step_id = CSRF.search(page).group(1), STEP_ID.search(page).group(1)

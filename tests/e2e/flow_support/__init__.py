@@ -126,3 +126,17 @@ class LiveServer:
     @property
     def url(self) -> str:
         return f"http://localhost:{self.port}"
+
+
+def blank_pdf() -> bytes:
+    """A well-formed one-page PDF with nothing to read, past the 10 KB minimum (it passes the PDF intake)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    writer.add_metadata({"/Subject": "filler " * 2000})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
