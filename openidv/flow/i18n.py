@@ -2,7 +2,7 @@
 
 import re
 
-from openidv.flow import choices
+from openidv.verifications.government_id import choices
 
 CONSENT_VERSION = "2026-11-general-1"
 BIOMETRIC_CONSENT_VERSION = "2026-11-biometric-1"

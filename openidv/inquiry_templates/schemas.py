@@ -9,6 +9,8 @@ from openidv.models import InquiryTemplate, InquiryTemplateVersion
 
 
 def render_template(template: InquiryTemplate, field_schemas: list[dict[str, Any]]) -> dict[str, Any]:
+    """Persona's attributes only (its schema allows no others): openidv's `redirect-uri-domain-allowlist` is
+    an extension written through the API (README, openidv extensions) and never rendered here."""
     return resource(
         "inquiry-template",
         template.id,
@@ -18,7 +20,6 @@ def render_template(template: InquiryTemplate, field_schemas: list[dict[str, Any
             "embedded-flow-domain-allowlist": list(template.embedded_flow_domain_allowlist or []),
             "hosted-flow-subdomains": [],
             "hosted-flow-redirect-uri-schemes": list(template.hosted_flow_redirect_uri_schemes or []),
-            "redirect-uri-domain-allowlist": list(template.redirect_uri_domain_allowlist or []),
             "field-schemas": field_schemas,
         },
         {"latest-published-version": ref("inquiry-template-version", template.latest_published_version_id)},

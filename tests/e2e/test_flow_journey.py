@@ -89,3 +89,13 @@ def test_the_desktop_follows_the_phone_to_the_end_screen(app, server, world):
             assert "Thank you" in _page(desktop).text
     finally:
         worker.stop()
+
+
+def test_the_server_refuses_a_country_or_id_type_the_page_would_not_offer(server, world):
+    with httpx.Client(base_url=server.url, follow_redirects=False, timeout=60) as browser:
+        page = _open_past_consent(browser, f"inquiry-template-id={world.templates['Government ID']}")
+        refusals = (("XX", "pp", "Choose the country that issued your ID."), ("US", "nbi", "Choose the type of your ID."))  # NBI: Philippine
+        for country, id_class, message in refusals:
+            data, files = _licence_form(page)
+            answer = browser.post("/flow/step", data={**data, "country": country, "id-class": id_class}, files=files)
+            assert answer.status_code == 422 and message in answer.text and 'aria-invalid="true"' in answer.text

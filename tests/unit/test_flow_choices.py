@@ -3,9 +3,9 @@
 import re
 from pathlib import Path
 
-from openidv.flow import choices
 from openidv.flow.i18n import CATALOGUE, Translator, reason_key
 from openidv.inquiry_templates.config import ID_CLASSES
+from openidv.verifications.government_id import choices
 
 CHECKS = Path(__file__).resolve().parents[2] / "openidv" / "checks"
 

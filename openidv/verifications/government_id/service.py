@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
-from openidv.checks import icao_countries, image_hash
+from openidv.checks import image_hash
 from openidv.checks.government_id import Evidence, History, Result, Settings, apply_history, evaluate
 from openidv.inquiry_templates.config import ID_CLASSES as TEMPLATE_ID_CLASSES, Step, TemplateConfig
 from openidv.jobs import enqueue_in_tx
@@ -29,6 +29,7 @@ from openidv.kit.jsonapi import get_str
 from openidv.lifecycle import VerificationStatus
 from openidv.models import GovernmentIdFingerprint, Inquiry, Verification
 from openidv.verifications import repository, service as verifications, uploads
+from openidv.verifications.government_id import choices
 from openidv.verifications.kinds import Captured
 from openidv.verifications.photos import photo as read_photo
 
@@ -220,10 +221,9 @@ def capture(_inquiry: Inquiry, _step: Step, config: TemplateConfig, form: dict[s
     the attributes `create` takes."""
     country = (form.get("country") or "").upper()
     id_class = form.get("id-class") or ""
-    if country not in icao_countries.ISO3.values() or (config.allowed_countries and country not in config.allowed_countries):
-        raise uploads.InputProblem("country", "country.invalid")
-    if id_class not in (config.allowed_id_classes or TEMPLATE_ID_CLASSES):
-        raise uploads.InputProblem("id-class", "idclass.invalid")
+    wrong = choices.problem(country, id_class, config.allowed_countries, config.allowed_id_classes or TEMPLATE_ID_CLASSES)
+    if wrong is not None:  # a country that exists and is allowed, and an ID type that country issues
+        raise uploads.InputProblem(*wrong)
     sides = ("front", "back") if id_class in TWO_SIDED else ("front",)
     checked = {side: uploads.check(side, files.get(side)) for side in sides}
     return Captured({"country-code": country, "id-class": id_class, **{f"{side}-photo": c.content for side, c in checked.items()}})
