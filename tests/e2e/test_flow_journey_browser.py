@@ -4,7 +4,7 @@ read by the real checks in their job) and a selfie (the fake camera; the sandbox
 and phone sizes. The SDK hears `load`, `ready` and `complete`, whose fields hold the name read from the ID;
 the API serves the photos. A page the template does not list cannot frame the flow."""
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
@@ -115,3 +115,82 @@ def test_a_host_page_the_template_does_not_list_cannot_frame_the_flow(chromium, 
                 assert frame.evaluate("document.querySelector('#flow-data')") is None  # the browser refused to show it
         finally:
             context.close()
+
+
+def _axe(page, name: str) -> None:
+    """axe-core finds no serious or critical problem (the context bypasses the CSP only so that axe can be injected)."""
+    from test_flow_browser import AXE
+
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)")
+    assert violations == [], (name, violations)
+
+
+def test_the_hand_off_completes_on_the_phone_while_the_desktop_follows_to_the_end(chromium, server, world, job_worker):
+    sample = make("passport", 79)
+    desktop = chromium.new_context(viewport=SIZES["desktop"], base_url=server.url, bypass_csp=True)
+    phone = chromium.new_context(viewport=SIZES["phone"], is_mobile=True, has_touch=True, base_url=server.url)
+    phone.grant_permissions(["camera"], origin=server.url)
+    try:
+        screen = desktop.new_page()
+        screen.goto(f"/verify?inquiry-template-id={world.templates[TEMPLATE]}")
+        screen.get_by_role("checkbox").check()
+        screen.get_by_role("button", name="Continue").click()
+        screen.get_by_role("button", name="Continue on another device").click()
+        screen.get_by_text("Waiting for your phone").wait_for()
+        _axe(screen, "hand-off")
+        link = screen.locator("#handoff-link").get_attribute("href")
+        opened = urlsplit(link)  # the link names the configured base URL; the live server has the same paths
+
+        hand = phone.new_page()
+        hand.goto(f"{opened.path}?{opened.query}")
+        hand.get_by_label("Country that issued your ID").select_option("US")
+        hand.get_by_role("radio", name="Passport", exact=True).check()
+        hand.locator("#file-front").set_input_files(files=[{"name": "front.jpg", "mimeType": "image/jpeg", "buffer": sample.jpeg("front")}])
+        hand.get_by_role("button", name="Submit").click()
+        hand.get_by_role("checkbox").check()  # the biometric consent is the phone's
+        screen.get_by_text("Your phone is at this step: Selfie.").wait_for(timeout=15_000)  # the desktop follows
+        hand.get_by_role("button", name="Continue").click()
+        hand.get_by_role("button", name="Use camera").click()
+        for _pose in ("center", "left", "right"):
+            hand.get_by_role("button", name="Take photo").click()
+        hand.get_by_role("button", name="Submit").click()
+        hand.get_by_role("heading", name="Thank you").wait_for(timeout=30_000)
+        screen.get_by_role("heading", name="Thank you").wait_for(timeout=15_000)  # the desktop ends too
+        assert urlsplit(screen.url).path == "/verify"
+    finally:
+        desktop.close()
+        phone.close()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_processing_screen_is_accessible_and_follows_the_job(chromium, app, server, world, size, language):
+    """Production runs the real checks in their job: with no worker yet the page waits, then shows the result."""
+    from openidv.jobs import runtime
+
+    sample = make("drivers_license", 80)
+    context = chromium.new_context(viewport=SIZES[size], base_url=server.url, bypass_csp=True)
+    try:
+        page = context.new_page()
+        page.goto(f"/verify?inquiry-template-id={world.production_templates['Government ID']}&language={language}")
+        page.get_by_role("checkbox").check()
+        page.locator("form button[type=submit]").click()
+        page.locator("#country").select_option("US")
+        page.locator('input[name="id-class"][value="dl"]').check()
+        page.locator("#file-front").set_input_files(files=[{"name": "front.jpg", "mimeType": "image/jpeg", "buffer": sample.jpeg("front")}])
+        page.locator("#file-back").set_input_files(files=[{"name": "back.jpg", "mimeType": "image/jpeg", "buffer": sample.jpeg("back")}])
+        page.locator("form [data-submit]").click()
+        page.locator(".processing").wait_for()
+        _axe(page, f"processing {size} {language}")
+        worker = runtime.Worker(app.state.writer, executor_id="processing", threads=1, poll_seconds=0.05, periodic=False)
+        worker.start()
+        try:
+            page.locator(".processing").wait_for(state="detached", timeout=60_000)
+        finally:
+            worker.stop()
+        assert page.locator("h1").inner_text() == {"en": "Thank you, you are done.", "es": "Gracias, has terminado."}[language]
+    finally:
+        context.close()
