@@ -79,9 +79,24 @@ def face_video(path: Path) -> Path:
 # ---------------------------------------------------------------- the app, in-process
 
 
+class Jobs:
+    """The app's job worker, which the walk may hold back for a moment (to show a page that waits for a job)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self.make = make
+        self.start()
+
+    def start(self) -> None:
+        self.worker = self.make()
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+
 @contextmanager
-def running_app(tmp: Path) -> Iterator[tuple[str, dict[str, str], str]]:
-    """(base URL, sandbox template name -> id, sandbox API key) of a fresh app on loopback."""
+def running_app(tmp: Path) -> Iterator[tuple[str, dict[str, str], str, Jobs]]:
+    """(base URL, sandbox template name -> id, sandbox API key, its job worker) of a fresh app on loopback."""
     from flow_support import LiveServer
 
     from openidv import wiring
@@ -107,14 +122,13 @@ def running_app(tmp: Path) -> Iterator[tuple[str, dict[str, str], str]]:
         made = {name: templates.create_template(db, sandbox.id, name, config)[0].id for name, config in starter_templates()}
         key = auth.create_api_key(db, sandbox, name="screenshots").secret
     app = create_app(settings)
-    worker = runtime.Worker(app.state.writer, executor_id="screenshots", threads=2, poll_seconds=0.05, periodic=False)
-    worker.start()
+    jobs = Jobs(lambda: runtime.Worker(app.state.writer, executor_id="screenshots", threads=2, poll_seconds=0.05, periodic=False))
     server = LiveServer(app).start()
     try:
-        yield server.url, made, key
+        yield server.url, made, key, jobs
     finally:
         server.stop()
-        worker.stop()
+        jobs.stop()
         engine.dispose()
 
 
@@ -208,6 +222,41 @@ def walk(page: Any, base: str, templates: dict[str, str], api_key: str, language
     shoot(page, "done-failed")
 
 
+def waiting_pages(page: Any, base: str, templates: dict[str, str], language: str, shoot: Shoot, jobs: Jobs) -> None:
+    """The pages that wait: the desktop after "Continue on another device", and the processing screen while
+    the checks' job has not run (the worker held back; the real government-ID checks read a generated licence)."""
+    from openidv.flow import engines
+    from openidv.testdata.idgen import make
+    from openidv.verifications.government_id import service as government_ids
+
+    text = TEXT[language]
+    page.goto(f"{base}/verify?inquiry-template-id={templates['Government ID']}&language={language}")
+    page.get_by_role("checkbox").check()
+    page.get_by_role("button", name=text["continue"]).click()
+    page.locator("form.handoff button").click()
+    page.locator(".qr svg").wait_for()
+    shoot(page, "handoff")
+
+    sample = make("drivers_license", 5)
+    engines.override(government_ids.KIND, government_ids.stored_checks)  # the sandbox would simulate the checks in the request
+    jobs.stop()
+    try:
+        page.goto(f"{base}/verify?inquiry-template-id={templates['Government ID']}&language={language}")
+        page.get_by_role("checkbox").check()
+        page.get_by_role("button", name=text["continue"]).click()
+        page.get_by_label(text["country"]).select_option("US")
+        page.locator('input[name="id-class"][value="dl"]').check()
+        for side in ("front", "back"):
+            page.locator(f"#file-{side}").set_input_files(files=[{"name": f"{side}.jpg", "mimeType": "image/jpeg", "buffer": sample.jpeg(side)}])
+        page.get_by_role("button", name=text["submit"]).click()
+        page.locator(".processing").wait_for()
+        shoot(page, "processing")
+    finally:
+        jobs.start()
+        engines.remove_override(government_ids.KIND)
+    page.locator(".processing").wait_for(state="detached", timeout=60_000)
+
+
 def save_small(png: bytes, path: Path) -> int:
     """A palette PNG: screenshots of flat UI keep their look at a fraction of the size."""
     from PIL import Image
@@ -227,7 +276,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        with running_app(tmp) as (base, templates, key), sync_playwright() as playwright:
+        with running_app(tmp) as (base, templates, key, jobs), sync_playwright() as playwright:
             faces, cards = (playwright.chromium.launch(executable_path=CHROMIUM, args=camera_args(video), headless=True)
                             for video in (face_video(tmp / "face.y4m"), id_card_video(tmp / "card.y4m")))
             for size, viewport in SIZES.items():
@@ -245,6 +294,7 @@ def main() -> None:
                         print(f"{path}: {save_small(page.screenshot(full_page=True), path) // 1024} KB")
 
                     walk(contexts[0].new_page(), base, templates, key, language, shoot, id_camera=contexts[1].new_page())
+                    waiting_pages(contexts[0].new_page(), base, templates, language, shoot, jobs)
                     for context in contexts:
                         context.close()
 

@@ -12,9 +12,7 @@ from flow_support.fixtures import needs_sdk
 from test_flow_sdk import _events, parent  # noqa: F401  (the host page on 127.0.0.1 and its event log)
 
 from openidv.flow import engines
-from openidv.kit import storage
 from openidv.testdata.idgen import make
-from openidv.verifications import service as verifications
 from openidv.verifications.government_id import service as government_ids
 
 pytestmark = needs_sdk
@@ -22,17 +20,9 @@ TEMPLATE = "Government ID and Selfie"
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
-def _read_the_id(db, verification) -> list[dict]:
-    """The government-ID kind's own checks on the stored photos (the sandbox would only simulate them)."""
-    _, step = verifications.config_for(db, verification)
-    photos = {side: storage.get(government_ids.Files.data_dir, government_ids._file(verification.id, side))
-              for side in verification.data.get("photos", [])}
-    return government_ids.run_checks(db, verification, step, photos, verification.data.get("id-class"))
-
-
 @pytest.fixture
 def real_id_checks(job_worker):
-    engines.override(government_ids.KIND, _read_the_id)
+    engines.override(government_ids.KIND, government_ids.stored_checks)  # the real checks, in the job
     yield
     engines.remove_override(government_ids.KIND)
 

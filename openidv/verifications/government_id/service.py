@@ -140,14 +140,19 @@ def _fingerprint(verification: Verification, inquiry: Inquiry | None, kind: str,
                                    kind=kind, value=value, created_at=now())
 
 
+def stored_checks(db: Session, verification: Verification, *, today: date | None = None) -> list[dict[str, Any]]:
+    """The engines on the verification's stored photos, with its step's settings."""
+    _, step = verifications.config_for(db, verification)
+    data = verification.data
+    photos = {s: storage.get(Files.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
+    return run_checks(db, verification, step, photos, data.get("id-class"), today=today)
+
+
 def process_government_id(db: Session, verification: Verification, *, today: date | None = None) -> None:
     """Run the engines and conclude a submitted verification (idempotent: only from `submitted`)."""
     if verification.status != VerificationStatus.SUBMITTED:
         return
-    _, step = verifications.config_for(db, verification)
-    data = verification.data
-    photos = {s: storage.get(Files.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
-    verifications.finish(db, verification, run_checks(db, verification, step, photos, data.get("id-class"), today=today), None)
+    verifications.finish(db, verification, stored_checks(db, verification, today=today), None)
 
 
 def _inquiry_fields(inquiry: Inquiry | None) -> dict[str, Any] | None:
