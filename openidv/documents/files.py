@@ -9,7 +9,6 @@ import base64
 import binascii
 from typing import Any
 
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from openidv.checks import document as engine
@@ -86,21 +85,12 @@ def delete_after_commit(db: Session, records: list[dict[str, Any]]) -> None:
 
 def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
     """Files sealed during a transaction that then rolls back are deleted; a commit keeps them."""
-    if not records:
-        return
-    state = {"open": True}
+    def undo() -> None:
+        for record in records:
+            delete(record)
 
-    def committed(_session: Session) -> None:
-        state["open"] = False
-
-    def rolled_back(_session: Session) -> None:
-        if state["open"]:
-            state["open"] = False
-            for record in records:
-                delete(record)
-
-    sa_event.listen(db, "after_commit", committed, once=True)
-    sa_event.listen(db, "after_rollback", rolled_back, once=True)
+    if records:
+        storage.on_rollback(db, undo)
 
 
 def content(record: dict[str, Any]) -> bytes | None:

@@ -1,6 +1,7 @@
 """Sealed files under `<data_dir>/files/`: every byte encrypted with the key ring (openidv.kit.crypto),
 bound to its name so a file cannot be swapped for another."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import event as sa_event
@@ -30,6 +31,34 @@ def get(data_dir: Path, name: str) -> bytes | None:
 
 def delete(data_dir: Path, name: str) -> None:
     _path(data_dir, name).unlink(missing_ok=True)
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Call `undo` if the transaction that wrote some files rolls back (a commit keeps them), so a refused
+    request leaves no orphaned files."""
+    state = {"open": True}
+
+    def committed(_session: Session) -> None:
+        state["open"] = False
+
+    def rolled_back(_session: Session) -> None:
+        if state["open"]:
+            state["open"] = False
+            undo()
+
+    sa_event.listen(session, "after_commit", committed, once=True)
+    sa_event.listen(session, "after_rollback", rolled_back, once=True)
+
+
+def put_in_transaction(session: Session, data_dir: Path, files: dict[str, bytes]) -> None:
+    """Seal `files` ({name: content}) now, deleted again if `session`'s transaction rolls back."""
+    for name, content in files.items():
+        put(data_dir, name, content)
+    def undo() -> None:
+        for name in files:
+            delete(data_dir, name)
+
+    on_rollback(session, undo)
 
 
 def delete_after_commit(session: Session, data_dir: Path, names: list[str]) -> None:

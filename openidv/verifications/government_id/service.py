@@ -53,9 +53,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
                             "photo-sizes": {s: len(p) for s, p in photos.items() if p}}
     verification = verifications.start(db, environment_id, target, KIND, data, country.upper() if country else None, actor)
     db.flush()
-    for side, content in photos.items():
-        if content:
-            storage.put(Files.data_dir, _file(verification.id, side), content)
+    storage.put_in_transaction(db, Files.data_dir, {_file(verification.id, side): content for side, content in photos.items() if content})
     return verification
 
 

@@ -94,15 +94,14 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
     verification = verifications.start(db, environment_id, target, KIND, {"selfie-kind": selfie_kind}, None, actor)
     db.flush()
     db.add(SelfieBiometric(verification_id=verification.id, created_at=now()))
-    _store_frames(verification, frames)
+    _store_frames(db, verification, frames)
     return verification
 
 
-def _store_frames(verification: Verification, frames: dict[str, list[bytes]]) -> None:
+def _store_frames(db: Session, verification: Verification, frames: dict[str, list[bytes]]) -> None:
     """Seal the frames into the data folder (frame 0 of each pose is what its photo URL serves)."""
-    for pose, pose_frames in frames.items():
-        for index, content in enumerate(pose_frames):
-            storage.put(Files.data_dir, _file(verification.id, pose, index), content)
+    storage.put_in_transaction(db, Files.data_dir, {_file(verification.id, pose, index): content
+                                                    for pose, pose_frames in frames.items() for index, content in enumerate(pose_frames)})
     verification.data = {**verification.data, "frames": {p: len(f) for p, f in frames.items() if f},
                          "photo-sizes": {p: len(f[0]) for p, f in frames.items() if f}}
 
