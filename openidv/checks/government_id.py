@@ -138,16 +138,21 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
                         metadata={"glare-fraction": round(glare, 3), "threshold": quality.GLARE_THRESHOLD}))
     portrait_hash = _surface_checks(checks, evidence, front, back, grays, readers.faces)
 
-    # The MRZ: passports carry it on the front, TD1 cards on the back; read whichever has it.
+    # The MRZ: passports carry it on the front, TD1 cards on the back; the side that should have it is
+    # read first, the other only when it gave none. When neither did, the back's reading is reported.
     reading: MrzReading | None = None
-    for d in images if evidence.id_class != "dl" else []:  # North American licences carry no MRZ
-        reading = readers.mrz(d.rgb)
-        if reading.mrz is not None:
+    sides = images if evidence.id_class == "pp" else images[::-1]
+    for d in sides if evidence.id_class != "dl" else []:  # North American licences carry no MRZ
+        side_reading = readers.mrz(d.rgb)
+        if side_reading.mrz is not None or reading is None or d is back:
+            reading = side_reading
+        if side_reading.mrz is not None:
             break
     mrz = reading.mrz if reading else None
     payload, card = None, None
     if evidence.id_class in (None, "dl", "id") or mrz is None:
-        for d in reversed(images):
+        # Back first (where cards print it); with the MRZ read, only the back (a cross-check, not the source).
+        for d in reversed(images) if mrz is None or back is None else [back]:
             payload = readers.barcode(d.rgb)
             if payload:
                 break

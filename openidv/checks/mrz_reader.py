@@ -3,7 +3,7 @@
 OpenCV finds the MRZ band (two or three long, evenly spaced rows of equal width) on a downscaled,
 levelled copy of the card; only those row strips go to the recogniser, rapidocr's PP-OCRv4 text
 recognition model (shipped inside the `rapidocr-onnxruntime` wheel, Apache-2.0, nothing
-downloaded), run through our own onnxruntime session (`MrzLineRecogniser`; any `LineRecogniser` of
+downloaded), the session the visual zone reads with (`MrzLineRecogniser`; any `LineRecogniser` of
 `checks.protocols` may replace it: `read_mrz(image, recogniser=...)`). OCR-B is fixed pitch, so each character
 cell's place in the strip is known: the recogniser's per-frame probabilities are read cell by cell,
 over the MRZ alphabet only and the characters each field allows (digits in dates, letters in names),
@@ -25,13 +25,12 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
-from pathlib import Path
 
 import cv2
 import numpy as np
 
 from openidv.checks import icao_countries, mrz, quality
-from openidv.checks.ocr import ocr_threads
+from openidv.checks.ocr import recognition_session
 from openidv.checks.protocols import Image, LineRecogniser, Probabilities
 
 WORK_WIDTH = 1000
@@ -59,15 +58,8 @@ class MrzLineRecogniser:
     """PP-OCRv4 recognition as per-frame probabilities over the MRZ alphabet (a `LineRecogniser`)."""
 
     def __init__(self) -> None:
-        import onnxruntime as ort  # noqa: PLC0415 - ~0.6 s to import: only when an MRZ is read
-        import rapidocr_onnxruntime  # noqa: PLC0415 - as onnxruntime (its model ships inside)
-
-        model = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = ocr_threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        self.session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        # The visual zone reads with the same model: one session serves both (onnxruntime's run is thread-safe).
+        self.session = recognition_session()
         chars = ["blank", *self.session.get_modelmeta().custom_metadata_map["character"].splitlines(), " "]
         index = {c: i for i, c in enumerate(chars)}
         self.columns = [index[c] for c in ALPHABET]

@@ -25,15 +25,46 @@ def ocr_threads() -> int:
     return int(value) if value.isdigit() and int(value) > 0 else max(1, min(2, os.cpu_count() or 1))
 
 
+def session_options() -> Any:
+    """onnxruntime options of every session openidv runs: `ocr_threads()` threads that sleep between
+    runs. onnxruntime's pool threads otherwise spin for a while after each run, and with several
+    sessions (and the face detector) taking turns on two cores, the spinning of one slows the next:
+    it cost a government ID about a third more CPU time and as much wall time."""
+    import onnxruntime as ort  # noqa: PLC0415 - ~0.6 s to import: only when text is read
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = ocr_threads()
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    return options
+
+
 def engine() -> Any:
-    """rapidocr's full pipeline (detection + recognition), one per process."""
+    """rapidocr's full pipeline (detection + recognition), one per process, its sessions made with
+    `session_options()` (rapidocr's own leave the threads spinning)."""
     global _ENGINE
     with _LOCK:
         if _ENGINE is None:
             from rapidocr_onnxruntime import RapidOCR  # noqa: PLC0415 - ~1 s to import (onnxruntime): only when text is read
+            from rapidocr_onnxruntime.utils import infer_engine  # noqa: PLC0415 - as RapidOCR
 
-            _ENGINE = RapidOCR(intra_op_num_threads=ocr_threads(), inter_op_num_threads=1)
+            # rapidocr takes no SessionOptions: its option builder is swapped for ours while its three sessions are made.
+            sessions = infer_engine.OrtInferSession
+            own = sessions.__dict__["_init_sess_opts"]
+            sessions._init_sess_opts = staticmethod(lambda _config: session_options())  # noqa: SLF001
+            try:
+                _ENGINE = RapidOCR(intra_op_num_threads=ocr_threads(), inter_op_num_threads=1)
+            finally:
+                sessions._init_sess_opts = own  # noqa: SLF001
     return _ENGINE
+
+
+def recognition_session() -> Any:
+    """The PP-OCRv4 recognition model's onnxruntime session, shared by the visual zone's `RapidOcr` and
+    the MRZ reader's `MrzLineRecogniser` (one copy of the model, one thread pool)."""
+    return engine().text_rec.session.session
 
 
 class RapidOcr:
