@@ -85,9 +85,9 @@ class RapidOcr:
         return [np.asarray(b, np.float32) for b in boxes]
 
     def recognise_text(self, rgb: Image, boxes: Sequence[Quad], /) -> list[str]:
-        """The boxes through the recogniser in one batch, padded to the widest of them only: a call has a
-        fixed cost of about two thirds of a box's, and rapidocr's own call pads every input to at least
-        320 px (6.7 heights), more than a name or a date needs."""
+        """The boxes through the recogniser in one batch, padded to the widest of them only: rapidocr's
+        own call pads every input to at least 320 px (6.7 heights), more than a name or a date needs.
+        Padding costs as much as text: callers batch boxes of similar shapes."""
         if not boxes:
             return []
         rec = engine().text_rec
