@@ -151,9 +151,10 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     mrz = reading.mrz if reading else None
     payload, card = None, None
     if evidence.id_class in (None, "dl", "id") or mrz is None:
-        # Back first (where cards print it); with the MRZ read, only the back (a cross-check, not the source).
+        # Back first (where cards print it); with the MRZ read, the barcode is only a cross-check: the
+        # back alone, and the shipped reader's plain passes only (its retries are for a barcode that is the source).
         for d in reversed(images) if mrz is None or back is None else [back]:
-            payload = readers.barcode(d.rgb)
+            payload = decode_pdf417(d.rgb, thorough=False) if mrz is not None and readers.barcode is decode_pdf417 else readers.barcode(d.rgb)
             if payload:
                 break
     card_error = None

@@ -96,3 +96,16 @@ def test_evaluate_reads_with_every_engine_it_is_given() -> None:
     assert through.mrz_lines == passport.mrz_lines and failed(through) == set()
     shipped = evaluate(evidence)  # the same engines by default: the same answers
     assert (through.checks, through.attributes, through.portrait_hash) == (shipped.checks, shipped.attributes, shipped.portrait_hash)
+
+
+def test_a_card_is_read_where_its_data_is_printed() -> None:
+    """An ID card's MRZ is looked for on the back first (the front is not read once the back gave it),
+    and its PDF417, then only a cross-check, on the back alone; the shipped reader's plain passes still
+    read a clean licence barcode."""
+    card = make("id_card", 12)
+    mrz, barcodes = Counted(mrz_reader.read_mrz), Counted(barcode.decode_pdf417)
+    result = evaluate(Evidence(jpeg(card.front), jpeg(card.back), id_class="id"), readers=Readers(mrz=mrz, barcode=barcodes))
+    assert result.mrz_lines == card.mrz_lines and failed(result) == set()
+    assert (mrz.calls, barcodes.calls) == (1, 1)  # the back only, for both
+    licence = make("drivers_license", 12)
+    assert barcode.decode_pdf417(np.asarray(licence.back.convert("RGB")), thorough=False) == licence.barcode
