@@ -4,17 +4,25 @@ No database here: the task reads what it needs, calls `attempt`, and records the
 """
 
 import base64
+import binascii
+import contextvars
 import hashlib
 import hmac
 import random
+import re
 import time
+import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import httpcore
 import httpx
 
 from openidv.kit.clock import as_utc, now
+from openidv.webhooks.ssrf import Target
 
 ATTEMPTS = 8
 # Persona's waits before attempts 2..8 (about n**6 seconds).
@@ -22,6 +30,7 @@ DEFAULT_SCHEDULE = (3, 64, 729, 4096, 15625, 46656, 117649)
 TIMEOUT_SECONDS = 5.0
 MAX_RETRY_AFTER = 3600  # a receiver's Retry-After is honoured up to this many seconds
 BODY_LOG_LIMIT = 2000
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+=*")
 
 
 @dataclass
@@ -34,14 +43,56 @@ class Policy:
 
 policy = Policy()
 _client: httpx.Client | None = None  # shared: building a client (its TLS context) costs tens of ms
+_pinned: contextvars.ContextVar[tuple[str, Target] | None] = contextvars.ContextVar("webhook_target", default=None)
+
+
+class _PinnedBackend(httpcore.SyncBackend):
+    """Opens a connection only to the addresses the SSRF guard vetted for this attempt's host, never by
+    resolving the name again (DNS rebinding). TLS still verifies the certificate against the URL's host
+    (SNI and Host stay the URL's)."""
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None) -> httpcore.NetworkStream:
+        pinned = _pinned.get()
+        if pinned is None or pinned[0] != host or not pinned[1].addresses:
+            raise httpcore.ConnectError(f"no vetted address for {host}")
+        error: Exception | None = None
+        for address in pinned[1].addresses:
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+
+class PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport over a connection pool whose connections go to vetted addresses only. A kept-alive
+    connection is reused for its own host only, and it was opened to an address vetted then."""
+
+    def __init__(self, limits: httpx.Limits) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_PinnedBackend())
 
 
 def _http() -> httpx.Client:
     global _client
     if _client is None:
-        _client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False,
-                               limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=16)
+        _client = httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False, transport=PinnedTransport(limits))
     return _client
+
+
+@contextmanager
+def _pinned_to(url: str, target: Target) -> Iterator[None]:
+    token = _pinned.set((httpx.URL(url).raw_host.decode("ascii"), target))
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def parse_schedule(text: str | None) -> tuple[float, ...]:
@@ -86,13 +137,25 @@ def persona_signature(secrets: list[str], body: bytes, timestamp: int) -> str:
     return " ".join(pairs)
 
 
+def standard_webhooks_key(secret: str) -> bytes:
+    """The Standard Webhooks signing key of a `wbhsec_…` secret: the base64 after the prefix, decoded as the
+    specification's reference library decodes `whsec_` + that base64. Secrets made before openidv generated
+    base64 ones (url-safe, with `-` or `_`) keep their former key, the UTF-8 bytes after the prefix."""
+    rest = secret.split("_", 1)[-1]
+    if _BASE64.fullmatch(rest):
+        try:
+            return base64.b64decode(rest + "==")
+        except (binascii.Error, ValueError):
+            pass
+    return rest.encode()
+
+
 def standard_webhooks_signature(secrets: list[str], message_id: str, body: bytes, timestamp: int) -> str:
-    """Standard Webhooks `webhook-signature`: `v1,<base64 hmac>` over `id.timestamp.body`, keyed by the
-    secret's bytes after its prefix."""
+    """Standard Webhooks `webhook-signature`: `v1,<base64 HMAC-SHA256>` over `{id}.{timestamp}.{body}`, keyed
+    by the base64-decoded secret after its prefix; one per live secret, joined by a space."""
     out = []
     for secret in secrets:
-        key = secret.split("_", 1)[-1].encode()
-        digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+        digest = hmac.new(standard_webhooks_key(secret), f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
         out.append("v1," + base64.b64encode(digest).decode())
     return " ".join(out)
 
@@ -125,9 +188,9 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def attempt(url: str, body: bytes, *, secrets: list[str], event_id: str, attempts_made: int, first_attempted_at: datetime,
+def attempt(url: str, target: Target, body: bytes, *, secrets: list[str], event_id: str, attempts_made: int, first_attempted_at: datetime,
             standard_webhooks: bool) -> Outcome:
-    """POST once. `attempts_made` counts this attempt."""
+    """POST once, connecting only to `target`'s vetted addresses. `attempts_made` counts this attempt."""
     started = now()
     timestamp = int(time.time())
     headers = {
@@ -143,10 +206,11 @@ def attempt(url: str, body: bytes, *, secrets: list[str], event_id: str, attempt
                     "webhook-signature": standard_webhooks_signature(secrets, event_id, body, timestamp)}
     clock = time.perf_counter()
     try:
-        response = _http().post(url, content=body, headers=headers)
+        with _pinned_to(url, target):
+            response = _http().post(url, content=body, headers=headers)
         return Outcome(started, response.status_code, int((time.perf_counter() - clock) * 1000), response.text[:BODY_LOG_LIMIT],
                        retry_after=_retry_after(response.headers.get("retry-after")))
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return Outcome(started, None, int((time.perf_counter() - clock) * 1000), error=f"{type(exc).__name__}: {exc}"[:500])
 
 

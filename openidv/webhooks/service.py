@@ -2,6 +2,7 @@
 
 import json
 import secrets as random_secrets
+import string
 from datetime import timedelta
 from functools import cache
 from importlib import resources
@@ -41,8 +42,13 @@ def _shipped_event_names() -> frozenset[str]:
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
 
 
+_SECRET_ALPHABET = string.ascii_letters + string.digits
+
+
 def new_secret() -> str:
-    return "wbhsec_" + random_secrets.token_urlsafe(32)
+    """`wbhsec_` and 44 letters and digits (262 random bits): Persona's form, and valid base64 of 33 bytes,
+    so `whsec_` + the part after the prefix is the same secret for a Standard Webhooks library."""
+    return "wbhsec_" + "".join(random_secrets.choice(_SECRET_ALPHABET) for _ in range(44))
 
 
 def load(db: Session, environment_id: str, webhook_id: str, *, for_update: bool = False) -> Webhook:
@@ -150,12 +156,13 @@ def subscribed(webhook: Webhook, name: str) -> bool:
     return "*" in webhook.enabled_events or name in webhook.enabled_events
 
 
-def render_body(db: Session, event: Event, webhook: Webhook) -> bytes | None:
-    """The body this webhook receives, or None when its payload filter turns the event away."""
+def render_body(db: Session, event: Event, webhook: Webhook, *, filtered: bool = True) -> bytes | None:
+    """The body this webhook receives, or None when its payload filter turns the event away (`filtered`:
+    the filter decides at fan-out; an attempt renders again, unfiltered, from the event as it is then)."""
     version = versions.shape_of(webhook.api_version)
     rendered = render_event(event, version, with_included=True)
     options = webhook.options or {}
-    if not shaping.accepts(options, rendered["attributes"]["payload"]):
+    if filtered and not shaping.accepts(options, rendered["attributes"]["payload"]):
         return None
     rendered["attributes"]["payload"] = shaping.shape(db, event.environment_id, event.name, rendered["attributes"]["payload"], options)
     raw = frozenset({"fields"}) if version == versions.V2025 else frozenset()
@@ -170,9 +177,10 @@ def fan_out(db: Session, event: Event) -> None:
         body = render_body(db, event, webhook)
         if body is None:
             continue
+        # No copy of the body is kept: each attempt renders it from the event, so a delivery never holds (nor
+        # sends again) what a redaction has since scrubbed from the event and its objects.
         item = WebhookDelivery(id=new_id("whd"), environment_id=event.environment_id, webhook_id=webhook.id, event_id=event.id,
                                event_name=event.name, attempts_made=0, round=0, log=[], created_at=now(), next_attempt_at=now())
-        item.body = body
         lifecycle.create(db, item)
         enqueue_in_tx(db, DELIVER_JOB, key=job_key(item), delivery_id=item.id)
 
@@ -205,8 +213,10 @@ def record_outcome(db: Session, item: WebhookDelivery, webhook: Webhook, outcome
 
 
 def redeliver(db: Session, item: WebhookDelivery, actor: str) -> None:
-    """Manual redelivery: a new round of attempts starting now."""
+    """Manual redelivery: a new round of attempts starting now, with the event rendered as it is then
+    (redacted, if its object was)."""
     lifecycle.transition(db, item, "redeliver", actor=actor)
+    item.body_sealed = None  # a body stored by an earlier version of openidv
     item.round += 1
     item.attempts_made = 0
     item.first_attempted_at = None

@@ -4,6 +4,7 @@ an event follow-up)."""
 from datetime import timedelta
 
 from openidv import jobs
+from openidv.events import repository as events_repository
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
@@ -23,16 +24,21 @@ def deliver(delivery_id: str) -> None:
         webhook = repository.get(db, item.environment_id, item.webhook_id)
         if webhook is None or webhook.status != WebhookStatus.ENABLED:
             return
-        body, url, standard = item.body, webhook.url, webhook.standard_webhooks
+        event = events_repository.get(db, item.environment_id, item.event_id)
+        body = None if event is None else service.render_body(db, event, webhook, filtered=False)
+        url, standard = webhook.url, webhook.standard_webhooks
         secrets = http.live_secrets(webhook.secrets, now())
         attempt_no, first, event_id, round_no = item.attempts_made + 1, item.first_attempted_at or now(), item.event_id, item.round
     try:
-        ssrf.check_url(url, allow_private=http.policy.allow_private_urls)
+        target = ssrf.vet(url, allow_private=http.policy.allow_private_urls)
     except ApiError as refused:
         outcome = http.Outcome(now(), error=f"refused: {refused.details}")
     else:
-        outcome = http.attempt(url, body, secrets=secrets, event_id=event_id, attempts_made=attempt_no, first_attempted_at=first,
-                               standard_webhooks=standard)
+        if body is None:
+            outcome = http.Outcome(now(), error=f"event {event_id} no longer exists")
+        else:
+            outcome = http.attempt(url, target, body, secrets=secrets, event_id=event_id, attempts_made=attempt_no,
+                                   first_attempted_at=first, standard_webhooks=standard)
     with jobs.session() as db:
         item = repository.delivery(db, delivery_id, for_update=True)
         if item is None or item.status != WebhookDeliveryStatus.PENDING or (item.round, item.attempts_made + 1) != (round_no, attempt_no):
