@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.accounts import repository
+from openidv.api import idempotency
 from openidv.events import service as events
 from openidv.kit import crypto, fields as typed_fields
 from openidv.kit.clock import now
@@ -118,6 +119,7 @@ def redact(session: Session, account: Account, actor: str | None) -> None:
     account.fields = {}
     account.name_index = account.email_index = None
     events.scrub_object(session, account.id)  # earlier snapshots of the account carried its fields
+    idempotency.forget(session, [account.id])  # so did the stored answer of the POST that created it
     lifecycle.transition(session, account, "redact", actor=actor)  # stamps redacted_at
 
 

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from openidv.api import idempotency
 from openidv.kit import versions
 from openidv.kit.errors import ApiError
 from openidv.kit.inflection import inflect
@@ -28,6 +29,8 @@ class ApiContext:
     query_items: list[tuple[str, str]] = field(default_factory=list)  # every pair, repeated keys included
     settings: Any = None  # openidv.config.Settings
     db: Session = field(default=None)  # type: ignore[assignment]
+    idempotency_key: str | None = None  # set by the middleware when this POST claimed an Idempotency-Key
+    idempotency_stored: bool = False  # respond() stored the answer in the request's own transaction
 
     @property
     def environment_id(self) -> str:
@@ -54,9 +57,8 @@ class ApiContext:
         return self.respond(list_body(items, list_links(path, self.query, first, last, result.has_prev, result.has_next)))
 
     def respond(self, document: dict[str, Any], status: int = 200) -> Response:
-        """Commit the request's unit of work, then answer with the document rendered for this caller."""
-        if self.db is not None:
-            self.db.commit()
+        """Answer with the document rendered for this caller, committing the request's unit of work first; a
+        claimed Idempotency-Key's answer is stored in that same transaction (a retry never finds it in progress)."""
         out = dict(document)
         if isinstance(out.get("data"), list):
             out["data"] = [self.render(item) for item in out["data"]]
@@ -67,7 +69,13 @@ class ApiContext:
         # From 2025-10-27 keys inside `fields` keep their own spelling.
         raw = frozenset({"fields"}) if self.version == versions.V2025 else frozenset()
         body = inflect(out, self.inflection, raw_keys_under=raw)
-        return Response(json.dumps(body, separators=(",", ":")), status_code=status, media_type="application/json")
+        content = json.dumps(body, separators=(",", ":")).encode()
+        if self.db is not None:
+            if self.idempotency_key is not None:
+                idempotency.complete(self.db, self.environment_id, self.idempotency_key, status, content)
+                self.idempotency_stored = True
+            self.db.commit()
+        return Response(content, status_code=status, media_type="application/json")
 
 
 def api_context(request: Request) -> ApiContext:

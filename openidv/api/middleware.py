@@ -1,22 +1,27 @@
 """ASGI middleware for `/api/v1`: Request-Id, authentication, rate limit, Idempotency-Key, headers.
 
-Authentication and rate limiting run first, so 401 and 429 answers are never stored for replay.
+Authentication and rate limiting run first, from the headers alone, before the body is read (then counted
+against the limit as it streams); so 401 and 429 answers are never stored for replay, and an anonymous caller
+costs nothing. An Idempotency-Key replay comes after the route's permission check and only to the API key that
+made the original (`openidv.api.idempotency`). Signed file links pass without an API key.
 """
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openidv.api import idempotency
-from openidv.api.context import ApiContext
+from openidv.api.context import ApiContext, Permission
 from openidv.auth import service as auth_service
-from openidv.kit import versions
+from openidv.kit import file_links, versions
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
@@ -28,6 +33,10 @@ from openidv.models import ApiKey, Environment, IdempotencyRecord
 log = logging.getLogger("openidv.api")
 API_PREFIX = "/api/v1"
 UNAUTHENTICATED = {"/api/v1/openapi.json", "/api/v1/docs"}
+# Signed file links (openidv.kit.file_links): verification photos and document files.
+SIGNED_LINK = re.compile(r"^/api/v1/(document-files/[^/]+|verification/[^/]+/[^/]+/[^/]+-photo)$")
+TOKEN_PARAMETERS = {"access_token"}
+SURROGATE = re.compile("[\ud800-\udfff]")
 T = TypeVar("T")
 
 
@@ -52,8 +61,15 @@ class ApiMiddleware:
         request_id = new_id("req")
         extra = {"Request-Id": request_id}
         try:
-            body = await self._read_body(receive)
+            _check_query(scope)
+            if scope["method"] in ("GET", "HEAD") and SIGNED_LINK.match(scope["path"]):
+                # Signed file links carry their own authorization (`access_token`), no API key (README).
+                await self.app(scope, receive, _with_headers(send, extra))
+                return
+            # The key is checked from the headers alone, before a byte of the body is read: an anonymous
+            # caller costs nothing (the body is left unread; the server closes the connection after the answer).
             ctx = await self._authenticate(scope, request_id, extra)
+            body = await self._read_body(scope, receive)
         except ApiError as error:
             await self._send(send, *error_response(error), extra)  # error_response carries the error's own headers
             return
@@ -62,35 +78,42 @@ class ApiMiddleware:
         if "json" in headers.get("content-type", "json") or not headers.get("content-type"):
             try:
                 ctx.body = parse_json(body)
+                _refuse_lone_surrogates(ctx.body)
             except ApiError as error:
                 await self._send(send, *error_response(error), extra)
                 return
 
         key = headers.get("idempotency-key") if scope["method"] == "POST" else None
+        if key and len(key) > idempotency.MAX_KEY_LENGTH:
+            refusal = ApiError(400, f"Idempotency-Key must be at most {idempotency.MAX_KEY_LENGTH} characters")
+            await self._send(send, *error_response(refusal), extra)
+            return
+        if key and not _permitted(scope, ctx):
+            key = None  # the route answers 403 itself; nothing is claimed, nothing replayed
         digest = None
         if key:
-            if len(key) > idempotency.MAX_KEY_LENGTH:
-                refusal = ApiError(400, f"Idempotency-Key must be at most {idempotency.MAX_KEY_LENGTH} characters")
-                await self._send(send, *error_response(refusal), extra)
-                return
             digest = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
             # Claim the key before running, so a retry arriving while the first request runs cannot run twice.
-            taken = await self._run_sync(scope, self._reserve_idempotent, ctx.environment_id, key, digest)
+            taken = await self._run_sync(scope, self._reserve_idempotent, ctx.environment_id, key, digest, ctx.api_key.id)
             if taken is not None:
-                if taken.request_hash != digest:
-                    refusal = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
-                    await self._send(send, *error_response(refusal), extra)
-                elif taken.status_code == idempotency.IN_PROGRESS:
+                if taken.status_code == idempotency.IN_PROGRESS:
                     refusal = ApiError(409, "A request with this Idempotency-Key is still in progress", title="Conflict")
-                    await self._send(send, *error_response(refusal), extra)
+                elif taken.api_key_id != ctx.api_key.id:
+                    refusal = ApiError(409, "Idempotency-Key was already used by another API key", title="Conflict")
+                elif taken.request_hash != digest:
+                    refusal = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
                 else:
-                    await self._send(send, taken.status_code, taken.body, {**extra, "Idempotent-Replayed": "true"})
+                    await self._send(send, taken.status_code, idempotency.body_of(taken), {**extra, "Idempotent-Replayed": "true"})
+                    return
+                await self._send(send, *error_response(refusal), extra)
                 return
+            ctx.idempotency_key = key
 
         scope.setdefault("state", {})["api"] = ctx
         scope["state"]["raw_body"] = body
 
         captured: dict[str, Any] = {"status": 500, "body": b""}
+        held: list[Message] = []  # an idempotent answer leaves only once it is stored
 
         async def replay_receive() -> Message:
             return {"type": "http.request", "body": body, "more_body": False}
@@ -103,25 +126,41 @@ class ApiMiddleware:
                 message = {**message, "headers": raw}
             elif message["type"] == "http.response.body":
                 captured["body"] += message.get("body", b"")
-            await send(message)
+            if digest:
+                held.append(message)
+            else:
+                await send(message)
 
         try:
-            await self.app(scope, replay_receive, capture_send)
+            with file_links.in_environment(ctx.environment_id):  # the signed links this answer renders
+                await self.app(scope, replay_receive, capture_send)
         except BaseException:
             if digest:  # nothing to replay: free the key for a retry
                 await self._run_sync(scope, self._release_idempotent, ctx.environment_id, key)
             raise
-        if digest:
-            await self._run_sync(scope, self._store_idempotent, ctx.environment_id, key, captured["status"], captured["body"])
+        if digest and not ctx.idempotency_stored:
+            if captured["status"] >= 500:  # the server's trouble, not the request's answer: a retry runs again
+                await self._run_sync(scope, self._release_idempotent, ctx.environment_id, key)
+            else:
+                await self._run_sync(scope, self._store_idempotent, ctx.environment_id, key, captured["status"], captured["body"])
+        for message in held:
+            await send(message)
 
-    async def _read_body(self, receive: Receive) -> bytes:
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        """The body, counted as it arrives: past the limit reading stops with 413, whatever Content-Length said
+        (a chunked body has none)."""
+        declared = _headers(scope).get("content-length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise _too_large(self.max_body_bytes)
         chunks, size = [], 0
         while True:
             message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ApiError(400, "The client disconnected before sending the whole body")
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                raise ApiError(413, f"Request body is larger than {self.max_body_bytes} bytes", title="Payload Too Large")
+                raise _too_large(self.max_body_bytes)
             chunks.append(chunk)
             if not message.get("more_body"):
                 return b"".join(chunks)
@@ -159,9 +198,9 @@ class ApiMiddleware:
             return key, environment
 
     @staticmethod
-    def _reserve_idempotent(state: State, environment_id: str, key: str, digest: str) -> IdempotencyRecord | None:
+    def _reserve_idempotent(state: State, environment_id: str, key: str, digest: str, api_key_id: str) -> IdempotencyRecord | None:
         with transaction(state.writer) as session:
-            record = idempotency.reserve(session, environment_id, key, digest)
+            record = idempotency.reserve(session, environment_id, key, digest, api_key_id)
             if record is not None:
                 session.expunge(record)
             return record
@@ -182,6 +221,54 @@ class ApiMiddleware:
         raw += [(k.encode(), v.encode()) for headers in header_sets for k, v in headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(413, f"Request body is larger than {limit} bytes", title="Payload Too Large")
+
+
+def _with_headers(send: Send, extra: dict[str, str]) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *((k.encode(), v.encode()) for k, v in extra.items())]}
+        await send(message)
+
+    return sending
+
+
+def _check_query(scope: Scope) -> None:
+    """Tokens in the query are ASCII: `access_token=٣٤` (Arabic-Indic digits) is a malformed token, 400."""
+    for name, value in _query_items(scope):
+        if name in TOKEN_PARAMETERS and not value.isascii():
+            raise ApiError(400, f"{name} is malformed: it must be ASCII")
+
+
+def _refuse_lone_surrogates(value: Any, where: str = "") -> None:
+    """JSON's `\\ud800` escapes make strings no UTF-8 can hold: 400 here rather than 500 wherever they are written."""
+    if isinstance(value, str):
+        if SURROGATE.search(value):
+            raise ApiError(400, f"{where or 'body'}: invalid Unicode (a lone surrogate)")
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            _refuse_lone_surrogates(name, where)
+            _refuse_lone_surrogates(item, f"{where}.{name}" if where else name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_lone_surrogates(item, f"{where}[{index}]")
+
+
+def _permitted(scope: Scope, ctx: ApiContext) -> bool:
+    """Whether the caller's key holds the permission of the route this request goes to (its `Permission`
+    dependency): a replay is an answer of that route, so it waits for the same check."""
+    for route in scope["app"].router.routes:
+        match, _ = route.matches(scope)
+        if match == Match.FULL:
+            dependant = getattr(route, "dependant", None)
+            for dependency in dependant.dependencies if dependant is not None else ():
+                if isinstance(dependency.call, Permission) and dependency.call.name not in ctx.api_key.permissions:
+                    return False
+            return True
+    return True
 
 
 def _query_items(scope: Scope) -> list[tuple[str, str]]:

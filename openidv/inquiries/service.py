@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from openidv import lifecycle
 from openidv.accounts import service as accounts
+from openidv.api import idempotency
 from openidv.documents import service as documents
 from openidv.events import service as events
 from openidv.inquiries import progress, repository
@@ -262,6 +263,8 @@ def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     events.scrub_object(db, inquiry.id)
     for verification in verification_repository.of_inquiry(db, inquiry.id):
         events.scrub_object(db, verification.id)
+    # Stored Idempotency-Key answers that created them held the same PII (and a session token).
+    idempotency.forget(db, [inquiry.id, *(v.id for v in verification_repository.of_inquiry(db, inquiry.id))])
 
 
 def redact_with_account(db: Session, event: Event) -> None:

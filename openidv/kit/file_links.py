@@ -1,17 +1,31 @@
 """Where this process keeps its sealed files, and their expiring signed links (verification photos,
 document files). Configured from the settings by the composition root (`openidv.wiring`), in the
-server, standalone job workers and the CLI alike."""
+server, standalone job workers and the CLI alike.
+
+A link needs no API key: `access_token` is `<expires>.<environment id>.<mac>`, the MAC covering the
+environment, the object, the part and the expiry. The environment is the one the link is rendered for
+(`url(environment_id=)`, or the API request's, which the API middleware sets with `in_environment`); the
+serving endpoint checks it against the object's own environment where it knows it, so a link made in the
+sandbox never opens a production object. A link rendered outside any environment (none given, no request)
+is signed for `-`, which only the object id binds."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 URL_SECONDS = 21600  # a link works for 6 hours
+UNBOUND = "-"
+_TOKEN = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$")
+_environment: ContextVar[str | None] = ContextVar("file_links_environment", default=None)
 
 
 class Files:
@@ -24,20 +38,39 @@ def configure(settings: Any) -> None:
     Files.data_dir, Files.secret, Files.base_url = settings.data_dir, settings.secrets["secret_key"], settings.base_url
 
 
-def sign(object_id: str, part: str, expires: int) -> str:
-    message = f"{object_id}:{part}:{expires}".encode()
-    mac = hmac.new(Files.secret.encode(), message, hashlib.sha256).digest()
-    return f"{expires}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+@contextmanager
+def in_environment(environment_id: str) -> Iterator[None]:
+    """Links rendered inside this block are bound to `environment_id` (the API request's environment)."""
+    token = _environment.set(environment_id)
+    try:
+        yield
+    finally:
+        _environment.reset(token)
 
 
-def verify(object_id: str, part: str, token: str) -> bool:
-    expires_text, _, _ = token.partition(".")
-    if not expires_text.isdigit() or int(expires_text) < time.time() or not Files.secret:
+def _mac(environment_id: str, object_id: str, part: str, expires: int) -> str:
+    message = f"{environment_id}:{object_id}:{part}:{expires}".encode()
+    return base64.urlsafe_b64encode(hmac.new(Files.secret.encode(), message, hashlib.sha256).digest()).decode().rstrip("=")
+
+
+def sign(object_id: str, part: str, expires: int, environment_id: str | None = None) -> str:
+    environment = environment_id or _environment.get() or UNBOUND
+    return f"{expires}.{environment}.{_mac(environment, object_id, part, expires)}"
+
+
+def verify(object_id: str, part: str, token: str, environment_id: str | None = None) -> bool:
+    """Whether `token` opens (object_id, part) now; given the object's `environment_id`, only a link signed
+    for that environment (or an unbound one) does. A malformed token (non-ASCII digits included) is refused."""
+    found = _TOKEN.match(token) if token.isascii() else None
+    if found is None or not Files.secret:
         return False
-    return hmac.compare_digest(sign(object_id, part, int(expires_text)), token)
+    expires, environment, mac = int(found[1]), found[2], found[3]
+    if expires < time.time() or (environment_id is not None and environment not in (environment_id, UNBOUND)):
+        return False
+    return hmac.compare_digest(_mac(environment, object_id, part, expires), mac)
 
 
-def url(path: str, object_id: str, part: str) -> str:
-    """`<base>/api/v1/<path>?access_token=…`, signed for (object_id, part), expiring after URL_SECONDS."""
-    token = sign(object_id, part, int(time.time()) + URL_SECONDS)
+def url(path: str, object_id: str, part: str, environment_id: str | None = None) -> str:
+    """`<base>/api/v1/<path>?access_token=…`, signed for (environment, object_id, part), expiring after URL_SECONDS."""
+    token = sign(object_id, part, int(time.time()) + URL_SECONDS, environment_id)
     return f"{Files.base_url}/api/v1/{path}?access_token={token}"
