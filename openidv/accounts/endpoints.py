@@ -31,7 +31,7 @@ def _load(ctx: ApiContext, account_id: str) -> Account:
 
 
 def _document(ctx: ApiContext, account: Account, status: int = 200) -> Response:
-    return ctx.respond(included.document(ctx.db, ctx.environment_id, schemas.render_account(account), ctx.include), status)
+    return ctx.respond(included.document(ctx.db, ctx.environment_id, schemas.render_account(account), ctx.include, permissions=ctx.api_key.permissions), status)
 
 
 def _fields(attrs: dict[str, Any]) -> dict[str, Any] | None:

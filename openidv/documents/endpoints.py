@@ -45,7 +45,9 @@ def _answer(ctx: ApiContext, document: Document, status: int = 200) -> Response:
     paths = ctx.include
     data = schemas.render_document(ctx.db, document)
     wants_files = paths is not None and "document-files" in paths
-    body = included.document(ctx.db, ctx.environment_id, data, [p for p in paths if p != "document-files"] if paths is not None else None)
+    body = included.document(
+        ctx.db, ctx.environment_id, data, [p for p in paths if p != "document-files"] if paths is not None else None, permissions=ctx.api_key.permissions
+    )
     if wants_files:
         body["included"] = body.get("included", []) + schemas.render_files(document)
     return ctx.respond(body, status)

@@ -30,7 +30,7 @@ def secrets_of(ctx: ApiContext) -> Secrets:
 
 def _document(ctx: ApiContext, inquiry: Inquiry, status: int = 200, **extra: Any) -> Response:
     data = schemas.render_inquiry(ctx.db, inquiry)
-    return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include, **extra), status)
+    return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include, permissions=ctx.api_key.permissions, **extra), status)
 
 
 def _time(value: str | None, name: str, *, end: bool = False) -> datetime | None:

@@ -29,7 +29,8 @@ def _load(ctx: ApiContext, session_id: str) -> InquirySession:
 
 
 def _document(ctx: ApiContext, row: InquirySession, status: int = 200, **extra: Any) -> Response:
-    return ctx.respond(included.document(ctx.db, ctx.environment_id, schemas.render_session(row), ctx.include, **extra), status)
+    body = included.document(ctx.db, ctx.environment_id, schemas.render_session(row), ctx.include, permissions=ctx.api_key.permissions, **extra)
+    return ctx.respond(body, status)
 
 
 @router.get("/inquiry-sessions")

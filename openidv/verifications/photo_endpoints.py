@@ -26,7 +26,7 @@ write = Permission("verification.write")
 
 def answer(ctx: ApiContext, verification: Verification, status: int = 200) -> Response:
     data = schemas.render_verification(ctx.db, verification)
-    return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include), status)
+    return ctx.respond(included.document(ctx.db, ctx.environment_id, data, ctx.include, permissions=ctx.api_key.permissions), status)
 
 
 async def multipart(request: Request) -> dict[str, Any] | None:
