@@ -6,12 +6,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openidv import __version__, wiring
+from openidv.api.context import Replayed
 from openidv.api.middleware import ApiMiddleware
 from openidv.config import Settings
 from openidv.jobs import runtime as jobs_runtime
@@ -66,6 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    @app.exception_handler(Replayed)
+    async def replayed(_: Request, exc: Replayed) -> Response:
+        return Response(exc.body, status_code=exc.status, media_type="application/json", headers={"Idempotent-Replayed": "true"})
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from openidv.api import idempotency
 from openidv.kit import versions
+from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.inflection import inflect
 from openidv.kit.jsonapi import apply_sparse_fields, include_paths, list_body, list_links, sparse_fields
@@ -29,7 +30,8 @@ class ApiContext:
     query_items: list[tuple[str, str]] = field(default_factory=list)  # every pair, repeated keys included
     settings: Any = None  # openidv.config.Settings
     db: Session = field(default=None)  # type: ignore[assignment]
-    idempotency_key: str | None = None  # set by the middleware when this POST claimed an Idempotency-Key
+    idempotency_request: tuple[str, str] | None = None  # (Idempotency-Key, request hash) of a POST that sent one
+    idempotency_key: str | None = None  # set once this request claimed its Idempotency-Key (after the permission check)
     idempotency_stored: bool = False  # respond() stored the answer in the request's own transaction
 
     @property
@@ -95,6 +97,8 @@ class Permission:
         ctx = api_context(request)
         if self.name not in ctx.api_key.permissions:
             raise ApiError(403, f"API key does not have the {self.name} permission")
+        if ctx.idempotency_request is not None and ctx.idempotency_key is None:
+            _claim(request.app.state.writer, ctx, *ctx.idempotency_request)
         ctx.settings = request.app.state.settings
         factory = request.app.state.writer if request.method not in ("GET", "HEAD") else request.app.state.reader
         ctx.db = factory()
@@ -103,3 +107,30 @@ class Permission:
         finally:
             ctx.db.rollback()  # a no-op after respond() committed; undoes anything half-done on error
             ctx.db.close()
+
+
+class Replayed(Exception):
+    """The stored answer of an Idempotency-Key, sent as it was (the app's handler adds `Idempotent-Replayed`)."""
+
+    def __init__(self, status: int, body: bytes) -> None:
+        super().__init__(status)
+        self.status, self.body = status, body
+
+
+def _claim(writer: Any, ctx: ApiContext, key: str, digest: str) -> None:
+    """Claim the Idempotency-Key for this request, after the route's permission check; a key already taken
+    answers its replay (only to the API key that made it) or 409 Conflict."""
+    with transaction(writer) as session:
+        taken = idempotency.reserve(session, ctx.environment_id, key, digest, ctx.api_key.id)
+        if taken is not None:
+            session.expunge(taken)
+    if taken is None:
+        ctx.idempotency_key = key
+    elif taken.status_code == idempotency.IN_PROGRESS:
+        raise ApiError(409, "A request with this Idempotency-Key is still in progress", title="Conflict")
+    elif taken.api_key_id != ctx.api_key.id:
+        raise ApiError(409, "Idempotency-Key was already used by another API key", title="Conflict")
+    elif taken.request_hash != digest:
+        raise ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
+    else:
+        raise Replayed(taken.status_code, idempotency.body_of(taken))

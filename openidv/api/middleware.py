@@ -15,11 +15,10 @@ from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import State
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openidv.api import idempotency
-from openidv.api.context import ApiContext, Permission
+from openidv.api.context import ApiContext
 from openidv.auth import service as auth_service
 from openidv.kit import file_links, versions
 from openidv.kit.db import transaction
@@ -28,7 +27,7 @@ from openidv.kit.ids import new_id
 from openidv.kit.inflection import parse_inflection
 from openidv.kit.jsonapi import parse_json
 from openidv.kit.ratelimit import FixedWindow
-from openidv.models import ApiKey, Environment, IdempotencyRecord
+from openidv.models import ApiKey, Environment
 
 log = logging.getLogger("openidv.api")
 API_PREFIX = "/api/v1"
@@ -88,26 +87,10 @@ class ApiMiddleware:
             refusal = ApiError(400, f"Idempotency-Key must be at most {idempotency.MAX_KEY_LENGTH} characters")
             await self._send(send, *error_response(refusal), extra)
             return
-        if key and not _permitted(scope, ctx):
-            key = None  # the route answers 403 itself; nothing is claimed, nothing replayed
         digest = None
-        if key:
+        if key:  # claimed (or replayed) by the route's `Permission`, once the key's permission is checked
             digest = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
-            # Claim the key before running, so a retry arriving while the first request runs cannot run twice.
-            taken = await self._run_sync(scope, self._reserve_idempotent, ctx.environment_id, key, digest, ctx.api_key.id)
-            if taken is not None:
-                if taken.status_code == idempotency.IN_PROGRESS:
-                    refusal = ApiError(409, "A request with this Idempotency-Key is still in progress", title="Conflict")
-                elif taken.api_key_id != ctx.api_key.id:
-                    refusal = ApiError(409, "Idempotency-Key was already used by another API key", title="Conflict")
-                elif taken.request_hash != digest:
-                    refusal = ApiError(409, "Idempotency-Key was already used with different request parameters", title="Conflict")
-                else:
-                    await self._send(send, taken.status_code, idempotency.body_of(taken), {**extra, "Idempotent-Replayed": "true"})
-                    return
-                await self._send(send, *error_response(refusal), extra)
-                return
-            ctx.idempotency_key = key
+            ctx.idempotency_request = (key, digest)
 
         scope.setdefault("state", {})["api"] = ctx
         scope["state"]["raw_body"] = body
@@ -135,10 +118,11 @@ class ApiMiddleware:
             with file_links.in_environment(ctx.environment_id):  # the signed links this answer renders
                 await self.app(scope, replay_receive, capture_send)
         except BaseException:
-            if digest:  # nothing to replay: free the key for a retry
-                await self._run_sync(scope, self._release_idempotent, ctx.environment_id, key)
+            if ctx.idempotency_key:  # nothing to replay: free the key for a retry
+                await self._run_sync(scope, self._release_idempotent, ctx.environment_id, ctx.idempotency_key)
             raise
-        if digest and not ctx.idempotency_stored:
+        key = ctx.idempotency_key
+        if key and not ctx.idempotency_stored:
             if captured["status"] >= 500:  # the server's trouble, not the request's answer: a retry runs again
                 await self._run_sync(scope, self._release_idempotent, ctx.environment_id, key)
             else:
@@ -198,14 +182,6 @@ class ApiMiddleware:
             return key, environment
 
     @staticmethod
-    def _reserve_idempotent(state: State, environment_id: str, key: str, digest: str, api_key_id: str) -> IdempotencyRecord | None:
-        with transaction(state.writer) as session:
-            record = idempotency.reserve(session, environment_id, key, digest, api_key_id)
-            if record is not None:
-                session.expunge(record)
-            return record
-
-    @staticmethod
     def _store_idempotent(state: State, environment_id: str, key: str, status: int, body: bytes) -> None:
         with transaction(state.writer) as session:
             idempotency.complete(session, environment_id, key, status, body)
@@ -255,20 +231,6 @@ def _refuse_lone_surrogates(value: Any, where: str = "") -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _refuse_lone_surrogates(item, f"{where}[{index}]")
-
-
-def _permitted(scope: Scope, ctx: ApiContext) -> bool:
-    """Whether the caller's key holds the permission of the route this request goes to (its `Permission`
-    dependency): a replay is an answer of that route, so it waits for the same check."""
-    for route in scope["app"].router.routes:
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            dependant = getattr(route, "dependant", None)
-            for dependency in dependant.dependencies if dependant is not None else ():
-                if isinstance(dependency.call, Permission) and dependency.call.name not in ctx.api_key.permissions:
-                    return False
-            return True
-    return True
 
 
 def _query_items(scope: Scope) -> list[tuple[str, str]]:
