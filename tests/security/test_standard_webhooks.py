@@ -12,13 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from standardwebhooks import Webhook as StandardWebhook
-from standardwebhooks import WebhookVerificationError
+from standardwebhooks import Webhook as StandardWebhook, WebhookVerificationError
 
 from openidv.webhooks import delivery
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhooks"))
-from webhook_receiver import signature_ok  # noqa: E402
+from webhook_receiver import signature_ok
 
 API = "/api/v1"
 

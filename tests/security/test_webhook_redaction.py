@@ -13,7 +13,7 @@ from openidv.models import WebhookDelivery
 from openidv.webhooks import delivery
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhooks"))
-from webhook_receiver import Receiver, signature_ok  # noqa: E402
+from webhook_receiver import Receiver, signature_ok
 
 API = "/api/v1"
 NAME, SURNAME, BIRTHDATE = "Zanzibar", "Quintessa-Oyelaran", "1971-03-14"

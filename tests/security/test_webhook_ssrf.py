@@ -23,7 +23,7 @@ import pytest
 from openidv.webhooks import delivery
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "webhooks"))
-from webhook_receiver import Receiver  # noqa: E402
+from webhook_receiver import Receiver
 
 API = "/api/v1"
 PUBLIC = "1.1.1.1"  # a public address: the vetted one; nothing of the test's listens there
