@@ -116,10 +116,11 @@ def test_a_chunked_body_over_the_limit_is_cut_with_413_as_it_streams(app, world)
 def test_a_lone_surrogate_in_a_string_field_is_400(app, world) -> None:
     with TestClient(app, raise_server_exceptions=False) as client:
         client.headers["Authorization"] = f"Bearer {world.sandbox_key}"
-        raw = '{"data": {"attributes": {"inquiry-template-id": "%s", "name-first": "A\\ud800B"}}}' % world.templates["Government ID"]
+        template = world.templates["Government ID"]
+        raw = '{"data": {"attributes": {"inquiry-template-id": "' + template + '", "name-first": "A\\ud800B"}}}'
         error = _assert_persona_error(client.post(f"{API}/inquiries", content=raw, headers={"Content-Type": "application/json"}), 400)
         assert "surrogate" in error["details"] and "name-first" in error["details"]
-        raw = '{"data": {"attributes": {"inquiry-template-id": "%s", "fields": {"\\udfff": "x"}}}}' % world.templates["Government ID"]
+        raw = '{"data": {"attributes": {"inquiry-template-id": "' + template + '", "fields": {"\\udfff": "x"}}}}'
         _assert_persona_error(client.post(f"{API}/inquiries", content=raw, headers={"Content-Type": "application/json"}), 400)
 
 
