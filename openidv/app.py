@@ -30,7 +30,7 @@ def _error(status: int, details: str | None = None, title: str | None = None) ->
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = wiring.install(settings)
-    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size, sqlite_synchronous=settings.sqlite_synchronous)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -24,7 +24,7 @@ from openidv.config import Settings
 from openidv.inquiry_templates import repository as templates_repository, service as templates
 from openidv.inquiry_templates.config import starter_templates
 from openidv.jobs import runtime
-from openidv.kit import serving
+from openidv.kit import serving, storage
 from openidv.kit.db import make_engine, session_factory, transaction
 from openidv.kit.errors import ApiError
 from openidv.migrate import upgrade
@@ -39,12 +39,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "data_dir", None):
         os.environ["OPENIDV_DATA_DIR"] = str(args.data_dir)
     settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    storage.private_dir(settings.data_dir)  # 0700
     return wiring.install(settings)
 
 
 def _transaction(settings: Settings) -> AbstractContextManager[Session]:
-    engine = make_engine(settings.resolved_database_url, pool_size=2)
+    engine = make_engine(settings.resolved_database_url, pool_size=2, sqlite_synchronous=settings.sqlite_synchronous)
     return transaction(session_factory(engine, writer=True))
 
 
@@ -198,7 +198,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.executor_id:
         settings.executor_id = args.executor_id
-    engine = make_engine(settings.resolved_database_url, pool_size=settings.job_threads + 2)
+    engine = make_engine(settings.resolved_database_url, pool_size=settings.job_threads + 2, sqlite_synchronous=settings.sqlite_synchronous)
     worker = runtime.worker_for(settings, session_factory(engine, writer=True))
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from openidv.kit import crypto
+from openidv.kit import crypto, storage
 
 log = logging.getLogger("openidv.config")
 
@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 300
     max_body_bytes: int = 20 * 1024 * 1024
     db_pool_size: int = 16
+    sqlite_synchronous: Literal["full", "normal"] = "full"  # embedded mode: FULL survives power loss; NORMAL is faster, may lose the last commits
     worker_threads: int = 16  # threads for sync endpoints (anyio's default is 40)
     switch_interval: float = 0.001  # seconds; Python's GIL switch interval (default 0.005)
     log_level: str = "info"
@@ -82,9 +83,11 @@ class Settings(BaseSettings):
                 stored[key] = "k1:" + crypto.generate_key() if key == "encryption_keys" else crypto.generate_key()
                 generated = True
         if generated:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(stored, indent=2))
-            os.chmod(path, 0o600)
+            storage.private_dir(self.data_dir)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, storage.FILE_MODE)
+            with os.fdopen(fd, "w") as out:
+                out.write(json.dumps(stored, indent=2))
+            os.chmod(path, storage.FILE_MODE)  # an existing file keeps its mode through os.open
             log.warning("generated missing secrets into %s; keep this file safe", path)
         return {k: v or stored[k] for k, v in given.items()}
 

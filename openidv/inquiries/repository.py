@@ -52,7 +52,7 @@ def list_page(
     if reference_id is not None:
         query = query.where(Inquiry.reference_id == reference_id)
     if note is not None:
-        query = query.where(Inquiry.note == note)
+        query = query.where(Inquiry.note_index == Inquiry.note_index_of(note))  # the note is sealed: its blind index
     if created_start is not None:
         query = query.where(Inquiry.created_at >= created_start)
     if created_end is not None:

@@ -1,6 +1,8 @@
 """Sealed files under `<data_dir>/files/`: every byte encrypted with the key ring (openidv.kit.crypto),
-bound to its name so a file cannot be swapped for another."""
+bound to its name so a file cannot be swapped for another. The data folder and its folders are 0700, the files
+0600: only the account openidv runs as reads them."""
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,6 +10,32 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
 from openidv.kit import crypto
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) as a 0700 folder; an existing one that others could read is tightened."""
+    path = Path(path)
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, DIR_MODE)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Create `path` empty as 0600 if missing (before another library opens it with the default mode); an
+    existing one that others could read is tightened."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    if Path(path).stat().st_mode & 0o077:
+        os.chmod(path, FILE_MODE)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
 
 
 def _path(data_dir: Path, name: str) -> Path:
@@ -18,9 +46,9 @@ def _path(data_dir: Path, name: str) -> Path:
 
 def put(data_dir: Path, name: str, data: bytes) -> None:
     path = _path(data_dir, name)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(crypto.ring().seal(data, name))
+    _write_private(tmp, crypto.ring().seal(data, name))
     tmp.replace(path)
 
 

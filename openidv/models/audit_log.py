@@ -1,10 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column
+from openidv.models._columns import created_at_column, id_column, sealed_text
 
 
 class AuditLog(Base):
@@ -21,5 +21,7 @@ class AuditLog(Base):
     object_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     before_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
     after_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
-    detail: Mapped[str | None] = mapped_column(Text, nullable=True)  # never PII: a comment, tag names, a version id
+    detail_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = created_at_column()
+
+    detail = sealed_text("detail_sealed")  # a reviewer's comment, tag names, a version id: sealed like PII

@@ -5,7 +5,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_dict, json_list, sealed_dict, timestamp
+from openidv.models._columns import created_at_column, exact_index, id_column, json_dict, json_list, sealed_dict, sealed_text, timestamp
 
 
 class Inquiry(Base):
@@ -25,10 +25,11 @@ class Inquiry(Base):
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), nullable=True, index=True)
     reference_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="created")
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    note_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)  # filter[note]
     tags: Mapped[list[str]] = json_list()
     creator: Mapped[str] = mapped_column(String(255), nullable=False, default="API")
-    reviewer_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reviewer_comment_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     reviewer_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
     reviewer_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     behaviors: Mapped[dict[str, Any]] = json_dict()
@@ -53,3 +54,10 @@ class Inquiry(Base):
     redacted_at: Mapped[datetime | None] = timestamp()
 
     fields = sealed_dict("fields_sealed")
+    note = sealed_text("note_sealed", index="note_index")
+    reviewer_comment = sealed_text("reviewer_comment_sealed")
+
+    @staticmethod
+    def note_index_of(note: str) -> str:
+        """What `note_index` holds for an inquiry whose note is `note` (filter[note])."""
+        return exact_index("note_sealed", note)
