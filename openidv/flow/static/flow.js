@@ -56,9 +56,9 @@ if (data.follow) {
       const answer = await fetch(follow.status, { credentials: "same-origin", cache: "no-store" });
       if ((await answer.json()).state !== follow.state) { location.replace(follow.next); return; }
     } catch (_) { /* try again on the next tick */ }
-    setTimeout(tick, 400);
+    setTimeout(tick, 250);
   };
-  setTimeout(tick, 400);
+  setTimeout(tick, 250);
 }
 
 // ---------------------------------------------------------------- one submission per form
