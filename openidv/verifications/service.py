@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv import lifecycle
+from openidv.api import idempotency
 from openidv.checks import result
 from openidv.checks.result import CheckResult, passes
 from openidv.events import repository as events
@@ -202,6 +203,7 @@ def redact(db: Session, verification: Verification, actor: str) -> None:
     if code is not None:
         code.code_hash = None
     forget(db, verification)
+    idempotency.forget(db, [verification.id])  # the stored answer of the POST that created it holds its data too
     lifecycle.transition(db, verification, "redact", actor=actor)
     for event in events.of_object(db, verification.id):
         payload = event.payload

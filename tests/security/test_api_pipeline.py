@@ -250,3 +250,14 @@ def test_a_signed_link_does_not_cross_environments(client, anonymous, world) -> 
     _assert_persona_error(anonymous.get(_local(forged)), 401)
     # The link the production API rendered is bound to production.
     assert f".{world.production_id}." in production["attributes"]["front-photo-url"]
+
+
+def test_verification_redaction_forgets_the_answer_that_created_it(client, world) -> None:
+    made = {"data": {"attributes": {"inquiry-template-id": world.templates["Email"]}}}
+    inquiry = client.post(f"{API}/inquiries", json=made).json()["data"]["id"]
+    body = {"data": {"attributes": {"inquiry-id": inquiry, "email-address": "jane.doe@example.com"}}}
+    first = client.post(f"{API}/verification/email-addresses", json=body, headers={"Idempotency-Key": "k-verification"})
+    assert first.status_code == 201, first.text
+    assert client.delete(f"{API}/verifications/{first.json()['data']['id']}").status_code == 200
+    again = client.post(f"{API}/verification/email-addresses", json=body, headers={"Idempotency-Key": "k-verification"})
+    assert "Idempotent-Replayed" not in again.headers  # the stored answer, with the address, went with the redaction
