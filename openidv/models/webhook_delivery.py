@@ -4,15 +4,15 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from openidv.kit import crypto
 from openidv.kit.db import Base
 from openidv.models._columns import created_at_column, id_column, json_list, timestamp
 
 
 class WebhookDelivery(Base):
-    """`whd_`: one event for one webhook. The body is rendered once at fan-out (the webhook's version
-    and inflection) and sealed (it carries PII); `log` holds every attempt (time, status, duration,
-    truncated response body, error)."""
+    """`whd_`: one event for one webhook. Each attempt renders its body from the event (the webhook's
+    version and inflection), so a redelivery after a redaction sends the redacted object and no copy is
+    kept (`body_sealed` is only ever emptied: earlier versions stored one); `log` holds every attempt
+    (time, status, duration, truncated response body, error)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
@@ -38,11 +38,3 @@ class WebhookDelivery(Base):
     succeeded_at: Mapped[datetime | None] = timestamp()
     failed_at: Mapped[datetime | None] = timestamp()
     canceled_at: Mapped[datetime | None] = timestamp()
-
-    @property
-    def body(self) -> bytes:
-        return (crypto.open_json(self.body_sealed, self.id) or {}).get("raw", "").encode()
-
-    @body.setter
-    def body(self, raw: bytes) -> None:
-        self.body_sealed = crypto.seal_json({"raw": raw.decode()}, self.id)
