@@ -12,6 +12,7 @@ from openidv.api.context import ApiContext, Permission
 from openidv.checks import document as engine, quality
 from openidv.documents import files, repository, schemas, service
 from openidv.kit.errors import ApiError, bad_request, not_found
+from openidv.kit.ids import has_prefix
 from openidv.kit.jsonapi import Body
 from openidv.models import Document
 
@@ -105,8 +106,14 @@ def retrieve_document(document_id: str, ctx: ApiContext = Depends(read)) -> Resp
 
 
 @router.get("/document-files/{file_id}", name="document_file")
-def document_file(file_id: str, access_token: str = "") -> Response:
-    if not file_id.startswith("docf_") or not files.valid_token(file_id, access_token):
+def document_file(file_id: str, request: Request, access_token: str = "", document: str = "") -> Response:
+    """A document's file behind its signed link, no API key: the link names the file's document (`document`)
+    and opens only when signed for that document's environment."""
+    environment_id = None
+    if file_id.startswith("docf_") and has_prefix(document, "doc") and len(document) <= 40:
+        with request.app.state.reader() as db:
+            environment_id = repository.environment_of(db, document)
+    if environment_id is None or not files.valid_token(file_id, document, access_token, environment_id):
         raise ApiError(401, "The link is invalid or has expired", title="Unauthorized")
     data = files.content({"id": file_id})
     if data is None:

@@ -1,7 +1,9 @@
 """A document's files: parsed from a request (`{"data": <base64>, "filename"}`, the spec's
 `{"data": [{data, filename}]}`, a list of those, or multipart parts), checked by content
 (openidv.checks.document), sealed under `<data_dir>/files/<docf_ id>`, and served through
-expiring signed URLs (the government-ID photos' signer)."""
+expiring signed URLs (the government-ID photos' signer). A file id is only in its document's sealed data,
+so a link names the document too (`&document=`, covered by the MAC with the file): the endpoint looks up
+that document's environment and opens only a link signed for it."""
 
 from __future__ import annotations
 
@@ -101,16 +103,19 @@ def delete(record: dict[str, Any]) -> None:
     storage.delete(Files.data_dir, record["id"])
 
 
-def url(record: dict[str, Any]) -> str:
-    return file_links.url(f"document-files/{record['id']}", record["id"], SIGNED_AS)
+def url(record: dict[str, Any], document_id: str, environment_id: str) -> str:
+    """The signed link to one file of document `document_id` (in `environment_id`, the document's)."""
+    link = file_links.url(f"document-files/{record['id']}", record["id"], f"{SIGNED_AS}/{document_id}", environment_id)
+    return f"{link}&document={document_id}"
 
 
-def valid_token(file_id: str, token: str) -> bool:
-    return file_links.verify(file_id, SIGNED_AS, token)
+def valid_token(file_id: str, document_id: str, token: str, environment_id: str) -> bool:
+    """Whether `token` opens file `file_id` of document `document_id`, whose environment is `environment_id`."""
+    return file_links.verify(file_id, f"{SIGNED_AS}/{document_id}", token, environment_id)
 
 
-def rendered(record: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The spec's `file` object."""
+def rendered(record: dict[str, Any] | None, document_id: str, environment_id: str) -> dict[str, Any] | None:
+    """The spec's `file` object, for a file of document `document_id` in `environment_id`."""
     if record is None:
         return None
-    return {"filename": record["filename"], "url": url(record), "byte-size": record["byte-size"]}
+    return {"filename": record["filename"], "url": url(record, document_id, environment_id), "byte-size": record["byte-size"]}

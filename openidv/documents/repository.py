@@ -11,6 +11,11 @@ def get(session: Session, environment_id: str, document_id: str) -> Document | N
     return row if row is not None and row.environment_id == environment_id else None
 
 
+def environment_of(session: Session, document_id: str) -> str | None:
+    """The environment a document lives in (no decryption: what a signed file link is checked against)."""
+    return session.scalar(select(Document.environment_id).where(Document.id == document_id))
+
+
 def get_for_update(session: Session, environment_id: str, document_id: str) -> Document | None:
     query = select(Document).where(Document.id == document_id, Document.environment_id == environment_id)
     return session.scalar(query.with_for_update())

@@ -20,7 +20,7 @@ GOVERNMENT_ID_ATTRIBUTES = (
 
 def _generic(document: Document) -> dict[str, Any]:
     data = document.data
-    rendered = [files.rendered(r) for r in data.get("files", [])]
+    rendered = [files.rendered(r, document.id, document.environment_id) for r in data.get("files", [])]
     return {"kind": data.get("kind"), "files": rendered, "files-normalized": rendered,
             "extraction-responses": data.get("extraction-responses"), "document-type": data.get("document-type"),
             "fields": data.get("fields") or {}}
@@ -30,7 +30,8 @@ def _government_id(document: Document) -> dict[str, Any]:
     data = document.data
     by_role = {r["role"]: r for r in data.get("files", [])}
     read = data.get("extracted") or {}
-    out: dict[str, Any] = {"front-photo": files.rendered(by_role.get("front")), "back-photo": files.rendered(by_role.get("back")),
+    out: dict[str, Any] = {"front-photo": files.rendered(by_role.get("front"), document.id, document.environment_id),
+                           "back-photo": files.rendered(by_role.get("back"), document.id, document.environment_id),
                            "selfie-photo": None, "designations": []}
     for key in GOVERNMENT_ID_ATTRIBUTES:
         out[key] = read.get(key)
@@ -59,6 +60,7 @@ def render_document(session: Session, document: Document) -> dict[str, Any]:
 
 def render_files(document: Document) -> list[dict[str, Any]]:
     """The `document-file` objects (for `include=document-files`)."""
-    return [resource("document-file", r["id"], {"name": r["filename"], "capture-method": "api", "originals": [files.rendered(r)]})
+    return [resource("document-file", r["id"], {"name": r["filename"], "capture-method": "api",
+                                                "originals": [files.rendered(r, document.id, document.environment_id)]})
             for r in document.data.get("files", [])]
 

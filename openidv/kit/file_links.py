@@ -3,11 +3,12 @@ document files). Configured from the settings by the composition root (`openidv.
 server, standalone job workers and the CLI alike.
 
 A link needs no API key: `access_token` is `<expires>.<environment id>.<mac>`, the MAC covering the
-environment, the object, the part and the expiry. The environment is the one the link is rendered for
-(`url(environment_id=)`, or the API request's, which the API middleware sets with `in_environment`); the
-serving endpoint checks it against the object's own environment where it knows it, so a link made in the
-sandbox never opens a production object. A link rendered outside any environment (none given, no request)
-is signed for `-`, which only the object id binds."""
+environment, the object, the part and the expiry. The environment is the one of the object the link points
+to, which every caller passes (`url(..., environment_id)`): a link rendered by an API request, a job (webhook
+payloads, event snapshots) or the CLI is bound alike, with no context needed. The serving endpoint checks it
+against the object's own environment, so a link signed for the sandbox never opens a production object.
+`verify` still takes a token signed for `-` (no environment): links rendered outside a request before every
+link carried its environment, bound only by the object id; they expire within URL_SECONDS."""
 
 from __future__ import annotations
 
@@ -18,14 +19,12 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
 URL_SECONDS = 21600  # a link works for 6 hours
-UNBOUND = "-"
+UNBOUND = "-"  # only accepted, never signed any more
 _TOKEN = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$")
-_environment: ContextVar[str | None] = ContextVar("file_links_environment", default=None)
 
 
 class Files:
@@ -39,13 +38,9 @@ def configure(settings: Any) -> None:
 
 
 @contextmanager
-def in_environment(environment_id: str) -> Iterator[None]:
-    """Links rendered inside this block are bound to `environment_id` (the API request's environment)."""
-    token = _environment.set(environment_id)
-    try:
-        yield
-    finally:
-        _environment.reset(token)
+def in_environment(environment_id: str) -> Iterator[None]:  # noqa: ARG001 - kept for the API middleware's call
+    """Nothing any more: links are signed for the environment their caller passes (the object's)."""
+    yield
 
 
 def _mac(environment_id: str, object_id: str, part: str, expires: int) -> str:
@@ -53,9 +48,10 @@ def _mac(environment_id: str, object_id: str, part: str, expires: int) -> str:
     return base64.urlsafe_b64encode(hmac.new(Files.secret.encode(), message, hashlib.sha256).digest()).decode().rstrip("=")
 
 
-def sign(object_id: str, part: str, expires: int, environment_id: str | None = None) -> str:
-    environment = environment_id or _environment.get() or UNBOUND
-    return f"{expires}.{environment}.{_mac(environment, object_id, part, expires)}"
+def sign(object_id: str, part: str, expires: int, environment_id: str) -> str:
+    if not environment_id:
+        raise ValueError("a signed link needs the environment of the object it points to")
+    return f"{expires}.{environment_id}.{_mac(environment_id, object_id, part, expires)}"
 
 
 def verify(object_id: str, part: str, token: str, environment_id: str | None = None) -> bool:
@@ -70,7 +66,8 @@ def verify(object_id: str, part: str, token: str, environment_id: str | None = N
     return hmac.compare_digest(_mac(environment, object_id, part, expires), mac)
 
 
-def url(path: str, object_id: str, part: str, environment_id: str | None = None) -> str:
-    """`<base>/api/v1/<path>?access_token=…`, signed for (environment, object_id, part), expiring after URL_SECONDS."""
+def url(path: str, object_id: str, part: str, environment_id: str) -> str:
+    """`<base>/api/v1/<path>?access_token=…`, signed for (environment, object_id, part), expiring after URL_SECONDS;
+    `environment_id` is the object's."""
     token = sign(object_id, part, int(time.time()) + URL_SECONDS, environment_id)
     return f"{Files.base_url}/api/v1/{path}?access_token={token}"

@@ -155,7 +155,9 @@ def attributes(verification: Verification) -> dict[str, Any]:
     data = verification.data
     kept = data.get("files")
     records: list[Any] = kept if isinstance(kept, list) else []  # earlier flow versions kept {role: upload id} there
-    rendered = [files.rendered(r) for r in records if isinstance(r, dict)] if verification.redacted_at is None else []
+    document_id = data.get("document-id")  # the files' document (same environment as the verification)
+    rendered = ([files.rendered(r, document_id, verification.environment_id) for r in records if isinstance(r, dict)]
+                if verification.redacted_at is None and isinstance(document_id, str) else [])
     return {"fields": {}, "files": rendered, "files-normalized": rendered,
             "extraction-responses": data.get("extraction-responses") or [], "document-type": data.get("document-type")}
 

@@ -176,12 +176,13 @@ process_job = verifications.processing_job("government-id.process", process_gove
 def photo_url(verification: Verification, side: str) -> str | None:
     if side not in verification.data.get("photos", []) or verification.redacted_at is not None:
         return None
-    return signed_url(verification.id, "government-ids", side)
+    return signed_url(verification, "government-ids", side)
 
 
-def signed_url(verification_id: str, plural: str, side: str) -> str:
-    """An expiring link to one photo of a verification (`/verification/<plural>/<id>/<side>-photo`)."""
-    return file_links.url(f"verification/{plural}/{verification_id}/{side}-photo", verification_id, side)
+def signed_url(verification: Verification, plural: str, side: str) -> str:
+    """An expiring link to one photo of a verification (`/verification/<plural>/<id>/<side>-photo`), bound to
+    the verification's environment wherever it is rendered (an API answer, a job's webhook payload)."""
+    return file_links.url(f"verification/{plural}/{verification.id}/{side}-photo", verification.id, side, verification.environment_id)
 
 
 def attributes(verification: Verification) -> dict[str, Any]:

@@ -223,7 +223,7 @@ def purge_expired_job() -> None:
 def photo_url(verification: Verification, pose: str) -> str | None:
     if pose not in verification.data.get("frames", {}) or verification.redacted_at is not None:
         return None
-    return government_ids.signed_url(verification.id, "selfies", pose)
+    return government_ids.signed_url(verification, "selfies", pose)
 
 
 def attributes(verification: Verification) -> dict[str, Any]:
