@@ -48,7 +48,7 @@ def test_redelivery_after_redaction_sends_the_redacted_inquiry(client, world, jo
     assert client.delete(f"{API}/inquiries/{inquiry_id}").status_code == 200
     with transaction(session_factory(engine)) as db:  # nothing of the payload is kept with the delivery
         (stored,) = db.scalars(select(WebhookDelivery).where(WebhookDelivery.webhook_id == hook.json()["data"]["id"]))
-        assert NAME.encode() not in stored.body and stored.body_sealed is None
+        assert stored.body_sealed is None  # no copy of the body is kept
 
     assert client.post(f"{API}/webhook-deliveries/{stored.id}/redeliver").status_code == 200
     _, again = receiver.wait_for(2)
