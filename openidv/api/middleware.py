@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openidv.api import idempotency
 from openidv.api.context import ApiContext
 from openidv.auth import service as auth_service
-from openidv.kit import file_links, versions
+from openidv.kit import versions
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
@@ -115,8 +115,7 @@ class ApiMiddleware:
                 await send(message)
 
         try:
-            with file_links.in_environment(ctx.environment_id):  # the signed links this answer renders
-                await self.app(scope, replay_receive, capture_send)
+            await self.app(scope, replay_receive, capture_send)
         except BaseException:
             if ctx.idempotency_key:  # nothing to replay: free the key for a retry
                 await self._run_sync(scope, self._release_idempotent, ctx.environment_id, ctx.idempotency_key)

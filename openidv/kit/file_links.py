@@ -17,8 +17,6 @@ import hashlib
 import hmac
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +33,6 @@ class Files:
 
 def configure(settings: Any) -> None:
     Files.data_dir, Files.secret, Files.base_url = settings.data_dir, settings.secrets["secret_key"], settings.base_url
-
-
-@contextmanager
-def in_environment(environment_id: str) -> Iterator[None]:  # noqa: ARG001 - kept for the API middleware's call
-    """Nothing any more: links are signed for the environment their caller passes (the object's)."""
-    yield
 
 
 def _mac(environment_id: str, object_id: str, part: str, expires: int) -> str:
