@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from openidv.api import idempotency
 from openidv.api.context import ApiContext
 from openidv.auth import service as auth_service
-from openidv.kit import versions
+from openidv.kit import body_budget, versions
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
@@ -68,9 +68,20 @@ class ApiMiddleware:
             # The key is checked from the headers alone, before a byte of the body is read: an anonymous
             # caller costs nothing (the body is left unread; the server closes the connection after the answer).
             ctx = await self._authenticate(scope, request_id, extra)
-            body = await self._read_body(scope, receive)
         except ApiError as error:
             await self._send(send, *error_response(error), extra)  # error_response carries the error's own headers
+            return
+        hold = body_budget.Hold()
+        try:
+            await self._serve(scope, receive, send, ctx, hold, extra)
+        finally:
+            hold.release()  # the body's bytes go back to the process's budget once the request is answered
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, ctx: ApiContext, hold: body_budget.Hold, extra: dict[str, str]) -> None:
+        try:
+            body = await self._read_body(scope, receive, hold)
+        except ApiError as error:
+            await self._send(send, *error_response(error), extra)
             return
 
         headers = _headers(scope)
@@ -129,7 +140,7 @@ class ApiMiddleware:
         for message in held:
             await send(message)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+    async def _read_body(self, scope: Scope, receive: Receive, hold: body_budget.Hold) -> bytes:
         """The body, counted as it arrives: past the limit reading stops with 413, whatever Content-Length said
         (a chunked body has none)."""
         declared = _headers(scope).get("content-length", "")
@@ -144,6 +155,11 @@ class ApiMiddleware:
             size += len(chunk)
             if size > self.max_body_bytes:
                 raise _too_large(self.max_body_bytes)
+            try:
+                hold.add(len(chunk))
+            except body_budget.Exhausted:
+                raise ApiError(503, "The server is holding as many request bodies as it may; retry shortly",
+                               title="Service Unavailable", headers={"Retry-After": "2"}) from None
             chunks.append(chunk)
             if not message.get("more_body"):
                 return b"".join(chunks)

@@ -30,6 +30,7 @@ from openidv.flow import codes, limits, redirects, service
 from openidv.flow.i18n import Translator, pick
 from openidv.inquiry_sessions import repository as session_repository, service as sessions
 from openidv.inquiry_templates.config import ID_CLASSES, Step
+from openidv.kit import body_budget
 from openidv.kit.db import transaction
 from openidv.lifecycle import OPEN_INQUIRY_STATUSES, InquiryStatus, SessionStatus, VerificationStatus
 from openidv.models import Inquiry, InquirySession
@@ -341,14 +342,14 @@ def _show(request: Request) -> Response:
 # ---------------------------------------------------------------- forms
 
 
-async def _read_form(request: Request) -> tuple[dict[str, str], dict[str, bytes]] | None:
+async def _read_form(request: Request, hold: body_budget.Hold) -> tuple[dict[str, str], dict[str, bytes]] | None:
     """The form, counted while it streams (chunked bodies too): None once it passes MAX_UPLOAD_REQUEST (413);
     a malformed body reads as an empty form, which the CSRF check then refuses."""
     length = request.headers.get("content-length")
     if length is not None and (not length.isdigit() or int(length) > MAX_UPLOAD_REQUEST):
         return None
     try:
-        return await uploads.read_form(request.stream(), request.headers.get("content-type"), limit=MAX_UPLOAD_REQUEST)
+        return await uploads.read_form(request.stream(), request.headers.get("content-type"), limit=MAX_UPLOAD_REQUEST, hold=hold)
     except uploads.BodyTooLarge:
         return None
     except uploads.MalformedForm as exc:
@@ -433,10 +434,18 @@ async def _handle(request: Request, action: str) -> Response:
     # Authenticated before the body is read: a stranger's upload costs nothing.
     if not token or service.tokens.session_id_of(_secret(request, "session_token_secret"), token) is None:
         return _error_page(request, ctx, service.FlowError("error.no_session", status=401, code="unauthenticated"))
-    read = await _read_form(request)
-    if read is None:
-        return _error_page(request, ctx, service.FlowError("upload.too_large", status=413, size="> 60 MB"))
-    return await run_in_threadpool(_post, request, read[0], read[1], action)
+    hold = body_budget.Hold()
+    try:
+        read = await _read_form(request, hold)
+        if read is None:
+            return _error_page(request, ctx, service.FlowError("upload.too_large", status=413, size="> 60 MB"))
+        return await run_in_threadpool(_post, request, read[0], read[1], action)
+    except body_budget.Exhausted:
+        page = _error_page(request, ctx, service.FlowError("error.busy", status=503, code="application_error"))
+        page.headers["Retry-After"] = "2"
+        return page
+    finally:
+        hold.release()
 
 
 @router.get("/flow/handoff")

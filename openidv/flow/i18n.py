@@ -172,6 +172,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "handoff.waiting": "Waiting for your phone…",
         "handoff.at": "Your phone is at this step: {step}.",
         "handoff.here": "Continue on this device instead",
+        "error.busy": "The server is busy receiving other uploads. Wait a few seconds and send the form again.",
         "error.embed_not_allowed": ("This verification cannot be shown on this website. "
                                     "The organisation must add the website to the template's allowed domains."),
         "step.government-id": "Government ID",
@@ -368,6 +369,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "handoff.waiting": "Esperando a tu teléfono…",
         "handoff.at": "Tu teléfono está en este paso: {step}.",
         "handoff.here": "Continuar en este dispositivo",
+        "error.busy": "El servidor está ocupado recibiendo otros archivos. Espera unos segundos y vuelve a enviar el formulario.",
         "error.embed_not_allowed": ("Esta verificación no se puede mostrar en este sitio web. "
                                     "La organización debe añadir el sitio a los dominios permitidos de la plantilla."),
         "step.government-id": "Documento de identidad",

@@ -9,6 +9,8 @@ from urllib.parse import parse_qsl
 from PIL import Image, UnidentifiedImageError
 from python_multipart.multipart import MultipartParseError, MultipartParser, parse_options_header
 
+from openidv.kit import body_budget
+
 MIN_BYTES = 10 * 1024
 MAX_BYTES = 15 * 1024 * 1024
 MIN_WIDTH, MIN_HEIGHT = 320, 240
@@ -92,12 +94,14 @@ class _Part:
     data: bytearray = field(default_factory=bytearray)
 
 
-async def read_form(chunks: AsyncIterator[bytes], content_type: str | None, *, limit: int) -> tuple[dict[str, str], dict[str, bytes]]:
+async def read_form(chunks: AsyncIterator[bytes], content_type: str | None, *, limit: int,
+                    hold: body_budget.Hold | None = None) -> tuple[dict[str, str], dict[str, bytes]]:
     """A `multipart/form-data` or `application/x-www-form-urlencoded` body read from `chunks` (Starlette's
     `request.stream()`) as it arrives, counting bytes: past `limit` it raises `BodyTooLarge` at once and reads
     no further, whatever `Content-Length` said (a chunked upload has none). Parts are kept in memory, so
     nothing touches the disk and nothing beyond `limit` (plus one chunk) is held. Files with neither a name
-    nor content (an empty file input) are left out. Raises `MalformedForm` for a broken body."""
+    nor content (an empty file input) are left out. Raises `MalformedForm` for a broken body. Each chunk kept is
+    taken from `hold` (the process's body budget), which raises `body_budget.Exhausted` when it is spent."""
     mime, options = parse_options_header(content_type or "")
     total = 0
 
@@ -107,6 +111,8 @@ async def read_form(chunks: AsyncIterator[bytes], content_type: str | None, *, l
             total += len(chunk)
             if total > limit:
                 raise BodyTooLarge(limit)
+            if hold is not None:
+                hold.add(len(chunk))
             yield chunk
 
     if mime == b"application/x-www-form-urlencoded" or mime == b"":
