@@ -1,5 +1,6 @@
 """Builds the FastAPI app: database, routers, middleware, error handling, and what runs beside it."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openidv import __version__, wiring
@@ -28,6 +30,17 @@ def _error(status: int, details: str | None = None, title: str | None = None) ->
     return JSONResponse(ApiError(status, details, title=title).body(), status_code=status)
 
 
+async def _flush_api_log(app: FastAPI) -> None:
+    """Rows kept by the API middleware reach the database within a second, even when requests stop."""
+    while True:
+        await asyncio.sleep(1.0)
+        if wiring.API_LOG.due():
+            try:
+                await run_in_threadpool(wiring.API_LOG.flush, app.state.writer)
+            except Exception:
+                logging.getLogger("openidv.api").exception("could not write the API log")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = wiring.install(settings)
     engine = make_engine(settings.resolved_database_url, pool_size=settings.db_pool_size, sqlite_synchronous=settings.sqlite_synchronous)
@@ -38,7 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs_runtime.configure(app.state.writer)
         if worker:
             worker.start()
+        flusher = asyncio.create_task(_flush_api_log(app))
         yield
+        flusher.cancel()
+        await run_in_threadpool(wiring.API_LOG.flush, app.state.writer)
         if worker:
             worker.stop()
         engine.dispose()
@@ -56,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.reader = session_factory(engine)
     app.state.writer = session_factory(engine, writer=True)
-    app.add_middleware(ApiMiddleware, limiter=FixedWindow(settings.rate_limit_per_minute), max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiMiddleware, limiter=FixedWindow(settings.rate_limit_per_minute), max_body_bytes=settings.max_body_bytes,
+                       api_log=wiring.API_LOG)
 
     for router in wiring.API_ROUTERS:
         app.include_router(router, prefix=API)

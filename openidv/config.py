@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     lists_update_hours: int = 0  # >0: the job worker downloads and loads the configured lists every N hours
     sandbox_flow_checks: Literal["simulate", "run"] = "simulate"  # the sandbox flow simulates checks, as Persona's; "run" runs them
     biometric_retention_days: int = 1095  # selfie photos and face embeddings are purged after this (3 years: BIPA's ceiling)
+    api_log_retention_days: int = 90  # API log rows (no bodies, no query values) are purged after this
     # Anonymous inquiry creation by the flow (`/verify?inquiry-template-id=`, `/widget`), openidv.flow.limits:
     flow_creations_per_ip_per_minute: int = 10  # per client IP and environment
     flow_creations_per_template_per_minute: int = 300  # per template, all clients together

@@ -15,6 +15,8 @@ from fastapi import APIRouter
 from openidv import jobs
 from openidv.accounts import endpoints as accounts_endpoints, schemas as accounts_schemas
 from openidv.api import included
+from openidv.api_keys import endpoints as api_keys_endpoints
+from openidv.api_logs import endpoints as api_logs_endpoints, service as api_logs, tasks as api_logs_tasks
 from openidv.config import Settings, bootstrap
 from openidv.dashboard import endpoints as dashboard_endpoints
 from openidv.documents import endpoints as documents_endpoints, schemas as documents_schemas, tasks as documents_tasks
@@ -65,7 +67,12 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     reports_endpoints.router,
     webhooks_endpoints.router,
     documents_endpoints.router,
+    api_keys_endpoints.router,
+    api_logs_endpoints.router,
 )
+
+# Where the API middleware puts each authenticated request's log row (kept in memory, written in batches).
+API_LOG = api_logs
 
 # Outside the API: (router, its static folder mounted at (path, name)).
 PAGES: tuple[tuple[APIRouter, str, Path, str], ...] = (
@@ -86,6 +93,7 @@ JOBS = (
 TIMERS = (
     progress.expire_due,
     maintenance.prune_jobs,
+    api_logs_tasks.purge_expired,
     webhooks_tasks.reconcile,
     reports_tasks.run_due_reports,
     reports_tasks.update_lists,
@@ -133,6 +141,7 @@ CONFIGURE = (
     flow_engines.configure,
     selfie_service.configure,
     reports_tasks.configure,
+    api_logs_tasks.configure,
 )
 
 

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
@@ -21,6 +21,7 @@ from openidv.api import idempotency
 from openidv.api.context import ApiContext
 from openidv.auth import service as auth_service
 from openidv.kit import body_budget, versions
+from openidv.kit.clock import now
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
@@ -39,6 +40,14 @@ SURROGATE = re.compile("[\ud800-\udfff]")
 T = TypeVar("T")
 
 
+class ApiLog(Protocol):
+    """Where each authenticated request's log row goes (`openidv.api_logs.service`, given by the app)."""
+
+    def keep(self, row: dict[str, Any]) -> bool: ...  # no I/O; True when a flush is due
+
+    def flush(self, writer: Any) -> int: ...
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
@@ -48,8 +57,9 @@ def error_response(error: ApiError) -> tuple[int, bytes, dict[str, str]]:
 
 
 class ApiMiddleware:
-    def __init__(self, app: ASGIApp, *, limiter: FixedWindow, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, limiter: FixedWindow, max_body_bytes: int, api_log: ApiLog | None = None) -> None:
         self.app = app
+        self.api_log = api_log
         self.limiter = limiter
         self.max_body_bytes = max_body_bytes
 
@@ -72,17 +82,22 @@ class ApiMiddleware:
             await self._send(send, *error_response(error), extra)  # error_response carries the error's own headers
             return
         hold = body_budget.Hold()
+        status = 500
         try:
-            await self._serve(scope, receive, send, ctx, hold, extra)
+            status = await self._serve(scope, receive, send, ctx, hold, extra)
         finally:
             hold.release()  # the body's bytes go back to the process's budget once the request is answered
+            if self.api_log is not None:  # after the answer left: kept in memory, written in batches
+                if self.api_log.keep(_log_row(scope, ctx, status)):
+                    await self._run_sync(scope, self._flush_log)
 
-    async def _serve(self, scope: Scope, receive: Receive, send: Send, ctx: ApiContext, hold: body_budget.Hold, extra: dict[str, str]) -> None:
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, ctx: ApiContext, hold: body_budget.Hold, extra: dict[str, str]) -> int:
+        """Answer the request; returns the status sent."""
         try:
             body = await self._read_body(scope, receive, hold)
         except ApiError as error:
             await self._send(send, *error_response(error), extra)
-            return
+            return error.status
 
         headers = _headers(scope)
         if "json" in headers.get("content-type", "json") or not headers.get("content-type"):
@@ -91,13 +106,13 @@ class ApiMiddleware:
                 _refuse_lone_surrogates(ctx.body)
             except ApiError as error:
                 await self._send(send, *error_response(error), extra)
-                return
+                return error.status
 
         key = headers.get("idempotency-key") if scope["method"] == "POST" else None
         if key and len(key) > idempotency.MAX_KEY_LENGTH:
             refusal = ApiError(400, f"Idempotency-Key must be at most {idempotency.MAX_KEY_LENGTH} characters")
             await self._send(send, *error_response(refusal), extra)
-            return
+            return refusal.status
         digest = None
         if key:  # claimed (or replayed) by the route's `Permission`, once the key's permission is checked
             digest = idempotency.request_hash(scope["method"], scope["path"], scope.get("query_string", b"").decode(), body)
@@ -139,6 +154,7 @@ class ApiMiddleware:
                 await self._run_sync(scope, self._store_idempotent, ctx.environment_id, key, captured["status"], captured["body"])
         for message in held:
             await send(message)
+        return int(captured["status"])
 
     async def _read_body(self, scope: Scope, receive: Receive, hold: body_budget.Hold) -> bytes:
         """The body, counted as it arrives: past the limit reading stops with 413, whatever Content-Length said
@@ -172,6 +188,9 @@ class ApiMiddleware:
             found = await self._run_sync(scope, self._lookup_key, authorization)
             auth_service.remember_key(authorization, *found)
         key, environment = found
+        client = scope.get("client")
+        if not auth_service.ip_allowed(key, client[0] if client else ""):
+            raise ApiError(401, title="IP address not allowed for this API key")
         extra["Persona-Environment-Id"] = environment.id
         extra["Persona-Organization-Id"] = environment.organization_id
         verdict = self.limiter.hit(environment.id)
@@ -196,6 +215,13 @@ class ApiMiddleware:
             session.expunge_all()
             return key, environment
 
+    def _flush_log(self, state: State) -> None:
+        assert self.api_log is not None
+        try:
+            self.api_log.flush(state.writer)
+        except Exception:  # the log must never turn an answered request into an error
+            log.exception("could not write the API log")
+
     @staticmethod
     def _store_idempotent(state: State, environment_id: str, key: str, status: int, body: bytes) -> None:
         with transaction(state.writer) as session:
@@ -212,6 +238,18 @@ class ApiMiddleware:
         raw += [(k.encode(), v.encode()) for headers in header_sets for k, v in headers.items()]
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body})
+
+
+def _log_row(scope: Scope, ctx: ApiContext, status: int) -> dict[str, Any]:
+    """The API log's row: no body, no query values, no secret; parameter names only."""
+    headers = _headers(scope)
+    client = scope.get("client")
+    names = sorted({name[:100] for name, _ in ctx.query_items})[:50]
+    return {
+        "id": ctx.request_id, "environment_id": ctx.environment_id, "api_key_id": ctx.api_key.id, "method": scope["method"][:10],
+        "path": scope["path"][:500], "parameter_names": names, "status": status, "ip_address": (client[0] if client else "")[:64],
+        "user_agent": headers.get("user-agent", "")[:300], "persona_version": headers.get("persona-version", "")[:20], "created_at": now(),
+    }
 
 
 def _too_large(limit: int) -> ApiError:

@@ -1,6 +1,7 @@
 """Environments and API keys: creation, look-up by secret, permission checks."""
 
 import hashlib
+import ipaddress
 import secrets
 import time
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ _recent: dict[str, tuple[float, ApiKey, Environment]] = {}
 
 def recent_key(authorization: str | None) -> tuple[ApiKey, Environment] | None:
     hit = _recent.get(hash_secret(authorization or ""))
-    if hit is None or hit[0] < time.monotonic():
+    if hit is None or hit[0] < time.monotonic() or not usable(hit[1]):
         return None
     return hit[1], hit[2]
 
@@ -112,9 +113,26 @@ def authenticate(session: Session, authorization: str | None) -> tuple[ApiKey, E
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, title="Must be authenticated to access this endpoint")
     found = repository.api_key_by_hash(session, hash_secret(token.strip()))
-    if found is None or found[0].revoked_at is not None:
+    if found is None or not usable(found[0]):
         raise ApiError(401, title="Token is invalid")
     return found
+
+
+def ip_allowed(key: ApiKey, ip: str) -> bool:
+    """The key's `ip-address-allowlist` (addresses or networks; `*` allows any)."""
+    allowlist = key.ip_allowlist or ["*"]
+    if "*" in allowlist:
+        return True
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(entry, strict=False) for entry in allowlist if entry != "*")
+
+
+def usable(key: ApiKey) -> bool:
+    """Neither revoked nor past the `expires_at` an expire call set."""
+    return key.revoked_at is None and (key.expires_at is None or key.expires_at > now())
 
 
 # ---------------------------------------------------------------- dashboard users

@@ -3,6 +3,7 @@
 from openidv.models import dashboard_indexes  # noqa: F401 - registers indexes on other tables
 from openidv.models.account import Account
 from openidv.models.api_key import ApiKey
+from openidv.models.api_log import ApiLog
 from openidv.models.audit_log import AuditLog
 from openidv.models.confirmation_code import ConfirmationCode
 from openidv.models.document import Document
@@ -33,6 +34,7 @@ from openidv.models.webhook_delivery import WebhookDelivery
 __all__ = [
     "Account",
     "ApiKey",
+    "ApiLog",
     "AuditLog",
     "ConfirmationCode",
     "Document",

@@ -1,10 +1,11 @@
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_list, timestamp
+from openidv.models._columns import created_at_column, id_column, json_dict, json_list, timestamp
 
 
 class ApiKey(Base):
@@ -23,3 +24,6 @@ class ApiKey(Base):
     ip_allowlist: Mapped[list[str]] = json_list()
     created_at: Mapped[datetime] = created_at_column()
     revoked_at: Mapped[datetime | None] = timestamp()
+    expires_at: Mapped[datetime | None] = timestamp()  # `POST /api-keys/{id}/expire`: the key stops working then
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    options: Mapped[dict[str, Any]] = json_dict()  # api-attributes-blocklist, file-access-token-expires-in

@@ -40,6 +40,8 @@ OPERATIONS = [
     "list-all-inquiry-templates", "retrieve-an-inquiry-template", "list-all-inquiry-template-versions",
     "list-all-events", "retrieve-an-event",
     "retrieve-a-verification", "redact-a-verification",
+    "list-all-api-keys", "create-an-api-key", "retrieve-an-api-key", "update-an-api-key", "expire-an-api-key", "clone-api-key",
+    "list-all-api-logs", "retrieve-an-api-log",
 ]
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
@@ -107,6 +109,10 @@ def _seed(api: httpx.Client, templates: list[dict]) -> dict[str, list[str]]:
         pool["inquiry-session-id"] += [s["id"] for s in relationships["sessions"]["data"]]
         pool["verification-id"] += [v["id"] for v in relationships["verifications"]["data"]]
     pool["event-id"] = [e["id"] for e in api.get("/events", params={"page[size]": 100}).json()["data"]]
+    # Keys of their own for the API key operations (expire and update must not reach the run's own key).
+    pool["api-key-id"] = [post("/api-keys", {"data": {"attributes": {"name": f"contract-{n}", "permissions": ["inquiry.read"]}}})["data"]["id"]
+                          for n in range(4)]
+    pool["api-log-id"] = [entry["id"] for entry in api.get("/api-logs", params={"page[size]": 100}).json()["data"]]
     assert all(pool.values()), {k: len(v) for k, v in pool.items()}
     return pool
 
