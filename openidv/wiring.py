@@ -30,6 +30,7 @@ from openidv.kit import file_links
 from openidv.lifecycle.transition import Observer, install_observers
 from openidv.models import Account, Document, Inquiry, InquirySession, Report, Verification
 from openidv.reports import endpoints as reports_endpoints, schemas as reports_schemas, tasks as reports_tasks
+from openidv.user_audit_logs import endpoints as user_audit_logs_endpoints
 from openidv.verifications import (
     database,
     document,
@@ -69,6 +70,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     documents_endpoints.router,
     api_keys_endpoints.router,
     api_logs_endpoints.router,
+    user_audit_logs_endpoints.router,
 )
 
 # Where the API middleware puts each authenticated request's log row (kept in memory, written in batches).

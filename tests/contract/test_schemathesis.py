@@ -8,6 +8,7 @@ against the same server: 2025-12-08 (the default) and 2023-01-05 (`Persona-Versi
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -42,6 +43,7 @@ OPERATIONS = [
     "retrieve-a-verification", "redact-a-verification",
     "list-all-api-keys", "create-an-api-key", "retrieve-an-api-key", "update-an-api-key", "expire-an-api-key", "clone-api-key",
     "list-all-api-logs", "retrieve-an-api-log",
+    "list-all-user-audit-logs", "retrieve-a-user-audit-log",
 ]
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
@@ -62,11 +64,28 @@ class Live:
     url: str
     key: str
     templates: list[dict]
+    admin: dict[str, str]
 
 
-def _seed(api: httpx.Client, templates: list[dict]) -> dict[str, list[str]]:
+def _dashboard_notes(url: str, admin: dict[str, str], inquiry_ids: list[str]) -> None:
+    """Dashboard actions, so that the user audit log has rows: the admin signs in and changes notes."""
+    csrf = re.compile(r'name="csrf" value="([^"]+)"')
+    with httpx.Client(base_url=url, timeout=30) as browser:
+        token = csrf.search(browser.get("/dashboard").text)
+        assert token, "no sign-in form"
+        answer = browser.post("/dashboard/sign-in", data={"csrf": token.group(1), **admin})
+        assert answer.status_code == 303, answer.text
+        for inquiry_id in inquiry_ids:
+            token = csrf.search(browser.get(f"/dashboard/inquiries/{inquiry_id}").text)
+            assert token, "no action form"
+            answer = browser.post(f"/dashboard/inquiries/{inquiry_id}/note", data={"csrf": token.group(1), "note": "seen in the dashboard"})
+            assert answer.status_code == 303, answer.text
+
+
+def _seed(api: httpx.Client, live: Live) -> dict[str, list[str]]:
     """Objects in many states, so that generated calls reach real ones."""
     pool: dict[str, list[str]] = {name: [] for name in ("inquiry-id", "account-id", "inquiry-session-id", "event-id", "inquiry-template-id", "verification-id")}
+    templates = live.templates
     pool["inquiry-template-id"] = [t["id"] for t in templates]
     pool["inquiry-template-version-id"] = [t["version-id"] for t in templates]
     run = uuid.uuid4().hex[:8]
@@ -113,6 +132,8 @@ def _seed(api: httpx.Client, templates: list[dict]) -> dict[str, list[str]]:
     pool["api-key-id"] = [post("/api-keys", {"data": {"attributes": {"name": f"contract-{n}", "permissions": ["inquiry.read"]}}})["data"]["id"]
                           for n in range(4)]
     pool["api-log-id"] = [entry["id"] for entry in api.get("/api-logs", params={"page[size]": 100}).json()["data"]]
+    _dashboard_notes(live.url, live.admin, pool["inquiry-id"][:3])
+    pool["user-audit-log-id"] = [entry["id"] for entry in api.get("/user-audit-logs", params={"page[size]": 100}).json()["data"]]
     assert all(pool.values()), {k: len(v) for k, v in pool.items()}
     return pool
 
@@ -137,7 +158,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 pass
             assert server.poll() is None and time.monotonic() < deadline, (data_dir / "server.log").read_text()
             time.sleep(0.2)
-        yield Live(url, key, setup["environments"]["sandbox"]["templates"])
+        yield Live(url, key, setup["environments"]["sandbox"]["templates"], setup["admin"])
     finally:
         server.terminate()
         try:
@@ -161,7 +182,7 @@ def test_persona_spec(live: Live, version: str, tmp_path: Path) -> None:
     spec = spec_path(version)
     with httpx.Client(base_url=f"{live.url}/api/v1", headers={"Authorization": f"Bearer {live.key}"}, timeout=30) as api:
         pool = tmp_path / "pool.json"
-        pool.write_text(json.dumps(_seed(api, live.templates)))
+        pool.write_text(json.dumps(_seed(api, live)))
     command = [
         str(BIN / "schemathesis"), "run", str(spec), "--url", f"{live.url}/api/v1",
         "-H", f"Authorization: Bearer {live.key}", "-H", f"Persona-Version: {version}",
