@@ -49,7 +49,7 @@ ENTRY_KEYS = ("code", "session-token", "inquiry-id", "inquiry-template-id", "inq
 FIELD_KEY = re.compile(r"^fields\[([^\]]{1,100})\]$")
 HOST_SOURCE = re.compile(r"^(https?://)?(\*\.)?[A-Za-z0-9.\-]+(:(\d{1,5}|\*))?$")  # a CSP host-source
 ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
-LOCAL_HOSTS = ("localhost", "127.0.0.1")
+LOCAL_HOSTS = tuple(h for h in redirects.LOOPBACK if ":" not in h)  # a CSP host-source cannot name an IPv6 address
 LOCAL_ANCESTORS = [f"{scheme}://{host}:*" for scheme in ("http", "https") for host in LOCAL_HOSTS]
 MAX_UPLOAD_REQUEST = 4 * uploads.MAX_BYTES
 # The SDK event the done screen posts, by the inquiry's status.
@@ -75,14 +75,21 @@ def _sign(request: Request, data: dict[str, Any]) -> str:
 
 def _credentials(request: Request) -> tuple[str | None, dict[str, Any]]:
     """The session token and the flow context (language and, in a frame, the SDK's ids and the parent origin):
-    from the pass in the URL when there is one, else from the cookies. Remembers the pass for `flow_url`."""
+    from the pass in the URL when there is one, else from the cookies. Read once per request (a later call
+    must not undo `_make_pass`); remembers the pass for `flow_url`."""
+    known = getattr(request.state, "flow_credentials", None)
+    if known is not None:
+        return known
     raw = request.query_params.get(PASS)
     if raw is not None:
         held = _unsign(request, raw)
         request.state.flow_pass = raw if held else None
-        return held.get("t"), held.get("c") or {}
-    request.state.flow_pass = None
-    return request.cookies.get(TOKEN_COOKIE), _unsign(request, request.cookies.get(CONTEXT_COOKIE, ""))
+        found: tuple[str | None, dict[str, Any]] = (held.get("t"), held.get("c") or {})
+    else:
+        request.state.flow_pass = None
+        found = (request.cookies.get(TOKEN_COOKIE), _unsign(request, request.cookies.get(CONTEXT_COOKIE, "")))
+    request.state.flow_credentials = found
+    return found
 
 
 def _token(request: Request) -> str | None:

@@ -31,7 +31,7 @@ from openidv.models import Inquiry, InquiryTemplate
 log = logging.getLogger("openidv.flow")
 WEB_SCHEMES = ("http", "https")
 FORBIDDEN_SCHEMES = {"javascript", "data", "vbscript", "file", "blob", "about", "filesystem"}
-LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+LOOPBACK = ("localhost", "127.0.0.1", "::1")  # the sandbox trusts these (redirects here; framing in endpoints.py)
 MAX_LENGTH = 2000
 
 

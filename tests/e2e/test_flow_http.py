@@ -300,3 +300,16 @@ def test_embedding_needs_an_allowlist_in_production_and_localhost_in_the_sandbox
         production = c.get(f"/widget?inquiry-template-id={world.production_templates['Phone']}&iframe-origin=https://shop.example.test")
         assert production.status_code == 400 and "allowed domains" in production.text
         assert '"code": "invalid_config"' in production.text  # reaches the SDK's onError
+
+
+def test_the_language_switch_stays_with_an_embedded_flow(app, world):
+    """Without cookies the choice rides in the pass: the links of the Spanish page keep Spanish."""
+    import html
+    import re
+
+    with TestClient(app, follow_redirects=False) as c:
+        entered = c.get(f"/widget?inquiry-template-id={world.templates['Phone']}&iframe-origin=http://127.0.0.1:9")
+        spanish = c.get(entered.headers["location"].removesuffix("#load") + "&language=es")
+        assert spanish.status_code == 200 and 'lang="es"' in spanish.text
+        action = html.unescape(re.search(r'<form method="post" action="([^"]+)"', spanish.text).group(1))
+        assert '<html lang="es">' in c.get(action.replace("/flow/consent", "/verify")).text  # the next page, by its pass
