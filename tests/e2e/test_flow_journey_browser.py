@@ -9,6 +9,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pytest
 from flow_support.fixtures import needs_sdk
+from test_flow_browser import check_screen  # axe-core, and nothing wider than the screen
 from test_flow_sdk import _events, parent  # noqa: F401  (the host page on 127.0.0.1 and its event log)
 
 from openidv.flow import engines
@@ -107,17 +108,6 @@ def test_a_host_page_the_template_does_not_list_cannot_frame_the_flow(chromium, 
             context.close()
 
 
-def _axe(page, name: str) -> None:
-    """axe-core finds no serious or critical problem (the context bypasses the CSP only so that axe can be injected)."""
-    from test_flow_browser import AXE
-
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id)")
-    assert violations == [], (name, violations)
-
-
 def test_the_hand_off_completes_on_the_phone_while_the_desktop_follows_to_the_end(chromium, server, world, job_worker):
     sample = make("passport", 79)
     desktop = chromium.new_context(viewport=SIZES["desktop"], base_url=server.url, bypass_csp=True)
@@ -130,7 +120,7 @@ def test_the_hand_off_completes_on_the_phone_while_the_desktop_follows_to_the_en
         screen.get_by_role("button", name="Continue").click()
         screen.get_by_role("button", name="Continue on another device").click()
         screen.get_by_text("Waiting for your phone").wait_for()
-        _axe(screen, "hand-off")
+        check_screen(screen, "hand-off")
         link = screen.locator("#handoff-link").get_attribute("href")
         opened = urlsplit(link)  # the link names the configured base URL; the live server has the same paths
 
@@ -174,7 +164,7 @@ def test_the_processing_screen_is_accessible_and_follows_the_job(chromium, app, 
         page.locator("#file-back").set_input_files(files=[{"name": "back.jpg", "mimeType": "image/jpeg", "buffer": sample.jpeg("back")}])
         page.locator("form [data-submit]").click()
         page.locator(".processing").wait_for()
-        _axe(page, f"processing {size} {language}")
+        check_screen(page, f"processing {size} {language}")
         worker = runtime.Worker(app.state.writer, executor_id="processing", threads=1, poll_seconds=0.05, periodic=False)
         worker.start()
         try:
