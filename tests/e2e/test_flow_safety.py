@@ -160,7 +160,9 @@ def test_a_chunked_oversized_upload_is_cut_at_the_limit(app, server, settings, w
         except OSError:
             pass
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert sent < MAX_UPLOAD_REQUEST + 16 * 1024 * 1024  # answered once the limit passed (plus what the sockets' buffers held)
+    # Answered once the limit passed: what the client pushed beyond it sits in the two sockets' buffers,
+    # whose size the kernel tunes per connection, so the bound is loose; unstopped, it would reach 4x.
+    assert sent < 2 * MAX_UPLOAD_REQUEST
     assert _tree_bytes(data) - data_before < 1024 * 1024
     assert shutil.disk_usage(temp).used - temp_before < MAX_UPLOAD_REQUEST  # nothing spooled to disk
 
