@@ -1,5 +1,6 @@
 """The per-request API context: who is calling, in which environment, and how to answer."""
 
+import copy
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from openidv.kit import versions
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.inflection import inflect
-from openidv.kit.jsonapi import apply_sparse_fields, include_paths, list_body, list_links, sparse_fields
+from openidv.kit.jsonapi import apply_sparse_fields, drop_blocked_attributes, include_paths, list_body, list_links, sparse_fields
 from openidv.models import ApiKey, Environment
 
 
@@ -68,6 +69,12 @@ class ApiContext:
             out["data"] = self.render(out["data"])
         if "included" in out:
             out["included"] = [self.render(item) for item in out["included"]]
+        blocked = (self.api_key.options or {}).get("api-attributes-blocklist")
+        if blocked:  # the key's own blocklist: what it may never read, whatever it asks for
+            out = copy.deepcopy(out)  # rendered objects may share parts with what the service still holds
+            data = out.get("data")
+            for item in [*(data if isinstance(data, list) else [data] if isinstance(data, dict) else []), *out.get("included", [])]:
+                drop_blocked_attributes(item, blocked)
         # From 2025-10-27 keys inside `fields` keep their own spelling.
         raw = frozenset({"fields"}) if self.version == versions.V2025 else frozenset()
         body = inflect(out, self.inflection, raw_keys_under=raw)

@@ -1,5 +1,6 @@
 """JSON:API envelope helpers: resource objects, relationships, request bodies, pages, include, fields[]."""
 
+import fnmatch
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -255,6 +256,31 @@ def apply_sparse_fields(item: dict[str, Any], wanted: dict[str, set[str]]) -> di
         elif name in item["attributes"]:
             attributes[name] = item["attributes"][name]
     return {**item, "attributes": attributes}
+
+
+def _drop_path(node: Any, segments: list[str]) -> None:
+    if not segments or not isinstance(node, dict):
+        return
+    head, rest = segments[0], segments[1:]
+    for key in [k for k in node if fnmatch.fnmatchcase(k, head)]:
+        if rest:
+            _drop_path(node[key], rest)
+        else:
+            del node[key]
+
+
+def drop_blocked_attributes(resource: dict[str, Any], patterns: list[str]) -> None:
+    """An `api-attributes-blocklist` (of an API key or a webhook), applied in place: `address-*` names
+    attributes; `/data/attributes/fields/*-number` is a path from the resource."""
+    attributes = resource.get("attributes")
+    for pattern in patterns:
+        if pattern.startswith("/"):
+            segments = [s for s in pattern.split("/") if s]
+            if segments and segments[0] == "data":
+                _drop_path(resource, segments[1:])
+        elif isinstance(attributes, dict):
+            for key in [k for k in attributes if fnmatch.fnmatchcase(k, pattern)]:
+                del attributes[key]
 
 
 def require(condition: bool, status: int, details: str) -> None:

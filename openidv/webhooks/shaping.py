@@ -4,13 +4,13 @@ relationship allowlists (COMPAT.md §8). Options are checked when a webhook is s
 from __future__ import annotations
 
 import copy
-import fnmatch
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from openidv.api import included as included_registry
 from openidv.kit.errors import ApiError
+from openidv.kit.jsonapi import drop_blocked_attributes
 
 INCLUDED_STATES = ("include_all", "include_none", "custom")
 RELATIONSHIP_STATES = ("include_all", "include_none")
@@ -74,30 +74,6 @@ def accepts(options: dict[str, Any], payload: dict[str, Any]) -> bool:
     return not wanted or is_subset(wanted, payload)
 
 
-def _drop_path(node: Any, segments: list[str]) -> None:
-    if not segments or not isinstance(node, dict):
-        return
-    head, rest = segments[0], segments[1:]
-    for key in [k for k in node if fnmatch.fnmatchcase(k, head)]:
-        if rest:
-            _drop_path(node[key], rest)
-        else:
-            del node[key]
-
-
-def _blocklist(resource: dict[str, Any], patterns: list[str]) -> None:
-    """`address-*` names attributes; `/data/attributes/fields/*-number` is a path from the resource."""
-    attributes = resource.get("attributes")
-    for pattern in patterns:
-        if pattern.startswith("/"):
-            segments = [s for s in pattern.split("/") if s]
-            if segments and segments[0] == "data":
-                _drop_path(resource, segments[1:])
-        elif isinstance(attributes, dict):
-            for key in [k for k in attributes if fnmatch.fnmatchcase(k, pattern)]:
-                del attributes[key]
-
-
 def _included_relationships(options: dict[str, Any], event_name: str, data: dict[str, Any]) -> list[str]:
     """Which relationships of the payload object to include; an entry's event-type is the event's name or its
     object type (`inquiry` covers `inquiry.approved`)."""
@@ -124,5 +100,5 @@ def shape(db: Session, environment_id: str, event_name: str, payload: dict[str, 
         data.pop("relationships", None)
     patterns = options.get("api-attributes-blocklist") or []
     for resource in [data, *included]:
-        _blocklist(resource, patterns)
+        drop_blocked_attributes(resource, patterns)
     return {"data": data, "included": included}

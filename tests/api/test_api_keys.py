@@ -91,3 +91,30 @@ def test_ip_address_allowlist(client) -> None:
     made = _create(client, **{"ip-address-allowlist": ["203.0.113.0/24"]})
     assert_error(client.get(f"{API}/inquiries", headers={"Authorization": f"Bearer {made['attributes']['value']}"}), 401)
     assert_error(client.post(f"{API}/api-keys", json={"data": {"attributes": {"name": "x", "ip-address-allowlist": ["not an ip"]}}}), 400)
+
+
+def test_a_keys_attribute_blocklist_hides_those_attributes_from_every_answer(client) -> None:
+    """Persona's `api-attributes-blocklist` on a key: names (`name-*`) and paths (`/data/attributes/fields/...`)
+    never reach that key, in a single object, a list or included objects; other keys still see them."""
+    made = _create(client, permissions=["inquiry.read", "inquiry.write", "account.read"], **{"api-version": "2023-01-05"},
+                   **{"api-attributes-blocklist": ["name-*", "birthdate", "/data/attributes/fields/name-first"]})
+    blocked = {"Authorization": f"Bearer {made['attributes']['value']}"}
+    created = client.post(f"{API}/inquiries", json={"data": {"attributes": {
+        "inquiry-template-id": client.get(f"{API}/inquiry-templates").json()["data"][0]["id"],
+        "fields": {"name-first": "Alexander", "name-last": "Sample", "birthdate": "1977-07-17"}}}})
+    assert created.status_code == 201, created.text
+    inquiry_id = created.json()["data"]["id"]
+    seen = client.get(f"{API}/inquiries/{inquiry_id}", headers={"Persona-Version": "2023-01-05"}).json()["data"]["attributes"]
+    assert seen["name-first"] == "Alexander" and seen["fields"]["name-first"]["value"] == "Alexander"  # the owner sees them
+
+    for answer in (client.get(f"{API}/inquiries/{inquiry_id}", headers=blocked),
+                   client.get(f"{API}/inquiries", headers=blocked, params={"filter[inquiry-id]": inquiry_id})):
+        assert answer.status_code == 200, answer.text
+        data = answer.json()["data"]
+        attributes = (data[0] if isinstance(data, list) else data)["attributes"]
+        assert not [k for k in attributes if k.startswith("name-")] and "birthdate" not in attributes
+        assert "name-first" not in attributes["fields"] and attributes["fields"]["name-last"]["value"] == "Sample"
+        assert attributes["status"] == "created"
+    made_by_blocked = client.post(f"{API}/inquiries", headers=blocked, json={"data": {"attributes": {
+        "inquiry-template-id": client.get(f"{API}/inquiry-templates").json()["data"][0]["id"], "fields": {"name-first": "Ann"}}}})
+    assert made_by_blocked.status_code == 201 and "name-first" not in made_by_blocked.json()["data"]["attributes"]
