@@ -56,8 +56,30 @@ function show(img, blob) {
 }
 
 // ---------------------------------------------------------------- camera
-function grab(video) {
-  // The frame as the camera sees it: a selfie is shown mirrored, never uploaded mirrored.
+// A camera may start playing a moment before it delivers its first frame (a slow phone, a busy machine):
+// wait for it (at most a few seconds), so the first picture is never an empty canvas.
+function firstFrame(video) {
+  if (video.readyState >= 2 && video.videoWidth) return Promise.resolve();
+  return new Promise((resolve) => {
+    video.addEventListener("loadeddata", resolve, { once: true });
+    setTimeout(resolve, 5000);
+  });
+}
+
+// One run of `work` per tap: the button is disabled from the tap until the work is done, so a quick second
+// tap waits for the first picture instead of racing it.
+function onTap(button, work) {
+  button.addEventListener("click", async () => {
+    if (button.disabled) return;
+    button.disabled = true;
+    try { await work(); } finally { button.disabled = false; }
+  });
+}
+
+// The frame as the camera sees it (a selfie is shown mirrored, never uploaded mirrored); null without one.
+async function grab(video) {
+  await firstFrame(video);
+  if (!video.videoWidth) return null;
   const canvas = document.createElement("canvas");
   canvas.width = video.videoWidth;
   canvas.height = video.videoHeight;
@@ -97,6 +119,7 @@ class Camera {
     this.video.srcObject = this.stream;
     this.viewport.hidden = false;
     await this.video.play();
+    await firstFrame(this.video);
     this.status.textContent = "";
     this.start.textContent = text.capture;
     return true;
@@ -126,19 +149,20 @@ function setupSide(box, cameraOk) {
     camera.retake.hidden = false;
     camera.status.textContent = how;
   };
-  camera.start.addEventListener("click", async () => {
+  onTap(camera.start, async () => {
     if (!camera.stream) {
       preview.hidden = true;
       if (!(await camera.open())) camera.start.hidden = true;
       return;
     }
     const blob = await grab(camera.video);
+    if (!blob) return;
     setFile(input, blob, `${side}.jpg`);
     captured(blob, text.captured);
     post("document-camera-capture", { side });
     camera.retake.focus();
   });
-  camera.retake.addEventListener("click", async () => {
+  onTap(camera.retake, async () => {
     clearFile(input);
     preview.hidden = true;
     camera.retake.hidden = true;
@@ -208,7 +232,7 @@ function setupSelfie(box, cameraOk) {
     camera.status.textContent = text.captured;
     submit.disabled = false;
   };
-  camera.start.addEventListener("click", async () => {
+  onTap(camera.start, async () => {
     if (!camera.stream) {
       if (!(await camera.open())) uploadMode(text.denied);
       else showPose();
@@ -216,16 +240,15 @@ function setupSelfie(box, cameraOk) {
     }
     const pose = poses[index];
     const blob = await grab(camera.video);
+    if (!blob) return;
     setFile(inputOf(pose), blob, `${pose}.jpg`);
     shot(pose, blob);
-    camera.start.disabled = true;
     const count = Number(box.dataset.burst || 1);
     for (let i = 1; i < count; i++) {
       await new Promise((resolve) => setTimeout(resolve, 150));
       const frame = await grab(camera.video);
       if (frame) setFile(inputOf(`${pose}-${i}`), frame, `${pose}-${i}.jpg`);
     }
-    camera.start.disabled = false;
     post("selfie-camera-capture", { side: pose });
     if (++index < poses.length) {
       showPose();
@@ -234,7 +257,7 @@ function setupSelfie(box, cameraOk) {
     finished();
     submit.focus();
   });
-  camera.retake.addEventListener("click", async () => {
+  onTap(camera.retake, async () => {
     index = 0;
     for (const input of box.querySelectorAll('input[type="file"]')) clearFile(input);
     for (const img of shots.querySelectorAll("img")) img.hidden = true;
