@@ -21,6 +21,8 @@ from openidv.jobs import runtime as jobs_runtime
 from openidv.kit.db import make_engine, session_factory
 from openidv.kit.errors import ApiError
 from openidv.kit.ratelimit import FixedWindow
+from openidv.operations import metrics
+from openidv.operations.middleware import OperationsMiddleware
 
 log = logging.getLogger("openidv")
 API = "/api/v1"
@@ -74,9 +76,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.writer = session_factory(engine, writer=True)
     app.add_middleware(ApiMiddleware, limiter=FixedWindow(settings.rate_limit_per_minute), max_body_bytes=settings.max_body_bytes,
                        api_log=wiring.API_LOG)
+    app.add_middleware(OperationsMiddleware, access_log=settings.log_format == "json")  # outermost: request id, latency
+    metrics.watch_jobs(engine)
 
     for router in wiring.API_ROUTERS:
         app.include_router(router, prefix=API)
+    for router in wiring.OPERATIONS:
+        app.include_router(router)
     for router, path, folder, name in wiring.PAGES:
         app.include_router(router)
         app.mount(path, StaticFiles(directory=folder), name=name)
@@ -119,9 +125,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse(f"{API}/docs")
-
-    @app.get("/healthz", include_in_schema=False)
-    def health() -> dict:
-        return {"status": "ok", "version": __version__}
 
     return app

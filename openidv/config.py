@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     # Anonymous inquiry creation by the flow (`/verify?inquiry-template-id=`, `/widget`), openidv.flow.limits:
     flow_creations_per_ip_per_minute: int = 10  # per client IP and environment
     flow_creations_per_template_per_minute: int = 300  # per template, all clients together
+    # Operations (openidv.operations, README "Operations"):
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per line, with the request's id
+    metrics_token: str | None = None  # /metrics answers loopback clients, and others presenting this bearer token
+    metrics_port: int = 0  # >0: `openidv worker` serves its own /metrics on this port
+    metrics_address: str = "127.0.0.1"  # where `openidv worker` listens for metrics scrapes
+    shutdown_grace_seconds: float = 30  # on SIGTERM, running jobs get this long; the leases of those unfinished are released
 
     @property
     def resolved_database_url(self) -> str:

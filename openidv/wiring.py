@@ -29,6 +29,7 @@ from openidv.jobs import maintenance
 from openidv.kit import file_links
 from openidv.lifecycle.transition import Observer, install_observers
 from openidv.models import Account, Document, Inquiry, InquirySession, Report, Verification
+from openidv.operations import endpoints as operations_endpoints, metrics
 from openidv.reports import endpoints as reports_endpoints, schemas as reports_schemas, tasks as reports_tasks
 from openidv.user_audit_logs import endpoints as user_audit_logs_endpoints
 from openidv.verifications import (
@@ -82,6 +83,9 @@ PAGES: tuple[tuple[APIRouter, str, Path, str], ...] = (
     (dashboard_endpoints.router, "/dashboard/static", dashboard_endpoints.STATIC, "dashboard-static"),  # /dashboard/*
 )
 
+# Outside the API, without a key: /healthz, /readyz, /metrics (openidv.operations).
+OPERATIONS: tuple[APIRouter, ...] = (operations_endpoints.router,)
+
 JOBS = (
     webhooks_tasks.deliver,
     reports_tasks.run_report,
@@ -134,6 +138,8 @@ FOLLOW_UPS: tuple[events.FollowUp, ...] = (
 OBSERVERS: tuple[tuple[str, Observer], ...] = (
     ("verification", inquiries.fill_from_verification),  # first: a passed ID's fields are in place when the inquiry completes
     ("verification", progress.on_verification_moved),
+    ("verification", metrics.on_verification_moved),  # counted once committed
+    ("webhook-delivery", metrics.on_webhook_delivery_moved),
 )
 
 # Modules that keep settings-derived state of their own (the data folder, secrets, policies).

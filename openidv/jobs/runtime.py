@@ -22,6 +22,7 @@ from openidv.jobs.port import enqueue_in_tx, periodic, registry, runtime
 from openidv.kit.clock import now
 from openidv.kit.db import transaction
 from openidv.models import Job
+from openidv.operations import metrics
 
 log = logging.getLogger("openidv.jobs")
 
@@ -115,6 +116,7 @@ class Worker:
         return [c[0] for c in claimed]
 
     def _run(self, job_id: str, name: str, kwargs: dict[str, Any], attempts: int, max_attempts: int) -> None:
+        started = time.perf_counter()
         try:
             spec = registry.get(name)
             if spec is None:
@@ -123,9 +125,11 @@ class Worker:
         except Exception as exc:  # noqa: BLE001 - any failure is recorded and retried
             log.warning("job %s (%s) failed on attempt %d: %s", job_id, name, attempts, exc)
             self._finish(job_id, error=f"{type(exc).__name__}: {exc}"[:2000], retry=attempts < max_attempts, attempts=attempts)
+            metrics.job_ran(name, "retrying" if attempts < max_attempts else "failed", time.perf_counter() - started)
         else:
             with self._done_lock:
                 self._done.append(job_id)
+            metrics.job_ran(name, "succeeded", time.perf_counter() - started)
         finally:
             self._busy.release()
             self._wake.set()

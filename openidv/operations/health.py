@@ -1,0 +1,86 @@
+"""The readiness checks `/readyz` and `openidv doctor` share: the database answers, it is migrated to every
+head of the history, and the file storage takes a write. Each returns a `Check`; none raises, and none puts
+a secret, a path or a URL in what it says (the details go to the log)."""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
+
+from openidv.kit import storage
+from openidv.migrate import alembic_config
+from openidv.operations import repository
+
+log = logging.getLogger("openidv.operations")
+Status = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    detail: str = ""
+
+    def as_json(self) -> dict[str, str]:
+        return {"status": self.status, **({"detail": self.detail} if self.detail else {})}
+
+
+@cache
+def script_heads() -> frozenset[str]:
+    """The heads of the migration history this release ships (read once: it parses every migration file)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def database(engine: Engine) -> Check:
+    try:
+        with engine.connect() as connection:
+            repository.ping(connection)
+    except Exception as exc:  # noqa: BLE001 - any failure means not ready; the class names it, the log has the rest
+        log.warning("readiness: the database did not answer: %s", exc)
+        return Check("database", "fail", f"unreachable ({type(exc).__name__})")
+    return Check("database", "ok", engine.dialect.name)
+
+
+def migrations(engine: Engine) -> Check:
+    try:
+        with engine.connect() as connection:
+            current = repository.migration_heads(connection)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("readiness: could not read the migration state: %s", exc)
+        return Check("migrations", "fail", f"unknown ({type(exc).__name__})")
+    missing = script_heads() - current
+    if not current:
+        return Check("migrations", "fail", "the database is not migrated: run `openidv migrate`")
+    if missing:
+        return Check("migrations", "fail", f"{len(missing)} head(s) not applied: run `openidv migrate`")
+    return Check("migrations", "ok", "at head" if len(current) == 1 else f"at all {len(current)} heads")
+
+
+def storage_writable(data_dir: Path) -> Check:
+    """Write, read back and delete a small probe through the file storage's public functions."""
+    name = f"probe-{secrets.token_hex(8)}"
+    data = secrets.token_bytes(16)
+    try:
+        storage.put(data_dir, name, data)
+        try:
+            readable = storage.get(data_dir, name) == data
+        finally:
+            storage.delete(data_dir, name)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("readiness: the file storage refused a write: %s", exc)
+        return Check("storage", "fail", f"not writable ({type(exc).__name__})")
+    if not readable:
+        return Check("storage", "fail", "a file written could not be read back")
+    return Check("storage", "ok")
+
+
+def readiness(engine: Engine, data_dir: Path) -> list[Check]:
+    reached = database(engine)
+    if reached.status == "fail":
+        return [reached, Check("migrations", "fail", "the database is unreachable"), storage_writable(data_dir)]
+    return [reached, migrations(engine), storage_writable(data_dir)]
