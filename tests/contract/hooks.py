@@ -24,6 +24,13 @@ VERSION = os.environ["CONTRACT_PERSONA_VERSION"]
 API = httpx.Client(base_url=os.environ["CONTRACT_URL"], headers={"Authorization": f"Bearer {os.environ['CONTRACT_KEY']}"}, timeout=30)
 RANDOM = random.Random(int(os.environ.get("CONTRACT_SEED", "1")))
 REAL_ID_SHARE = 0.85
+# The Unicode run (CONTRACT_UNICODE=1): strings a client may send by mistake or on purpose. A lone surrogate
+# and a non-character only in JSON bodies (a URL cannot carry a lone surrogate); NUL, bidi overrides,
+# combining marks, astral emoji, a BOM, Arabic-Indic digits and a very long string everywhere.
+UNICODE = os.environ.get("CONTRACT_UNICODE") == "1"
+UNICODE_ANYWHERE = ["a\x00b", "\u202eevil\u202c", "e\u0301\u0301", "\U0001f600\u200d\U0001f469", "\ufeffbom", "\u0660\u0661\u0662\u0663",
+                    "\u0000", "x" * 5000, "\u00e9t\u00e9", "%00%ff", "\u2028line"]
+UNICODE_IN_BODIES = UNICODE_ANYWHERE + ["\ud800", "lone \udfff tail", "\uffff", "\U0010ffff"]
 TEMPLATE_KEYS = ("inquiry-template-id", "inquiry-template-version-id", "template-id")
 INCLUDES = {
     "inquiries": ["account", "inquiry-template", "sessions", "verifications", "reports", "documents", "selfies", ""],
@@ -109,8 +116,32 @@ def _fix_ids(value: Any) -> Any:
     return value
 
 
+def _edge_strings(value: Any, edges: list[str]) -> Any:
+    """Most string leaves (and some keys' values in lists) replaced by Unicode edge cases."""
+    if isinstance(value, dict):
+        return {key: _edge_strings(item, edges) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_edge_strings(item, edges) for item in value]
+    if isinstance(value, str) and RANDOM.random() < 0.7:
+        return RANDOM.choice(edges)
+    return value
+
+
 @schemathesis.hook
 def before_call(ctx, case, **kwargs) -> None:
+    if UNICODE:
+        _real_path_ids(case)
+        if case.path_parameters and RANDOM.random() < 0.3:
+            case.path_parameters = _edge_strings(case.path_parameters, UNICODE_ANYWHERE)
+        if case.query:
+            case.query = _edge_strings({k: v for k, v in case.query.items() if k != "fields" and not k.startswith("fields[")}, UNICODE_ANYWHERE)
+        if isinstance(case.body, (dict, list)):
+            # Sent as JSON text with \\u escapes: a lone surrogate has no UTF-8 form, only its escape.
+            case.body = json.dumps(_edge_strings(_fix_ids(case.body), UNICODE_IN_BODIES)).encode()
+        headers = {k: v for k, v in (case.headers or {}).items() if k.lower() not in ("key-inflection", "persona-version")}
+        headers["Persona-Version"] = VERSION
+        case.headers = headers
+        return
     _real_path_ids(case)
     headers = {k: v for k, v in (case.headers or {}).items() if k.lower() not in ("key-inflection", "persona-version")}
     headers["Persona-Version"] = VERSION
