@@ -7,7 +7,7 @@ For `--seconds` (30), `--clients` (200) asyncio clients in one httpx.AsyncClient
   streamed) and gzip/deflate `Content-Encoding` bombs (1 MiB that inflate to 1 GiB), to the POST routes
   `/inquiries`, `/verification/government-ids`, `/document/generics`, `/document/government-ids`.
 - API, a valid key: the same oversized, chunked and `Content-Encoding` bodies, and PDF bombs
-  (`openidv.testdata.pdfbomb`, 1 MiB that inflate to 1 GiB) as document files. The rate limit is lifted for
+  (`openidv.testdata.bombs`, 1 MiB that inflate to 1 GiB) as document files. The rate limit is lifted for
   this run (as bench/api.py does), so every keyed request gets its body read up to the limit: the harder case.
 - Flow: `/verify?inquiry-template-id=` creation floods; `/flow/step` oversized and chunked without a session and
   with a valid one; `Content-Encoding` bombs and PDF bombs on a document step with a valid session.
@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from api import Server, percentile
 from flow import STEP, _cli, _csrf, _folder_bytes, _memory, _new_flow
 
-from openidv.testdata.pdfbomb import pdf_bomb
+from openidv.testdata.bombs import pdf_bomb
 
 MiB = 1024 * 1024
 API_ROUTES = ["/inquiries", "/verification/government-ids", "/document/generics", "/document/government-ids"]

@@ -34,7 +34,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "bench"))
 from api import Server, percentile
 
-from openidv.testdata.pdfbomb import pdf_bomb
+from openidv.testdata.bombs import pdf_bomb
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 STEP = re.compile(r'name="step-id" value="([^"]+)"')

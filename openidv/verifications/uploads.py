@@ -58,6 +58,8 @@ def check(field: str, content: bytes | None, *, allow_pdf: bool = False) -> Chec
             if width * height > MAX_PIXELS:
                 raise InputProblem(field, "upload.too_large", size=f"{width}×{height}")
             image.verify()
+    except Image.DecompressionBombError:  # Pillow's own guard, past twice its pixel limit: raised before the size is known
+        raise InputProblem(field, "upload.too_large", size=f"over {MAX_PIXELS // 1_000_000} megapixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         if isinstance(exc, UnidentifiedImageError):
             raise InputProblem(field, "upload.bad_type", pdf=allow_pdf) from None

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from openidv.flow import limits
 from openidv.models import Inquiry, Verification
-from openidv.testdata.pdfbomb import pdf_bomb
+from openidv.testdata.bombs import pdf_bomb, png_bomb
 
 
 @pytest.fixture
@@ -186,3 +186,26 @@ def test_a_pdf_bomb_is_refused_in_the_flow_without_inflating_it(browser, world, 
     assert time.monotonic() - started < 10
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) * 1024 < 200 * 1024 * 1024  # never the 1 GiB
     assert _count(db, Verification) == 0  # the engine never saw it
+
+
+@pytest.mark.parametrize("template, form", [
+    ("Document", lambda bomb: ({}, {"document": ("bill.png", bomb, "image/png")})),
+    ("Government ID", lambda bomb: ({"country": "US", "id-class": "pp"}, {"front": ("front.png", bomb, "image/png")})),
+])
+def test_an_image_bomb_is_refused_in_the_flow_without_decoding_it(browser, world, db, template, form):
+    """144 MB of pixels in a 140 KB PNG: refused from its header, beside the field, before any engine runs."""
+    import resource
+
+    fields, files = form(png_bomb())
+    assert browser.get("/verify", params={"inquiry-template-id": world.production_templates[template],
+                                          "environment-id": world.production_id}).status_code == 303
+    page = browser.get("/verify").text
+    assert browser.post("/flow/consent", data={"csrf": CSRF.search(page).group(1), "accept": "yes"}).status_code == 303
+    page = browser.get("/verify").text
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    answer = browser.post("/flow/step", data={"csrf": CSRF.search(page).group(1), "step-id": STEP_ID.search(page).group(1), **fields},
+                          files=files)
+    assert answer.status_code == 422, answer.text[-2000:]
+    assert "The file is too large (over 40 megapixels)" in answer.text
+    assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) * 1024 < 100 * 1024 * 1024
+    assert _count(db, Verification) == 0

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from openidv.kit.db import session_factory, transaction
 from openidv.models import GovernmentIdFingerprint, Verification
+from openidv.testdata.bombs import png_bomb
 from openidv.testdata.idgen import make
 from openidv.verifications.government_id import service as government_ids
 
@@ -288,21 +289,6 @@ def test_repeat_detection_across_accounts(client, world, engine) -> None:
     assert third["id"] not in left and len(left) == 3 + 3 * 9  # 3 numbers, 3 portraits with 8 bands each
 
 
-def _png_bomb(side: int = 12_000) -> bytes:
-    """A genuine decompression bomb: side x side black pixels, a few hundred KB compressed."""
-    import struct
-    import zlib
-
-    row = b"\x00" * (side + 1)
-    comp = zlib.compressobj(9)
-    data = b"".join(comp.compress(row) for _ in range(side)) + comp.flush()
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)) + chunk(b"IDAT", data)
-            + chunk(b"IEND", b""))
-
-
 def _declared(width: int, height: int) -> bytes:
     """A small PNG whose header declares a huge canvas (padded past the 10 KB floor)."""
     import struct
@@ -324,7 +310,7 @@ def test_hostile_images_fail_entity_detection_or_are_refused(client, world, engi
         assert answer.json()["errors"][0]["details"], name
     # Accepted at intake (right type, right size), refused by the engine before decoding: a failed
     # id_entity_detection, the verification concluded, never a crash or a job left running.
-    for name, data in (("png_bomb", _png_bomb()), ("declared_20000px", _declared(20_000, 20_000))):
+    for name, data in (("png_bomb", png_bomb()), ("declared_20000px", _declared(20_000, 20_000))):
         a = _verify(client, engine, _inquiry(client, template), data)["attributes"]
         assert a["status"] == "failed", name
         entity = next(c for c in a["checks"] if c["name"] == "id_entity_detection")

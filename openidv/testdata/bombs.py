@@ -1,6 +1,8 @@
-"""A decompression bomb for intake tests and the flow's abuse bench: a well-formed one-page PDF of about
-1 MiB whose content stream inflates to `inflated` bytes of zeros, built without ever holding them."""
+"""Decompression bombs for intake tests and the abuse bench: a well-formed one-page PDF of about 1 MiB whose
+content stream inflates to `inflated` bytes of zeros, and a PNG of a few hundred KB that decodes to
+`side` x `side` grey pixels; both built without ever holding what they expand to."""
 
+import struct
 import zlib
 
 MiB = 1 << 20
@@ -21,3 +23,15 @@ def pdf_bomb(inflated: int = 1 << 30) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def png_bomb(side: int = 12_000) -> bytes:
+    """A genuine PNG bomb: side x side 8-bit grey pixels (144 MB decoded at the default), about 140 KB."""
+    deflate = zlib.compressobj(9)
+    row = b"\0" * (side + 1)  # a filter byte, then the row
+    data = b"".join(deflate.compress(row) for _ in range(side)) + deflate.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
