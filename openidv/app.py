@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = jobs_runtime.worker_for(settings, app.state.writer) if settings.embedded_worker else None
+        worker = jobs_runtime.worker_for(settings, app.state.writer, embedded=True) if settings.embedded_worker else None
         jobs_runtime.configure(app.state.writer)
         if worker:
             worker.start()

@@ -198,7 +198,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.executor_id:
         settings.executor_id = args.executor_id
-    engine = make_engine(settings.resolved_database_url, pool_size=settings.job_threads + 2, sqlite_synchronous=settings.sqlite_synchronous)
+    engine = make_engine(settings.resolved_database_url, pool_size=sum(settings.job_queue_threads.values()) + 2, sqlite_synchronous=settings.sqlite_synchronous)
     worker = runtime.worker_for(settings, session_factory(engine, writer=True))
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())

@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     log_level: str = "info"
     embedded_worker: bool = True  # run the job workers inside `openidv serve` (`serve --no-worker` turns it off)
     executor_id: str | None = None  # this process's job executor id (default host:pid)
-    job_threads: int = 8
+    # Each job queue runs on threads of its own in every worker (openidv.wiring.JOB_QUEUES says which job goes where):
+    job_threads_verifications: int = 2  # processing of submitted verifications and documents (CPU-heavy: about one per core)
+    job_threads_deliveries: int = 4  # webhook deliveries (waiting on the network)
+    job_threads_default: int = 4  # workflows, reports, timers and the rest
     jobs_lease_seconds: float = 60  # a job a dead worker held runs again after this
     jobs_poll_seconds: float = 0.25
     webhooks_allow_private_urls: bool = False
@@ -62,6 +65,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'openidv.db').resolve()}"
+
+    @property
+    def job_queue_threads(self) -> dict[str, int]:
+        return {"verifications": self.job_threads_verifications, "deliveries": self.job_threads_deliveries, "default": self.job_threads_default}
 
     @property
     def is_sqlite(self) -> bool:

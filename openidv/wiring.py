@@ -96,6 +96,14 @@ JOBS = (
     *(kind.processing_job for kind in KINDS if kind.processing_job is not None),
 )
 
+# The queue of each job not on "default" (workflows, reports, timers, the rest). Every worker runs each queue
+# with threads of its own (OPENIDV_JOB_THREADS_VERIFICATIONS, _DELIVERIES, _DEFAULT), so a burst of photos
+# to process never holds back a webhook.
+JOB_QUEUES = {
+    "verifications": (documents_tasks.process_job, *(kind.processing_job for kind in KINDS if kind.processing_job is not None)),
+    "deliveries": (webhooks_tasks.deliver,),
+}
+
 TIMERS = (
     progress.expire_due,
     maintenance.prune_jobs,
@@ -157,7 +165,7 @@ def install(settings: Settings | None = None) -> Settings:
     """Put everything above in place for this process; idempotent. Returns the bootstrapped settings."""
     settings = bootstrap(settings or Settings())
     kinds.install(KINDS)
-    jobs.install(JOBS, TIMERS)
+    jobs.install(JOBS, TIMERS, JOB_QUEUES)
     snapshot.install(SNAPSHOTS)
     included.install(INCLUDED)
     events.install_follow_ups(FOLLOW_UPS)
@@ -174,4 +182,5 @@ def job_names() -> list[str]:
 
 def describe() -> dict[str, Any]:
     """What is installed, for `openidv jobs list --json` and the wiring tests."""
-    return {"jobs": job_names(), "timers": sorted(jobs.port.periodic), "kinds": [k.name for k in kinds.installed()]}
+    return {"jobs": job_names(), "timers": sorted(jobs.port.periodic), "kinds": [k.name for k in kinds.installed()],
+            "queues": {name: spec.queue for name, spec in sorted(jobs.registry.items())}}

@@ -31,7 +31,7 @@ def fresh_schema(name: str) -> Iterator[str]:
 
 def process_env(database_url: str, **settings: str) -> dict[str, str]:
     """The environment of an openidv process on `database_url`: this one's, less any OPENIDV_ setting, plus
-    fresh secrets and `settings` (names without the OPENIDV_ prefix, e.g. JOB_THREADS="2")."""
+    fresh secrets and `settings` (names without the OPENIDV_ prefix, e.g. JOB_THREADS_DELIVERIES="2")."""
     return {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {
         "OPENIDV_DATABASE_URL": database_url, "OPENIDV_ENCRYPTION_KEYS": "k1:" + generate_key(), "OPENIDV_BLIND_INDEX_KEY": generate_key(),
         "OPENIDV_SESSION_TOKEN_SECRET": generate_key(), "OPENIDV_SECRET_KEY": generate_key(),

@@ -4,9 +4,9 @@
 (`openidv.wiring`) installs it, in every process alike (server, worker, CLI, tests).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +38,12 @@ class Periodic:
     fn: Callable[[], Any]
 
 
+DEFAULT_QUEUE = "default"
+# The queues a worker gives threads of their own: CPU-heavy processing of submitted verifications and
+# documents, webhook deliveries, and the rest (workflows, reports, timers). A row whose queue is not one of
+# these (an older release's) runs on the default queue.
+QUEUES = ("verifications", "deliveries", DEFAULT_QUEUE)
+
 registry: dict[str, JobSpec] = {}  # the installed jobs, by name
 periodic: dict[str, Periodic] = {}  # the installed timers, by name
 
@@ -52,12 +58,12 @@ class _Runtime:
 runtime = _Runtime()
 
 
-def job(name: str, *, queue: str = "default", max_attempts: int = 5,
+def job(name: str, *, max_attempts: int = 5,
         on_give_up: Callable[..., Any] | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Describe `fn` as the job `name` (installed by the composition root, not here)."""
+    """Describe `fn` as the job `name` (installed by the composition root, not here, which also says its queue)."""
 
     def describe(fn: Callable[..., Any]) -> Callable[..., Any]:
-        fn.job_spec = JobSpec(name, fn, queue, max_attempts, on_give_up)  # type: ignore[attr-defined]
+        fn.job_spec = JobSpec(name, fn, DEFAULT_QUEUE, max_attempts, on_give_up)  # type: ignore[attr-defined]
         fn.job_name = name  # type: ignore[attr-defined]
         return fn
 
@@ -68,7 +74,7 @@ def every(seconds: float, name: str) -> Callable[[Callable[[], Any]], Callable[[
     """Describe `fn` as a timer run every `seconds` (installed by the composition root, not here)."""
 
     def describe(fn: Callable[[], Any]) -> Callable[[], Any]:
-        job(name, queue="periodic", max_attempts=1)(fn)
+        job(name, max_attempts=1)(fn)
         fn.periodic_spec = Periodic(name, seconds, fn)  # type: ignore[attr-defined]
         return fn
 
@@ -82,21 +88,31 @@ def spec_of(fn: Callable[..., Any]) -> JobSpec:
     return spec
 
 
-def install(jobs: Iterable[Callable[..., Any]], timers: Iterable[Callable[[], Any]] = ()) -> None:
-    """Make exactly these jobs and timers known to this process (replacing what was installed)."""
+def install(jobs: Iterable[Callable[..., Any]], timers: Iterable[Callable[[], Any]] = (),
+            queues: Mapping[str, Iterable[Callable[..., Any]]] | None = None) -> None:
+    """Make exactly these jobs and timers known to this process (replacing what was installed). `queues`
+    names the queue of the jobs that do not run on the default one."""
     registry.clear()
     periodic.clear()
+    queue_of: dict[str, str] = {}
+    for queue, members in (queues or {}).items():
+        if queue not in QUEUES:
+            raise ValueError(f"unknown job queue {queue!r} (known: {', '.join(QUEUES)})")
+        for fn in members:
+            queue_of[spec_of(fn).name] = queue
     for fn in jobs:
-        add(fn)
+        add(fn, queue_of.get(spec_of(fn).name, DEFAULT_QUEUE))
     for fn in timers:
-        add(fn)
+        add(fn, queue_of.get(spec_of(fn).name, DEFAULT_QUEUE))
         timer: Periodic = fn.periodic_spec  # type: ignore[attr-defined]
         periodic[timer.name] = timer
+    if missing := set(queue_of) - set(registry):
+        raise ValueError(f"queued but not installed: {', '.join(sorted(missing))}")
 
 
-def add(fn: Callable[..., Any]) -> None:
-    """Install one more job (a test's own); a second job under a known name is a wiring mistake."""
-    spec = spec_of(fn)
+def add(fn: Callable[..., Any], queue: str = DEFAULT_QUEUE) -> None:
+    """Install one more job (a test's own) on `queue`; a second job under a known name is a wiring mistake."""
+    spec = replace(spec_of(fn), queue=queue)
     known = registry.get(spec.name)
     if known is not None and known.fn is not fn:
         raise ValueError(f"two jobs are named {spec.name}")
@@ -120,9 +136,14 @@ def enqueue_in_tx(db: Session, job_fn: Callable[..., Any] | str, *, key: str | N
     spec = registry[name]
     db.add(Job(id=job_id, name=name, queue=spec.queue, kwargs=kwargs, state="queued", run_at=now() + timedelta(seconds=delay_seconds),
                attempts=0, max_attempts=spec.max_attempts))
-    if delay_seconds <= 0.5 and not db.info.get("jobs_wake"):
-        db.info["jobs_wake"] = True  # wake this process's worker once the transaction commits
-        sa_event.listen(db, "after_commit", _after_commit, once=True)
+    if delay_seconds <= 0.5:
+        if not db.info.get("jobs_wake"):
+            db.info["jobs_wake"] = True  # wake this process's worker once the transaction commits
+            sa_event.listen(db, "after_commit", _after_commit, once=True)
+        notified = db.info.setdefault("jobs_notified", {})  # queue -> the transaction that notified it
+        if notified.get(spec.queue) is not db.get_transaction():
+            repository.notify(db, spec.queue)  # and every other process's workers (PostgreSQL NOTIFY, sent on commit)
+            notified[spec.queue] = db.get_transaction()
     return job_id
 
 

@@ -1,8 +1,11 @@
 """SQL for the job table."""
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+import psycopg
+from sqlalchemy import delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from openidv.kit.db import affected_rows
@@ -13,14 +16,16 @@ def exists(session: Session, job_id: str) -> bool:
     return session.get(Job, job_id) is not None
 
 
-def claim_due(session: Session, at: datetime, executor: str, lease_seconds: float, limit: int) -> list[Job]:
-    """Due queued jobs whose lease is free or expired, leased to `executor` (SKIP LOCKED on PostgreSQL)."""
-    query = (
-        select(Job)
-        .where(Job.state == "queued", Job.run_at <= at, or_(Job.locked_until.is_(None), Job.locked_until <= at))
-        .order_by(Job.run_at)
-        .limit(limit)
-    )
+def claim_due(session: Session, at: datetime, executor: str, lease_seconds: float, limit: int, *, queue: str | None = None,
+              excluding: Sequence[str] = ()) -> list[Job]:
+    """Due queued jobs (of `queue` if given, of none of the queues `excluding`) whose lease is free or
+    expired, leased to `executor` (SKIP LOCKED on PostgreSQL)."""
+    query = select(Job).where(Job.state == "queued", Job.run_at <= at, or_(Job.locked_until.is_(None), Job.locked_until <= at))
+    if queue is not None:
+        query = query.where(Job.queue == queue)
+    if excluding:
+        query = query.where(Job.queue.not_in(excluding))
+    query = query.order_by(Job.run_at).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     jobs = list(session.scalars(query))
@@ -39,14 +44,37 @@ def mark_done(session: Session, job_ids: list[str], executor: str, at: datetime)
     )
 
 
-def next_run_at(session: Session) -> datetime | None:
-    return session.scalar(select(Job.run_at).where(Job.state == "queued").order_by(Job.run_at).limit(1))
+def next_run_at(session: Session, after: datetime) -> datetime | None:
+    """When the next queued job that is not due yet falls due."""
+    return session.scalar(select(Job.run_at).where(Job.state == "queued", Job.run_at > after).order_by(Job.run_at).limit(1))
+
+
+CHANNEL = "openidv_jobs"
+
+
+def notify(session: Session, queue: str) -> None:
+    """Wake the listening workers once the caller's transaction commits (PostgreSQL only; a no-op elsewhere)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_notify(:channel, :queue)"), {"channel": CHANNEL, "queue": queue})
+
+
+def listen(connection: psycopg.Connection[Any]) -> None:
+    """Subscribe an autocommit psycopg connection to the jobs channel (openidv.jobs.listener)."""
+    connection.execute(f"LISTEN {CHANNEL}")
 
 
 def release_executor(session: Session, executor: str, at: datetime) -> int:
     """Make every job leased by `executor` claimable now (recovery of a worker that never came back)."""
     result = session.execute(
         update(Job).where(Job.state == "queued", Job.locked_by == executor).values(locked_until=at, locked_by=None)
+    )
+    return affected_rows(result)
+
+
+def release_all(session: Session, at: datetime) -> int:
+    """Make every leased queued job claimable now: only when no other process can hold a lease (embedded mode)."""
+    result = session.execute(
+        update(Job).where(Job.state == "queued", Job.locked_by.is_not(None)).values(locked_until=at, locked_by=None)
     )
     return affected_rows(result)
 

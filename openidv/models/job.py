@@ -17,7 +17,7 @@ class Job(Base):
     """
 
     __tablename__ = "jobs"
-    __table_args__ = (Index("ix_jobs_due", "state", "run_at"),)
+    __table_args__ = (Index("ix_jobs_due", "state", "run_at"), Index("ix_jobs_queue_due", "state", "queue", "run_at"))
 
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(String(100), nullable=False)

@@ -13,7 +13,7 @@ from openidv.webhooks import delivery as http, repository, service, ssrf
 RECONCILE_SECONDS = 60
 
 
-@jobs.job(service.DELIVER_JOB, queue="webhooks", max_attempts=3)
+@jobs.job(service.DELIVER_JOB, max_attempts=3)
 def deliver(delivery_id: str) -> None:
     """One attempt. Reads in one transaction, POSTs outside any, records in another: no lock is held
     while the receiver thinks. A crash in between repeats the attempt (at-least-once)."""

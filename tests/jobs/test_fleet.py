@@ -86,7 +86,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
 
 
 def _fleet(data_dir: Path, url: str) -> Iterator[Fleet]:
-    env = process_env(url, JOBS_LEASE_SECONDS="300", JOB_THREADS="2", RATE_LIMIT_PER_MINUTE="100000",
+    env = process_env(url, JOBS_LEASE_SECONDS="300", JOB_THREADS_VERIFICATIONS="2", RATE_LIMIT_PER_MINUTE="100000",
                       BIOMETRIC_RETENTION_DAYS=str(RETENTION_DAYS))
     receiver = Receiver()
     engine = make_engine(url, pool_size=2)

@@ -27,7 +27,7 @@ def test_killed_worker_is_recovered(tmp_path: Path) -> None:
 
 
 def _killed_worker_is_recovered(tmp_path: Path, url: str) -> None:
-    env = process_env(url, JOBS_LEASE_SECONDS="300", JOB_THREADS="3")
+    env = process_env(url, JOBS_LEASE_SECONDS="300", JOB_THREADS_DELIVERIES="3")
     receiver = Receiver()
     processes: list[subprocess.Popen] = []
     server = None
