@@ -1,4 +1,4 @@
-"""The `openidv` command: setup | serve | worker | migrate | jobs | api-key | user | records | lists.
+"""The `openidv` command: setup | serve | worker | migrate | doctor | jobs | api-key | user | records | lists.
 
 Every command installs the composition root (`openidv.wiring`) first, so each knows the same jobs,
 renderers and kinds as the server."""
@@ -28,6 +28,7 @@ from openidv.kit import serving, storage
 from openidv.kit.db import make_engine, session_factory, transaction
 from openidv.kit.errors import ApiError
 from openidv.migrate import upgrade
+from openidv.operations import doctor, logs
 from openidv.providers.imported_records import import_rows, progress_bar, read_rows, summary
 from openidv.reports import commands, service as reports
 from openidv.screening.adapters import ListFormatError
@@ -39,6 +40,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     if getattr(args, "data_dir", None):
         os.environ["OPENIDV_DATA_DIR"] = str(args.data_dir)
     settings = Settings()
+    logs.configure(settings.log_format, settings.log_level)  # OPENIDV_LOG_FORMAT=json: JSON lines with request ids
     storage.private_dir(settings.data_dir)  # 0700
     return wiring.install(settings)
 
@@ -213,6 +215,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check this deployment (settings, secrets, data folder, database, storage, clock) without changing it."""
+    if args.data_dir:
+        os.environ["OPENIDV_DATA_DIR"] = str(args.data_dir)
+    return doctor.main(Settings())
+
+
 def cmd_jobs_recover(args: argparse.Namespace) -> int:
 
     engine = make_engine(_settings(args).resolved_database_url, pool_size=1)
@@ -259,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--executor-id", help="this worker's executor id (default host:pid, or OPENIDV_EXECUTOR_ID)")
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("doctor", help="check this deployment's settings, secrets, database, storage and clock (exit 1 on a failure)")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_doctor)
 
     jobs_cmd = sub.add_parser("jobs", help="background jobs").add_subparsers(dest="action", required=True)
     p = jobs_cmd.add_parser("recover", help="release the jobs of an executor that will not come back")

@@ -93,7 +93,7 @@ def storage_writable(data_dir: Path) -> Check:
         return Check("storage", "fail", f"not writable ({type(exc).__name__})")
     if not readable:
         return Check("storage", "fail", "a file written could not be read back")
-    return Check("storage", "ok")
+    return Check("storage", "ok", "a probe file written, read back and deleted")
 
 
 def readiness(engine: Engine, data_dir: Path) -> list[Check]:
