@@ -4,6 +4,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from openidv import __version__, wiring
 from openidv.api.context import Replayed
 from openidv.api.middleware import ApiMiddleware
+from openidv.api_reference import document as api_reference
 from openidv.config import Settings
 from openidv.jobs import runtime as jobs_runtime
 from openidv.kit.db import make_engine, session_factory
@@ -66,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Persona-compatible identity verification API. See the README for openidv's extensions.",
         openapi_url=f"{API}/openapi.json",
-        docs_url=f"{API}/docs",
+        docs_url=None,  # the API reference page is openidv.api_reference's, with its assets shipped (wiring.PAGES)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, path, folder, name in wiring.PAGES:
         app.include_router(router)
         app.mount(path, StaticFiles(directory=folder), name=name)
+    # /api/v1/openapi.json: Persona's operation objects for what openidv serves, FastAPI's for its extensions (built once).
+    app.openapi = partial(api_reference.openapi, app)  # type: ignore[method-assign]
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:

@@ -17,6 +17,7 @@ from openidv.accounts import endpoints as accounts_endpoints, schemas as account
 from openidv.api import included
 from openidv.api_keys import endpoints as api_keys_endpoints
 from openidv.api_logs import endpoints as api_logs_endpoints, service as api_logs, tasks as api_logs_tasks
+from openidv.api_reference import endpoints as api_reference_endpoints
 from openidv.config import Settings, bootstrap
 from openidv.dashboard import endpoints as dashboard_endpoints
 from openidv.documents import endpoints as documents_endpoints, schemas as documents_schemas, tasks as documents_tasks
@@ -81,6 +82,7 @@ API_LOG = api_logs
 PAGES: tuple[tuple[APIRouter, str, Path, str], ...] = (
     (flow_endpoints.router, "/flow/static", flow_endpoints.STATIC, "flow-static"),  # /verify, /widget, /preload, /flow/*
     (dashboard_endpoints.router, "/dashboard/static", dashboard_endpoints.STATIC, "dashboard-static"),  # /dashboard/*
+    (api_reference_endpoints.router, api_reference_endpoints.ASSETS, api_reference_endpoints.STATIC, "api-reference-static"),  # /api/v1/docs
 )
 
 # Outside the API, without a key: /healthz, /readyz, /metrics (openidv.operations).

@@ -32,7 +32,7 @@ from openidv.models import ApiKey, Environment
 
 log = logging.getLogger("openidv.api")
 API_PREFIX = "/api/v1"
-UNAUTHENTICATED = {"/api/v1/openapi.json", "/api/v1/docs"}
+UNAUTHENTICATED = {"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/redoc"}  # the API reference (openidv.api_reference)
 # Signed file links (openidv.kit.file_links): verification photos and document files.
 SIGNED_LINK = re.compile(r"^/api/v1/(document-files/[^/]+|verification/[^/]+/[^/]+/[^/]+-photo)$")
 TOKEN_PARAMETERS = {"access_token"}
