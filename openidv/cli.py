@@ -326,6 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     except ApiError as exc:  # the same rules as the API: say what is wrong, no traceback
         print(f"error: {exc.details or exc.title}", file=sys.stderr)
         return 2
+    except storage.StorageError as exc:  # a file store that cannot be used: which setting, and why
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

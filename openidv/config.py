@@ -23,6 +23,14 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./openidv-data")
     database_url: str | None = None
+    # Where uploads, photos and document files are kept, sealed (openidv.kit.storage): file:///folder (default
+    # <data_dir>/files), s3://bucket/prefix, gs://bucket/prefix, az://container/prefix, or memory:// (one process,
+    # tests). Object stores take credentials, endpoint and region from the usual environment variables (AWS_*,
+    # GOOGLE_*, AZURE_*) and from storage_options, a JSON object of obstore's configuration keys, e.g.
+    # {"endpoint": "http://127.0.0.1:9000", "region": "us-east-1", "access_key_id": "…", "secret_access_key": "…"}
+    # (an http:// endpoint allows plain HTTP; HTTP client options go under "client_options"). Checked at startup.
+    storage_url: str | None = None
+    storage_options: str | None = None
     base_url: str = "http://127.0.0.1:8000"  # where the API, flow and dashboard are reached
     encryption_keys: str | None = None  # kid:base64,kid:base64 (first seals)
     blind_index_key: str | None = None
@@ -73,6 +81,17 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
+
+    @cached_property
+    def store(self) -> storage.Store:
+        """The file store, opened and checked once per settings object (`storage.StorageError` if unusable)."""
+        try:
+            options = json.loads(self.storage_options) if self.storage_options else {}
+        except ValueError as exc:
+            raise storage.StorageError(f"OPENIDV_STORAGE_OPTIONS is not valid JSON: {exc}") from None
+        if not isinstance(options, dict):
+            raise storage.StorageError("OPENIDV_STORAGE_OPTIONS must be a JSON object")
+        return storage.open_store(self.storage_url or (self.data_dir / "files").resolve().as_uri(), options)
 
     @cached_property
     def secrets(self) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """A document's files: parsed from a request (`{"data": <base64>, "filename"}`, the spec's
 `{"data": [{data, filename}]}`, a list of those, or multipart parts), checked by content
-(openidv.checks.document), sealed under `<data_dir>/files/<docf_ id>`, and served through
+(openidv.checks.document), sealed in the file store as `<docf_ id>`, and served through
 expiring signed URLs (the government-ID photos' signer). A file id is only in its document's sealed data,
 so a link names the document too (`&document=`, covered by the MAC with the file): the endpoint looks up
 that document's environment and opens only a link signed for it."""
@@ -73,7 +73,7 @@ def store(uploads: list[tuple[bytes, str | None]], mimes: list[str], role: str) 
     records = []
     for (content, filename), mime in zip(uploads, mimes, strict=True):
         file_id = new_id("docf")
-        storage.put(Files.data_dir, file_id, content)
+        storage.put(Files.store, file_id, content)
         extension = {"application/pdf": "pdf", "image/png": "png", "image/webp": "webp", "image/heic": "heic"}.get(mime, "jpg")
         name = (filename or f"{role}.{extension}")[:200]
         records.append({"id": file_id, "role": role, "filename": name, "byte-size": len(content), "mime": mime})
@@ -82,7 +82,7 @@ def store(uploads: list[tuple[bytes, str | None]], mimes: list[str], role: str) 
 
 def delete_after_commit(db: Session, records: list[dict[str, Any]]) -> None:
     """Files go once the caller's transaction commits (a rolled-back redaction keeps what it had)."""
-    storage.delete_after_commit(db, Files.data_dir, [r["id"] for r in records if isinstance(r, dict) and "id" in r])
+    storage.delete_after_commit(db, Files.store, [r["id"] for r in records if isinstance(r, dict) and "id" in r])
 
 
 def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
@@ -96,11 +96,11 @@ def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
 
 
 def content(record: dict[str, Any]) -> bytes | None:
-    return storage.get(Files.data_dir, record["id"])
+    return storage.get(Files.store, record["id"])
 
 
 def delete(record: dict[str, Any]) -> None:
-    storage.delete(Files.data_dir, record["id"])
+    storage.delete(Files.store, record["id"])
 
 
 def url(record: dict[str, Any], document_id: str, environment_id: str) -> str:

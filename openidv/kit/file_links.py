@@ -1,4 +1,4 @@
-"""Where this process keeps its sealed files, and their expiring signed links (verification photos,
+"""Where this process keeps its sealed files (`Files.store`, openidv.kit.storage), and their expiring signed links (verification photos,
 document files). Configured from the settings by the composition root (`openidv.wiring`), in the
 server, standalone job workers and the CLI alike.
 
@@ -20,19 +20,21 @@ import time
 from pathlib import Path
 from typing import Any
 
+from openidv.kit import storage
+
 URL_SECONDS = 21600  # a link works for 6 hours
 UNBOUND = "-"  # only accepted, never signed any more
 _TOKEN = re.compile(r"^([0-9]{1,12})\.([A-Za-z0-9_-]{1,64})\.([A-Za-z0-9_-]{43})$")
 
 
 class Files:
-    data_dir: Path = Path("./openidv-data")
+    store: storage.Store = storage.FolderStore(Path("./openidv-data/files"))  # until configure() runs
     secret: str = ""
     base_url: str = "http://127.0.0.1:8000"
 
 
 def configure(settings: Any) -> None:
-    Files.data_dir, Files.secret, Files.base_url = settings.data_dir, settings.secrets["secret_key"], settings.base_url
+    Files.store, Files.secret, Files.base_url = settings.store, settings.secrets["secret_key"], settings.base_url
 
 
 def _mac(environment_id: str, object_id: str, part: str, expires: int) -> str:

@@ -48,14 +48,14 @@ async def multipart(request: Request) -> dict[str, Any] | None:
 
 
 def serve_photo(request: Request, verification_id: str, side: str, access_token: str, sides: tuple[str, ...]) -> Response:
-    """One sealed photo (`<ver>-<side>` in the data folder) behind its signed link, no API key: the link is
+    """One sealed photo (`<ver>-<side>` in the file store) behind its signed link, no API key: the link is
     bound to the verification's environment."""
     with request.app.state.reader() as db:
         found = db.get(Verification, verification_id)
         environment_id = found.environment_id if found is not None else None
     if side not in sides or environment_id is None or not file_links.verify(verification_id, side, access_token, environment_id):
         raise ApiError(401, "The link is invalid or has expired", title="Unauthorized")
-    data = storage.get(request.app.state.settings.data_dir, f"{verification_id}-{side}")
+    data = storage.get(file_links.Files.store, f"{verification_id}-{side}")
     if data is None:
         raise not_found("file")
     return Response(data, media_type=quality.sniff(data) or "application/octet-stream",

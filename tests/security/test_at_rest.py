@@ -177,7 +177,7 @@ def test_existing_loose_modes_are_tightened(tmp_path: Path) -> None:
 def test_stored_files_are_0600_in_a_0700_folder(settings) -> None:
     old = os.umask(0o022)
     try:
-        storage.put(settings.data_dir, "at-rest-probe", b"photo bytes")
+        storage.put(settings.store, "at-rest-probe", b"photo bytes")
     finally:
         os.umask(old)
     files = settings.data_dir / "files"
@@ -185,7 +185,7 @@ def test_stored_files_are_0600_in_a_0700_folder(settings) -> None:
         assert (_mode(files), _mode(files / "at-rest-probe")) == (0o700, 0o600)
         assert b"photo bytes" not in (files / "at-rest-probe").read_bytes()
     finally:
-        storage.delete(settings.data_dir, "at-rest-probe")
+        storage.delete(settings.store, "at-rest-probe")
 
 
 def _synchronous(engine) -> int:

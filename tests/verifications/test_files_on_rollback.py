@@ -18,7 +18,7 @@ def _create(engine, world, inquiry_id: str, *, fail: bool) -> str:
     made: list[str] = []
     with pytest.raises(RuntimeError) if fail else nullcontext(), transaction(session_factory(engine, writer=True)) as db:
         made.append(government_ids.create(db, world.sandbox_id, attrs, "tests").id)
-        assert storage.get(Files.data_dir, government_ids._file(made[0], "front")) == sample.jpeg("front")
+        assert storage.get(Files.store, government_ids._file(made[0], "front")) == sample.jpeg("front")
         if fail:
             raise RuntimeError("something later in the request failed")
     return made[0]
@@ -28,6 +28,6 @@ def test_a_rolled_back_creation_leaves_no_photo_and_a_committed_one_keeps_them(e
     body = {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"]}}}
     inquiry_id = client.post("/api/v1/inquiries", json=body).json()["data"]["id"]
     rolled_back = _create(engine, world, inquiry_id, fail=True)
-    assert [storage.get(Files.data_dir, government_ids._file(rolled_back, side)) for side in ("front", "back")] == [None, None]
+    assert [storage.get(Files.store, government_ids._file(rolled_back, side)) for side in ("front", "back")] == [None, None]
     kept = _create(engine, world, inquiry_id, fail=False)
-    assert all(storage.get(Files.data_dir, government_ids._file(kept, side)) for side in ("front", "back"))
+    assert all(storage.get(Files.store, government_ids._file(kept, side)) for side in ("front", "back"))

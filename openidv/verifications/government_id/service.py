@@ -53,7 +53,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
                             "photo-sizes": {s: len(p) for s, p in photos.items() if p}}
     verification = verifications.start(db, environment_id, target, KIND, data, country.upper() if country else None, actor)
     db.flush()
-    storage.put_in_transaction(db, Files.data_dir, {_file(verification.id, side): content for side, content in photos.items() if content})
+    storage.put_in_transaction(db, Files.store, {_file(verification.id, side): content for side, content in photos.items() if content})
     return verification
 
 
@@ -142,7 +142,7 @@ def stored_checks(db: Session, verification: Verification, *, today: date | None
     """The engines on the verification's stored photos, with its step's settings."""
     _, step = verifications.config_for(db, verification)
     data = verification.data
-    photos = {s: storage.get(Files.data_dir, _file(verification.id, s)) for s in data.get("photos", [])}
+    photos = {s: storage.get(Files.store, _file(verification.id, s)) for s in data.get("photos", [])}
     return run_checks(db, verification, step, photos, data.get("id-class"), today=today)
 
 
@@ -212,7 +212,7 @@ def forget_photos(db: Session, verification: Verification) -> None:
     versions kept apart) and its fingerprints (number blind index, portrait hash): it no longer counts for repeats."""
     repository.delete_flow_uploads(db, verification.id)
     repository.replace_fingerprints(db, verification.id, [])
-    storage.delete_after_commit(db, Files.data_dir, [_file(verification.id, side) for side in SIDES])
+    storage.delete_after_commit(db, Files.store, [_file(verification.id, side) for side in SIDES])
 
 
 # ---------------------------------------------------------------- the hosted flow's intake

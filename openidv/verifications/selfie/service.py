@@ -100,7 +100,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], actor: str) 
 
 def _store_frames(db: Session, verification: Verification, frames: dict[str, list[bytes]]) -> None:
     """Seal the frames into the data folder (frame 0 of each pose is what its photo URL serves)."""
-    storage.put_in_transaction(db, Files.data_dir, {_file(verification.id, pose, index): content
+    storage.put_in_transaction(db, Files.store, {_file(verification.id, pose, index): content
                                                     for pose, pose_frames in frames.items() for index, content in enumerate(pose_frames)})
     verification.data = {**verification.data, "frames": {p: len(f) for p, f in frames.items() if f},
                          "photo-sizes": {p: len(f[0]) for p, f in frames.items() if f}}
@@ -130,7 +130,7 @@ def id_portrait(db: Session, inquiry_id: str | None) -> bytes | None:
     candidates = [v for v in repository.of_inquiry(db, inquiry_id)
                   if v.kind == government_ids.KIND and v.status in (VerificationStatus.SUBMITTED, VerificationStatus.PASSED) and v.redacted_at is None]
     for verification in reversed(candidates):
-        front = storage.get(Files.data_dir, _file(verification.id, "front")) if "front" in verification.data.get("photos", []) else None
+        front = storage.get(Files.store, _file(verification.id, "front")) if "front" in verification.data.get("photos", []) else None
         if front:
             return front
     return None
@@ -168,7 +168,7 @@ def stored_checks(db: Session, verification: Verification) -> list[dict[str, Any
     """The engines on the selfie's stored frames, with its step's settings."""
     _, step = verifications.config_for(db, verification)
     data = verification.data
-    frames = {pose: [storage.get(Files.data_dir, _file(verification.id, pose, i)) or b"" for i in range(count)]
+    frames = {pose: [storage.get(Files.store, _file(verification.id, pose, i)) or b"" for i in range(count)]
               for pose, count in data.get("frames", {}).items()}
     return run_checks(db, verification, step, frames, data.get("selfie-kind", "profile-and-center"))
 
@@ -193,7 +193,7 @@ def forget(db: Session, verification: Verification) -> None:
         db.delete(row)
     repository.delete_flow_uploads(db, verification.id)
     names = [_file(verification.id, pose, i) for pose in POSES for i in range(MAX_FRAMES)]
-    storage.delete_after_commit(db, Files.data_dir, names)
+    storage.delete_after_commit(db, Files.store, names)
 
 
 def purge_expired(db: Session, *, limit: int = 500) -> int:
