@@ -23,8 +23,9 @@ from openidv.auth import repository as auth_repository, service as auth
 from openidv.config import Settings
 from openidv.inquiry_templates import repository as templates_repository, service as templates
 from openidv.inquiry_templates.config import starter_templates
-from openidv.jobs import runtime
+from openidv.jobs import admin as jobs_admin, runtime
 from openidv.kit import serving, storage
+from openidv.kit.clock import now
 from openidv.kit.db import make_engine, session_factory, transaction
 from openidv.kit.errors import ApiError
 from openidv.migrate import upgrade
@@ -232,14 +233,49 @@ def cmd_jobs_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_jobs_list(args: argparse.Namespace) -> int:
-    """The jobs and timers this process knows: what `openidv worker` runs."""
-    _settings(args)
-    described = wiring.describe()
+    """Jobs in the database that need a look (failed, overdue) or any status, queue and kind; with
+    --installed, the jobs and timers this process knows: what `openidv worker` runs."""
+    settings = _settings(args)
+    if args.installed:
+        described = wiring.describe()
+        print(json.dumps(described, indent=2) if args.json else "\n".join(described["jobs"]))
+        return 0
+    filters = jobs_admin.Filters(tuple(s.strip() for s in args.status.split(",") if s.strip()), args.queue, args.kind)
+    at = now()
+    with _transaction(settings) as db:
+        found = [jobs_admin.describe(job, at) for job in jobs_admin.find(db, filters, at, args.limit)]
     if args.json:
-        print(json.dumps(described, indent=2))
-    else:
-        print("\n".join(described["jobs"]))
+        print(json.dumps(found, indent=2))
+        return 0
+    for job in found:
+        error = (job["last-error"] or "").splitlines()[0][:80] if job["last-error"] else ""
+        print(f"{job['id']:<32} {job['kind']:<34} {job['queue']:<13} {job['status']:<9} {job['attempts']}/{job['max-attempts']}  "
+              f"{job['run-at'][:19]}  {error}")
+    print(f"{len(found)} job(s) {', '.join(filters.statuses)}", file=sys.stderr)
     return 0
+
+
+def cmd_jobs_show(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    with _transaction(settings) as db:
+        print(json.dumps(jobs_admin.describe(jobs_admin.load(db, args.job_id), now()), indent=2))
+    return 0
+
+
+def cmd_jobs_change(args: argparse.Namespace) -> int:
+    """`jobs retry` and `jobs cancel`: each job in its own transaction; refused ones are said and counted."""
+    settings = _settings(args)
+    change = jobs_admin.retry if args.action == "retry" else jobs_admin.cancel
+    refused = 0
+    for job_id in args.job_ids:
+        try:
+            with _transaction(settings) as db:
+                before, job = change(db, job_id, now())
+                print(f"{job.id}: {before} -> {jobs_admin.status_of(job, now())}")
+        except ApiError as exc:
+            refused += 1
+            print(f"error: {exc.details or exc.title}", file=sys.stderr)
+    return 1 if refused else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -278,10 +314,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--executor", required=True)
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_jobs_recover)
-    p = jobs_cmd.add_parser("list", help="list the jobs and timers every openidv process knows")
+    p = jobs_cmd.add_parser("list", help="list jobs that failed or are overdue (or any --status, --queue, --kind)")
+    p.add_argument("--status", default=",".join(jobs_admin.ATTENTION), help=f"comma-separated, among {', '.join(jobs_admin.STATUSES)}")
+    p.add_argument("--queue", help="verifications, deliveries or default")
+    p.add_argument("--kind", help="the job's name, e.g. webhooks.deliver")
+    p.add_argument("--limit", type=int, default=100)
+    p.add_argument("--installed", action="store_true", help="list instead the jobs and timers every openidv process knows")
     p.add_argument("--json", action="store_true")
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_jobs_list)
+    p = jobs_cmd.add_parser("show", help="print one job, with its arguments and last error")
+    p.add_argument("job_id")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_jobs_show)
+    for action, text in (("retry", "queue failed, cancelled or waiting jobs again, due now"), ("cancel", "stop waiting jobs, or dismiss failed ones")):
+        p = jobs_cmd.add_parser(action, help=text)
+        p.add_argument("job_ids", nargs="+", metavar="job_id")
+        p.add_argument("--data-dir", type=Path)
+        p.set_defaults(func=cmd_jobs_change)
 
     keys = sub.add_parser("api-key", help="manage API keys").add_subparsers(dest="action", required=True)
     p = keys.add_parser("create", help="create an API key and print its secret (shown once)")

@@ -23,6 +23,9 @@ from openidv.inquiries import repository as inquiries_repository, service as inq
 from openidv.inquiry_sessions.service import Secrets
 from openidv.inquiry_templates import repository as templates_repository
 from openidv.inquiry_templates.service import config_of
+from openidv.jobs import admin as jobs_admin, registry as job_registry
+from openidv.jobs.port import QUEUES
+from openidv.kit.clock import now
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError, not_found
 from openidv.kit.jsonapi import Page
@@ -236,6 +239,31 @@ def audit_log(request: Request) -> Response:
         return "audit.html", {"result": result, "q": q, "links": links, "title": "Audit log"}
 
     return _page(request, build)
+
+
+# ---------------------------------------------------------------- jobs
+
+
+@router.get(f"{HOME}/jobs")
+def job_list(request: Request) -> Response:
+    def build(db: Session, _who: auth.DashboardSession, _env_id: str) -> tuple[str, dict[str, Any]]:
+        q = {k: (request.query_params.get(k) or "").strip()[:100] for k in ("status", "queue", "kind")}
+        filters = jobs_admin.Filters((q["status"],) if q["status"] else jobs_admin.ATTENTION, q["queue"] or None, q["kind"] or None)
+        at = now()
+        found = [(job, jobs_admin.status_of(job, at)) for job in jobs_admin.find(db, filters, at)]
+        return "jobs.html", {"jobs": found, "q": q, "statuses": jobs_admin.STATUSES, "queues": QUEUES, "kinds": sorted(job_registry),
+                             "title": "Jobs"}
+
+    return _page(request, build)
+
+
+@router.post(HOME + "/jobs/{job_id}/{action}")
+async def job_action(request: Request, job_id: str, action: str) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, _form: dict[str, str]) -> Response:
+        service.change_job(db, who, env_id, job_id, action)
+        return _to(f"{HOME}/jobs")
+
+    return await _action(request, run)
 
 
 # ---------------------------------------------------------------- templates

@@ -17,6 +17,7 @@ from openidv.inquiries import repository as inquiries_repository, service as inq
 from openidv.inquiry_sessions.service import Secrets, create_one_time_link
 from openidv.inquiry_templates import service as templates
 from openidv.inquiry_templates.config import VERIFICATION_KINDS, TemplateConfig
+from openidv.jobs import admin as jobs_admin
 from openidv.kit import crypto
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, not_found
@@ -306,3 +307,14 @@ def create_inquiry(db: Session, who: DashboardSession, env_id: str, template_id:
     created = inquiries.create(db, env_id, attrs, {"auto-create-one-time-link": True}, actor=who.user.id, session_secrets=secrets_)
     audit(db, who, env_id, "inquiry.create", created.inquiry.id, None, created.inquiry.status, template_id)
     return created.inquiry, created.meta["one-time-link"] or ""
+
+
+def change_job(db: Session, who: DashboardSession, env_id: str, job_id: str, action: str) -> None:
+    """Retry or cancel a job (admins only), with an audit row in the environment the admin is in."""
+    change = {"retry": jobs_admin.retry, "cancel": jobs_admin.cancel}.get(action)
+    if change is None:
+        raise not_found("action", action)
+    if not who.is_admin:
+        raise ApiError(403, f"only an admin may {action} jobs")
+    before, job = change(db, job_id, now())
+    audit(db, who, env_id, f"job.{action}", job.id, before, jobs_admin.status_of(job, now()), detail=job.name)

@@ -137,14 +137,20 @@ def enqueue_in_tx(db: Session, job_fn: Callable[..., Any] | str, *, key: str | N
     db.add(Job(id=job_id, name=name, queue=spec.queue, kwargs=kwargs, state="queued", run_at=now() + timedelta(seconds=delay_seconds),
                attempts=0, max_attempts=spec.max_attempts))
     if delay_seconds <= 0.5:
-        if not db.info.get("jobs_wake"):
-            db.info["jobs_wake"] = True  # wake this process's worker once the transaction commits
-            sa_event.listen(db, "after_commit", _after_commit, once=True)
-        notified = db.info.setdefault("jobs_notified", {})  # queue -> the transaction that notified it
-        if notified.get(spec.queue) is not db.get_transaction():
-            repository.notify(db, spec.queue)  # and every other process's workers (PostgreSQL NOTIFY, sent on commit)
-            notified[spec.queue] = db.get_transaction()
+        wake_on_commit(db, spec.queue)
     return job_id
+
+
+def wake_on_commit(db: Session, queue: str) -> None:
+    """Once `db` commits, wake this process's worker and (PostgreSQL NOTIFY, sent on commit only) every
+    other process's: a job of `queue` is due."""
+    if not db.info.get("jobs_wake"):
+        db.info["jobs_wake"] = True
+        sa_event.listen(db, "after_commit", _after_commit, once=True)
+    notified = db.info.setdefault("jobs_notified", {})  # queue -> the transaction that notified it
+    if notified.get(queue) is not db.get_transaction():
+        repository.notify(db, queue)
+        notified[queue] = db.get_transaction()
 
 
 def _after_commit(db: Session) -> None:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from openidv.kit.db import affected_rows
@@ -14,6 +14,30 @@ from openidv.models import Job
 
 def exists(session: Session, job_id: str) -> bool:
     return session.get(Job, job_id) is not None
+
+
+def get(session: Session, job_id: str, *, for_update: bool = False) -> Job | None:
+    return session.get(Job, job_id, with_for_update=for_update)
+
+
+def find(session: Session, statuses: Sequence[str], at: datetime, overdue_before: datetime, *, queue: str | None = None,
+         name: str | None = None, limit: int = 100) -> list[Job]:
+    """Jobs in any of `statuses` (openidv.jobs.admin: failed, overdue, running, queued, done, cancelled), newest first."""
+    free = or_(Job.locked_until.is_(None), Job.locked_until <= at)
+    conditions = {
+        "failed": Job.state == "failed",
+        "done": Job.state == "done",
+        "cancelled": Job.state == "cancelled",
+        "queued": Job.state == "queued",
+        "running": and_(Job.state == "queued", Job.locked_until > at),
+        "overdue": and_(Job.state == "queued", Job.run_at <= overdue_before, free),
+    }
+    query = select(Job).where(or_(*(conditions[s] for s in statuses)))
+    if queue is not None:
+        query = query.where(Job.queue == queue)
+    if name:
+        query = query.where(Job.name == name)
+    return list(session.scalars(query.order_by(Job.run_at.desc(), Job.id).limit(limit)))
 
 
 def claim_due(session: Session, at: datetime, executor: str, lease_seconds: float, limit: int, *, queue: str | None = None,
@@ -85,5 +109,5 @@ def stale(session: Session, at: datetime, limit: int = 500) -> list[Job]:
 
 def prune_finished(session: Session, before: datetime) -> int:
     """Finished jobs older than `before` go; their keys then no longer block a repeat."""
-    result = session.execute(delete(Job).where(Job.state.in_(("done", "failed")), Job.finished_at < before))
+    result = session.execute(delete(Job).where(Job.state.in_(("done", "failed", "cancelled")), Job.finished_at < before))
     return affected_rows(result)

@@ -23,7 +23,7 @@ class Job(Base):
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     queue: Mapped[str] = mapped_column(String(40), nullable=False, default="default")
     kwargs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
-    state: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")  # queued, done, failed
+    state: Mapped[str] = mapped_column(String(20), nullable=False, default="queued")  # queued, done, failed, cancelled
     run_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=5)

@@ -154,3 +154,33 @@ def test_admin_versions_a_template_end_to_end(page, client, engine, world):
     page.get_by_role("button", name="Create key").click()
     assert page.get_by_label(re.compile("copy the secret now")).input_value().startswith("persona_sandbox_")
     check_screen(page)
+
+
+def test_admin_retries_and_cancels_jobs_from_the_jobs_page(page, engine, world):
+    from datetime import timedelta
+
+    from openidv.kit.clock import now
+    from openidv.kit.db import session_factory, transaction
+    from openidv.models import Job
+
+    _user(engine, "admin@example.com", "admin")
+    at = now()
+    with transaction(session_factory(engine, writer=True)) as db:
+        db.add(Job(id="job_browser_failed", name="reports.run", queue="default", kwargs={"report_id": "rep_x"}, state="failed",
+                   run_at=at - timedelta(minutes=9), attempts=5, max_attempts=5, last_error="LookupError: no report rep_x", finished_at=at))
+        db.add(Job(id="job_browser_overdue", name="webhooks.deliver", queue="deliveries", kwargs={"delivery_id": "whd_x"}, state="queued",
+                   run_at=at - timedelta(minutes=5), attempts=1, max_attempts=3))
+    _sign_in(page, "admin@example.com")
+    page.get_by_role("link", name="Jobs", exact=True).click()
+    page.get_by_role("heading", name="Jobs").wait_for()
+    assert "LookupError: no report rep_x" in page.get_by_role("row", name=re.compile("job_browser_failed")).inner_text()
+    check_screen(page)
+    page.get_by_role("button", name="Retry job_browser_failed").click()
+    page.get_by_role("heading", name="Jobs").wait_for()
+    assert page.get_by_role("row", name=re.compile("job_browser_failed")).count() == 0
+    page.get_by_role("button", name="Cancel job_browser_overdue").click()
+    page.get_by_text("No jobs.").wait_for()
+    page.get_by_label("Status").select_option("cancelled")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("row", name=re.compile("job_browser_overdue")).wait_for()
+    check_screen(page)

@@ -4,7 +4,6 @@ workers, alive, hold leases of their own."""
 
 import os
 import sys
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -24,48 +23,37 @@ from openidv.models import Job
 
 BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
 LEASE = 300  # seconds: far beyond every bound below, so only a released lease lets a job run again
-ran: list[str] = []
-arrived = threading.Event()
-
-
-@jobs.job("test.restart.record")
-def record(value: str) -> None:
-    ran.append(value)
-    arrived.set()
 
 
 @pytest.fixture
-def writer(job_writer):
-    ran.clear()
-    arrived.clear()
-    jobs.add(record)
+def writer(job_writer, recorder):
     return job_writer
 
 
 def _held_by_a_dead_process(writer) -> str:
-    job_id = jobs.enqueue(record, value="held")
+    job_id = jobs.enqueue("test.jobs.record", value="held")
     with transaction(writer) as db:
         (claimed,) = repository.claim_due(db, now(), "host:4242", LEASE, 1)  # claimed, then the process died
         assert claimed.id == job_id
     return job_id
 
 
-def test_a_reclaiming_worker_runs_a_dead_predecessors_job_at_once(writer) -> None:
+def test_a_reclaiming_worker_runs_a_dead_predecessors_job_at_once(writer, recorder) -> None:
     job_id = _held_by_a_dead_process(writer)
     worker = runtime.Worker(writer, executor_id="host:4343", threads=1, poll_seconds=0.05, periodic=False, reclaim_leases=True)
     started = time.monotonic()
     worker.start()
     try:
-        assert arrived.wait(5), "the held job waited for its lease"
+        assert recorder.arrived.wait(5), "the held job waited for its lease"
         assert time.monotonic() - started < 2
     finally:
         worker.stop()
     with transaction(writer) as db:
         job = db.get(Job, job_id)
-        assert (job.state, job.attempts, ran) == ("done", 2, ["held"])
+        assert (job.state, job.attempts, recorder.values) == ("done", 2, ["held"])
 
 
-def test_a_distributed_worker_leaves_other_workers_leases_alone(writer, settings) -> None:
+def test_a_distributed_worker_leaves_other_workers_leases_alone(writer, recorder, settings) -> None:
     job_id = _held_by_a_dead_process(writer)
     worker = runtime.worker_for(settings, writer)  # `openidv worker`
     assert worker.reclaim_leases is False
@@ -73,7 +61,7 @@ def test_a_distributed_worker_leaves_other_workers_leases_alone(writer, settings
     worker.periodic = False
     worker.start()
     try:
-        assert not arrived.wait(1.5)
+        assert not recorder.arrived.wait(1.5)
     finally:
         worker.stop()
     with transaction(writer) as db:

@@ -30,7 +30,7 @@ def _fresh(code: str, tmp_path: Path) -> dict:
 
 
 def test_the_worker_and_the_app_know_the_same_jobs(tmp_path: Path) -> None:
-    worker = _fresh("import sys; from openidv.cli import main; sys.exit(main(['jobs', 'list', '--json']))", tmp_path / "w")
+    worker = _fresh("import sys; from openidv.cli import main; sys.exit(main(['jobs', 'list', '--installed', '--json']))", tmp_path / "w")
     app = _fresh("import json; from openidv import wiring; from openidv.app import create_app; create_app(); print(json.dumps(wiring.describe(), indent=2))",
                  tmp_path / "a")
     assert worker == app
