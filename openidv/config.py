@@ -7,9 +7,10 @@ start and says so; with PostgreSQL (distributed mode) the secrets must be given.
 import json
 import logging
 import os
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Self
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -92,6 +93,13 @@ class Settings(BaseSettings):
         if not isinstance(options, dict):
             raise storage.StorageError("OPENIDV_STORAGE_OPTIONS must be a JSON object")
         return storage.open_store(self.storage_url or (self.data_dir / "files").resolve().as_uri(), options)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy opens its own store when asked (its data folder or store setting may differ); the secrets
+        it keeps."""
+        copied = super().model_copy(update=update, deep=deep)
+        copied.__dict__.pop("store", None)
+        return copied
 
     @cached_property
     def secrets(self) -> dict[str, str]:

@@ -173,29 +173,23 @@ def open_store(url: str, options: Mapping[str, Any] | None = None, *, check: boo
     return store
 
 
-def _store(where: Store | Path) -> Store:
-    """`where` itself, or for a data folder (how callers named the store before OPENIDV_STORAGE_URL) its
-    `files/` folder."""
-    return FolderStore(Path(where) / "files") if isinstance(where, (str, os.PathLike)) else where
-
-
 def _name(name: str) -> str:
     if not name.replace("-", "").replace("_", "").replace(".", "").isalnum() or ".." in name:
         raise ValueError("bad file name")
     return name
 
 
-def put(store: Store | Path, name: str, data: bytes) -> None:
-    _store(store).write(_name(name), crypto.ring().seal(data, name))
+def put(store: Store, name: str, data: bytes) -> None:
+    store.write(_name(name), crypto.ring().seal(data, name))
 
 
-def get(store: Store | Path, name: str) -> bytes | None:
-    sealed = _store(store).read(_name(name))
+def get(store: Store, name: str) -> bytes | None:
+    sealed = store.read(_name(name))
     return crypto.ring().open(sealed, name) if sealed is not None else None
 
 
-def delete(store: Store | Path, name: str) -> None:
-    _store(store).remove(_name(name))
+def delete(store: Store, name: str) -> None:
+    store.remove(_name(name))
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
@@ -215,7 +209,7 @@ def on_rollback(session: Session, undo: Callable[[], None]) -> None:
     sa_event.listen(session, "after_rollback", rolled_back, once=True)
 
 
-def put_in_transaction(session: Session, store: Store | Path, files: dict[str, bytes]) -> None:
+def put_in_transaction(session: Session, store: Store, files: dict[str, bytes]) -> None:
     """Seal `files` ({name: content}) now, deleted again if `session`'s transaction rolls back."""
     for name, content in files.items():
         put(store, name, content)
@@ -227,7 +221,7 @@ def put_in_transaction(session: Session, store: Store | Path, files: dict[str, b
     on_rollback(session, undo)
 
 
-def delete_after_commit(session: Session, store: Store | Path, names: list[str]) -> None:
+def delete_after_commit(session: Session, store: Store, names: list[str]) -> None:
     """Delete files once `session` commits (a redaction rolled back keeps what it had)."""
 
     def delete_files(_session: Session) -> None:

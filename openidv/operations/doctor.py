@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Engine
 
 from openidv.config import Settings
-from openidv.kit import crypto
+from openidv.kit import crypto, storage as kit_storage
 from openidv.kit.clock import now
 from openidv.kit.db import make_engine
 from openidv.operations import health, repository
@@ -133,7 +133,11 @@ def storage(settings: Settings) -> Check:
     if not all(values.values()):
         return Check("storage", "warn", "not probed: the secrets that seal files are not there yet")
     crypto.install(crypto.KeyRing.from_setting(values["encryption_keys"], values["blind_index_key"]))
-    return health.storage_writable(settings.data_dir)
+    try:
+        store = settings.store  # OPENIDV_STORAGE_URL, opened and checked
+    except kit_storage.StorageError as exc:  # an unknown scheme, a bad option, an unreachable bucket
+        return Check("storage", "fail", str(exc))
+    return health.storage_writable(store)
 
 
 def settings_check(settings: Settings) -> Check:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from openidv import __version__
+from openidv.kit import file_links
 from openidv.kit.errors import ApiError
 from openidv.operations import health, metrics
 
@@ -28,7 +29,7 @@ def readyz(request: Request) -> JSONResponse:
     """200 when this process can serve: the database answers and is migrated, and the storage takes a file; else
     503 saying which check failed."""
     state = request.app.state
-    checks = health.readiness(state.engine, state.settings.data_dir)
+    checks = health.readiness(state.engine, file_links.Files.store)  # the store requests use
     ready = all(check.status == "ok" for check in checks)
     body: dict[str, object] = {"status": "ok" if ready else "fail", "checks": {check.name: check.as_json() for check in checks}}
     if not ready:

@@ -6,7 +6,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Literal
 
 from alembic.script import ScriptDirectory
@@ -78,16 +77,16 @@ def migrations(engine: Engine) -> Check:
     return Check("migrations", "ok", f"at head ({len(current)} branch head(s))")
 
 
-def storage_writable(data_dir: Path) -> Check:
-    """Write, read back and delete a small probe through the file storage's public functions."""
+def storage_writable(store: storage.Store) -> Check:
+    """Write, read back and delete a small probe in the configured file store through the storage's public functions."""
     name = f"probe-{secrets.token_hex(8)}"
     data = secrets.token_bytes(16)
     try:
-        storage.put(data_dir, name, data)
+        storage.put(store, name, data)
         try:
-            readable = storage.get(data_dir, name) == data
+            readable = storage.get(store, name) == data
         finally:
-            storage.delete(data_dir, name)
+            storage.delete(store, name)
     except Exception as exc:  # noqa: BLE001
         log.warning("readiness: the file storage refused a write: %s", exc)
         return Check("storage", "fail", f"not writable ({type(exc).__name__})")
@@ -96,8 +95,8 @@ def storage_writable(data_dir: Path) -> Check:
     return Check("storage", "ok", "a probe file written, read back and deleted")
 
 
-def readiness(engine: Engine, data_dir: Path) -> list[Check]:
+def readiness(engine: Engine, store: storage.Store) -> list[Check]:
     reached = database(engine)
     if reached.status == "fail":
-        return [reached, Check("migrations", "fail", "the database is unreachable"), storage_writable(data_dir)]
-    return [reached, migrations(engine), storage_writable(data_dir)]
+        return [reached, Check("migrations", "fail", "the database is unreachable"), storage_writable(store)]
+    return [reached, migrations(engine), storage_writable(store)]

@@ -59,9 +59,10 @@ def test_not_ready_when_the_database_is_not_migrated(settings, tmp_path: Path):
 
 def test_not_ready_when_storage_is_not_writable(settings, tmp_path: Path):
     data = tmp_path / "data"
-    data.mkdir()
-    (data / "files").write_bytes(b"")  # a file where the storage's folder should be: nothing can be written under it
-    answer = _app(settings, data_dir=data).get("/readyz")
+    client = _app(settings, data_dir=data)  # the store, <data>/files, is checked (and made) at startup
+    (data / "files").rmdir()
+    (data / "files").write_bytes(b"")  # then a file where the storage's folder should be: nothing can be written under it
+    answer = client.get("/readyz")
     assert answer.status_code == 503
     body = answer.json()
     assert body["failed"] == ["storage"]

@@ -225,3 +225,31 @@ def test_openidv_says_what_is_wrong_with_the_store_without_a_traceback(setting: 
     last = ran.stderr.strip().splitlines()[-1]
     assert last.startswith("error: OPENIDV_STORAGE_"), ran.stderr
     assert {"url": "unknown scheme", "bucket": "cannot be reached", "options": "not valid JSON"}[setting] in last
+
+
+# ---------------------------------------------------------------- readiness and doctor probe the configured store
+
+
+def test_readyz_probes_the_store_requests_use(store_setting: StoreSetting, configured: Settings, client) -> None:
+    answer = client.get("/readyz")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["checks"]["storage"]["status"] == "ok"
+    if store_setting.s3 is not None:
+        assert store_setting.s3.keys(store_setting.prefix) == []  # the probe went there and was deleted
+    if store_setting.folder is not None:
+        assert store_setting.folder.is_dir() and not any(store_setting.folder.iterdir())
+
+
+def test_doctor_probes_the_configured_store_and_says_why_it_cannot_be_used(s3: S3Server, settings: Settings, tmp_path) -> None:
+    def doctor(**extra: str) -> dict[str, str]:
+        ran = subprocess.run([OPENIDV, "doctor", "--data-dir", str(tmp_path / "data")], env=process_env(settings, **extra),
+                             capture_output=True, text=True, timeout=120)
+        assert "Traceback" not in ran.stderr, ran.stderr
+        return {line.split()[1]: line for line in ran.stdout.splitlines() if len(line.split()) > 1 and line.split()[1] == "storage"}
+
+    prefix = f"doctor-{os.urandom(4).hex()}"
+    good = doctor(STORAGE_URL=f"s3://{s3.bucket}/{prefix}", STORAGE_OPTIONS=json.dumps(s3.options()))
+    assert good["storage"].split()[0] == "ok", good
+    assert s3.keys(prefix) == []
+    bad = doctor(STORAGE_URL="s3://missing-bucket-openidv/p", STORAGE_OPTIONS=json.dumps(s3.options()))
+    assert bad["storage"].split()[0] == "fail" and "OPENIDV_STORAGE_URL s3://missing-bucket-openidv/p: the store cannot be reached" in bad["storage"], bad
