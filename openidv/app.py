@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         flusher.cancel()
         await run_in_threadpool(wiring.API_LOG.flush, app.state.writer)
         if worker:
-            worker.stop()
+            worker.stop(grace=settings.shutdown_grace_seconds)  # unfinished jobs' leases are released
         engine.dispose()
 
     app = FastAPI(

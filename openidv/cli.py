@@ -29,7 +29,7 @@ from openidv.kit.clock import now
 from openidv.kit.db import make_engine, session_factory, transaction
 from openidv.kit.errors import ApiError
 from openidv.migrate import upgrade
-from openidv.operations import doctor, logs
+from openidv.operations import doctor, logs, metrics
 from openidv.providers.imported_records import import_rows, progress_bar, read_rows, summary
 from openidv.reports import commands, service as reports
 from openidv.screening.adapters import ListFormatError
@@ -190,7 +190,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     base = settings.base_url.rstrip("/")
     print(f"openidv {base}\n  API        {base}/api/v1  (docs {base}/api/v1/docs)\n  dashboard  {base}/dashboard\n  flow       {base}/verify", flush=True)
-    serving.serve(app, host=args.host, port=args.port, threads=settings.worker_threads, log_level=settings.log_level, switch_interval=settings.switch_interval)
+    serving.serve(app, host=args.host, port=args.port, threads=settings.worker_threads, log_level=settings.log_level, switch_interval=settings.switch_interval,
+                  uvicorn_logging=settings.log_format != "json", graceful_seconds=settings.shutdown_grace_seconds)
     return 0
 
 
@@ -205,14 +206,19 @@ def cmd_worker(args: argparse.Namespace) -> int:
     worker = runtime.worker_for(settings, session_factory(engine, writer=True))
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    metrics.watch_jobs(engine)
+    metrics.serve_worker_metrics(settings.metrics_port, settings.metrics_address)  # OPENIDV_METRICS_PORT
     worker.start()
     print(f"openidv worker {worker.executor_id}: {len(wiring.job_names())} jobs", flush=True)
     try:
         done.wait()
     except KeyboardInterrupt:
         pass
-    worker.stop()
+    released = worker.stop(grace=settings.shutdown_grace_seconds)  # stops claiming; unfinished jobs' leases go back
     engine.dispose()
+    if released:  # the threads of the jobs released cannot be stopped, and the interpreter would wait for them
+        logging.shutdown()
+        os._exit(0)
     return 0
 
 

@@ -101,18 +101,29 @@ class Worker:
         self._thread.start()
         log.info("job worker %s started (%s)", self.executor_id, ", ".join(f"{q}: {n} threads" for q, n in self.queues.items()))
 
-    def stop(self, timeout: float = 10) -> None:
+    def stop(self, timeout: float = 10, grace: float | None = None) -> int:
+        """Stop claiming and let the running jobs finish: all of them, or those done within `grace` seconds, the
+        leases of the others released so another worker takes them at once (they run again: at-least-once).
+        Returns how many leases were released; their threads cannot be stopped and run on unrecorded."""
         self._stop.set()
         self._wake.set()
         if self.listener is not None:
             self.listener.stop()
         if self._thread:
             self._thread.join(timeout)
+        deadline = None if grace is None else time.monotonic() + grace
+        finished = all(_drained(lane, deadline) for lane in self._lanes)
         for lane in self._lanes:
-            lane.pool.shutdown(wait=True, cancel_futures=True)
-        if self._done:
-            with transaction(self.writer) as db:
-                repository.mark_done(db, self._done, self.executor_id, now())
+            lane.pool.shutdown(wait=finished, cancel_futures=True)
+        with self._done_lock:
+            done, self._done = self._done, []
+        with transaction(self.writer) as db:
+            if done:
+                repository.mark_done(db, done, self.executor_id, now())
+            released = 0 if finished else repository.release_executor(db, self.executor_id, now())
+        if released:
+            log.warning("job worker %s stopped with %d job(s) unfinished after %.0f s: their leases are released", self.executor_id, released, grace)
+        return released
 
     def _loop(self) -> None:
         while not self._stop.is_set():
@@ -206,6 +217,16 @@ class Worker:
             else:
                 job.state, job.finished_at = "failed", now()
                 _give_up(db, job)
+
+
+def _drained(lane: _Lane, deadline: float | None) -> bool:
+    """Wait until none of the lane's threads runs a job (its semaphore back at full), or the deadline passes."""
+    held = 0
+    while held < lane.threads and lane.busy.acquire(timeout=None if deadline is None else max(0.0, deadline - time.monotonic())):
+        held += 1
+    for _ in range(held):
+        lane.busy.release()
+    return held == lane.threads
 
 
 def _give_up(db: Session, job: Job) -> None:

@@ -13,10 +13,15 @@ import uvicorn
 from starlette.types import ASGIApp
 
 
-def serve(app: ASGIApp, *, host: str, port: int, threads: int, log_level: str = "info", switch_interval: float | None = None) -> None:
+def serve(app: ASGIApp, *, host: str, port: int, threads: int, log_level: str = "info", switch_interval: float | None = None,
+          uvicorn_logging: bool = True, graceful_seconds: float | None = None) -> None:
+    """`uvicorn_logging=False` leaves uvicorn's loggers to the root logger's handlers (JSON logs); on SIGTERM the
+    requests in flight get `graceful_seconds` to finish before the app's shutdown runs (None: as long as they take)."""
     if switch_interval:
         sys.setswitchinterval(switch_interval)
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, workers=1)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False, workers=1,
+                            log_config=uvicorn.config.LOGGING_CONFIG if uvicorn_logging else None,
+                            timeout_graceful_shutdown=None if graceful_seconds is None else max(1, round(graceful_seconds)))
     server = uvicorn.Server(config)
 
     async def main() -> None:

@@ -66,8 +66,11 @@ def private_dir(path: Path) -> Path:
 
 def private_file(path: Path) -> None:
     """Create `path` empty as 0600 if missing (before another library opens it with the default mode); an
-    existing one that others could read is tightened."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    existing one that others could read is tightened. An existing file is never opened: closing any descriptor of
+    a SQLite database drops every POSIX lock this process's connections hold on it, and another process then takes
+    their WAL for abandoned ("disk I/O error" here)."""
+    if not os.path.exists(path):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
     if Path(path).stat().st_mode & 0o077:
         os.chmod(path, FILE_MODE)
 
