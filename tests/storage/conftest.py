@@ -1,11 +1,10 @@
 """What the storage tests share: a real S3-compatible server (moto's standalone server, a separate process on
-loopback, started once per pytest worker when a test first asks for it and stopped at the end, its bucket
-made through boto3), the three kinds of store a test runs against, and openidv server processes."""
+loopback, started by fleet_support.s3_server once per pytest worker when a test first asks for it and stopped
+at the end), the three kinds of store a test runs against, and openidv server processes."""
 
 import os
 import secrets
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -14,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fleet_support import fresh_schema
+from fleet_support import fresh_schema, s3_server
 from storage_support import BUCKET, OPENIDV, S3Server, Server, ServerDatabase, StoreSetting, free_port
 
 from openidv import wiring
@@ -28,29 +27,8 @@ from openidv.migrate import upgrade
 
 @pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
-    server = S3Server(f"http://127.0.0.1:{port}", BUCKET)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{server.endpoint}/moto-api/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, f"moto did not start: {log_path.read_text()}"
-                time.sleep(0.1)
-        server.client().create_bucket(Bucket=BUCKET)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with s3_server(tmp_path_factory.mktemp("moto") / "moto.log", BUCKET) as server:
+        yield S3Server(server.endpoint, server.bucket)
 
 
 @pytest.fixture(params=["file", "memory", "s3"])

@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, extra: list[str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *, env: dict[str, str] | None = None, extra: list[str] | None = None, start_seconds: float = 30) -> None:
         self.data_dir, self.port = data_dir, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = env or {k: v for k, v in os.environ.items() if not k.startswith("OPENIDV_")} | {
@@ -47,7 +47,7 @@ class Server:
         self.log = (data_dir / f"server-{self.port}.log").open("w")
         self.process = subprocess.Popen([str(BIN), "serve", "--port", str(self.port), "--data-dir", str(data_dir), *(extra or [])], env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_seconds
         while True:
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
