@@ -43,8 +43,15 @@ VERIFICATION_DURATION = Histogram("openidv_verification_duration_seconds", "From
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+_request_children: dict[tuple[str, str, int], Any] = {}  # labels() costs as much as observe(): each child looked up once
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    HTTP_DURATION.labels(method if method in METHODS else "other", route, str(status)).observe(seconds)
+    key = (method, route, status)
+    child = _request_children.get(key)
+    if child is None:
+        child = _request_children[key] = HTTP_DURATION.labels(method if method in METHODS else "other", route, str(status))
+    child.observe(seconds)
 
 
 def job_ran(name: str, outcome: str, seconds: float) -> None:
