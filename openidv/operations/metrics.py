@@ -47,10 +47,10 @@ _request_children: dict[tuple[str, str, int], Any] = {}  # labels() costs as muc
 
 
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    key = (method, route, status)
+    key = (method if method in METHODS else "other", route, status)  # any method a client invents counts as "other"
     child = _request_children.get(key)
     if child is None:
-        child = _request_children[key] = HTTP_DURATION.labels(method if method in METHODS else "other", route, str(status))
+        child = _request_children[key] = HTTP_DURATION.labels(key[0], route, str(status))
     child.observe(seconds)
 
 
