@@ -79,7 +79,8 @@ CHANNEL = "openidv_jobs"
 def notify(session: Session, queue: str) -> None:
     """Wake the listening workers once the caller's transaction commits (PostgreSQL only; a no-op elsewhere)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_notify(:channel, :queue)"), {"channel": CHANNEL, "queue": queue})
+        with session.no_autoflush:  # the caller's pending rows are flushed when it chooses, not by this
+            session.execute(text("SELECT pg_notify(:channel, :queue)"), {"channel": CHANNEL, "queue": queue})
 
 
 def listen(connection: psycopg.Connection[Any]) -> None:
