@@ -65,11 +65,11 @@ def cli(env: dict[str, str], data_dir: Path, *args: str) -> dict:
     return json.loads(done.stdout)
 
 
-def wait_healthy(url: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
+def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 30, path: str = "/healthz") -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"{url}{path}", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
