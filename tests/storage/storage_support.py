@@ -62,11 +62,13 @@ class StoreSetting:
         return Settings(**(base.model_dump() | {"storage_url": self.url, "storage_options": options}))
 
 
-def process_env(settings: Settings, **extra: str) -> dict[str, str]:
-    """The environment of an openidv process on the test database with the test secrets, plus `extra`
-    (names without the OPENIDV_ prefix)."""
+def process_env(settings: Settings, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of an openidv process on `database_url` with the test secrets, plus `extra` (names without
+    the OPENIDV_ prefix). Never this process's own SQLite file: a file this process opened and closed outside
+    SQLite (as tests/security reads it raw) has lost its locks, and another process closing last would then
+    remove the write-ahead log under this one's connections."""
     given = {
-        "DATABASE_URL": settings.resolved_database_url, "ENCRYPTION_KEYS": settings.secrets["encryption_keys"],
+        "DATABASE_URL": database_url, "ENCRYPTION_KEYS": settings.secrets["encryption_keys"],
         "BLIND_INDEX_KEY": settings.secrets["blind_index_key"], "SESSION_TOKEN_SECRET": settings.secrets["session_token_secret"],
         "SECRET_KEY": settings.secrets["secret_key"], "LOG_LEVEL": "warning", "RATE_LIMIT_PER_MINUTE": "100000",
     } | extra

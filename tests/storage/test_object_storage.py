@@ -175,7 +175,7 @@ def _upload(base: str, database: ServerDatabase, seed: int) -> tuple[str, bytes]
 
 def test_two_servers_sharing_a_bucket_serve_each_others_files(s3: S3Server, settings: Settings, server_database: ServerDatabase, serve) -> None:
     prefix = f"shared-{os.urandom(4).hex()}"
-    env = process_env(settings, DATABASE_URL=server_database.url, STORAGE_URL=f"s3://{s3.bucket}/{prefix}",
+    env = process_env(settings, server_database.url, STORAGE_URL=f"s3://{s3.bucket}/{prefix}",
                       STORAGE_OPTIONS=json.dumps(s3.options()))
     first, second = serve(env, server_database.api_key), serve(env, server_database.api_key)
 
@@ -218,7 +218,8 @@ def test_openidv_says_what_is_wrong_with_the_store_without_a_traceback(setting: 
         "bucket": {"STORAGE_URL": "s3://missing-bucket-openidv/p", "STORAGE_OPTIONS": json.dumps(s3.options())},
         "options": {"STORAGE_URL": f"s3://{s3.bucket}/p", "STORAGE_OPTIONS": "{not json"},
     }[setting]
-    ran = subprocess.run([OPENIDV, "jobs", "list", "--data-dir", str(tmp_path / "data")], env=process_env(settings, **extra),
+    env = process_env(settings, f"sqlite:///{tmp_path / 'unused.db'}", **extra)
+    ran = subprocess.run([OPENIDV, "jobs", "list", "--data-dir", str(tmp_path / "data")], env=env,
                          capture_output=True, text=True, timeout=120)
     assert ran.returncode == 2, ran.stdout + ran.stderr
     assert "Traceback" not in ran.stderr
@@ -242,7 +243,8 @@ def test_readyz_probes_the_store_requests_use(store_setting: StoreSetting, confi
 
 def test_doctor_probes_the_configured_store_and_says_why_it_cannot_be_used(s3: S3Server, settings: Settings, tmp_path) -> None:
     def doctor(**extra: str) -> dict[str, str]:
-        ran = subprocess.run([OPENIDV, "doctor", "--data-dir", str(tmp_path / "data")], env=process_env(settings, **extra),
+        env = process_env(settings, f"sqlite:///{tmp_path / 'unused.db'}", **extra)  # the store is checked without a database
+        ran = subprocess.run([OPENIDV, "doctor", "--data-dir", str(tmp_path / "data")], env=env,
                              capture_output=True, text=True, timeout=120)
         assert "Traceback" not in ran.stderr, ran.stderr
         return {line.split()[1]: line for line in ran.stdout.splitlines() if len(line.split()) > 1 and line.split()[1] == "storage"}
