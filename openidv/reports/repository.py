@@ -16,6 +16,12 @@ def get(session: Session, environment_id: str, report_id: str) -> Report | None:
     return report if report is not None and report.environment_id == environment_id else None
 
 
+def get_for_run(session: Session, report_id: str) -> Report | None:
+    """The report, locked until the transaction ends: two runs of one report (a retry racing the first attempt,
+    or a re-run ordered twice) screen it one after the other, and the second finds it no longer pending."""
+    return session.scalars(select(Report).where(Report.id == report_id).with_for_update()).first()
+
+
 def list_page(session: Session, environment_id: str, page: Page, reference_ids: list[str] | None, account_ids: list[str] | None) -> PageResult[Report]:
     query = select(Report).where(Report.environment_id == environment_id)
     if reference_ids:

@@ -51,7 +51,7 @@ def _give_up(db: Session, report_id: str, run_type: str = "initial") -> None:  #
 def run_report(report_id: str, run_type: str = "initial") -> None:
     """Screen a `pending` report; a repeat after it finished does nothing."""
     with jobs.session() as db:
-        report = db.get(Report, report_id)
+        report = repository.get_for_run(db, report_id)
         if report is not None and report.status == ReportStatus.PENDING and report.redacted_at is None:
             service.run(db, report, run_type=run_type)
 
