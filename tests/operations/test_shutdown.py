@@ -26,6 +26,7 @@ from openidv.models import Job, WebhookDelivery
 from openidv.webhooks import delivery
 
 DELIVER = "webhooks.deliver"
+BACKEND = os.environ.get("OPENIDV_TEST_DB", "sqlite")
 
 
 def _free_port() -> int:
@@ -66,6 +67,9 @@ def private_urls():
     delivery.policy.allow_private_urls = saved
 
 
+@pytest.mark.skipif(BACKEND != "postgresql", reason="`openidv worker` processes run in distributed mode, on PostgreSQL; beside the suite's "
+                    "SQLite file, a tests/security test reads the file's bytes, which drops this process's SQLite locks, and a second "
+                    "process on the file then takes the WAL for abandoned (later tests: disk I/O error)")
 def test_sigterm_releases_the_lease_of_a_job_still_running(settings, engine, client, world, private_urls, tmp_path: Path):
     silent = socket.create_server(("127.0.0.1", 0))  # accepts the connection, never answers: the POST waits its 5 s
     _hook_and_inquiry(client, world, f"http://127.0.0.1:{silent.getsockname()[1]}/hook")
