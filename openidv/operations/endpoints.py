@@ -5,6 +5,8 @@ others presenting `Authorization: Bearer <OPENIDV_METRICS_TOKEN>`: behind a prox
 takes the client's address from the proxy's `X-Forwarded-For`, so a proxied scrape needs the token too."""
 
 import hmac
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as ProbeTimeout
+from functools import cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -24,12 +26,27 @@ def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
+READY_SECONDS = 5.0  # a load balancer's probe must get an answer, even from a database host that drops packets
+
+
+@cache
+def _probes() -> ThreadPoolExecutor:
+    """Two threads for the checks: a hung database or store holds at most these, later probes time out too."""
+    return ThreadPoolExecutor(2, thread_name_prefix="openidv-readyz")
+
+
 @router.get("/readyz")
 def readyz(request: Request) -> JSONResponse:
     """200 when this process can serve: the database answers and is migrated, and the storage takes a file; else
-    503 saying which check failed."""
+    503 saying which check failed, or that the checks did not finish within READY_SECONDS."""
     state = request.app.state
-    checks = health.readiness(state.engine, file_links.Files.store)  # the store requests use
+    probe = _probes().submit(health.readiness, state.engine, file_links.Files.store)  # the store requests use
+    try:
+        checks = probe.result(timeout=READY_SECONDS)
+    except ProbeTimeout:
+        late = {"status": "fail", "checks": {}, "failed": ["timeout"],
+                "detail": f"the database and storage checks did not finish within {READY_SECONDS:g} s"}
+        return JSONResponse(late, status_code=503, headers={"Cache-Control": "no-store"})
     ready = all(check.status == "ok" for check in checks)
     body: dict[str, object] = {"status": "ok" if ready else "fail", "checks": {check.name: check.as_json() for check in checks}}
     if not ready:

@@ -74,3 +74,26 @@ def test_probes_need_no_api_key(client, path):
     client.headers.pop("Authorization")
     assert client.get(path).status_code == 200
 
+
+
+def test_not_ready_within_the_time_limit_when_the_database_host_never_answers(settings, monkeypatch):
+    """A PostgreSQL host that accepts the connection and never speaks (a packet-dropping network looks the same
+    to the client): the probe answers 503 within its limit instead of hanging the load balancer's check."""
+    import socket
+    import time
+
+    from openidv.kit.db import make_engine
+    from openidv.operations import endpoints
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    try:
+        client = _app(settings)
+        client.app.state.engine = make_engine(f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/silent")
+        monkeypatch.setattr(endpoints, "READY_SECONDS", 1.0)
+        started = time.monotonic()
+        answer = client.get("/readyz")
+        assert time.monotonic() - started < 3
+        assert answer.status_code == 503 and answer.json()["failed"] == ["timeout"]
+        assert "within 1 s" in answer.json()["detail"]
+    finally:
+        silent.close()
