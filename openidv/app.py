@@ -88,6 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, path, folder, name in wiring.PAGES:
         app.include_router(router)
         app.mount(path, StaticFiles(directory=folder), name=name)
+    for router in wiring.DASHBOARD:
+        app.include_router(router)
+    path, folder, name = wiring.DASHBOARD_STATIC
+    app.mount(path, StaticFiles(directory=folder), name=name)
     # /api/v1/openapi.json: Persona's operation objects for what openidv serves, FastAPI's for its extensions (built once).
     app.openapi = partial(api_reference.openapi, app)  # type: ignore[method-assign]
 

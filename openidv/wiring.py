@@ -19,7 +19,13 @@ from openidv.api_keys import endpoints as api_keys_endpoints
 from openidv.api_logs import endpoints as api_logs_endpoints, service as api_logs, tasks as api_logs_tasks
 from openidv.api_reference import endpoints as api_reference_endpoints
 from openidv.config import Settings, bootstrap
-from openidv.dashboard import endpoints as dashboard_endpoints
+from openidv.dashboard import (
+    endpoints as dashboard_endpoints,
+    inquiries as dashboard_inquiries,
+    inquiry_page as dashboard_inquiry_page,
+    pages as dashboard_pages,
+    sign_in as dashboard_sign_in,
+)
 from openidv.documents import endpoints as documents_endpoints, schemas as documents_schemas, tasks as documents_tasks
 from openidv.events import endpoints as events_endpoints, service as events, snapshot
 from openidv.flow import endpoints as flow_endpoints, engines as flow_engines
@@ -81,9 +87,17 @@ API_LOG = api_logs
 # Outside the API: (router, its static folder mounted at (path, name)).
 PAGES: tuple[tuple[APIRouter, str, Path, str], ...] = (
     (flow_endpoints.router, "/flow/static", flow_endpoints.STATIC, "flow-static"),  # /verify, /widget, /preload, /flow/*
-    (dashboard_endpoints.router, "/dashboard/static", dashboard_endpoints.STATIC, "dashboard-static"),  # /dashboard/*
     (api_reference_endpoints.router, api_reference_endpoints.ASSETS, api_reference_endpoints.STATIC, "api-reference-static"),  # /api/v1/docs
 )
+
+# The dashboard's areas (/dashboard/*), one router each, in this order; what they share is openidv.dashboard.pages.
+DASHBOARD: tuple[APIRouter, ...] = (
+    dashboard_sign_in.router,  # sign-in, sign-out, environment, second factor
+    dashboard_inquiries.router,  # inquiry list, review queue, decisions
+    dashboard_inquiry_page.router,  # one inquiry with its evidence (the reviewer's case page)
+    dashboard_endpoints.router,  # audit log, jobs, templates, analytics, accounts, API keys
+)
+DASHBOARD_STATIC = ("/dashboard/static", dashboard_pages.STATIC, "dashboard-static")
 
 # Outside the API, without a key: /healthz, /readyz, /metrics (openidv.operations).
 OPERATIONS: tuple[APIRouter, ...] = (operations_endpoints.router,)

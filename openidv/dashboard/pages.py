@@ -1,0 +1,103 @@
+"""What every dashboard page module shares: the template environment, the security headers, and the two ways
+a request runs: `page` (a signed-in GET, read-only session) and `action` (a signed-in POST with its CSRF token,
+one write transaction). Each area of the dashboard is a module with its own router, listed in `wiring.DASHBOARD`."""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from openidv.dashboard import auth, service
+from openidv.inquiry_sessions.service import Secrets
+from openidv.kit.db import transaction
+from openidv.kit.errors import ApiError
+from openidv.kit.jsonapi import Page
+
+STATIC = Path(__file__).parent / "static"
+HOME = "/dashboard"
+jinja = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; base-uri 'none'; object-src 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+Build = Callable[[Session, auth.DashboardSession, str], tuple[str, dict[str, Any]] | Response]
+Run = Callable[[Session, auth.DashboardSession, str, dict[str, str]], Response]
+
+
+def key(request: Request) -> str:
+    return request.app.state.settings.secrets["secret_key"]
+
+
+def secrets_of(request: Request) -> Secrets:
+    return Secrets(request.app.state.settings.secrets["session_token_secret"], request.app.state.settings.base_url)
+
+
+def render(name: str, status: int = 200, **values: Any) -> HTMLResponse:
+    return HTMLResponse(jinja.get_template(name).render(**values), status_code=status, headers=HEADERS)
+
+
+def to(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers=HEADERS)
+
+
+def set_session(request: Request, response: Response, value: str) -> None:
+    response.set_cookie(auth.COOKIE, value, httponly=True, secure=request.url.scheme == "https", samesite="strict", path=HOME, max_age=auth.SESSION_SECONDS)
+
+
+def page(request: Request, build: Build) -> Response:
+    """A signed-in page: `build` returns (template, values) or a response."""
+    with transaction(request.app.state.reader) as db:
+        who = auth.load(db, key(request), request.cookies.get(auth.COOKIE))
+        if who is None:
+            return to(HOME)
+        env_id = service.environment_id(db, who)
+        try:
+            result = build(db, who, env_id)
+        except ApiError as exc:
+            return render("error.html", exc.status, who=who, csrf=auth.csrf_token(key(request), who.nonce), message=exc.details or exc.title)
+        if isinstance(result, Response):
+            return result
+        name, values = result
+        return render(name, who=who, csrf=auth.csrf_token(key(request), who.nonce), **values)
+
+
+async def action(request: Request, run: Run) -> Response:
+    """A signed-in form post: checks the CSRF token, then `run` in one write transaction."""
+    form = {k: v for k, v in (await request.form(max_files=0, max_fields=50)).items() if isinstance(v, str)}
+    return await run_in_threadpool(_act, request, form, run)
+
+
+def _act(request: Request, form: dict[str, str], run: Run) -> Response:
+    try:
+        with transaction(request.app.state.writer) as db:
+            who = auth.load(db, key(request), request.cookies.get(auth.COOKIE))
+            if who is None:
+                return to(HOME)
+            if not auth.csrf_ok(key(request), who.nonce, form.get("csrf")):
+                raise ApiError(403, "The form expired or did not come from this dashboard. Reload the page and try again.")
+            return run(db, who, service.environment_id(db, who), form)
+    except ApiError as exc:  # the transaction rolled back: nothing half-written
+        return render("error.html", exc.status, who=None, csrf="", message=exc.details or exc.title)
+
+
+def links(result: Any, params: dict[str, str]) -> dict[str, str | None]:
+    """Older/newer links of a cursor page that keep the filters."""
+    base = urlencode({k: v for k, v in params.items() if v})
+    return {
+        "next": f"?{base}&after={result.items[-1].id}" if result.has_next and result.items else None,
+        "prev": f"?{base}&before={result.items[0].id}" if result.has_prev and result.items else None,
+    }
+
+
+def page_of(request: Request, size: int = 25) -> Page:
+    return Page(size=size, after=request.query_params.get("after") or None, before=request.query_params.get("before") or None)
