@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from openidv import wiring
 from openidv.app import create_app
 from openidv.auth import repository as auth_repository, service as auth
+from openidv.cases import service as cases
 from openidv.config import Settings
 from openidv.inquiry_templates import repository as templates_repository, service as templates
 from openidv.inquiry_templates.config import starter_templates
@@ -76,8 +77,9 @@ def cmd_setup(args: argparse.Namespace) -> int:
                     template, _ = templates.create_template(db, environment.id, name, config, hosted_flow_redirect_uri_schemes=schemes)
                 made.append({"name": name, "id": template.id, "version-id": template.latest_published_version_id})
             report_templates = [{"name": t.name, "id": t.id} for t in reports.ensure_default_templates(db, environment.id)]
+            case_templates = [{"name": t.name, "id": t.id} for t in cases.ensure_default_templates(db, environment.id)]
             out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made,
-                                                     "report-templates": report_templates}
+                                                     "report-templates": report_templates, "case-templates": case_templates}
         admin_email = os.environ.get("OPENIDV_ADMIN_EMAIL", "admin@openidv.local")
         if auth_repository.user_by_email(db, admin_email) is None:
             password = os.environ.get("OPENIDV_ADMIN_PASSWORD") or secrets.token_urlsafe(12)

@@ -18,6 +18,7 @@ from openidv.api import included
 from openidv.api_keys import endpoints as api_keys_endpoints
 from openidv.api_logs import endpoints as api_logs_endpoints, service as api_logs, tasks as api_logs_tasks
 from openidv.api_reference import endpoints as api_reference_endpoints
+from openidv.cases import endpoints as cases_endpoints, schemas as cases_schemas
 from openidv.config import Settings, bootstrap
 from openidv.dashboard import (
     endpoints as dashboard_endpoints,
@@ -35,7 +36,7 @@ from openidv.inquiry_templates import endpoints as templates_endpoints
 from openidv.jobs import maintenance
 from openidv.kit import file_links
 from openidv.lifecycle.transition import Observer, install_observers
-from openidv.models import Account, Document, Inquiry, InquirySession, Report, Verification
+from openidv.models import Account, Case, Document, Inquiry, InquirySession, Report, Verification
 from openidv.operations import endpoints as operations_endpoints, metrics
 from openidv.reports import endpoints as reports_endpoints, schemas as reports_schemas, tasks as reports_tasks
 from openidv.user_audit_logs import endpoints as user_audit_logs_endpoints
@@ -79,6 +80,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     api_keys_endpoints.router,
     api_logs_endpoints.router,
     user_audit_logs_endpoints.router,
+    cases_endpoints.router,  # /cases, /case-templates
 )
 
 # Where the API middleware puts each authenticated request's log row (kept in memory, written in batches).
@@ -138,6 +140,7 @@ SNAPSHOTS: tuple[tuple[type, str, snapshot.Renderer], ...] = (
     (InquirySession, "inquiry-session", sessions_schemas.render_snapshot),
     (Document, "document", documents_schemas.render_document),
     (Report, "report", reports_schemas.render_snapshot),
+    (Case, "case", cases_schemas.render_case),
 )
 
 # `?include=` loaders by JSON:API type (or family before the slash).
@@ -149,6 +152,8 @@ INCLUDED: dict[str, included.Loader] = {
     "verification": verifications_endpoints.load_included,
     "inquiry-template": templates_endpoints.load_included_template,
     "inquiry-template-version": templates_endpoints.load_included_version,
+    "case-template": cases_endpoints.load_included_template,
+    "case-comment": cases_endpoints.load_included_comment,
 }
 
 # Work every recorded event starts in its own transaction.

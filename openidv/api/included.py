@@ -23,6 +23,9 @@ READ_PERMISSION: dict[str, str] = {
     "document": "document.read",
     "verification": "verification.read",
     "report": "report.read",
+    "case": "case.read",
+    "case-template": "case.read",
+    "case-comment": "case.read",
 }
 
 

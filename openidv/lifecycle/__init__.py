@@ -3,6 +3,7 @@
 from openidv.lifecycle.machines import (
     OPEN_INQUIRY_STATUSES,
     AccountStatus,
+    CaseStatus,
     DocumentStatus,
     InquiryStatus,
     InquiryTemplateStatus,
@@ -17,6 +18,7 @@ from openidv.lifecycle.transition import IllegalTransition, allowed as transitio
 
 __all__ = [
     "AccountStatus",
+    "CaseStatus",
     "DocumentStatus",
     "IllegalTransition",
     "InquiryStatus",

@@ -231,6 +231,34 @@ WEBHOOK_DELIVERY: dict[tuple[str | None, str], Move] = {
     **{(s, "redeliver"): Move("pending") for s in DELIVERY_STATUSES},
 }
 
+
+# Cases (Persona's Cases API): Open and Pending while under review, then resolved with one of its template's
+# resolutions (Approved, Declined), and reopened from there. The status string is Persona's, capitalised.
+class CaseStatus(StrEnum):
+    OPEN = "Open"
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    DECLINED = "Declined"
+
+
+CASE_STATUSES = _values(CaseStatus)
+UNRESOLVED_CASE_STATUSES = (CaseStatus.OPEN, CaseStatus.PENDING)
+_RESOLVED = ("Approved", "Declined")
+
+CASE: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("Open", ("case.created",)),
+    ("Open", "set_pending"): Move("Pending", ("case.status-updated",)),
+    ("Pending", "set_open"): Move("Open", ("case.status-updated",)),
+    **{(s, "approve"): Move("Approved", ("case.status-updated", "case.resolved"), "resolved_at") for s in ("Open", "Pending")},
+    **{(s, "decline"): Move("Declined", ("case.status-updated", "case.resolved"), "resolved_at") for s in ("Open", "Pending")},
+    **{(s, "reopen"): Move("Open", ("case.status-updated", "case.reopened")) for s in _RESOLVED},
+    **{(s, "assign"): Move(None, ("case.assigned",), "assigned_at") for s in CASE_STATUSES},
+    **{(s, "update_fields"): Move(None, ("case.updated-fields",)) for s in CASE_STATUSES},
+    **{(s, "update_tags"): Move(None, ("case.updated-tags",)) for s in CASE_STATUSES},
+    **{(s, "update"): Move(None) for s in CASE_STATUSES},  # objects, comments, due time: no event of their own in Persona's list
+    **{(s, "redact"): Move(None, ("case.redacted",), "redacted_at") for s in CASE_STATUSES},
+}
+
 MACHINES = {
     **{f"report/{kind}": _report(kind) for kind in REPORT_KINDS},
     "inquiry": INQUIRY,
@@ -242,6 +270,7 @@ MACHINES = {
     "inquiry-template": INQUIRY_TEMPLATE,
     "webhook": WEBHOOK,
     "webhook-delivery": WEBHOOK_DELIVERY,
+    "case": CASE,
 }
 
 # Each machine's statuses, as the enum code outside lifecycle compares with.
@@ -256,4 +285,5 @@ STATUS_ENUMS: dict[str, type[StrEnum]] = {
     "inquiry-template": InquiryTemplateStatus,
     "webhook": WebhookStatus,
     "webhook-delivery": WebhookDeliveryStatus,
+    "case": CaseStatus,
 }

@@ -21,6 +21,7 @@ from openidv.kit.errors import ApiError
 from openidv.lifecycle.machines import MACHINES, Move
 from openidv.models import (
     Account,
+    Case,
     Document,
     Event,
     Inquiry,
@@ -35,6 +36,7 @@ from openidv.models import (
 
 _RESOURCE_OF: dict[type[object], str] = {
     Account: "account",
+    Case: "case",
     Inquiry: "inquiry",
     Verification: "verification",
     Document: "document",

@@ -5,6 +5,10 @@ from openidv.models.account import Account
 from openidv.models.api_key import ApiKey
 from openidv.models.api_log import ApiLog
 from openidv.models.audit_log import AuditLog
+from openidv.models.case import Case
+from openidv.models.case_comment import CaseComment
+from openidv.models.case_object import CaseObject
+from openidv.models.case_template import CaseTemplate
 from openidv.models.confirmation_code import ConfirmationCode
 from openidv.models.document import Document
 from openidv.models.environment import Environment
@@ -36,6 +40,10 @@ __all__ = [
     "ApiKey",
     "ApiLog",
     "AuditLog",
+    "Case",
+    "CaseComment",
+    "CaseObject",
+    "CaseTemplate",
     "ConfirmationCode",
     "Document",
     "Environment",

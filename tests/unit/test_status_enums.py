@@ -17,6 +17,7 @@ DECLARED = {
     machines.ReportStatus: machines.REPORT_STATUSES,
     machines.WebhookStatus: machines.WEBHOOK_STATUSES,
     machines.WebhookDeliveryStatus: machines.DELIVERY_STATUSES,
+    machines.CaseStatus: machines.CASE_STATUSES,
 }
 
 

@@ -1,0 +1,1 @@
+"""Cases (`case_`): manual reviews of inquiries, accounts, reports and verifications, per Persona's Cases API."""
