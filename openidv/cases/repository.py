@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
-from openidv.models import Account, Case, CaseComment, CaseObject, CaseTemplate, Inquiry, Report, Verification
+from openidv.models import Account, Case, CaseComment, CaseObject, CaseTemplate, Inquiry, Report, User, Verification
+
+ASSIGNABLE_ROLES = ("admin", "reviewer")
 
 
 def get(session: Session, environment_id: str, case_id: str) -> Case | None:
@@ -129,3 +131,24 @@ def search_page(session: Session, environment_id: str, page: Page, query: tuple[
     if query is not None:
         statement = statement.where(_condition(query))
     return paged(session, statement, Case, page)
+
+
+def queue_page(session: Session, environment_id: str, page: Page, *, statuses: tuple[str, ...], assignee: str | None) -> PageResult[Case]:
+    """The dashboard's queue: cases in `statuses`, assigned to `assignee` ("" = nobody, None = anyone), newest first."""
+    query = select(Case).where(Case.environment_id == environment_id, Case.status.in_(statuses))
+    if assignee == "":
+        query = query.where(Case.assignee_id.is_(None))
+    elif assignee is not None:
+        query = query.where(Case.assignee_id == assignee)
+    return paged(session, query, Case, page)
+
+
+def object_counts(session: Session, case_ids: list[str]) -> dict[str, int]:
+    rows = session.execute(select(CaseObject.case_id, func.count()).where(CaseObject.case_id.in_(case_ids)).group_by(CaseObject.case_id))
+    return {case_id: number for case_id, number in rows}
+
+
+def assignable_users(session: Session) -> list[User]:
+    """Who a case can be assigned to: enabled reviewers and admins."""
+    query = select(User).where(User.role.in_(ASSIGNABLE_ROLES), User.disabled_at.is_(None)).order_by(User.email)
+    return list(session.scalars(query))

@@ -149,7 +149,7 @@ def assign(session: Session, case: Case, email: str, actor: str | None) -> None:
     user = users.user_by_email(session, email.strip().lower())
     if user is None or user.disabled_at is not None:
         raise ApiError(422, f"No active dashboard user has the e-mail address {email}", title="Record invalid")
-    if user.role not in ("admin", "reviewer"):
+    if user.role not in repository.ASSIGNABLE_ROLES:
         raise ApiError(422, f"{email} is a {user.role} and cannot be assigned cases", title="Record invalid")
     case.assignee_id = user.email
     case.assigner_id, case.assigner_type = actor, actor_type(actor)
@@ -177,6 +177,20 @@ def set_status(session: Session, case: Case, status: str, actor: str | None) -> 
     lifecycle.transition(session, case, action, actor=actor)  # 409 if the case is already there
     if action == "reopen":
         case.resolved_at = None
+
+
+def due_at(value: str) -> datetime | None:
+    """A due time typed in the dashboard (`YYYY-MM-DDTHH:MM`, UTC); empty clears it. Same bounds as the API's SLA."""
+    if not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise bad_request("The due time must look like 2026-12-31T17:00") from None
+    at = parsed if parsed.tzinfo else parsed.replace(tzinfo=now().tzinfo)
+    if not now() < at <= now() + timedelta(seconds=MAX_SLA_SECONDS):
+        raise bad_request("The due time must be in the future and at most 90 days away")
+    return at
 
 
 def add_objects(session: Session, case: Case, object_ids: list[str], actor: str | None) -> None:

@@ -36,6 +36,7 @@ INCLUDES = {
     "inquiries": ["account", "inquiry-template", "sessions", "verifications", "reports", "documents", "selfies", ""],
     "accounts": ["account-type", ""],
     "inquiry-sessions": ["inquiry", ""],
+    "cases": ["case-template", "case-comments", "inquiries", "accounts", ""],
 }
 # Operations that end their object's life (or need one in a given state) get a fresh one half the time.
 FRESH = {
@@ -73,6 +74,11 @@ def fresh_account() -> str:
     return _post("/accounts", {"data": {"attributes": {"reference-id": f"c-{uuid.uuid4().hex}", "name-first": "Ada"}}})["id"]
 
 
+def fresh_case() -> str:
+    body = {"data": {"attributes": {"case-template-id": _pick("case-template-id")}}, "meta": {"object-ids": [_pick("inquiry-id")]}}
+    return _post("/cases", body)["id"]
+
+
 def fresh_session() -> str:
     return _post("/inquiry-sessions", {"data": {"attributes": {"inquiry-id": fresh_inquiry([])}}})["id"]
 
@@ -87,6 +93,8 @@ def _real_path_ids(case) -> None:
             case.path_parameters[name] = fresh_inquiry(FRESH[(method, path)])
         elif name == "account-id" and method == "DELETE":
             case.path_parameters[name] = fresh_account()
+        elif name == "case-id" and method == "DELETE":
+            case.path_parameters[name] = fresh_case()
         elif name == "inquiry-session-id" and method == "POST" and fresh:
             case.path_parameters[name] = fresh_session()
         else:
@@ -104,6 +112,10 @@ def _fix_ids(value: Any) -> Any:
             if name in ("inquiry-template-id", "inquiry-template-version-id", "account-id", "inquiry-id") and isinstance(item, str):
                 if RANDOM.random() < REAL_ID_SHARE:
                     value[key] = _pick(name) or item
+            elif name in ("case-template-id", "user-email-address") and isinstance(item, str) and RANDOM.random() < REAL_ID_SHARE:
+                value[key] = _pick(name) or item
+            elif key == "object-ids" and isinstance(item, list) and RANDOM.random() < REAL_ID_SHARE:
+                value[key] = [_pick(RANDOM.choice(("inquiry-id", "account-id"))) for _ in range(min(len(item), 3) or 1)]
             elif key == "source-account-ids" and isinstance(item, list) and RANDOM.random() < REAL_ID_SHARE:
                 value[key] = [fresh_account() for _ in range(min(len(item), 2) or 1)]
             elif key == "reference-id" and item == "" and RANDOM.random() < 0.7:
@@ -156,3 +168,6 @@ def before_call(ctx, case, **kwargs) -> None:
         case.query = _fix_ids(query)
     if isinstance(case.body, (dict, list)):
         _fix_ids(case.body)
+    meta = case.body.get("meta") if isinstance(case.body, dict) else None
+    if case.operation.path.endswith("/set-status") and isinstance(meta, dict) and RANDOM.random() < 0.5:
+        meta["status"] = RANDOM.choice(("Open", "Pending", "Approved", "Declined", "open", "approved"))  # reach the moves, not only 422

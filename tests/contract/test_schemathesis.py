@@ -44,6 +44,8 @@ OPERATIONS = [
     "list-all-api-keys", "create-an-api-key", "retrieve-an-api-key", "update-an-api-key", "expire-an-api-key", "clone-api-key",
     "list-all-api-logs", "retrieve-an-api-log",
     "list-all-user-audit-logs", "retrieve-a-user-audit-log",
+    "list-all-cases", "search-cases", "create-a-case", "retrieve-case", "update-a-case", "redact-a-case", "add-persona-objects",
+    "remove-persona-objects", "assign-a-case", "set-status-for-a-case", "add-tag", "remove-tag", "set-tags", "retrieve-a-case-template",
 ]
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
@@ -65,6 +67,7 @@ class Live:
     key: str
     templates: list[dict]
     admin: dict[str, str]
+    case_templates: list[dict]
 
 
 def _dashboard_notes(url: str, admin: dict[str, str], inquiry_ids: list[str]) -> None:
@@ -134,8 +137,28 @@ def _seed(api: httpx.Client, live: Live) -> dict[str, list[str]]:
     pool["api-log-id"] = [entry["id"] for entry in api.get("/api-logs", params={"page[size]": 100}).json()["data"]]
     _dashboard_notes(live.url, live.admin, pool["inquiry-id"][:3])
     pool["user-audit-log-id"] = [entry["id"] for entry in api.get("/user-audit-logs", params={"page[size]": 100}).json()["data"]]
+    _seed_cases(api, live, pool)
     assert all(pool.values()), {k: len(v) for k, v in pool.items()}
     return pool
+
+
+def _seed_cases(api: httpx.Client, live: Live, pool: dict[str, list[str]]) -> None:
+    """Cases holding the seeded inquiries and accounts, some assigned (to the admin), pending or resolved."""
+    pool["case-template-id"] = [t["id"] for t in live.case_templates]
+    pool["user-email-address"] = [live.admin["email"]]
+    pool["case-id"] = []
+    for n in range(6):
+        body = {"data": {"attributes": {"case-template-id": pool["case-template-id"][0], "fields": {"risk-level": "high"}}},
+                "meta": {"object-ids": [pool["inquiry-id"][n], pool["account-id"][n]], "sla-expires-in-seconds": 3600}}
+        answer = api.post("/cases", json=body)
+        assert answer.status_code == 201, answer.text
+        case_id = answer.json()["data"]["id"]
+        pool["case-id"].append(case_id)
+        if n % 2:
+            assert api.post(f"/cases/{case_id}/assign", json={"meta": {"user-email-address": live.admin["email"]}}).status_code == 200
+        status = {2: "Pending", 3: "Approved", 4: "Declined"}.get(n)
+        if status:
+            assert api.post(f"/cases/{case_id}/set-status", json={"meta": {"status": status}}).status_code == 200
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +181,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
                 pass
             assert server.poll() is None and time.monotonic() < deadline, (data_dir / "server.log").read_text()
             time.sleep(0.2)
-        yield Live(url, key, setup["environments"]["sandbox"]["templates"], setup["admin"])
+        sandbox = setup["environments"]["sandbox"]
+        yield Live(url, key, sandbox["templates"], setup["admin"], sandbox["case-templates"])
     finally:
         server.terminate()
         try:

@@ -1,0 +1,92 @@
+"""The cases pages in headless Debian Chromium: a reviewer finds a workflow's case in the queue, assigns it to
+herself, sets a due time, comments and approves it; the queue and the case page pass axe-core (no serious or
+critical violation) and fit a phone (390 px) without sideways scrolling. Screenshots go to the test's folder."""
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flow_support import BASE_ARGS, CHROMIUM, SDK_DIR
+from flow_support.fixtures import needs_sdk
+
+from openidv.auth import service as auth
+from openidv.cases import service as cases
+from openidv.kit.db import session_factory, transaction
+
+pytestmark = needs_sdk
+AXE = SDK_DIR / "axe-core" / "axe.min.js"
+PASSWORD = "correct horse battery"
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def _look(page, name: str, folder) -> None:
+    """At each size: axe-core finds nothing serious, nothing scrolls sideways, and a screenshot is kept."""
+    for size, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.add_script_tag(path=str(AXE))
+        violations = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
+        )
+        assert violations == [], (name, size, violations)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, size)
+        page.screenshot(path=str(folder / f"{name}-{size}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def test_reviewer_works_a_case(browser, server, client, engine, world, tmp_path) -> None:
+    body = {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"], "fields": {"name-first": "Ana", "name-last": "Doe"}}}}
+    inquiry_id = client.post("/api/v1/inquiries", json=body).json()["data"]["id"]
+    with transaction(session_factory(engine, writer=True)) as db:
+        auth.create_user(db, "reviewer@example.com", PASSWORD, "reviewer")
+        cases.create_case(db, world.sandbox_id, objects=[("inquiry", inquiry_id)], actor="wfr_starter", name="WATCHLIST-1",
+                          comment="Possible watchlist match: review the list entry.")
+        cases.create_case(db, world.sandbox_id, objects=[], actor="wfr_starter", name="WATCHLIST-2")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True, base_url=server.url)  # bypass_csp: axe injection only
+    page = context.new_page()
+    try:
+        page.goto("/dashboard")
+        page.get_by_label("Email").fill("reviewer@example.com")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Inquiries").wait_for()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Cases").click()
+        page.get_by_role("heading", name="Cases").wait_for()
+        assert page.get_by_role("link", name="WATCHLIST-2").count() == 1
+        _look(page, "cases-queue", tmp_path)
+
+        page.get_by_role("link", name="WATCHLIST-1").click()
+        page.get_by_role("heading", name=re.compile("Case WATCHLIST-1")).wait_for()
+        assert page.get_by_role("link", name=inquiry_id).count() == 1
+        page.get_by_role("button", name="Assign to me").click()
+        page.wait_for_load_state()
+        due = (datetime.now(UTC) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+        page.get_by_label("Due (UTC; empty for none)").fill(due)
+        page.get_by_role("button", name="Set due time").click()
+        page.wait_for_load_state()
+        page.get_by_label("Add a comment").fill("List entry is another person (different birth year).")
+        page.get_by_role("button", name="Comment", exact=True).click()
+        page.get_by_text("different birth year").wait_for()
+        _look(page, "case-open", tmp_path)
+        page.get_by_role("button", name="Approve").click()
+        page.get_by_role("button", name="Reopen").wait_for()
+        details = page.get_by_role("region", name="Details")
+        assert details.get_by_text("reviewer@example.com").count() == 1
+        assert details.get_by_text("Approved").count() >= 1
+        assert page.get_by_text("case.resolved").count() == 1
+        _look(page, "case-approved", tmp_path)
+
+        page.goto("/dashboard/cases?assignee=me&status=approved")
+        assert page.get_by_role("link", name="WATCHLIST-1").count() == 1 and page.get_by_role("link", name="WATCHLIST-2").count() == 0
+    finally:
+        context.close()
