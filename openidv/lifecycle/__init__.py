@@ -13,9 +13,6 @@ from openidv.lifecycle.machines import (
     VerificationStatus,
     WebhookDeliveryStatus,
     WebhookStatus,
-    WorkflowRunStatus,
-    WorkflowStatus,
-    WorkflowVersionStatus,
 )
 from openidv.lifecycle.transition import IllegalTransition, allowed as transition_allowed, create, transition
 
@@ -33,9 +30,6 @@ __all__ = [
     "VerificationStatus",
     "WebhookDeliveryStatus",
     "WebhookStatus",
-    "WorkflowRunStatus",
-    "WorkflowStatus",
-    "WorkflowVersionStatus",
     "create",
     "transition",
     "transition_allowed",

@@ -32,9 +32,6 @@ from openidv.models import (
     Verification,
     Webhook,
     WebhookDelivery,
-    Workflow,
-    WorkflowRun,
-    WorkflowVersion,
 )
 
 _RESOURCE_OF: dict[type[object], str] = {
@@ -48,9 +45,6 @@ _RESOURCE_OF: dict[type[object], str] = {
     InquiryTemplateVersion: "inquiry-template-version",
     Webhook: "webhook",
     WebhookDelivery: "webhook-delivery",
-    Workflow: "workflow",
-    WorkflowVersion: "workflow-version",
-    WorkflowRun: "workflow-run",
 }
 
 
