@@ -22,6 +22,7 @@ from openidv.cases import endpoints as cases_endpoints, schemas as cases_schemas
 from openidv.config import Settings, bootstrap
 from openidv.dashboard import (
     cases as dashboard_cases,
+    cases as dashboard_cases,
     endpoints as dashboard_endpoints,
     inquiries as dashboard_inquiries,
     inquiry_page as dashboard_inquiry_page,
@@ -37,7 +38,7 @@ from openidv.inquiry_templates import endpoints as templates_endpoints
 from openidv.jobs import maintenance
 from openidv.kit import file_links
 from openidv.lifecycle.transition import Observer, install_observers
-from openidv.models import Account, Case, Document, Inquiry, InquirySession, Report, Verification
+from openidv.models import Account, Case, Document, Inquiry, InquirySession, Report, Verification, WorkflowRun
 from openidv.operations import endpoints as operations_endpoints, metrics
 from openidv.reports import endpoints as reports_endpoints, schemas as reports_schemas, tasks as reports_tasks
 from openidv.user_audit_logs import endpoints as user_audit_logs_endpoints
@@ -56,6 +57,7 @@ from openidv.verifications import (
 from openidv.verifications.kinds import VerificationKind
 from openidv.verifications.selfie import service as selfie_service
 from openidv.webhooks import delivery as webhook_delivery, endpoints as webhooks_endpoints, service as webhooks, tasks as webhooks_tasks
+from openidv.workflows import endpoints as workflows_endpoints, schemas as workflows_schemas, service as workflows, tasks as workflows_tasks
 
 KINDS: tuple[VerificationKind, ...] = (
     government_id.VERIFICATION_KIND,
@@ -76,6 +78,7 @@ API_ROUTERS: tuple[APIRouter, ...] = (
     verifications_endpoints.router,
     *(kind.router for kind in KINDS),
     reports_endpoints.router,
+    workflows_endpoints.router,
     webhooks_endpoints.router,
     documents_endpoints.router,
     api_keys_endpoints.router,
@@ -100,6 +103,7 @@ DASHBOARD: tuple[APIRouter, ...] = (
     dashboard_inquiry_page.router,  # one inquiry with its evidence (the reviewer's case page)
     dashboard_endpoints.router,  # audit log, jobs, templates, analytics, accounts, API keys
     dashboard_cases.router,  # cases: the reviewers' queue, one case (assign, due time, status, comments)
+    dashboard_cases.router,  # cases: the reviewers' queue, one case (assign, due time, status, comments)
 )
 DASHBOARD_STATIC = ("/dashboard/static", dashboard_pages.STATIC, "dashboard-static")
 
@@ -110,6 +114,8 @@ JOBS = (
     webhooks_tasks.deliver,
     reports_tasks.run_report,
     reports_tasks.screen_delta,
+    workflows_tasks.run_step,
+    workflows_tasks.wake,
     documents_tasks.process_job,
     verifications_tasks.send_confirmation,
     verifications_tasks.time_out_confirmation,
@@ -131,6 +137,7 @@ TIMERS = (
     webhooks_tasks.reconcile,
     reports_tasks.run_due_reports,
     reports_tasks.update_lists,
+    workflows_tasks.run_scheduled,
     *(timer for kind in KINDS for timer in kind.periodic),
 )
 
@@ -142,6 +149,7 @@ SNAPSHOTS: tuple[tuple[type, str, snapshot.Renderer], ...] = (
     (InquirySession, "inquiry-session", sessions_schemas.render_snapshot),
     (Document, "document", documents_schemas.render_document),
     (Report, "report", reports_schemas.render_snapshot),
+    (WorkflowRun, "workflow-run", workflows_schemas.render_snapshot),
     (Case, "case", cases_schemas.render_case),
 )
 
@@ -163,6 +171,7 @@ FOLLOW_UPS: tuple[events.FollowUp, ...] = (
     webhooks.fan_out,  # one delivery per subscribed webhook
     reports_tasks.order_on_completion,  # a template's reports, when its inquiry completes
     inquiries.redact_with_account,  # an account's redaction takes its inquiries
+    workflows.start_on_event,  # runs of the workflows an event triggers; runs waiting for it go on
 )
 
 # Who watches a resource's moves: the inquiry's owner follows its verifications.

@@ -13,6 +13,9 @@ from openidv.lifecycle.machines import (
     VerificationStatus,
     WebhookDeliveryStatus,
     WebhookStatus,
+    WorkflowRunStatus,
+    WorkflowStatus,
+    WorkflowVersionStatus,
 )
 from openidv.lifecycle.transition import IllegalTransition, allowed as transition_allowed, create, transition
 
@@ -30,6 +33,9 @@ __all__ = [
     "VerificationStatus",
     "WebhookDeliveryStatus",
     "WebhookStatus",
+    "WorkflowRunStatus",
+    "WorkflowStatus",
+    "WorkflowVersionStatus",
     "create",
     "transition",
     "transition_allowed",

@@ -232,6 +232,57 @@ WEBHOOK_DELIVERY: dict[tuple[str | None, str], Move] = {
 }
 
 
+# Workflows (issue 16): a workflow is enabled or disabled; its draft version is published once, and a published
+# version stays as it is (archived only when it is neither live nor wanted). A run goes step by step while
+# `running`, waits for a report's result, an event or a delay in `waiting`, and ends `completed` or `errored`.
+class WorkflowStatus(StrEnum):
+    ENABLED = "enabled"
+    DISABLED = "disabled"
+
+
+WORKFLOW_STATUSES = _values(WorkflowStatus)
+
+WORKFLOW: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("disabled", (), "disabled_at"),
+    ("disabled", "enable"): Move("enabled", (), "enabled_at"),
+    ("enabled", "disable"): Move("disabled", (), "disabled_at"),
+}
+
+
+class WorkflowVersionStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+WORKFLOW_VERSION_STATUSES = _values(WorkflowVersionStatus)
+
+WORKFLOW_VERSION: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("draft"),
+    ("draft", "publish"): Move("published", (), "published_at"),
+    ("published", "archive"): Move("archived", (), "archived_at"),
+}
+
+
+class WorkflowRunStatus(StrEnum):
+    RUNNING = "running"
+    WAITING = "waiting"
+    COMPLETED = "completed"
+    ERRORED = "errored"
+
+
+WORKFLOW_RUN_STATUSES = _values(WorkflowRunStatus)
+
+WORKFLOW_RUN: dict[tuple[str | None, str], Move] = {
+    (None, "create"): Move("running", ("workflow-run.created",)),
+    ("running", "wait"): Move("waiting"),
+    ("waiting", "resume"): Move("running", ("workflow-run.resumed",)),
+    ("running", "complete"): Move("completed", (), "completed_at"),
+    ("running", "error"): Move("errored", ("workflow-run.errored",), "errored_at"),
+    ("waiting", "error"): Move("errored", ("workflow-run.errored",), "errored_at"),
+}
+
+
 # Cases (Persona's Cases API): Open and Pending while under review, then resolved with one of its template's
 # resolutions (Approved, Declined), and reopened from there. The status string is Persona's, capitalised.
 class CaseStatus(StrEnum):
@@ -271,6 +322,9 @@ MACHINES = {
     "webhook": WEBHOOK,
     "webhook-delivery": WEBHOOK_DELIVERY,
     "case": CASE,
+    "workflow": WORKFLOW,
+    "workflow-version": WORKFLOW_VERSION,
+    "workflow-run": WORKFLOW_RUN,
 }
 
 # Each machine's statuses, as the enum code outside lifecycle compares with.
@@ -286,4 +340,7 @@ STATUS_ENUMS: dict[str, type[StrEnum]] = {
     "webhook": WebhookStatus,
     "webhook-delivery": WebhookDeliveryStatus,
     "case": CaseStatus,
+    "workflow": WorkflowStatus,
+    "workflow-version": WorkflowVersionStatus,
+    "workflow-run": WorkflowRunStatus,
 }

@@ -32,6 +32,9 @@ from openidv.models import (
     Verification,
     Webhook,
     WebhookDelivery,
+    Workflow,
+    WorkflowRun,
+    WorkflowVersion,
 )
 
 _RESOURCE_OF: dict[type[object], str] = {
@@ -45,6 +48,9 @@ _RESOURCE_OF: dict[type[object], str] = {
     InquiryTemplateVersion: "inquiry-template-version",
     Webhook: "webhook",
     WebhookDelivery: "webhook-delivery",
+    Workflow: "workflow",
+    WorkflowVersion: "workflow-version",
+    WorkflowRun: "workflow-run",
 }
 
 

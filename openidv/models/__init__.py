@@ -34,6 +34,10 @@ from openidv.models.user import User
 from openidv.models.verification import Verification
 from openidv.models.webhook import Webhook
 from openidv.models.webhook_delivery import WebhookDelivery
+from openidv.models.workflow import Workflow
+from openidv.models.workflow_run import WorkflowRun
+from openidv.models.workflow_run_step import WorkflowRunStep
+from openidv.models.workflow_version import WorkflowVersion
 
 __all__ = [
     "Account",
@@ -69,4 +73,8 @@ __all__ = [
     "Verification",
     "Webhook",
     "WebhookDelivery",
+    "Workflow",
+    "WorkflowRun",
+    "WorkflowRunStep",
+    "WorkflowVersion",
 ]

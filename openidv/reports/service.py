@@ -297,6 +297,18 @@ def order_for_inquiry(session: Session, inquiry: Inquiry, actor: str | None = No
     """Reports an inquiry template orders on completion, filled from the inquiry's fields."""
     version = template_repository.get_version(session, inquiry.environment_id, inquiry.template_version_id)
     wanted = template_service.config_of(version).reports if version is not None else []
+    made = []
+    for order in wanted:
+        kind = str(order.get("kind") or order.get("type") or "").removeprefix("report/")
+        template_id = order.get("report_template_id") or order.get("report-template-id")
+        if kind in KINDS and template_id and (report := screen_inquiry(session, inquiry, kind, template_id, actor)) is not None:
+            made.append(report)
+    return made
+
+
+def screen_inquiry(session: Session, inquiry: Inquiry, kind: str, template_id: str, actor: str | None = None) -> Report | None:
+    """One report of `kind` on the person an inquiry's fields name (a template's order, a workflow's step); None when
+    the inquiry names nobody to screen."""
     fields = inquiry.fields
 
     def value(key: str) -> str | None:
@@ -304,21 +316,14 @@ def order_for_inquiry(session: Session, inquiry: Inquiry, actor: str | None = No
         raw = raw.get("value") if isinstance(raw, dict) else raw
         return raw if isinstance(raw, str) and raw.strip() else None
 
-    made = []
-    for order in wanted:
-        kind = str(order.get("kind") or order.get("type") or "").removeprefix("report/")
-        template_id = order.get("report_template_id") or order.get("report-template-id")
-        if kind not in KINDS or not template_id:
-            continue
-        query = {k: value(k) for k in ("name-first", "name-middle", "name-last", "birthdate")}
-        query["country-code"] = value("address-country-code") or value("country-code")
-        query = {k: v for k, v in query.items() if v}
-        # qualifiers Persona's query has no keys for: stored with the (sealed) query, never echoed
-        extra = {"gender": {"male": "male", "female": "female", "m": "male", "f": "female"}.get((value("sex") or value("gender") or "").lower()),
-                 "identification-numbers": [n for n in [value("identification-number")] if n]}
-        try:
-            made.append(create(session, inquiry.environment_id, kind=kind, template_id=template_id, query=query, account_id=inquiry.account_id,
-                               inquiry_id=inquiry.id, reference_id=inquiry.reference_id, actor=actor, qualifiers={k: v for k, v in extra.items() if v}))
-        except ApiError:
-            continue  # an inquiry without a name cannot be screened; nothing to order
-    return made
+    query = {k: value(k) for k in ("name-first", "name-middle", "name-last", "birthdate")}
+    query["country-code"] = value("address-country-code") or value("country-code")
+    query = {k: v for k, v in query.items() if v}
+    # qualifiers Persona's query has no keys for: stored with the (sealed) query, never echoed
+    extra = {"gender": {"male": "male", "female": "female", "m": "male", "f": "female"}.get((value("sex") or value("gender") or "").lower()),
+             "identification-numbers": [n for n in [value("identification-number")] if n]}
+    try:
+        return create(session, inquiry.environment_id, kind=kind, template_id=template_id, query=query, account_id=inquiry.account_id,
+                      inquiry_id=inquiry.id, reference_id=inquiry.reference_id, actor=actor, qualifiers={k: v for k, v in extra.items() if v})
+    except ApiError:
+        return None  # an inquiry without a name cannot be screened; nothing to order

@@ -22,7 +22,7 @@ import httpcore
 import httpx
 
 from openidv.kit.clock import as_utc, now
-from openidv.webhooks.ssrf import Target
+from openidv.webhooks.ssrf import Target, vet
 
 ATTEMPTS = 8
 # Persona's waits before attempts 2..8 (about n**6 seconds).
@@ -93,6 +93,14 @@ def _pinned_to(url: str, target: Target) -> Iterator[None]:
         yield
     finally:
         _pinned.reset(token)
+
+
+def request_vetted(method: str, url: str, *, body: bytes | None, headers: dict[str, str]) -> httpx.Response:
+    """A request to a URL someone configured (a workflow's call-http step) behind the webhooks' SSRF guard: resolved
+    once, every address checked, the connection pinned to them; no redirects, the webhooks' timeout."""
+    target = vet(url, allow_private=policy.allow_private_urls)
+    with _pinned_to(url, target):
+        return _http().request(method, url, content=body, headers=headers)
 
 
 def parse_schedule(text: str | None) -> tuple[float, ...]:

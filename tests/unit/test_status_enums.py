@@ -18,6 +18,9 @@ DECLARED = {
     machines.WebhookStatus: machines.WEBHOOK_STATUSES,
     machines.WebhookDeliveryStatus: machines.DELIVERY_STATUSES,
     machines.CaseStatus: machines.CASE_STATUSES,
+    machines.WorkflowStatus: machines.WORKFLOW_STATUSES,
+    machines.WorkflowVersionStatus: machines.WORKFLOW_VERSION_STATUSES,
+    machines.WorkflowRunStatus: machines.WORKFLOW_RUN_STATUSES,
 }
 
 
