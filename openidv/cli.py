@@ -34,6 +34,7 @@ from openidv.operations import doctor, logs, metrics
 from openidv.providers.imported_records import import_rows, progress_bar, read_rows, summary
 from openidv.reports import commands, service as reports
 from openidv.screening.adapters import ListFormatError
+from openidv.workflows import starters as workflow_starters
 
 log = logging.getLogger("openidv.cli")
 
@@ -78,8 +79,11 @@ def cmd_setup(args: argparse.Namespace) -> int:
                 made.append({"name": name, "id": template.id, "version-id": template.latest_published_version_id})
             report_templates = [{"name": t.name, "id": t.id} for t in reports.ensure_default_templates(db, environment.id)]
             case_templates = [{"name": t.name, "id": t.id} for t in cases.ensure_default_templates(db, environment.id)]
+            # so that a new install decides on its own (README: Workflows)
+            workflows = [{"name": w.name, "id": w.id} for w in workflow_starters.ensure_starters(db, environment.id)]
             out["environments"][environment.name] = {"id": environment.id, "organization-id": environment.organization_id, "templates": made,
-                                                     "report-templates": report_templates, "case-templates": case_templates}
+                                                     "report-templates": report_templates, "case-templates": case_templates,
+                                                     "workflows": workflows}
         admin_email = os.environ.get("OPENIDV_ADMIN_EMAIL", "admin@openidv.local")
         if auth_repository.user_by_email(db, admin_email) is None:
             password = os.environ.get("OPENIDV_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
