@@ -22,7 +22,6 @@ from openidv.cases import endpoints as cases_endpoints, schemas as cases_schemas
 from openidv.config import Settings, bootstrap
 from openidv.dashboard import (
     cases as dashboard_cases,
-    cases as dashboard_cases,
     endpoints as dashboard_endpoints,
     inquiries as dashboard_inquiries,
     inquiry_page as dashboard_inquiry_page,
@@ -102,7 +101,6 @@ DASHBOARD: tuple[APIRouter, ...] = (
     dashboard_inquiries.router,  # inquiry list, review queue, decisions
     dashboard_inquiry_page.router,  # one inquiry with its evidence (the reviewer's case page)
     dashboard_endpoints.router,  # audit log, jobs, templates, analytics, accounts, API keys
-    dashboard_cases.router,  # cases: the reviewers' queue, one case (assign, due time, status, comments)
     dashboard_cases.router,  # cases: the reviewers' queue, one case (assign, due time, status, comments)
 )
 DASHBOARD_STATIC = ("/dashboard/static", dashboard_pages.STATIC, "dashboard-static")
