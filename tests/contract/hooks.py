@@ -112,7 +112,7 @@ def _fix_ids(value: Any) -> Any:
             if name in ("inquiry-template-id", "inquiry-template-version-id", "account-id", "inquiry-id") and isinstance(item, str):
                 if RANDOM.random() < REAL_ID_SHARE:
                     value[key] = _pick(name) or item
-            elif name in ("case-template-id", "user-email-address") and isinstance(item, str) and RANDOM.random() < REAL_ID_SHARE:
+            elif name in ("case-template-id", "user-email-address", "workflow-id") and isinstance(item, str) and RANDOM.random() < REAL_ID_SHARE:
                 value[key] = _pick(name) or item
             elif key == "object-ids" and isinstance(item, list) and RANDOM.random() < REAL_ID_SHARE:
                 value[key] = [_pick(RANDOM.choice(("inquiry-id", "account-id"))) for _ in range(min(len(item), 3) or 1)]
@@ -169,5 +169,7 @@ def before_call(ctx, case, **kwargs) -> None:
     if isinstance(case.body, (dict, list)):
         _fix_ids(case.body)
     meta = case.body.get("meta") if isinstance(case.body, dict) else None
+    if case.operation.path.endswith("/trigger") and RANDOM.random() < 0.5:
+        case.body = {"data": {"attributes": {"fields": RANDOM.choice(({}, {"inquiry-id": _pick("inquiry-id")}))}}}  # the version's fields: a run
     if case.operation.path.endswith("/set-status") and isinstance(meta, dict) and RANDOM.random() < 0.5:
         meta["status"] = RANDOM.choice(("Open", "Pending", "Approved", "Declined", "open", "approved"))  # reach the moves, not only 422

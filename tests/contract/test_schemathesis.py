@@ -46,6 +46,7 @@ OPERATIONS = [
     "list-all-user-audit-logs", "retrieve-a-user-audit-log",
     "list-all-cases", "search-cases", "create-a-case", "retrieve-case", "update-a-case", "redact-a-case", "add-persona-objects",
     "remove-persona-objects", "assign-a-case", "set-status-for-a-case", "add-tag", "remove-tag", "set-tags", "retrieve-a-case-template",
+    "create-a-workflow-run", "list-all-workflow-runs", "retrieve-a-workflow-run", "list-all-workflow-versions",
 ]
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 
@@ -138,6 +139,7 @@ def _seed(api: httpx.Client, live: Live) -> dict[str, list[str]]:
     _dashboard_notes(live.url, live.admin, pool["inquiry-id"][:3])
     pool["user-audit-log-id"] = [entry["id"] for entry in api.get("/user-audit-logs", params={"page[size]": 100}).json()["data"]]
     _seed_cases(api, live, pool)
+    _seed_workflows(api, pool)
     assert all(pool.values()), {k: len(v) for k, v in pool.items()}
     return pool
 
@@ -159,6 +161,32 @@ def _seed_cases(api: httpx.Client, live: Live, pool: dict[str, list[str]]) -> No
         status = {2: "Pending", 3: "Approved", 4: "Declined"}.get(n)
         if status:
             assert api.post(f"/cases/{case_id}/set-status", json={"meta": {"status": status}}).status_code == 200
+
+
+API_WORKFLOW = """\
+trigger:
+  api:
+    fields:
+      inquiry-id: {type: string}
+steps:
+  - name: approve
+    action: approve
+"""
+
+
+def _seed_workflows(api: httpx.Client, pool: dict[str, list[str]]) -> None:
+    """An enabled workflow started by the API, and its runs: on an inquiry (completed), on none (errored)."""
+    made = api.post("/workflows", json={"data": {"attributes": {"name": f"contract-{uuid.uuid4().hex[:8]}", "definition": API_WORKFLOW}}})
+    assert made.status_code == 201, made.text
+    workflow_id = made.json()["data"]["id"]
+    for action in ("publish", "enable"):
+        assert api.post(f"/workflows/{workflow_id}/{action}", json={}).status_code == 200
+    pool["workflow-id"] = [workflow_id]
+    pool["workflow-run-id"] = []
+    for fields in ({"inquiry-id": pool["inquiry-id"][0]}, {}, {"inquiry-id": pool["inquiry-id"][1]}):
+        answer = api.post(f"/workflows/{workflow_id}/trigger", json={"data": {"attributes": {"fields": fields}}})
+        assert answer.status_code == 200, answer.text
+        pool["workflow-run-id"].append(answer.json()["data"]["id"])
 
 
 @pytest.fixture(scope="module")
