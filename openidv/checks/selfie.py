@@ -298,7 +298,9 @@ def evaluate(evidence: SelfieEvidence, settings: SelfieSettings | None = None, *
     reasons = liveness_reasons(signals, t, profiles=profiles, pose=checks[-2]["reasons"], repeat=bool(repeat),
                                switched=bool(switched), face=center is not None and center.face is not None)
     checks.append(check("selfie_liveness_detection", not reasons, reasons=["low_liveness_confidence", *reasons] if reasons else [],
-                        metadata={"level": "basic", "signals": signals}))
+                        metadata={"level": "basic", "signals": signals, "thresholds": {
+                            "max-texture": t.max_texture, "min-parallax": t.min_parallax,
+                            "max-scene-change": t.max_scene_change, "blink-required": t.require_blink}}))
     attrs["liveness-signals"] = signals
 
     # Suspicious entity: the "selfie" is a photo of an ID card (a card-shaped quad around a small face).

@@ -17,6 +17,12 @@ def of_object(session: Session, object_id: str) -> list[Event]:
     return list(session.scalars(select(Event).where(Event.object_id == object_id).order_by(Event.created_at, Event.id)))
 
 
+def of_objects(session: Session, environment_id: str, object_ids: list[str]) -> list[Event]:
+    """The events of these objects, oldest first (an inquiry's timeline)."""
+    query = select(Event).where(Event.environment_id == environment_id, Event.object_id.in_(object_ids))
+    return list(session.scalars(query.order_by(Event.created_at, Event.id)))
+
+
 def list_page(
     session: Session, environment_id: str, page: Page, *, names: list[str] | None = None, object_ids: list[str] | None = None, ids: list[str] | None = None
 ) -> PageResult[Event]:

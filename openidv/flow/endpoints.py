@@ -63,6 +63,11 @@ def _secret(request: Request, name: str) -> str:
     return request.app.state.settings.secrets[name]
 
 
+def _client(request: Request) -> tuple[str | None, str | None]:
+    """Who opened the flow: the address (uvicorn's, after its trusted proxies) and the user agent."""
+    return (request.client.host if request.client else None), request.headers.get("user-agent")
+
+
 def _session_secrets(request: Request) -> sessions.Secrets:
     return sessions.Secrets(_secret(request, "session_token_secret"), request.app.state.settings.base_url)
 
@@ -340,7 +345,7 @@ def _show(request: Request) -> Response:
             return response
     with transaction(request.app.state.writer) as db:
         try:
-            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"))
+            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"), client=_client(request))
             return _screen_page(request, ctx, db, inquiry, row)
         except service.FlowError as exc:
             return _error_page(request, ctx, exc)  # the session's activation still commits
@@ -368,7 +373,7 @@ def _post(request: Request, values: dict[str, str], files: dict[str, bytes], act
     token, ctx = _credentials(request)
     with transaction(request.app.state.writer) as db:
         try:
-            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"))
+            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"), client=_client(request))
             if not hmac.compare_digest(values.get("csrf", ""), _csrf(request, row)):
                 raise service.FlowError("error.csrf", status=403, code="application_error")
             response = _act(request, ctx, db, inquiry, row, values, files, action)
@@ -418,7 +423,7 @@ def _act(request: Request, ctx: dict[str, Any], db: Session, inquiry: Inquiry, r
         service.submit(db, inquiry, screen.step, captured)
     except uploads.InputProblem as problem:
         db.rollback()
-        inquiry, row = service.load(db, _token(request), _secret(request, "session_token_secret"))
+        inquiry, row = service.load(db, _token(request), _secret(request, "session_token_secret"), client=_client(request))
         return _screen_page(request, ctx, db, inquiry, row, problem=problem, form=values, status=422)
     return done
 
@@ -462,7 +467,7 @@ def handoff_page(request: Request) -> Response:
     shown = _unsign(request, request.query_params.get("h", ""))
     with transaction(request.app.state.writer) as db:
         try:
-            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"))
+            inquiry, row = service.load(db, token, _secret(request, "session_token_secret"), client=_client(request))
         except service.FlowError as exc:
             return _error_page(request, ctx, exc)
         if not shown or shown.get("session") != row.id or inquiry.status not in OPEN_INQUIRY_STATUSES:

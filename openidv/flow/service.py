@@ -138,14 +138,17 @@ def _session_of_token(db: Session, token: str, secret: str) -> InquirySession | 
     return row
 
 
-def load(db: Session, token: str | None, secret: str, *, activate: bool = True) -> tuple[Inquiry, InquirySession]:
-    """The inquiry and session behind the flow cookie; activates a new session (`inquiry-session.started`)."""
+def load(db: Session, token: str | None, secret: str, *, activate: bool = True,
+         client: tuple[str | None, str | None] = (None, None)) -> tuple[Inquiry, InquirySession]:
+    """The inquiry and session behind the flow cookie; activates a new session (`inquiry-session.started`),
+    keeping the `client` (IP address, user agent) that opened it, as Persona's inquiry session does."""
     row = _session_of_token(db, token, secret) if token else None
     get = inquiry_repository.get_for_update if activate else inquiry_repository.get
     inquiry = get(db, row.environment_id, row.inquiry_id) if row else None
     if row is None or inquiry is None or inquiry.redacted_at is not None:
         raise FlowError("error.no_session", status=401, code="unauthenticated")
     if activate and row.status == SessionStatus.NEW:
+        row.ip_address, row.user_agent = client[0], (client[1] or "")[:500] or None
         lifecycle.transition(db, row, "start", actor=ACTOR)
     return inquiry, row
 

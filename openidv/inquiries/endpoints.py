@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from openidv.api import included
 from openidv.api.context import ApiContext, Permission
 from openidv.api.tags import tag_endpoints
-from openidv.inquiries import repository, schemas, service
+from openidv.inquiries import case as cases, printing, repository, schemas, service
 from openidv.inquiry_sessions import service as sessions
 from openidv.inquiry_sessions.service import Secrets
 from openidv.kit.errors import bad_request
@@ -77,6 +77,14 @@ def create_inquiry(ctx: ApiContext = Depends(write)) -> Response:
 @router.get("/inquiries/{inquiry_id}")
 def retrieve_inquiry(inquiry_id: str, ctx: ApiContext = Depends(read)) -> Response:
     return _document(ctx, service.load(ctx.db, ctx.environment_id, inquiry_id))
+
+
+@router.get("/inquiries/{inquiry_id}/print")
+def print_inquiry(inquiry_id: str, ctx: ApiContext = Depends(read)) -> Response:
+    """The case page as a PDF (a redacted inquiry prints what it keeps: statuses, check names, the timeline)."""
+    case = cases.gather(ctx.db, service.load(ctx.db, ctx.environment_id, inquiry_id))
+    return Response(printing.render(case), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{printing.filename(case)}"', "Cache-Control": "no-store"})
 
 
 @router.patch("/inquiries/{inquiry_id}")

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
-from openidv.models import InquirySession, OneTimeLink
+from openidv.models import FlowConsent, InquirySession, OneTimeLink
 
 
 def get(session: Session, environment_id: str, session_id: str) -> InquirySession | None:
@@ -17,6 +17,17 @@ def get(session: Session, environment_id: str, session_id: str) -> InquirySessio
 
 def of_inquiry(session: Session, inquiry_id: str) -> list[InquirySession]:
     return list(session.scalars(select(InquirySession).where(InquirySession.inquiry_id == inquiry_id).order_by(InquirySession.created_at)))
+
+
+def consents_of(session: Session, inquiry_id: str) -> list[FlowConsent]:
+    """The consents the person gave in the flow, in the order given."""
+    query = select(FlowConsent).where(FlowConsent.inquiry_id == inquiry_id)
+    return list(session.scalars(query.order_by(FlowConsent.accepted_at, FlowConsent.id)))
+
+
+def forget_clients(session: Session, inquiry_id: str) -> None:
+    """A redacted inquiry's sessions lose the address and user agent that opened them."""
+    session.execute(update(InquirySession).where(InquirySession.inquiry_id == inquiry_id).values(ip_address=None, user_agent=None))
 
 
 def count_of_inquiry(session: Session, inquiry_id: str) -> int:

@@ -13,7 +13,7 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request
 from openidv.kit.ids import new_id
 from openidv.lifecycle import InquiryStatus, SessionStatus
-from openidv.models import Inquiry, InquirySession, OneTimeLink
+from openidv.models import Event, Inquiry, InquirySession, OneTimeLink
 
 MAX_SESSIONS_PER_INQUIRY = 25
 LINK_GRACE = timedelta(minutes=5)
@@ -100,3 +100,9 @@ def expire_all_of_inquiry(db: Session, inquiry: Inquiry, actor: str | None = Non
         if row.status != SessionStatus.EXPIRED:
             lifecycle.transition(db, row, "expire", actor=actor)
     repository.revoke_links_of_inquiry(db, inquiry.id, now())
+
+
+def forget_clients_of_redacted(db: Session, event: Event) -> None:
+    """An event follow-up: a redacted inquiry (`inquiry.redacted`) keeps no address or user agent of its sessions."""
+    if event.name == "inquiry.redacted":
+        repository.forget_clients(db, event.object_id)

@@ -87,7 +87,8 @@ def run_checks(db: Session, verification: Verification, step: Any, photos: dict[
     result = apply_history(result, _history_and_remember(db, verification, inquiry, result, id_class))
     required = verifications.requirement(step, frozenset(c["name"] for c in result.checks if c["requirement"] == "required"))
     extracted = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in result.attributes.items()}
-    verification.data = {**verification.data, "extracted": extracted}
+    # What the MRZ and barcode said, word for word: the reviewer's case page shows it (sealed like the rest).
+    verification.data = {**verification.data, "extracted": extracted, "mrz-lines": list(result.mrz_lines), "barcode-text": result.barcode}
     return [dict(c, requirement="required" if c["name"] in required else "not_required") for c in result.checks]
 
 
