@@ -27,6 +27,7 @@ from openidv.dashboard import (
     inquiry_page as dashboard_inquiry_page,
     pages as dashboard_pages,
     sign_in as dashboard_sign_in,
+    workflows as dashboard_workflows,
 )
 from openidv.documents import endpoints as documents_endpoints, schemas as documents_schemas, tasks as documents_tasks
 from openidv.events import endpoints as events_endpoints, service as events, snapshot
@@ -102,6 +103,7 @@ DASHBOARD: tuple[APIRouter, ...] = (
     dashboard_inquiry_page.router,  # one inquiry with its evidence (the reviewer's case page)
     dashboard_endpoints.router,  # audit log, jobs, templates, analytics, accounts, API keys
     dashboard_cases.router,  # cases: the reviewers' queue, one case (assign, due time, status, comments)
+    dashboard_workflows.router,  # workflows: list, editor (errors at their lines), publish, enable, dry run, runs and their steps
 )
 DASHBOARD_STATIC = ("/dashboard/static", dashboard_pages.STATIC, "dashboard-static")
 

@@ -1,6 +1,7 @@
-"""The cases pages in headless Debian Chromium: a reviewer finds a workflow's case in the queue, assigns it to
-herself, sets a due time, comments and approves it; the queue and the case page pass axe-core (no serious or
-critical violation) and fit a phone (390 px) without sideways scrolling. Screenshots go to the test's folder."""
+"""The cases and workflows pages in headless Debian Chromium: a reviewer finds a workflow's case in the queue,
+assigns it to herself, sets a due time, comments and approves it; an admin writes a workflow, follows an error to
+its line, publishes, enables and dry-runs it. Every page passes axe-core (no serious or critical violation) and
+fits a phone (390 px) without sideways scrolling. Screenshots go to the test's folder."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -88,5 +89,52 @@ def test_reviewer_works_a_case(browser, server, client, engine, world, tmp_path)
 
         page.goto("/dashboard/cases?assignee=me&status=approved")
         assert page.get_by_role("link", name="WATCHLIST-1").count() == 1 and page.get_by_role("link", name="WATCHLIST-2").count() == 0
+    finally:
+        context.close()
+
+
+BROKEN = "trigger:\n  event: inquiry.completed\nsteps:\n  - name: approve\n    action: approve\n  - name: Bad Name\n    action: explode\n"
+GOOD = "trigger:\n  event: inquiry.completed\nsteps:\n  - name: approve\n    action: approve\n    with:\n      comment: clean\n"
+
+
+def test_admin_edits_publishes_and_dry_runs_a_workflow(browser, server, client, engine, world, tmp_path) -> None:
+    body = {"data": {"attributes": {"inquiry-template-id": world.templates["Government ID"]}}}
+    inquiry_id = client.post("/api/v1/inquiries", json=body).json()["data"]["id"]
+    with transaction(session_factory(engine, writer=True)) as db:
+        auth.create_user(db, "admin@example.com", PASSWORD, "admin")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True, base_url=server.url)  # bypass_csp: axe injection only
+    page = context.new_page()
+    try:
+        page.goto("/dashboard")
+        page.get_by_label("Email").fill("admin@example.com")
+        page.get_by_label("Password", exact=True).fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Inquiries").wait_for()
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Workflows").click()
+        page.get_by_label("Name").fill("Approve completed")
+        page.get_by_role("button", name="Create").click()
+        page.get_by_role("heading", name=re.compile("Approve completed")).wait_for()
+        page.get_by_label("Definition (YAML or JSON)").fill(BROKEN)
+        page.get_by_role("button", name="Save draft").click()
+        page.get_by_role("alert").wait_for()
+        _look(page, "workflow-errors", tmp_path)
+        page.get_by_role("button", name="Line 6").click()
+        selected = page.evaluate("(() => { const t = document.getElementById('source'); return t.value.slice(t.selectionStart, t.selectionEnd); })()")
+        assert selected == "  - name: Bad Name"  # the error's line, selected in the editor
+        assert page.get_by_text("Line 6", exact=True).count() >= 1
+
+        page.get_by_label("Definition (YAML or JSON)").fill(GOOD)
+        page.get_by_role("button", name="Save draft").click()
+        page.get_by_role("button", name="Publish the draft").click()
+        page.get_by_role("button", name="Enable").click()
+        page.get_by_role("button", name="Disable").wait_for()
+        page.get_by_label("Dry run against inquiry").fill(inquiry_id)
+        page.get_by_role("button", name="Dry run").click()
+        page.get_by_role("heading", name=f"Dry run on {inquiry_id}").wait_for()
+        assert page.get_by_role("cell", name="approve").count() >= 1
+        _look(page, "workflow-dry-run", tmp_path)
+        page.get_by_role("link", name="← Workflows").click()
+        assert page.get_by_role("link", name="Approve completed").count() == 1
+        _look(page, "workflows", tmp_path)
     finally:
         context.close()
