@@ -167,7 +167,9 @@ def evaluate(evidence: Evidence, settings: Settings | None = None, *, inquiry_fi
     # The printed front: compared with the MRZ or barcode when they were read, else the only source.
     front_fields: dict[str, Any] = {}
     front_reading = None
-    if front is not None and mrz is None and card is None:
+    # Not when MRZ rows were found but not read: the verification fails for them whatever the front
+    # says (a retake, or check digits that disagree), and reading every box of the front is its dearest work.
+    if front is not None and mrz is None and card is None and not (reading and reading.found):
         front_fields = visual_zone.extract(front.rgb, ocr=readers.text)
     entity = mrz is not None or card is not None or bool(reading and reading.found) or len(front_fields) >= 2
     checks.append(check("id_entity_detection", entity, reasons=[] if entity else ["cannot_verify_id"],

@@ -13,9 +13,11 @@ check digit covers (names, codes) was read confidently; a check-digit failure ma
 exchanging one doubtful character, and only when exactly one exchange makes every check agree.
 Otherwise the MRZ is reported as unreadable: a misread shows up as "no MRZ", never as a wrong but
 valid one. A band whose check digits disagree is told apart: `check_digits_doubtful` when a doubtful
-character could account for a failing check (one plausible exchange makes that check agree), so the
-disagreement may be the recogniser's and the photo should be taken again; `check_digits_disagree`
-only when no doubt accounts for any failing check (the printed digits themselves disagree). The page
+character could account for a failing check (one plausible exchange makes that check agree), and
+`check_digits_near_miss` when one character exchanged for a look-alike (`LOOKALIKES`: `M`/`V`,
+`O`/`0`, `8`/`3` ...) makes every check digit agree, however sure the recogniser was: either way the
+disagreement may be the recogniser's and the photo should be taken again. `check_digits_disagree`
+only when neither accounts for it (the printed digits themselves disagree). The page
 is turned (180°, then 90°/270°) only where the band's position says so.
 """
 
@@ -37,7 +39,7 @@ WORK_WIDTH = 1000
 ALPHABET = "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FILLER_LOOKALIKES = ("<", "〈", "＜", "«", "‹")
 LINE_WIDTH = {2: 44, 3: 30}
-STRIP_HEIGHT = 48  # the recogniser's input height
+STRIP_HEIGHT = 32  # the recogniser's input height (see `_strip`)
 FRAME = 8  # input pixels per output frame of PP-OCRv4's recogniser
 # Blank between character cells (in pitches) and margin above and below a row (in row heights):
 # the recogniser's cost grows with the strip's width.
@@ -47,6 +49,14 @@ RISK_MAX = 0.5
 # A repair may exchange a character read less sure than this for an alternative at least ALT_MIN sure.
 REPAIR_BELOW, ALT_MIN = 0.9, 0.05
 DOUBT = 0.4
+# Characters an OCR engine confuses even when sure of itself (OCR-B's look-alikes: letters with letters,
+# letters with digits, digits with digits). A single such exchange that makes every check digit agree
+# means the disagreement may be a misread: a retake, never a tampering verdict.
+LOOKALIKE_PAIRS = ("0O", "0D", "0Q", "0U", "OD", "OQ", "OU", "DQ", "UV", "VY", "MN", "MW", "MV", "NW", "NH", "HM",
+                   "1I", "1L", "1T", "17", "IL", "IT", "IJ", "7T", "2Z", "5S", "56", "6G", "68", "8B", "83", "3B",
+                   "89", "08", "4A", "EF", "BE", "BP", "PR", "RB", "FP", "CG", "CO", "GO", "KX", "XY", "TY", "KR")
+LOOKALIKES = {c: "".join(sorted({p[1 - p.index(c)] for p in LOOKALIKE_PAIRS if c in p}))
+              for c in {ch for p in LOOKALIKE_PAIRS for ch in p}}
 # A reading this sure on average has the right pitch and orientation: other ways are not tried.
 SURE = 0.8
 
@@ -93,8 +103,8 @@ def shared_recogniser() -> MrzLineRecogniser:
 
 
 # Why a located band gave no MRZ. Only CHECK_DIGITS_DISAGREE says the printed check digits disagree
-# (no doubtful character could explain it); the others (`characters_unsure`, `malformed`,
-# `ambiguous_repair`, `check_digits_doubtful`, `dates_invalid`) say the band could not be read with
+# (no doubtful character and no look-alike could explain it); the others (`characters_unsure`, `malformed`,
+# `ambiguous_repair`, `check_digits_doubtful`, `check_digits_near_miss`, `dates_invalid`) say the band could not be read with
 # certainty, which calls for a new photo, not a tampering verdict.
 CHECK_DIGITS_DISAGREE = "check_digits_disagree"
 
@@ -318,11 +328,15 @@ def _read_group(gray: Image, group: list[Row], n: int, recogniser: LineRecognise
 
 
 def _parse(lines: list[str]) -> mrz.Mrz | None:
+    """The MRZ these exact lines make, if every check digit agrees. The parser's own repair of a
+    document number (one look-alike swapped, whatever the recogniser's confidence) is not taken: a
+    sure misread elsewhere (`5` read `6`) can make a swapped `8`/`B` agree, a wrong but valid number.
+    The reader repairs only doubtful characters (`_exchanges`)."""
     try:
         parsed = mrz.parse(lines)
     except mrz.MrzError:
         return None
-    return parsed if parsed.valid else None
+    return parsed if parsed.valid and parsed.lines == lines else None
 
 
 _VALUES = np.array([mrz.char_value(c) % 10 for c in ALPHABET])
@@ -408,6 +422,18 @@ def _exchanges(read: _Read, lines: list[str]) -> Iterator[list[str]]:
                     yield [*lines[:li], lines[li][:i] + c + lines[li][i + 1:], *lines[li + 1:]]
 
 
+def near_misses(fmt: str, lines: list[str]) -> Iterator[list[str]]:
+    """Each one-character exchange for a look-alike (`LOOKALIKES`) the position allows, in the
+    positions a check digit covers."""
+    for li, layout in enumerate(LAYOUT[fmt]):
+        for i, kind in enumerate(layout):
+            if kind not in "NCX":
+                continue
+            for c in LOOKALIKES.get(lines[li][i], ""):
+                if c in _ALLOWED[kind]:
+                    yield [*lines[:li], lines[li][:i] + c + lines[li][i + 1:], *lines[li + 1:]]
+
+
 def _parse_any(lines: list[str]) -> mrz.Mrz | None:
     try:
         return mrz.parse(lines)
@@ -417,9 +443,10 @@ def _parse_any(lines: list[str]) -> mrz.Mrz | None:
 
 def _why_invalid(read: _Read, lines: list[str]) -> str:
     """Why rows that parse no valid MRZ (and that no unique exchange repairs) stay unread. The check
-    digits are said to disagree only when no doubt explains it: the failing field checks (or the
+    digits are said to disagree only when nothing explains it: the failing field checks (or the
     composite alone, when every field agrees) are each tried with every plausible exchange, and if
-    one exchange makes any of them agree the recogniser may be at fault (`check_digits_doubtful`)."""
+    one exchange makes any of them agree the recogniser may be at fault (`check_digits_doubtful`);
+    so it may when one look-alike exchange makes every check agree (`check_digits_near_miss`)."""
     parsed = _parse_any(lines)
     if parsed is None:
         return "malformed"
@@ -431,6 +458,8 @@ def _why_invalid(read: _Read, lines: list[str]) -> str:
         other = _parse_any(candidate)
         if other is not None and any(other.checks.get(n) for n in targets):
             return "check_digits_doubtful"
+    if any(_parse(candidate) is not None for candidate in near_misses(read.fmt, lines)):
+        return "check_digits_near_miss"
     return CHECK_DIGITS_DISAGREE
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from openidv.checks import aamva, icao_countries, mrz
+from openidv.checks.mrz_reader import near_misses
 from openidv.testdata.font_files import OCRB, SANS, SANS_BOLD
 
 KINDS = ("passport", "id_card", "drivers_license")
@@ -145,6 +146,13 @@ def _card(size: tuple[int, int], rng: random.Random, title: str) -> tuple[Image.
     return img, d
 
 
+def _valid(lines: list[str]) -> bool:
+    try:
+        return mrz.parse(lines).valid
+    except mrz.MrzError:
+        return False
+
+
 def _mrz_date(d: date) -> str:
     return d.strftime("%y%m%d")
 
@@ -213,8 +221,15 @@ def make(kind: str, seed: int, defect: str | None = None, *, today: date | None 
                       given_names=str(p["name-first"]))
     if defect == "bad_check_digit":
         row, col = (1, 19) if fmt == "TD3" else (1, 6)
-        wrong = str((int(lines[row][col]) + rng.randint(1, 9)) % 10)
-        lines[row] = lines[row][:col] + wrong + lines[row][col + 1:]
+        wrong = int(lines[row][col]) + rng.randint(1, 9)
+        # A certain disagreement: no one look-alike misread explains it (`near_misses`; one that
+        # does is a retake for the MRZ reader, as it must be: the next digit is taken instead).
+        for step in range(10):
+            digit = str((wrong + step) % 10)
+            tampered = [*lines[:row], lines[row][:col] + digit + lines[row][col + 1:], *lines[row + 1:]]
+            if digit != lines[row][col] and not any(_valid(c) for c in near_misses(fmt, tampered)):
+                break
+        lines = tampered
     rows = [("Surname", str(printed["name-last"])), ("Given names", str(printed["name-first"])),
             ("Date of birth", _fmt_date(p["birthdate"])), ("Sex", str(p["sex"])),
             ("Date of expiry", _fmt_date(p["expiration-date"])), ("Document no.", str(p["identification-number"]))]
