@@ -32,7 +32,14 @@ from openidv.dashboard import (
 from openidv.documents import endpoints as documents_endpoints, schemas as documents_schemas, tasks as documents_tasks
 from openidv.events import endpoints as events_endpoints, service as events, snapshot
 from openidv.flow import endpoints as flow_endpoints, engines as flow_engines
-from openidv.inquiries import endpoints as inquiries_endpoints, progress, schemas as inquiries_schemas, service as inquiries, session_endpoints
+from openidv.inquiries import (
+    endpoints as inquiries_endpoints,
+    progress,
+    schemas as inquiries_schemas,
+    search_endpoints,
+    service as inquiries,
+    session_endpoints,
+)
 from openidv.inquiry_sessions import schemas as sessions_schemas
 from openidv.inquiry_templates import endpoints as templates_endpoints
 from openidv.jobs import maintenance
@@ -70,6 +77,7 @@ KINDS: tuple[VerificationKind, ...] = (
 
 # Under /api/v1, in this order (a kind's own routes come after the generic /verifications/{id}).
 API_ROUTERS: tuple[APIRouter, ...] = (
+    search_endpoints.router,  # POST /inquiries/search and /accounts/search, before /inquiries/{id}
     inquiries_endpoints.router,
     accounts_endpoints.router,
     session_endpoints.router,

@@ -15,10 +15,12 @@ from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, conflict, not_found
 from openidv.kit.ids import new_id
 from openidv.models import Account
+from openidv.search import service as name_search
 from openidv.tags import service as tag_names
 
 
-def _index(account: Account, values: dict[str, Any]) -> None:
+def _index(session: Session, account: Account, values: dict[str, Any], *, new: bool = False) -> None:
+    name_search.index(session, account.environment_id, account.id, values, new=new)
     name = typed_fields.full_name(values)
     email = typed_fields.value_of(values, "email-address")
     account.name_index = crypto.ring().blind_index("name", name) if name else None
@@ -51,7 +53,7 @@ def create(
     )
     values = fields or {}
     account.fields = values
-    _index(account, values)
+    _index(session, account, values, new=True)
     tag_names.register(session, environment_id, account.tags)
     try:
         lifecycle.create(session, account, actor=actor)  # inserts (flush) before it records account.created
@@ -84,7 +86,7 @@ def update(session: Session, account: Account, *, reference_id: str | None, fiel
     if fields is not None:
         merged = {**account.fields, **fields}
         account.fields = merged
-        _index(account, merged)
+        _index(session, account, merged)
         lifecycle.transition(session, account, "update_fields", actor=actor)
     if tags is not None:
         set_tags(session, account, tags, actor)
@@ -118,6 +120,7 @@ def redact(session: Session, account: Account, actor: str | None) -> None:
         raise conflict("Account already redacted")
     account.fields = {}
     account.name_index = account.email_index = None
+    name_search.forget(session, [account.id])
     events.scrub_object(session, account.id)  # earlier snapshots of the account carried its fields
     idempotency.forget(session, [account.id])  # so did the stored answer of the POST that created it
     lifecycle.transition(session, account, "redact", actor=actor)  # stamps redacted_at

@@ -68,7 +68,7 @@ def page(request: Request, build: Build) -> Response:
         if isinstance(result, Response):
             return result
         name, values = result
-        return render(name, who=who, csrf=auth.csrf_token(key(request), who.nonce), **values)
+        return shown(request, render(name, who=who, csrf=auth.csrf_token(key(request), who.nonce), flash=flash_of(request), **values))
 
 
 async def action(request: Request, run: Run) -> Response:
@@ -101,3 +101,29 @@ def links(result: Any, params: dict[str, str]) -> dict[str, str | None]:
 
 def page_of(request: Request, size: int = 25) -> Page:
     return Page(size=size, after=request.query_params.get("after") or None, before=request.query_params.get("before") or None)
+
+
+# ---------------------------------------------------------------- a message after an action
+
+FLASH = "openidv_flash"
+
+
+def flash_to(request: Request, url: str, message: str) -> RedirectResponse:
+    """A redirect whose page shows `message` once ("Approved inq_..."): a signed cookie, so no link can word it."""
+    response = to(url)
+    response.set_cookie(FLASH, auth.sign(key(request), {"flash": message[:300]}), httponly=True, secure=request.url.scheme == "https",
+                        samesite="strict", path=HOME, max_age=60)
+    return response
+
+
+def flash_of(request: Request) -> str | None:
+    data = auth.unsign(key(request), request.cookies.get(FLASH, "")) if FLASH in request.cookies else None
+    value = data.get("flash") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def shown(request: Request, response: Response) -> Response:
+    """The page showed the message: it is not shown again."""
+    if FLASH in request.cookies:
+        response.delete_cookie(FLASH, path=HOME)
+    return response

@@ -3,13 +3,15 @@
 import json
 from datetime import datetime
 
-from sqlalchemy import Select, String, bindparam, cast, literal, select, union_all
+from sqlalchemy import Select, String, bindparam, cast, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
 from openidv.lifecycle import OPEN_INQUIRY_STATUSES
 from openidv.models import Inquiry, InquirySession, Verification
+from openidv.search import repository as search
+from openidv.search.service import Kind, Search
 
 
 def get(session: Session, environment_id: str, inquiry_id: str) -> Inquiry | None:
@@ -38,6 +40,7 @@ def list_page(
     created_end: datetime | None = None,
     tag: str | None = None,
     name_index: str | None = None,
+    name_tokens: tuple[str, ...] | None = None,
     email_index: str | None = None,
 ) -> PageResult[Inquiry]:
     query = select(Inquiry).where(Inquiry.environment_id == environment_id)
@@ -61,9 +64,33 @@ def list_page(
         query = query.where(cast(Inquiry.tags, String).contains(json.dumps(tag), autoescape=True))
     if name_index:
         query = query.where(Inquiry.name_index == name_index)
+    if name_tokens:
+        query = query.where(search.name_matches(Inquiry, environment_id, name_tokens))
     if email_index:
         query = query.where(Inquiry.email_index == email_index)
     return paged(session, query, Inquiry, page)
+
+
+# Persona's searchable attributes of an inquiry, and the names openidv adds (partial name, e-mail), for POST /inquiries/search.
+SEARCHABLE: dict[str, Kind] = {
+    "status": "exact", "created_at": "time", "updated_at": "time", "reference_id": "exact", "inquiry_template_id": "exact",
+    "account_id": "exact", "name": "name", "fields.name_first": "name", "fields.name_last": "name", "fields.email_address": "email",
+}
+SORTABLE = ("created_at", "updated_at", "status")
+_COLUMNS = {"status": Inquiry.status, "created_at": Inquiry.created_at, "updated_at": Inquiry.updated_at, "reference_id": Inquiry.reference_id,
+            "inquiry_template_id": Inquiry.template_id, "account_id": Inquiry.account_id, "fields.email_address": Inquiry.email_index}
+
+
+def search_page(session: Session, environment_id: str, wanted: Search) -> PageResult[Inquiry]:
+    query = select(Inquiry).where(Inquiry.environment_id == environment_id)
+    if wanted.query is not None:
+        query = query.where(search.condition(wanted.query, Inquiry, environment_id, _COLUMNS))
+    return search.keyset_page(session, environment_id, query, Inquiry, _COLUMNS[wanted.sort], wanted.ascending, wanted.page)
+
+
+def add_many(session: Session, rows: list[dict[str, object]]) -> None:
+    """Bulk insert of prepared inquiry rows (benchmarks and imports): one statement, no per-row ORM work."""
+    session.execute(insert(Inquiry), rows)
 
 
 def of_account(session: Session, account_id: str) -> list[Inquiry]:

@@ -24,6 +24,7 @@ from openidv.kit.ids import new_id
 from openidv.kit.jsonapi import MAX_SECONDS, get_bool, get_dict, get_int, get_str, get_str_list
 from openidv.lifecycle import InquiryStatus
 from openidv.models import Account, Event, Inquiry, Verification
+from openidv.search import service as name_search
 from openidv.tags import service as tag_names
 from openidv.verifications import kinds, repository as verification_repository, service as verifications
 
@@ -54,7 +55,8 @@ def _written_fields(attrs: dict[str, Any]) -> dict[str, Any]:
     return written
 
 
-def _index(inquiry: Inquiry, values: dict[str, Any]) -> None:
+def _index(db: Session, inquiry: Inquiry, values: dict[str, Any], *, new: bool = False) -> None:
+    name_search.index(db, inquiry.environment_id, inquiry.id, values, new=new)
     name = typed_fields.full_name(values)
     email = typed_fields.value_of(values, "email-address")
     inquiry.name_index = crypto.ring().blind_index("name", name) if name else None
@@ -137,7 +139,7 @@ def create(db: Session, environment_id: str, attrs: dict[str, Any], meta: dict[s
         next_step_name="start",
     )
     inquiry.fields = values
-    _index(inquiry, values)
+    _index(db, inquiry, values, new=True)
     tag_names.register(db, environment_id, tags)
     lifecycle.create(db, inquiry, actor=actor)
 
@@ -176,7 +178,7 @@ def update(db: Session, inquiry: Inquiry, attrs: dict[str, Any], actor: str) -> 
     if written:
         merged = {**inquiry.fields, **typed_fields.normalise(written, field_schema(templates.inquiry_config(db, inquiry)))}
         inquiry.fields = merged
-        _index(inquiry, merged)
+        _index(db, inquiry, merged)
     inquiry.updated_at = now()
     db.flush()
     if "tags" in attrs:
@@ -207,7 +209,7 @@ def fill_from_verification(db: Session, verification: Verification, action: str,
     if written:
         merged = {**inquiry.fields, **written}
         inquiry.fields = merged
-        _index(inquiry, merged)
+        _index(db, inquiry, merged)
         inquiry.updated_at = now()
         db.flush()
 
@@ -254,6 +256,7 @@ def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     documents.forget_inquiry_documents(db, inquiry)
     inquiry.fields = {}
     inquiry.name_index = inquiry.email_index = None
+    name_search.forget(db, [inquiry.id])
     inquiry.note = inquiry.reviewer_comment = None
     for verification in verification_repository.of_inquiry(db, inquiry.id):
         verification.data = {}

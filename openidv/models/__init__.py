@@ -24,6 +24,7 @@ from openidv.models.inquiry_template_version import InquiryTemplateVersion
 from openidv.models.job import Job
 from openidv.models.list_entry import ListEntry
 from openidv.models.list_snapshot import ListSnapshot
+from openidv.models.name_token import NameToken
 from openidv.models.one_time_link import OneTimeLink
 from openidv.models.record import Record
 from openidv.models.report import Report
@@ -63,6 +64,7 @@ __all__ = [
     "Job",
     "ListEntry",
     "ListSnapshot",
+    "NameToken",
     "OneTimeLink",
     "Record",
     "Report",

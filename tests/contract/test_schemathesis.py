@@ -30,11 +30,11 @@ EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "25"))
 
 # The operations of Persona's spec that openidv implements (README, "Implemented operations").
 OPERATIONS = [
-    "list-all-inquiries", "create-an-inquiry", "retrieve-an-inquiry", "update-an-inquiry", "redact-an-inquiry",
+    "list-all-inquiries", "search-inquiries", "create-an-inquiry", "retrieve-an-inquiry", "update-an-inquiry", "redact-an-inquiry",
     "approve-an-inquiry", "decline-an-inquiry", "mark-an-inquiry-for-review", "expire-an-inquiry", "resume-an-inquiry",
     "generate-a-one-time-link", "inquiries-add-tag", "inquiries-remove-tag", "inquiries-set-all-tags",
     "inquiries-perform-simulate-actions",
-    "list-all-accounts", "create-an-account", "retrieve-an-account", "update-an-account", "redact-an-account",
+    "list-all-accounts", "search-accounts", "create-an-account", "retrieve-an-account", "update-an-account", "redact-an-account",
     "accounts-add-tag", "accounts-remove-tag", "accounts-set-all-tags", "consolidate-into-an-account",
     "list-all-inquiry-sessions", "create-an-inquiry-session", "expire-inquiry-sessions", "retrieve-an-inquiry-session",
     "expire-an-inquiry-session", "generate-a-one-time-link-for-an-inquiry-session",
