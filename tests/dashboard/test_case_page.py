@@ -111,3 +111,39 @@ def test_a_redacted_case_keeps_no_evidence(app, client, evidence) -> None:
     assert evidence in text and "Redacted" in text
     for pii in ("LUCIA", "ROSSI", "P<CAN"):
         assert pii not in text, pii
+
+
+def test_documents_and_report_matches_are_on_the_case_page(app, client, engine, world) -> None:
+    """A document's image shown through its signed link (a PDF linked), and a watchlist report's match with its
+    entity, list, score and why it matched; the PDF lists the same."""
+    import base64
+    from pathlib import Path
+
+    from openidv.kit.db import session_factory, transaction
+    from openidv.reports import lists, service as reports
+    from openidv.testdata import idgen
+
+    make_user(engine, "reviewer@example.com", "reviewer")
+    made = client.post(f"{API}/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates[TEMPLATE]}}})
+    inquiry_id = made.json()["data"]["id"]
+    bill = idgen.make("passport", 3).jpeg("front")
+    files = [{"data": base64.b64encode(bill).decode(), "filename": "bill.jpg"}]
+    document = client.post(f"{API}/document/generics", json={"data": {"attributes": {"inquiry-id": inquiry_id, "kind": "proof_of_address", "files": files}}})
+    assert document.status_code == 201, document.text
+    template = client.post(f"{API}/report-templates", json={"data": {"attributes": {"kind": "watchlist", "name": "case page", "match-preset": "tolerant"}}})
+    sdn = (Path(__file__).parent.parent / "screening" / "fixtures" / "sdn.xml").read_bytes()
+    with transaction(session_factory(engine, writer=True)) as db:
+        lists.load(db, io.BytesIO(sdn), "ofac-sdn", "OFAC SDN")
+        reports.create(db, world.sandbox_id, kind="watchlist", template_id=template.json()["data"]["id"], inquiry_id=inquiry_id, sync=True,
+                       query={"name-first": "Viktor", "name-last": "Petrovsky", "birthdate": "1961-03-14"})
+
+    reviewer = signed_in(app, "reviewer@example.com")
+    html = reviewer.get(f"/dashboard/inquiries/{inquiry_id}").text
+    (link,) = [u for u in IMG.findall(html) if "/document-files/" in u]
+    assert reviewer.get(link.replace("&amp;", "&")).content == bill
+    matches = re.search(r'<table class="matches">(.*?)</table>', html, re.S)
+    assert matches and "has matches" in matches.group(1) and "OFAC SDN" in matches.group(1), html
+    row = re.search(r"<tr><td>([^<]*PETROVSK[^<]*)<small>\(([^)]*)\)</small></td><td>OFAC SDN</td><td>([0-9.]+)</td>\s*<td>name ([0-9.]+) by", matches.group(1), re.I)
+    assert row, matches.group(1)
+    text = _pdf_text(client.get(f"{API}/inquiries/{inquiry_id}/print").content)
+    assert "bill.jpg" in text and "OFAC SDN" in text and "PETROVSK" in text.upper() and "birthdate: match" in text
