@@ -25,8 +25,11 @@ from openidv.dashboard import (
     endpoints as dashboard_endpoints,
     inquiries as dashboard_inquiries,
     inquiry_page as dashboard_inquiry_page,
+    lists as dashboard_lists,
     pages as dashboard_pages,
+    reports as dashboard_reports,
     sign_in as dashboard_sign_in,
+    webhooks as dashboard_webhooks,
     workflows as dashboard_workflows,
 )
 from openidv.documents import endpoints as documents_endpoints, schemas as documents_schemas, tasks as documents_tasks
@@ -110,6 +113,9 @@ DASHBOARD: tuple[APIRouter, ...] = (
     dashboard_inquiries.router,  # inquiry list, review queue, decisions
     dashboard_inquiry_page.router,  # one inquiry with its evidence (the reviewer's case page)
     dashboard_endpoints.router,  # audit log, jobs, templates, analytics, accounts, API keys
+    dashboard_webhooks.router,  # webhooks, their delivery log, redelivery
+    dashboard_reports.router,  # reports and the review of their matches
+    dashboard_lists.router,  # screening lists: versions and what each load changed
     dashboard_cases.router,  # cases: the reviewers' queue, one case (assign, due time, status, comments)
     dashboard_workflows.router,  # workflows: list, editor (errors at their lines), publish, enable, dry run, runs and their steps
 )

@@ -90,6 +90,17 @@ def _act(request: Request, form: dict[str, str], run: Run) -> Response:
         return render("error.html", exc.status, who=None, csrf="", message=exc.details or exc.title)
 
 
+def confirm(who: auth.DashboardSession, form: dict[str, str], *, title: str, message: str, button: str, back: str) -> HTMLResponse:
+    """The confirmation step of a destructive action: the same form again, with `confirmed=yes` (no script needed).
+    The action runs only when `confirmed(form)`; until then nothing is written."""
+    kept = {k: v for k, v in form.items() if k not in ("csrf", "confirmed")}
+    return render("confirm.html", who=who, csrf=form.get("csrf", ""), title=title, message=message, button=button, back=back, kept=kept)
+
+
+def confirmed(form: dict[str, str]) -> bool:
+    return form.get("confirmed") == "yes"
+
+
 def links(result: Any, params: dict[str, str]) -> dict[str, str | None]:
     """Older/newer links of a cursor page that keep the filters."""
     base = urlencode({k: v for k, v in params.items() if v})

@@ -22,8 +22,11 @@ def get_for_run(session: Session, report_id: str) -> Report | None:
     return session.scalars(select(Report).where(Report.id == report_id).with_for_update()).first()
 
 
-def list_page(session: Session, environment_id: str, page: Page, reference_ids: list[str] | None, account_ids: list[str] | None) -> PageResult[Report]:
+def list_page(session: Session, environment_id: str, page: Page, reference_ids: list[str] | None, account_ids: list[str] | None, *,
+              has_match: bool | None = None) -> PageResult[Report]:
     query = select(Report).where(Report.environment_id == environment_id)
+    if has_match is not None:
+        query = query.where(Report.has_match.is_(has_match))
     if reference_ids:
         query = query.where(Report.reference_id.in_(reference_ids))
     if account_ids:
@@ -65,6 +68,19 @@ def current_snapshot(session: Session, list_name: str) -> ListSnapshot | None:
 
 def current_snapshots(session: Session) -> list[ListSnapshot]:
     return list(session.scalars(select(ListSnapshot).where(ListSnapshot.current.is_(True)).order_by(ListSnapshot.list_name)))
+
+
+def snapshot(session: Session, snapshot_id: str) -> ListSnapshot | None:
+    return session.get(ListSnapshot, snapshot_id)
+
+
+def versions_of(session: Session, list_name: str) -> list[ListSnapshot]:
+    """Every snapshot of one list, newest version first."""
+    return list(session.scalars(select(ListSnapshot).where(ListSnapshot.list_name == list_name).order_by(ListSnapshot.version.desc())))
+
+
+def snapshot_version(session: Session, list_name: str, version: int) -> ListSnapshot | None:
+    return session.scalar(select(ListSnapshot).where(ListSnapshot.list_name == list_name, ListSnapshot.version == version))
 
 
 def next_version(session: Session, list_name: str) -> int:
