@@ -33,7 +33,7 @@ OPERATIONS = [
     "list-all-inquiries", "search-inquiries", "create-an-inquiry", "retrieve-an-inquiry", "update-an-inquiry", "redact-an-inquiry",
     "approve-an-inquiry", "decline-an-inquiry", "mark-an-inquiry-for-review", "expire-an-inquiry", "resume-an-inquiry",
     "generate-a-one-time-link", "inquiries-add-tag", "inquiries-remove-tag", "inquiries-set-all-tags",
-    "inquiries-perform-simulate-actions",
+    "inquiries-perform-simulate-actions", "print-an-inquiry-pdf",
     "list-all-accounts", "search-accounts", "create-an-account", "retrieve-an-account", "update-an-account", "redact-an-account",
     "accounts-add-tag", "accounts-remove-tag", "accounts-set-all-tags", "consolidate-into-an-account",
     "list-all-inquiry-sessions", "create-an-inquiry-session", "expire-inquiry-sessions", "retrieve-an-inquiry-session",
