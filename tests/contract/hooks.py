@@ -57,7 +57,10 @@ def _pick(name: str) -> str | None:
 
 
 def _post(path: str, body: dict) -> dict:
-    answer = API.post(path, json=body)
+    try:
+        answer = API.post(path, json=body)
+    except httpx.RemoteProtocolError:  # a kept-alive connection the server closed meanwhile (busy machine): once more, on a new one
+        answer = API.post(path, json=body)
     assert answer.status_code in (200, 201), (path, answer.status_code, answer.text)
     return answer.json()["data"]
 
