@@ -8,7 +8,6 @@ import getpass
 import json
 import logging
 import os
-import secrets
 import signal
 import sys
 import threading
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from openidv import wiring
 from openidv.app import create_app
-from openidv.auth import repository as auth_repository, service as auth
+from openidv.auth import passwords, repository as auth_repository, service as auth, users
 from openidv.cases import service as cases
 from openidv.config import Settings
 from openidv.inquiry_templates import repository as templates_repository, service as templates
@@ -86,8 +85,12 @@ def cmd_setup(args: argparse.Namespace) -> int:
                                                      "workflows": workflows}
         admin_email = os.environ.get("OPENIDV_ADMIN_EMAIL", "admin@openidv.local")
         if auth_repository.user_by_email(db, admin_email) is None:
-            password = os.environ.get("OPENIDV_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-            auth.create_user(db, admin_email, password, "admin")
+            password = os.environ.get("OPENIDV_ADMIN_PASSWORD") or passwords.generate()  # passes the strength estimator
+            try:
+                auth.create_user(db, admin_email, password, "admin")
+            except ValueError as exc:  # OPENIDV_ADMIN_PASSWORD too weak, say
+                print(f"error: admin user {admin_email}: {exc}", file=sys.stderr)
+                return 2
             out["admin"] = {"email": admin_email, "password": password}
     if args.json:
         print(json.dumps(out, indent=2))
@@ -124,17 +127,61 @@ def cmd_api_key_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace, prompt: str = "Password: ") -> str:
+    return sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass(prompt)
+
+
 def cmd_user_create(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    password = _password(args)
     try:
         with _transaction(settings) as db:
-            user = auth.create_user(db, args.email, password, args.role)
+            user = auth.create_user(db, args.email, password, args.role, sandbox_only=args.sandbox_only)
             print(user.id)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    with _transaction(settings) as db:
+        found = [{"id": u.id, "email": u.email, "role": u.role, "sandbox-only": u.sandbox_only, "disabled": u.disabled_at is not None,
+                  "totp": u.totp_secret_sealed is not None, "totp-required": u.totp_required} for u in auth_repository.users(db)]
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    for u in found:
+        flags = [name for name in ("sandbox-only", "disabled", "totp", "totp-required") if u[name]]
+        print(f"{u['id']:<30} {u['email']:<40} {u['role']:<9} {' '.join(flags)}")
+    return 0
+
+
+def cmd_user_change(args: argparse.Namespace) -> int:
+    """disable | enable | set-role | reset-password | require-totp, on the user named by --email."""
+    settings = _settings(args)
+    password = _password(args, "New password: ") if args.action == "reset-password" and not args.generate else None
+    try:
+        with _transaction(settings) as db:
+            user = users.by_email(db, args.email)
+            if args.action == "disable":
+                users.disable(db, user)
+            elif args.action == "enable":
+                users.enable(db, user)
+            elif args.action == "set-role":
+                users.set_role(db, user, args.role, user.sandbox_only if args.sandbox_only is None else args.sandbox_only)
+            elif args.action == "reset-password":
+                chosen = users.reset_password(db, user, password)
+                if args.generate:
+                    print(chosen)  # generated: shown once
+            else:
+                users.require_totp(db, user, not args.off)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.email}: {args.action} done", file=sys.stderr)
     return 0
 
 
@@ -355,13 +402,34 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_api_key_create)
 
-    users = sub.add_parser("user", help="manage dashboard users").add_subparsers(dest="action", required=True)
-    p = users.add_parser("create", help="create a dashboard user")
+    user_cmd = sub.add_parser("user", help="manage dashboard users").add_subparsers(dest="action", required=True)
+    p = user_cmd.add_parser("create", help="create a dashboard user (the password must pass the strength estimator)")
     p.add_argument("--email", required=True)
-    p.add_argument("--role", choices=("admin", "reviewer", "viewer"), required=True)
+    p.add_argument("--role", choices=auth.ROLES, required=True)
+    p.add_argument("--sandbox-only", action="store_true", help="refuse this user the production environment")
     p.add_argument("--password-stdin", action="store_true")
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(func=cmd_user_create)
+    p = user_cmd.add_parser("list", help="list dashboard users")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--data-dir", type=Path)
+    p.set_defaults(func=cmd_user_list)
+    for action, text in (("disable", "disable a user and end their sessions"), ("enable", "enable a disabled user"),
+                         ("set-role", "change a user's role (and, with --sandbox-only/--no-sandbox-only, their environments)"),
+                         ("reset-password", "set a new password (from the prompt, --password-stdin or --generate) and end their sessions"),
+                         ("require-totp", "require an authenticator code at the user's sign-in (--off: make it optional)")):
+        p = user_cmd.add_parser(action, help=text)
+        p.add_argument("--email", required=True)
+        if action == "set-role":
+            p.add_argument("--role", choices=auth.ROLES, required=True)
+            p.add_argument("--sandbox-only", action=argparse.BooleanOptionalAction, default=None)
+        if action == "reset-password":
+            p.add_argument("--password-stdin", action="store_true")
+            p.add_argument("--generate", action="store_true", help="generate a password and print it (shown once)")
+        if action == "require-totp":
+            p.add_argument("--off", action="store_true")
+        p.add_argument("--data-dir", type=Path)
+        p.set_defaults(func=cmd_user_change)
 
     records = sub.add_parser("records", help="record sources for database verifications").add_subparsers(dest="action", required=True)
     p = records.add_parser("import", help="import people from a CSV, JSON or JSON-lines file")

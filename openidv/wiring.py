@@ -29,6 +29,7 @@ from openidv.dashboard import (
     pages as dashboard_pages,
     reports as dashboard_reports,
     sign_in as dashboard_sign_in,
+    users as dashboard_users,
     webhooks as dashboard_webhooks,
     workflows as dashboard_workflows,
 )
@@ -110,6 +111,7 @@ PAGES: tuple[tuple[APIRouter, str, Path, str], ...] = (
 # The dashboard's areas (/dashboard/*), one router each, in this order; what they share is openidv.dashboard.pages.
 DASHBOARD: tuple[APIRouter, ...] = (
     dashboard_sign_in.router,  # sign-in, sign-out, environment, second factor
+    dashboard_users.router,  # users (admins), own password
     dashboard_inquiries.router,  # inquiry list, review queue, decisions
     dashboard_inquiry_page.router,  # one inquiry with its evidence (the reviewer's case page)
     dashboard_endpoints.router,  # audit log, jobs, templates, analytics, accounts, API keys

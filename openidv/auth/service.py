@@ -6,11 +6,10 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
 from sqlalchemy.orm import Session
 
-from openidv.auth import permissions, repository
+from openidv.auth import passwords, permissions, repository
+from openidv.auth.passwords import hash_password, verify_password as verify_password  # re-exported: callers use the service
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError
 from openidv.kit.ids import new_id
@@ -18,7 +17,6 @@ from openidv.models import ApiKey, Environment, User
 
 ENVIRONMENT_NAMES = ("sandbox", "production")
 ROLES = ("admin", "reviewer", "viewer")
-_passwords = PasswordHasher()
 
 
 def hash_secret(secret: str) -> str:
@@ -138,28 +136,16 @@ def usable(key: ApiKey) -> bool:
 # ---------------------------------------------------------------- dashboard users
 
 
-def hash_password(password: str) -> str:
-    return _passwords.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _passwords.verify(password_hash, password)
-    except (VerificationError, ValueError):  # a mismatch, or a stored hash argon2 cannot read (InvalidHashError)
-        return False
-
-
-def create_user(session: Session, email: str, password: str, role: str) -> User:
+def create_user(session: Session, email: str, password: str, role: str, *, sandbox_only: bool = False) -> User:
     email = email.strip().lower()
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if "@" not in email:
         raise ValueError("email must be an e-mail address")
-    if len(password) < 10:
-        raise ValueError("password must have at least 10 characters")
+    passwords.check_strength(password, email)
     if repository.user_by_email(session, email):
         raise ValueError(f"a user with e-mail {email} exists already")
-    user = User(id=new_id("user"), email=email, password_hash=hash_password(password), role=role, created_at=now())
+    user = User(id=new_id("user"), email=email, password_hash=hash_password(password), role=role, sandbox_only=sandbox_only, created_at=now())
     session.add(user)
     session.flush()
     return user

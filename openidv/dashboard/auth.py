@@ -1,7 +1,9 @@
-"""Dashboard sign-in: argon2 passwords, lock-out, optional TOTP (RFC 6238), signed session cookies, CSRF tokens.
+"""Dashboard sign-in: argon2 passwords, failures throttled per address and e-mail (openidv.auth.throttle), optional
+TOTP (RFC 6238, each code once), server-side sessions, CSRF tokens.
 
-The session is a cookie signed with `secret_key` (user id, environment, nonce, expiry); the user row is
-re-read on every request, so disabling a user or changing their role takes effect at once.
+The session cookie holds a random token; the database keeps only its SHA-256 (`user_sessions`), and every
+request reads that row and its user, so sign-out, disabling a user or changing a password ends sessions at once
+and a role change takes effect on the next request.
 """
 
 import base64
@@ -10,30 +12,28 @@ import hmac
 import json
 import secrets
 import struct
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from openidv.auth import repository as users
-from openidv.auth.service import verify_password
-from openidv.kit.clock import now
-from openidv.models import User
+from openidv.auth import passwords, repository as users, throttle
+from openidv.kit.clock import as_utc, now
+from openidv.models import User, UserSession
 
 COOKIE = "openidv_dashboard"
 PRE_COOKIE = "openidv_dashboard_pre"  # binds the sign-in form's CSRF token before there is a session
 SESSION_SECONDS = 12 * 3600
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 WRITE_ROLES = ("admin", "reviewer")
+TOTP_STEP = 30
 
 
 @dataclass
 class DashboardSession:
     user: User
     environment: str  # sandbox | production
-    nonce: str
+    nonce: str  # the session row's id: CSRF tokens are derived from it
+    row: UserSession
 
     @property
     def can_write(self) -> bool:
@@ -63,18 +63,39 @@ def unsign(key: str, raw: str) -> dict | None:
         return None
 
 
-def new_cookie(key: str, user: User, environment: str) -> str:
-    return sign(key, {"u": user.id, "e": environment, "n": secrets.token_urlsafe(16), "x": int(time.time()) + SESSION_SECONDS})
+def _session_id(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-def load(db: Session, key: str, raw: str | None) -> DashboardSession | None:
-    data = unsign(key, raw or "")
-    if not data or data.get("x", 0) < time.time() or data.get("e") not in ("sandbox", "production"):
+def start_session(db: Session, user: User, environment: str = "sandbox") -> str:
+    """A new session row; returns the cookie's token (never stored)."""
+    token = secrets.token_urlsafe(32)
+    stamp = now()
+    users.delete_sessions(db, user.id, expired_before=stamp)  # a user's stale rows go when they come back
+    users.add_session(db, UserSession(id=_session_id(token), user_id=user.id, environment=environment, created_at=stamp,
+                                      expires_at=stamp + timedelta(seconds=SESSION_SECONDS)))
+    return token
+
+
+def load(db: Session, raw: str | None) -> DashboardSession | None:
+    if not raw or len(raw) > 100:
         return None
-    user = db.get(User, data.get("u"))
-    if user is None or user.disabled_at is not None:
+    found = users.session_and_user(db, _session_id(raw))
+    if found is None:
         return None
-    return DashboardSession(user=user, environment=data["e"], nonce=data["n"])
+    row, user = found
+    if as_utc(row.expires_at) < now() or user.disabled_at is not None:
+        return None
+    return DashboardSession(user=user, environment=row.environment, nonce=row.id, row=row)
+
+
+def end_session(db: Session, who: DashboardSession) -> None:
+    users.delete_session(db, who.nonce)
+
+
+def end_sessions(db: Session, user: User) -> None:
+    """Every browser this user is signed in on (disabled, password changed, limited to the sandbox)."""
+    users.delete_sessions(db, user.id)
 
 
 def csrf_token(key: str, nonce: str) -> str:
@@ -96,10 +117,24 @@ def totp(secret_b32: str, at: float, step: int = 30, digits: int = 6) -> str:
     return str(code).zfill(digits)
 
 
-def totp_ok(secret_b32: str, code: str, at: float | None = None) -> bool:
-    at = time.time() if at is None else at
+def totp_step(secret_b32: str, code: str, at: float | None = None) -> int | None:
+    """The time step whose code this is (one step of clock drift either way), or None."""
+    at = now().timestamp() if at is None else at  # kit.clock: tests move it
     code = (code or "").strip()
-    return any(hmac.compare_digest(totp(secret_b32, at + drift * 30), code) for drift in (-1, 0, 1))
+    for drift in (-1, 0, 1):
+        if hmac.compare_digest(totp(secret_b32, at + drift * TOTP_STEP), code):
+            return int((at + drift * TOTP_STEP) // TOTP_STEP)
+    return None
+
+
+def use_totp(user: User, secret_b32: str, code: str) -> bool:
+    """A right code whose step is later than the last one this user used, which it then becomes: a code
+    (seen over a shoulder, or replayed) works once."""
+    step = totp_step(secret_b32, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
 
 
 def new_totp_secret() -> str:
@@ -113,22 +148,31 @@ class SignInError(Exception):
     """A message for the sign-in form; never says whether the e-mail exists."""
 
 
-def sign_in(db: Session, email: str, password: str, code: str | None) -> User:
-    user = users.user_by_email(db, email or "")
+class Throttled(SignInError):
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"Too many failed sign-ins from this address or for this e-mail. Try again in {seconds} seconds.")
+        self.seconds = seconds
+
+
+def sign_in(db: Session, email: str, password: str, code: str | None, client_ip: str) -> User:
+    """The user, or SignInError. An unknown or disabled e-mail costs the same argon2 verification as a real one,
+    and failures wait per address and e-mail (Throttled) instead of locking the account."""
     stamp = now()
+    names = throttle.keys(client_ip, email or "")
+    wait = throttle.wait_seconds(db, names, stamp)
+    if wait:
+        raise Throttled(wait)
+    user = users.user_by_email(db, email or "")
     if user is None or user.disabled_at is not None:
-        raise SignInError("Wrong e-mail or password.")
-    if user.locked_until is not None and user.locked_until > stamp:
-        raise SignInError("Too many failed attempts. Try again later.")
-    good = verify_password(user.password_hash, password or "")
-    if good and user.totp_secret and not totp_ok(user.totp_secret, code or ""):
-        good = False
-    if not good:
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= MAX_FAILURES:
-            user.locked_until, user.failed_sign_ins = stamp + timedelta(minutes=LOCK_MINUTES), 0
-        db.flush()
-        raise SignInError("Wrong e-mail, password or code." if user.totp_secret else "Wrong e-mail or password.")
-    user.failed_sign_ins, user.locked_until = 0, None
+        good = passwords.verify_nobody(password or "")
+    else:
+        good = passwords.verify_password(user.password_hash, password or "")
+        secret = user.totp_secret
+        if good and secret and not use_totp(user, secret, code or ""):
+            good = False
+    if not good or user is None:
+        throttle.failed(db, names, stamp)
+        raise SignInError("Wrong e-mail, password or code." if code else "Wrong e-mail or password.")
+    throttle.succeeded(db, user.email)
     db.flush()
     return user

@@ -54,12 +54,28 @@ def set_session(request: Request, response: Response, value: str) -> None:
     response.set_cookie(auth.COOKIE, value, httponly=True, secure=request.url.scheme == "https", samesite="strict", path=HOME, max_age=auth.SESSION_SECONDS)
 
 
+# What a user whom an admin requires TOTP of may open before setting it up, and a sandbox-only user left in production.
+TOTP_SET_UP = (f"{HOME}/security", f"{HOME}/security/totp", f"{HOME}/sign-out")
+WAY_OUT = (f"{HOME}/environment", f"{HOME}/sign-out")
+
+
+def _refused(request: Request, who: auth.DashboardSession) -> Response | None:
+    """A sandbox-only user in production gets a 403; a user who must set up TOTP is sent to do it."""
+    if who.environment == "production" and who.user.sandbox_only and request.url.path not in WAY_OUT:
+        return render("error.html", 403, who=who, csrf=auth.csrf_token(key(request), who.nonce), message="Your account is limited to the sandbox.")
+    if who.user.totp_required and who.user.totp_secret_sealed is None and request.url.path not in TOTP_SET_UP:
+        return to(f"{HOME}/security")
+    return None
+
+
 def page(request: Request, build: Build) -> Response:
     """A signed-in page: `build` returns (template, values) or a response."""
     with transaction(request.app.state.reader) as db:
-        who = auth.load(db, key(request), request.cookies.get(auth.COOKIE))
+        who = auth.load(db, request.cookies.get(auth.COOKIE))
         if who is None:
             return to(HOME)
+        if (refused := _refused(request, who)) is not None:
+            return refused
         env_id = service.environment_id(db, who)
         try:
             result = build(db, who, env_id)
@@ -80,11 +96,13 @@ async def action(request: Request, run: Run) -> Response:
 def _act(request: Request, form: dict[str, str], run: Run) -> Response:
     try:
         with transaction(request.app.state.writer) as db:
-            who = auth.load(db, key(request), request.cookies.get(auth.COOKIE))
+            who = auth.load(db, request.cookies.get(auth.COOKIE))
             if who is None:
                 return to(HOME)
             if not auth.csrf_ok(key(request), who.nonce, form.get("csrf")):
                 raise ApiError(403, "The form expired or did not come from this dashboard. Reload the page and try again.")
+            if (refused := _refused(request, who)) is not None:
+                return refused
             return run(db, who, service.environment_id(db, who), form)
     except ApiError as exc:  # the transaction rolled back: nothing half-written
         return render("error.html", exc.status, who=None, csrf="", message=exc.details or exc.title)

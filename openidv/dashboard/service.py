@@ -12,7 +12,7 @@ from openidv.accounts import repository as accounts_repository
 from openidv.auth import repository as environments, service as api_keys
 from openidv.auth.service import NewApiKey
 from openidv.dashboard import repository
-from openidv.dashboard.auth import DashboardSession, totp_ok
+from openidv.dashboard.auth import DashboardSession
 from openidv.inquiries import repository as inquiries_repository, service as inquiries
 from openidv.inquiry_sessions.service import Secrets, create_one_time_link
 from openidv.inquiry_templates import service as templates
@@ -284,19 +284,6 @@ def revoke_api_key(db: Session, who: DashboardSession, env_id: str, key_id: str)
     if key.revoked_at is None:
         api_keys.revoke_api_key(db, key)
         audit(db, who, env_id, "api-key.revoke", key.id, "active", "revoked", key.name)
-
-
-# ---------------------------------------------------------------- second factor
-
-
-def set_totp(db: Session, who: DashboardSession, env_id: str, secret: str | None, code: str) -> None:
-    """Turn TOTP on with a new secret (proved by a code from it) or off (proved by a code from the current one)."""
-    proof = secret or who.user.totp_secret
-    if not proof or not totp_ok(proof, code):
-        raise bad_request("That code is not right. Check the authenticator app's clock and try again.")
-    who.user.totp_secret = secret
-    db.flush()
-    audit(db, who, env_id, "totp.enable" if secret else "totp.disable", who.user.id, None, None)
 
 
 def create_inquiry(db: Session, who: DashboardSession, env_id: str, template_id: str, form: dict[str, str], secrets_: Secrets) -> tuple[Inquiry, str]:

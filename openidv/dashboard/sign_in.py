@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from openidv.dashboard import auth, pages, service
+from openidv.dashboard import auth, pages, users_service
 from openidv.flow.service import qr_svg
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
@@ -28,7 +28,7 @@ def _sign_in_form(request: Request, error: str | None = None, status: int = 200,
 @router.get(pages.HOME)
 def home(request: Request) -> Response:
     with transaction(request.app.state.reader) as db:
-        if auth.load(db, pages.key(request), request.cookies.get(auth.COOKIE)) is not None:
+        if auth.load(db, request.cookies.get(auth.COOKIE)) is not None:
             return pages.to(f"{pages.HOME}/inquiries")
     return _sign_in_form(request)
 
@@ -42,11 +42,15 @@ async def sign_in(request: Request) -> Response:
     def attempt() -> Response:
         with transaction(request.app.state.writer) as db:  # a failure's counter is committed too
             try:
-                user = auth.sign_in(db, form.get("email", ""), form.get("password", ""), form.get("code"))
+                user = auth.sign_in(db, form.get("email", ""), form.get("password", ""), form.get("code"), request.client.host if request.client else "")
+            except auth.Throttled as exc:
+                refused = _sign_in_form(request, str(exc), 429, form.get("email", "")[:255])
+                refused.headers["Retry-After"] = str(exc.seconds)
+                return refused
             except auth.SignInError as exc:
                 return _sign_in_form(request, str(exc), 401, form.get("email", "")[:255])
             response = pages.to(f"{pages.HOME}/inquiries")
-            pages.set_session(request, response, auth.new_cookie(pages.key(request), user, "sandbox"))
+            pages.set_session(request, response, auth.start_session(db, user))
             response.delete_cookie(auth.PRE_COOKIE, path=pages.HOME)
             return response
 
@@ -55,7 +59,8 @@ async def sign_in(request: Request) -> Response:
 
 @router.post(f"{pages.HOME}/sign-out")
 async def sign_out(request: Request) -> Response:
-    def run(_db: Session, _who: auth.DashboardSession, _env_id: str, _form: dict[str, str]) -> Response:
+    def run(db: Session, who: auth.DashboardSession, _env_id: str, _form: dict[str, str]) -> Response:
+        auth.end_session(db, who)  # on the server: a copy of the cookie opens nothing any more
         response = pages.to(pages.HOME)
         response.delete_cookie(auth.COOKIE, path=pages.HOME)
         return response
@@ -65,13 +70,9 @@ async def sign_out(request: Request) -> Response:
 
 @router.post(f"{pages.HOME}/environment")
 async def switch_environment(request: Request) -> Response:
-    def run(_db: Session, who: auth.DashboardSession, _env_id: str, form: dict[str, str]) -> Response:
-        name = form.get("environment", "")
-        if name not in ("sandbox", "production"):
-            raise ApiError(400, "environment must be sandbox or production")
-        response = pages.to(f"{pages.HOME}/inquiries")
-        pages.set_session(request, response, auth.new_cookie(pages.key(request), who.user, name))
-        return response
+    def run(db: Session, who: auth.DashboardSession, _env_id: str, form: dict[str, str]) -> Response:
+        users_service.switch_environment(db, who, form.get("environment", ""))
+        return pages.to(f"{pages.HOME}/inquiries")
 
     return await pages.action(request, run)
 
@@ -97,7 +98,7 @@ async def security_totp(request: Request) -> Response:
             if pending.get("u") != who.user.id:
                 raise ApiError(400, "The set-up form expired. Reload the page.")
             secret = pending["s"]
-        service.set_totp(db, who, env_id, secret, form.get("code", ""))
+        users_service.set_totp(db, who, env_id, secret, form.get("code", ""))
         return pages.to(f"{pages.HOME}/security")
 
     return await pages.action(request, run)

@@ -30,8 +30,10 @@ from openidv.models.record import Record
 from openidv.models.report import Report
 from openidv.models.report_template import ReportTemplate
 from openidv.models.selfie_biometric import SelfieBiometric
+from openidv.models.sign_in_throttle import SignInThrottle
 from openidv.models.tag import Tag
 from openidv.models.user import User
+from openidv.models.user_session import UserSession
 from openidv.models.verification import Verification
 from openidv.models.webhook import Webhook
 from openidv.models.webhook_delivery import WebhookDelivery
@@ -70,8 +72,10 @@ __all__ = [
     "Report",
     "ReportTemplate",
     "SelfieBiometric",
+    "SignInThrottle",
     "Tag",
     "User",
+    "UserSession",
     "Verification",
     "Webhook",
     "WebhookDelivery",
