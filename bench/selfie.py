@@ -13,7 +13,7 @@ Each selfie is evaluated once (default preset); the presets' verdicts are replay
 the same functions `evaluate` uses. Prints FMR / FNMR per preset, APCER per attack kind, BPCER, and wall
 and CPU time per selfie.
 
-    .venv/bin/python bench/selfie.py [--n 12] [--attacks 6]
+    .venv/bin/python bench/selfie.py [--n 12] [--attacks 6] [--stages]   # --stages: CPU per stage (bench/stages.py)
 """
 
 from __future__ import annotations
@@ -28,10 +28,22 @@ import time
 import cv2
 import numpy as np
 from PIL import Image
+from stages import print_stages, timed_stages
 
 from openidv.checks import faces, selfie
 from openidv.testdata import selfiegen as g
 
+# Where `selfie.evaluate()` spends its CPU, stage by stage (FaceEngine's methods and the pure signals).
+STAGES = {
+    "decode (JPEG to RGB)": ["openidv.checks.quality:decode"],
+    "face detector (BlazeFace)": ["openidv.checks.faces:FaceEngine.detect"],
+    "landmarks (FaceMesh)": ["openidv.checks.faces:FaceEngine.landmarks"],
+    "eyes (eye contour model)": ["openidv.checks.faces:FaceEngine.eye_openness"],
+    "embeddings (dlib ResNet)": ["openidv.checks.faces:FaceEngine.embedding"],
+    "texture (spectrum)": ["openidv.checks.liveness:periodic_texture"],
+    "scene change": ["openidv.checks.liveness:scene_change"],
+    "glasses, sharpness": ["openidv.checks.selfie:_glasses", "openidv.checks.quality:blur_score"],
+}
 ATTACKS = ("printed_photo", "curved_print", "screen_photo", "screen_video", "swapped_poses", "same_frame", "id_card")
 
 
@@ -119,6 +131,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=12, help="bona fide selfies per person")
     ap.add_argument("--attacks", type=int, default=6, help="attacks per kind per person")
+    ap.add_argument("--stages", action="store_true", help="print the CPU time of each stage of the bona fide selfies")
     args = ap.parse_args()
     faces.engine()
     selfie.evaluate(selfie.SelfieEvidence([g.jpeg(g.frame_of("astronaut"))]), selfie.SelfieSettings(kind="center-only"))
@@ -126,13 +139,18 @@ def main() -> None:
     ids = {(n, s): faces.engine().embedding(*_face(id_front(n, s))) for n in g.FACES for s in range(6)}
     lfw = lfw_embeddings()
     walls, cpus, genuine, impostor, bona, worst, crowd = [], [], [], [], [], [], []
+    stage_totals: dict[str, float] = {}
     for name in g.FACES:
         for seed in range(args.n):
             c, left, right, aug = bona_fide(name, seed)
-            t0, c0 = time.perf_counter(), _cpu()
-            r = selfie.evaluate(selfie.SelfieEvidence([c], [left], [right], id_portrait=id_front(name, seed % 6)))
-            walls.append(time.perf_counter() - t0)
-            cpus.append(_cpu() - c0)
+            portrait = id_front(name, seed % 6)
+            with timed_stages(STAGES if args.stages else {}) as stage_cpu:
+                t0, c0 = time.perf_counter(), _cpu()
+                r = selfie.evaluate(selfie.SelfieEvidence([c], [left], [right], id_portrait=portrait))
+                walls.append(time.perf_counter() - t0)
+                cpus.append(_cpu() - c0)
+            for stage, seconds in stage_cpu.items():
+                stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
             bona.append((r, aug))
             if r.embedding is None:
                 genuine.extend([9.0] * 6)
@@ -197,6 +215,8 @@ def main() -> None:
           f"{sum(found['real'])}/{len(found['real'])} with real ones (Hopper), {sum(found['none'])}/{len(found['none'])} without")
     q = statistics.quantiles(walls, n=20)
     qc = statistics.quantiles(cpus, n=20)
+    if args.stages:
+        print_stages(stage_totals, len(cpus), sum(cpus), f"stage ({len(cpus)} bona fide selfies with ID portrait)")
     print(f"time per three-pose selfie with ID portrait: wall median {statistics.median(walls):.2f} s p95 {q[18]:.2f} s; "
           f"CPU median {statistics.median(cpus):.2f} s p95 {qc[18]:.2f} s")
 

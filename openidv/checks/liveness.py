@@ -113,19 +113,18 @@ def scene_change(rgb_a: Image, face_a: faces.Face, rgb_b: Image, face_b: faces.F
     lab_b, mask_b = _surround(rgb_b, face_b)
     padded = cv2.copyMakeBorder(lab_b, 5, 5, 5, 5, cv2.BORDER_REPLICATE)
     pmask = cv2.copyMakeBorder(mask_b.astype(np.uint8), 5, 5, 5, 5, cv2.BORDER_CONSTANT, value=0).astype(bool)
+    # Every shift's 3x3 neighbours are windows of b displaced -5..5: their lightness difference and
+    # colour distance to a are computed once (11 x 11 windows), not once per shift and neighbour.
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (48, 48), axis=(0, 1))  # (11, 11, 3, 48, 48)
+    light = lab_a[..., 0] - windows[:, :, 0]
+    colour = (lab_a[..., 1] - windows[:, :, 1]) ** 2 + (lab_a[..., 2] - windows[:, :, 2]) ** 2
     best = np.inf
     for sy in range(-4, 5):
         for sx in range(-4, 5):
-            shifted = padded[5 + sy - 1:5 + sy + 49, 5 + sx - 1:5 + sx + 49]
             mask = mask_a & pmask[5 + sy:5 + sy + 48, 5 + sx:5 + sx + 48]
             if mask.sum() < 40:
                 continue
-            centre = shifted[1:49, 1:49]
-            offset = np.zeros(3, np.float32)
-            offset[0] = float((lab_a[..., 0][mask] - centre[..., 0][mask]).mean())
-            near = np.full((48, 48), np.inf, np.float32)
-            for dy in range(3):
-                for dx in range(3):
-                    near = np.minimum(near, np.linalg.norm(lab_a - shifted[dy:dy + 48, dx:dx + 48] - offset, axis=2))
-            best = min(best, float(near[mask].mean()))
+            offset = float(light[5 + sy, 5 + sx][mask].mean())
+            near = (light[4 + sy:7 + sy, 4 + sx:7 + sx] - offset) ** 2 + colour[4 + sy:7 + sy, 4 + sx:7 + sx]
+            best = min(best, float(np.sqrt(near.reshape(9, 48, 48).min(axis=0))[mask].mean()))
     return 0.0 if best == np.inf else best
