@@ -18,7 +18,7 @@ from openidv.api import included
 from openidv.api_keys import endpoints as api_keys_endpoints
 from openidv.api_logs import endpoints as api_logs_endpoints, service as api_logs, tasks as api_logs_tasks
 from openidv.api_reference import endpoints as api_reference_endpoints
-from openidv.cases import endpoints as cases_endpoints, schemas as cases_schemas
+from openidv.cases import endpoints as cases_endpoints, schemas as cases_schemas, service as cases_service
 from openidv.config import Settings, bootstrap
 from openidv.dashboard import (
     cases as dashboard_cases,
@@ -148,6 +148,7 @@ JOB_QUEUES = {
 
 TIMERS = (
     progress.expire_due,
+    cases_service.expire_sla,  # case.sla-expired when a due time passes
     maintenance.prune_jobs,
     api_logs_tasks.purge_expired,
     webhooks_tasks.reconcile,

@@ -1,6 +1,7 @@
 """SQL for cases, their templates, objects and comments. A case only references what it holds, so the objects'
 own tables are read here for one thing: that an id names an object of the case's environment."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select
@@ -131,6 +132,12 @@ def search_page(session: Session, environment_id: str, page: Page, query: tuple[
     if query is not None:
         statement = statement.where(_condition(query))
     return paged(session, statement, Case, page)
+
+
+def past_due(session: Session, at: datetime, limit: int) -> list[Case]:
+    """Open or Pending cases whose due time passed and that were not told so yet (oldest due first)."""
+    query = select(Case).where(Case.status.in_(("Open", "Pending")), Case.sla_expires_at <= at, Case.sla_expired_at.is_(None))
+    return list(session.scalars(query.order_by(Case.sla_expires_at).limit(limit)))
 
 
 def queue_page(session: Session, environment_id: str, page: Page, *, statuses: tuple[str, ...], assignee: str | None) -> PageResult[Case]:

@@ -12,6 +12,7 @@ from openidv.api import idempotency
 from openidv.auth import repository as users
 from openidv.cases import repository
 from openidv.events import service as events
+from openidv.jobs import every, session as job_session
 from openidv.kit.clock import now
 from openidv.kit.errors import ApiError, bad_request, not_found
 from openidv.kit.ids import new_id
@@ -137,6 +138,7 @@ def update(session: Session, case: Case, *, fields: dict[str, Any] | None, sla: 
     given, expiry = sla
     if given:
         case.sla_expires_at = expiry
+        case.sla_expired_at = None  # a new due time can expire again
     if fields is not None:
         case.fields = {**case.fields, **fields}
         lifecycle.transition(session, case, "update_fields", actor=actor)
@@ -263,6 +265,24 @@ def redact(session: Session, case: Case, actor: str | None) -> None:
     idempotency.forget(session, [case.id])
     _touch(case, actor)
     lifecycle.transition(session, case, "redact", actor=actor)
+
+
+SLA_SWEEP_SECONDS = 60
+SLA_BATCH = 200
+
+
+@every(SLA_SWEEP_SECONDS, "cases.expire-sla")
+def expire_sla() -> int:
+    """Every Open or Pending case whose due time passed gets `case.sla-expired`, once per due time."""
+    count = 0
+    while True:
+        with job_session() as db:
+            due = repository.past_due(db, now(), limit=SLA_BATCH)
+            for case in due:
+                lifecycle.transition(db, case, "expire_sla", actor="system")
+            count += len(due)
+        if len(due) < SLA_BATCH:
+            return count
 
 
 # ------------------------------------------------------------------ search

@@ -308,6 +308,7 @@ CASE: dict[tuple[str | None, str], Move] = {
     **{(s, "update_tags"): Move(None, ("case.updated-tags",)) for s in CASE_STATUSES},
     **{(s, "update"): Move(None) for s in CASE_STATUSES},  # objects, comments, due time: no event of their own in Persona's list
     **{(s, "redact"): Move(None, ("case.redacted",), "redacted_at") for s in CASE_STATUSES},
+    **{(s, "expire_sla"): Move(None, ("case.sla-expired",), "sla_expired_at") for s in ("Open", "Pending")},  # the due time passed
 }
 
 MACHINES = {

@@ -17,6 +17,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_cases_env_created", "environment_id", "created_at", "id"),
         Index("ix_cases_env_status", "environment_id", "status"),
+        Index("ix_cases_sla_due", "status", "sla_expires_at"),
     )
 
     id: Mapped[str] = id_column()
@@ -37,6 +38,7 @@ class Case(Base):
     updater_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     updater_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
     sla_expires_at: Mapped[datetime | None] = timestamp()
+    sla_expired_at: Mapped[datetime | None] = timestamp()  # case.sla-expired recorded for the current due time
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
     assigned_at: Mapped[datetime | None] = timestamp()

@@ -210,3 +210,26 @@ def test_permissions(client, world, engine, template_id) -> None:
         key = auth.create_api_key(db, db.get(Environment, world.sandbox_id), name="no cases", granted=["inquiry.read"]).secret
     assert_error(client.get(f"{API}/cases", headers={"Authorization": f"Bearer {key}"}), 403)
     assert_error(client.post(f"{API}/cases", json={}, headers={"Authorization": f"Bearer {key}"}), 403)
+
+
+def test_due_time_expiry_is_told_once(client, world, db, engine, template_id) -> None:
+    from datetime import timedelta
+
+    from openidv.jobs import runtime
+    from openidv.kit import clock
+
+    runtime.configure(session_factory(engine, writer=True))
+    due = _case(client, template_id)
+    resolved = _case(client, template_id)
+    for case in (due, resolved):
+        client.patch(f"{API}/cases/{case['id']}", json={"meta": {"sla-expires-in-seconds": 60}})
+    client.post(f"{API}/cases/{resolved['id']}/set-status", json={"meta": {"status": "Declined"}})
+    assert cases.expire_sla() == 0  # not yet
+    clock.advance(timedelta(minutes=2))
+    assert cases.expire_sla() == 1
+    assert cases.expire_sla() == 0  # once per due time
+    assert event_names(db, due["id"])[-1] == "case.sla-expired" and "case.sla-expired" not in event_names(db, resolved["id"])
+    client.patch(f"{API}/cases/{due['id']}", json={"meta": {"sla-expires-in-seconds": 60}})  # a new due time
+    clock.advance(timedelta(minutes=2))
+    assert cases.expire_sla() == 1
+    assert event_names(db, due["id"]).count("case.sla-expired") == 2
