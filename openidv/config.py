@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 300
     max_body_bytes: int = 20 * 1024 * 1024
     db_pool_size: int = 16
-    sqlite_synchronous: Literal["full", "normal"] = "full"  # embedded mode: FULL survives power loss; NORMAL is faster, may lose the last commits
+    sqlite_synchronous: Literal["full", "normal"] = "normal"  # embedded mode (WAL): NORMAL survives a killed process; FULL also a power loss
     worker_threads: int = 16  # threads for sync endpoints (anyio's default is 40)
     switch_interval: float = 0.001  # seconds; Python's GIL switch interval (default 0.005)
     log_level: str = "info"

@@ -2,8 +2,11 @@
 
 SQLite runs in WAL mode with a busy timeout; write transactions start with `BEGIN IMMEDIATE` so two
 writers queue on the lock instead of failing when a read transaction tries to upgrade. Its database file is
-created 0600 (SQLite gives the -wal and -shm files the same mode), and `synchronous=FULL` by default: a commit
-survives a power loss (`NORMAL`, faster, may lose the last commits then; OPENIDV_SQLITE_SYNCHRONOUS).
+created 0600 (SQLite gives the -wal and -shm files the same mode), and `synchronous=NORMAL` by default: in WAL mode a
+commit is in the log (the OS's page cache) when it returns, so it survives the process being killed, and the log is
+synced at each checkpoint; only a power loss or an OS crash may lose the last commits, never corrupting the database.
+`FULL` (OPENIDV_SQLITE_SYNCHRONOUS) also survives those, at one fsync per commit (3.4 ms on the development machine's
+disk, held under the write lock: it alone caps writes near 300/s).
 """
 
 import sqlite3
@@ -71,7 +74,7 @@ def _private_sqlite_file(url: str) -> None:
                 storage.private_file(side)
 
 
-def make_engine(url: str, *, pool_size: int = 16, echo: bool = False, sqlite_synchronous: str = "full") -> Engine:
+def make_engine(url: str, *, pool_size: int = 16, echo: bool = False, sqlite_synchronous: str = "normal") -> Engine:
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
         if sqlite_synchronous not in SQLITE_SYNCHRONOUS:

@@ -1,7 +1,7 @@
 """Issue 17, "Plain text at rest": inquiries' notes, reviewers' comments and audit details are sealed in the
 database (read here from the raw rows and the raw database file), existing rows are sealed by the migration,
-and the data folder is 0700 with the database and stored files 0600. SQLite commits with synchronous=FULL
-unless OPENIDV_SQLITE_SYNCHRONOUS says otherwise."""
+and the data folder is 0700 with the database and stored files 0600. SQLite commits with synchronous=NORMAL
+(WAL: a commit survives a killed process) unless OPENIDV_SQLITE_SYNCHRONOUS=full asks for power-loss durability."""
 
 import os
 import secrets
@@ -193,11 +193,11 @@ def _synchronous(engine) -> int:
         return int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
 
 
-def test_sqlite_commits_with_synchronous_full_by_default(tmp_path: Path, app, monkeypatch) -> None:
+def test_sqlite_commits_with_synchronous_normal_by_default(tmp_path: Path, app, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'sync.db'}"
-    engines = [make_engine(url, pool_size=1), make_engine(url, pool_size=1, sqlite_synchronous="normal")]
+    engines = [make_engine(url, pool_size=1), make_engine(url, pool_size=1, sqlite_synchronous="full")]
     try:
-        assert [_synchronous(e) for e in engines] == [2, 1]  # FULL, NORMAL
+        assert [_synchronous(e) for e in engines] == [1, 2]  # NORMAL (WAL: survives a killed process), FULL
     finally:
         for e in engines:
             e.dispose()
@@ -205,9 +205,10 @@ def test_sqlite_commits_with_synchronous_full_by_default(tmp_path: Path, app, mo
         make_engine(url, sqlite_synchronous="off")
     if app.state.settings.is_sqlite:
         with app.state.writer() as session:
-            assert int(session.execute(text("PRAGMA synchronous")).scalar_one()) == 2
-    monkeypatch.setenv("OPENIDV_SQLITE_SYNCHRONOUS", "normal")
+            assert int(session.execute(text("PRAGMA synchronous")).scalar_one()) == 1
     assert Settings().sqlite_synchronous == "normal"
+    monkeypatch.setenv("OPENIDV_SQLITE_SYNCHRONOUS", "full")
+    assert Settings().sqlite_synchronous == "full"
     monkeypatch.setenv("OPENIDV_SQLITE_SYNCHRONOUS", "off")
     with pytest.raises(ValueError):
         Settings()
