@@ -2,13 +2,13 @@
 
 import copy
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from openidv.api import idempotency
 from openidv.kit import versions
@@ -95,25 +95,46 @@ def api_context(request: Request) -> ApiContext:
 
 
 class Permission:
-    """Dependency: the API context with a database session, after checking one permission."""
+    """Dependency: the API context with a database session, after checking one permission.
+
+    It runs on the event loop (no I/O unless an Idempotency-Key is claimed): a sync or generator dependency would
+    cost each request one or two extra hops through the thread pool. The session opens no connection until the
+    endpoint's first query, and `ApiMiddleware` ends it with `end_session` once the app has answered."""
 
     def __init__(self, name: str) -> None:
         self.name = name
 
-    def __call__(self, request: Request) -> Iterator[ApiContext]:
+    async def __call__(self, request: Request) -> ApiContext:
         ctx = api_context(request)
         if self.name not in ctx.api_key.permissions:
             raise ApiError(403, f"API key does not have the {self.name} permission")
         if ctx.idempotency_request is not None and ctx.idempotency_key is None:
-            _claim(request.app.state.writer, ctx, *ctx.idempotency_request)
+            await run_in_threadpool(_claim, request.app.state.writer, ctx, *ctx.idempotency_request)
         ctx.settings = request.app.state.settings
         factory = request.app.state.writer if request.method not in ("GET", "HEAD") else request.app.state.reader
         ctx.db = factory()
-        try:
-            yield ctx
-        finally:
-            ctx.db.rollback()  # a no-op after respond() committed; undoes anything half-done on error
-            ctx.db.close()
+        return ctx
+
+
+async def end_session(ctx: ApiContext) -> None:
+    """Close the request's session. After respond() committed it holds no connection, so closing is plain Python;
+    a transaction still open (an error, or a route that never answered through respond) is rolled back on a
+    worker thread, since that talks to the database (and frees SQLite's write lock)."""
+    db = ctx.db
+    if db is None:
+        return
+    ctx.db = None  # type: ignore[assignment]
+    if db.in_transaction():
+        await run_in_threadpool(_roll_back_and_close, db)
+    else:
+        db.close()
+
+
+def _roll_back_and_close(db: Session) -> None:
+    try:
+        db.rollback()
+    finally:
+        db.close()
 
 
 class Replayed(Exception):

@@ -18,7 +18,7 @@ from starlette.datastructures import State
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openidv.api import idempotency
-from openidv.api.context import ApiContext
+from openidv.api.context import ApiContext, end_session
 from openidv.auth import service as auth_service
 from openidv.kit import body_budget, versions
 from openidv.kit.clock import now
@@ -143,9 +143,11 @@ class ApiMiddleware:
         try:
             await self.app(scope, replay_receive, capture_send)
         except BaseException:
+            await end_session(ctx)  # first: its transaction may hold SQLite's write lock, which the release needs
             if ctx.idempotency_key:  # nothing to replay: free the key for a retry
                 await self._run_sync(scope, self._release_idempotent, ctx.environment_id, ctx.idempotency_key)
             raise
+        await end_session(ctx)
         key = ctx.idempotency_key
         if key and not ctx.idempotency_stored:
             if captured["status"] >= 500:  # the server's trouble, not the request's answer: a retry runs again

@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, String, bindparam, cast, insert, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
 from openidv.lifecycle import OPEN_INQUIRY_STATUSES
-from openidv.models import Inquiry, InquirySession, Verification
+from openidv.models import Document, Inquiry, InquirySession, Report, Verification
 from openidv.search import repository as search
 from openidv.search.service import Kind, Search
 
@@ -97,22 +98,44 @@ def of_account(session: Session, account_id: str) -> list[Inquiry]:
     return list(session.scalars(select(Inquiry).where(Inquiry.account_id == account_id)))
 
 
-def _related_statement() -> Select[str, str]:
-    sessions = select(InquirySession.id, literal("", String).label("kind"), InquirySession.created_at).where(
-        InquirySession.inquiry_id == bindparam("inquiry_id")
-    )
-    checks = select(Verification.id, Verification.kind, Verification.created_at).where(Verification.inquiry_id == bindparam("inquiry_id"))
-    both = union_all(sessions, checks).subquery()
-    return select(both.c.id, both.c.kind).order_by(both.c.created_at, both.c.id)
+def _related_statement() -> Select[str, str, str]:
+    def family(name: str) -> Any:
+        return literal(name, String).label("family")
+
+    inquiry_id: Any = bindparam("inquiry_id")
+    parts = [
+        select(InquirySession.id, family("session"), literal("", String).label("kind"), InquirySession.created_at).where(
+            InquirySession.inquiry_id == inquiry_id
+        ),
+        select(Verification.id, family("verification"), Verification.kind, Verification.created_at).where(Verification.inquiry_id == inquiry_id),
+        select(Document.id, family("document"), Document.kind, Document.created_at).where(Document.inquiry_id == inquiry_id),
+        select(Report.id, family("report"), Report.kind, Report.created_at).where(Report.inquiry_id == inquiry_id),
+    ]
+    every = union_all(*parts).subquery()
+    return select(every.c.id, every.c.family, every.c.kind).order_by(every.c.created_at, every.c.id)
 
 
 _RELATED = _related_statement()  # built once: constructing the union costs more than running it
 
 
-def related_refs(session: Session, inquiry_id: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """Session ids and (verification type, id) pairs, oldest first, in one round trip: every inquiry answer needs them."""
-    rows = session.execute(_RELATED, {"inquiry_id": inquiry_id}).all()
-    return [i for i, kind in rows if not kind], [(f"verification/{kind}", i) for i, kind in rows if kind]
+class Related(NamedTuple):
+    """What an inquiry's relationships list, each oldest first: session ids and (type, id) pairs."""
+
+    sessions: list[str]
+    verifications: list[tuple[str, str]]
+    documents: list[tuple[str, str]]
+    reports: list[tuple[str, str]]
+
+
+def related_refs(session: Session, inquiry_id: str) -> Related:
+    """An inquiry's sessions, verifications, documents and reports in one round trip: every inquiry answer needs them."""
+    found = Related([], [], [], [])
+    for row_id, row_family, kind in session.execute(_RELATED, {"inquiry_id": inquiry_id}):
+        if row_family == "session":
+            found.sessions.append(row_id)
+        else:
+            getattr(found, f"{row_family}s").append((f"{row_family}/{kind}", row_id))
+    return found
 
 
 def due_for_expiry(session: Session, at: datetime, limit: int = 500) -> list[Inquiry]:

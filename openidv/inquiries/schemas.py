@@ -4,17 +4,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from openidv.documents import repository as document_repository
 from openidv.inquiries import repository
 from openidv.kit.clock import iso
 from openidv.kit.jsonapi import ref, refs, resource
 from openidv.models import Inquiry
-from openidv.reports import repository as report_repository
 
 
 def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
     reviewer = ref(inquiry.reviewer_type, inquiry.reviewer_id) if inquiry.reviewer_type else {"data": None}
-    session_ids, verification_refs = repository.related_refs(session, inquiry.id)
+    related = repository.related_refs(session, inquiry.id)
     return resource(
         "inquiry",
         inquiry.id,
@@ -42,16 +40,16 @@ def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
         },
         {
             "account": ref("account", inquiry.account_id),
-            "documents": refs((f"document/{d.kind}", d.id) for d in document_repository.of_inquiry(session, inquiry.id)),
+            "documents": refs(related.documents),
             "template": {"data": None},
             "inquiry-template": ref("inquiry-template", inquiry.template_id),
             "inquiry-template-version": ref("inquiry-template-version", inquiry.template_version_id),
-            "reports": refs((f"report/{r.kind}", r.id) for r in report_repository.of_inquiry(session, inquiry.id)),
+            "reports": refs(related.reports),
             "transaction": {"data": None},
             "reviewer": reviewer,
             "selfies": {"data": []},
-            "sessions": refs(("inquiry-session", sid) for sid in session_ids),
-            "verifications": refs(verification_refs),
+            "sessions": refs(("inquiry-session", sid) for sid in related.sessions),
+            "verifications": refs(related.verifications),
         },
     )
 

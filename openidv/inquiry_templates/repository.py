@@ -13,6 +13,18 @@ def get_template(session: Session, environment_id: str, template_id: str) -> Inq
     return template if template is not None and template.environment_id == environment_id else None
 
 
+def template_and_latest(session: Session, environment_id: str, template_id: str) -> tuple[InquiryTemplate | None, InquiryTemplateVersion | None]:
+    """A template and its latest published version (None when it has none) in one round trip: every inquiry's creation
+    needs both."""
+    latest = InquiryTemplateVersion.id == InquiryTemplate.latest_published_version_id
+    query = select(InquiryTemplate, InquiryTemplateVersion).outerjoin(InquiryTemplateVersion, latest).where(InquiryTemplate.id == template_id)
+    row = session.execute(query).first()
+    if row is None or row[0].environment_id != environment_id:
+        return None, None
+    version = row[1]
+    return row[0], version if version is not None and version.environment_id == environment_id else None
+
+
 def get_version(session: Session, environment_id: str, version_id: str) -> InquiryTemplateVersion | None:
     version = session.get(InquiryTemplateVersion, version_id)
     return version if version is not None and version.environment_id == environment_id else None

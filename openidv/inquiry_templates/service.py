@@ -144,13 +144,13 @@ def resolve_for_inquiry(session: Session, environment_id: str, template_ref: str
         template = repository.get_template(session, environment_id, version.template_id)
         assert template is not None
     elif has_prefix(template_ref, "itmpl") or has_prefix(template_ref, "tmpl"):
-        template = repository.get_template(session, environment_id, template_ref)
+        template, latest = repository.template_and_latest(session, environment_id, template_ref)
         if template is None:
             raise not_found("inquiry template", template_ref)
         if template.latest_published_version_id is None:
             raise ApiError(422, f"inquiry template {template_ref} has no published version", title="Unprocessable entity")
-        version = repository.get_version(session, environment_id, template.latest_published_version_id)
-        assert version is not None
+        assert latest is not None
+        version = latest
     else:
         raise bad_request(f"{where} must be an inquiry template id (itmpl_…) or version id (itmplv_…)")
     if template.status != InquiryTemplateStatus.ACTIVE:
