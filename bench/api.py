@@ -9,8 +9,8 @@ all threads, from /proc) over 800 creations by the 16 clients, then over 800 ret
 Unlike requests/s, CPU milliseconds per request hold still while other work loads the machine.
 
 Targets (issue 19): openidv creates >= 300 inquiries/s on SQLite and >= 200/s on PostgreSQL, creation p99 <= 150 ms,
-and more creations/s than the reference. openidv runs as `openidv serve --data-dir DIR` (one process with its job worker,
-its job worker inside) with its default settings, OPENIDV_RATE_LIMIT_PER_MINUTE raised out of the way.
+and more creations/s than the reference. openidv runs as `openidv serve --data-dir DIR` (one process with its job worker
+inside) with its default settings, OPENIDV_RATE_LIMIT_PER_MINUTE raised out of the way.
 PostgreSQL: OPENIDV_TEST_DATABASE_URL or postgresql://postgres@127.0.0.1:5432/test, in a fresh schema.
 """
 
