@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from openidv.dashboard import auth, pages, repository
 from openidv.flow.service import qr_svg
 from openidv.inquiries import case as cases, printing, service as inquiries
+from openidv.kit.errors import not_found
 
 router = APIRouter(include_in_schema=False)
 
@@ -38,5 +39,17 @@ def inquiry_pdf(request: Request, inquiry_id: str) -> Response:
         case = cases.gather(db, inquiries.load(db, env_id, inquiry_id))
         headers = {**pages.HEADERS, "Content-Disposition": f'attachment; filename="{printing.filename(case)}"'}
         return Response(printing.render(case), media_type="application/pdf", headers=headers)
+
+    return pages.page(request, build)
+
+
+@router.get(pages.HOME + "/inquiries/{inquiry_id}/files/{file_id}/preview")
+def document_preview(request: Request, inquiry_id: str, file_id: str) -> Response:
+    """A PDF document's first page as a picture, for the case page (the CSP allows no embedded PDF viewer)."""
+    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> Response:
+        found = cases.document_preview(db, inquiries.load(db, env_id, inquiry_id), file_id)
+        if found is None:
+            raise not_found("document file", file_id)
+        return Response(found, media_type="image/png", headers={**pages.HEADERS, "Cache-Control": "private, no-store"})
 
     return pages.page(request, build)

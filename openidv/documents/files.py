@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 from typing import Any
 
+import pypdfium2
 from sqlalchemy.orm import Session
 
 from openidv.checks import document as engine
@@ -97,6 +99,28 @@ def delete_on_rollback(db: Session, records: list[dict[str, Any]]) -> None:
 
 def content(record: dict[str, Any]) -> bytes | None:
     return storage.get(Files.store, record["id"])
+
+
+def first_page(record: dict[str, Any], longest: int = 900) -> bytes | None:
+    """A PDF file's first page as a PNG at most `longest` pixels on its long side (the reviewer's preview), or
+    None for another kind of file or one that will not render."""
+    data = content(record)
+    if record.get("mime") != "application/pdf" or not data:
+        return None
+    try:
+        doc = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError:
+        return None
+    try:
+        if len(doc) == 0:
+            return None
+        page = doc[0]
+        scale = min(2.0, longest / max(*page.get_size(), 1))
+        out = io.BytesIO()
+        page.render(scale=scale).to_pil().convert("RGB").save(out, "PNG", optimize=True)
+        return out.getvalue()
+    finally:
+        doc.close()
 
 
 def delete(record: dict[str, Any]) -> None:

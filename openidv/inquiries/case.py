@@ -93,6 +93,10 @@ class DocumentFile:
     def is_image(self) -> bool:
         return self.mime in IMAGE_TYPES
 
+    @property
+    def is_pdf(self) -> bool:
+        return self.mime == "application/pdf"
+
 
 @dataclass
 class DocumentCase:
@@ -275,6 +279,17 @@ def gather(db: Session, inquiry: Inquiry) -> Case:
         consents=sessions.consents_of(db, inquiry.id),
         sessions=rows,
     )
+
+
+def document_preview(db: Session, inquiry: Inquiry, file_id: str) -> bytes | None:
+    """The first page of one of the inquiry's PDF document files, as a PNG (None once redacted, or not its file)."""
+    if inquiry.redacted_at is not None:
+        return None
+    for document in documents.of_inquiry(db, inquiry.id):
+        for record in document.data.get("files", []):
+            if record["id"] == file_id:
+                return document_files.first_page(record)
+    return None
 
 
 def content(picture_or_file: Picture | DocumentFile) -> bytes | None:

@@ -119,15 +119,17 @@ def test_documents_and_report_matches_are_on_the_case_page(app, client, engine, 
     import base64
     from pathlib import Path
 
+    from openidv.kit import clock
     from openidv.kit.db import session_factory, transaction
     from openidv.reports import lists, service as reports
-    from openidv.testdata import idgen
+    from openidv.testdata import docgen, idgen
 
     make_user(engine, "reviewer@example.com", "reviewer")
     made = client.post(f"{API}/inquiries", json={"data": {"attributes": {"inquiry-template-id": world.templates[TEMPLATE]}}})
     inquiry_id = made.json()["data"]["id"]
     bill = idgen.make("passport", 3).jpeg("front")
-    files = [{"data": base64.b64encode(bill).decode(), "filename": "bill.jpg"}]
+    lease = docgen.make("lease", issued=clock.now().date()).data
+    files = [{"data": base64.b64encode(bill).decode(), "filename": "bill.jpg"}, {"data": base64.b64encode(lease).decode(), "filename": "lease.pdf"}]
     document = client.post(f"{API}/document/generics", json={"data": {"attributes": {"inquiry-id": inquiry_id, "kind": "proof_of_address", "files": files}}})
     assert document.status_code == 201, document.text
     template = client.post(f"{API}/report-templates", json={"data": {"attributes": {"kind": "watchlist", "name": "case page", "match-preset": "tolerant"}}})
@@ -141,6 +143,11 @@ def test_documents_and_report_matches_are_on_the_case_page(app, client, engine, 
     html = reviewer.get(f"/dashboard/inquiries/{inquiry_id}").text
     (link,) = [u for u in IMG.findall(html) if "/document-files/" in u]
     assert reviewer.get(link.replace("&amp;", "&")).content == bill
+    (preview,) = [u for u in re.findall(r'<img src="([^"]+)"', html) if u.endswith("/preview")]  # the PDF's first page
+    shown = reviewer.get(preview)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png" and shown.content.startswith(b"\x89PNG")
+    assert "Open lease.pdf</a>" in html
+    assert reviewer.get(f"/dashboard/inquiries/{inquiry_id}/files/docf_unknown/preview").status_code == 404
     matches = re.search(r'<table class="matches">(.*?)</table>', html, re.S)
     assert matches and "has matches" in matches.group(1) and "OFAC SDN" in matches.group(1), html
     hit = r"<tr><td>([^<]*PETROVSK[^<]*)<small>\(([^)]*)\)</small></td><td>OFAC SDN</td><td>([0-9.]+)</td>\s*<td>name ([0-9.]+) by"
