@@ -29,7 +29,7 @@ def list_page(
     if name_index:
         query = query.where(Account.name_index == name_index)
     if name_tokens:
-        query = query.where(search.name_matches(Account, environment_id, name_tokens))
+        query = query.where(search.name_matches(session, Account, environment_id, name_tokens))
     if email_index:
         query = query.where(Account.email_index == email_index)
     return paged(session, query, Account, page)
@@ -49,7 +49,7 @@ _COLUMNS = {"type": Account.account_type_name, "status": Account.account_status,
 def search_page(session: Session, environment_id: str, wanted: Search) -> PageResult[Account]:
     query = select(Account).where(Account.environment_id == environment_id)
     if wanted.query is not None:
-        query = query.where(search.condition(wanted.query, Account, environment_id, _COLUMNS))
+        query = query.where(search.condition(session, wanted.query, Account, environment_id, _COLUMNS))
     return search.keyset_page(session, environment_id, query, Account, _COLUMNS[wanted.sort], wanted.ascending, wanted.page)
 
 

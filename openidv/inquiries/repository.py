@@ -66,7 +66,7 @@ def list_page(
     if name_index:
         query = query.where(Inquiry.name_index == name_index)
     if name_tokens:
-        query = query.where(search.name_matches(Inquiry, environment_id, name_tokens))
+        query = query.where(search.name_matches(session, Inquiry, environment_id, name_tokens))
     if email_index:
         query = query.where(Inquiry.email_index == email_index)
     return paged(session, query, Inquiry, page)
@@ -85,7 +85,7 @@ _COLUMNS = {"status": Inquiry.status, "created_at": Inquiry.created_at, "updated
 def search_page(session: Session, environment_id: str, wanted: Search) -> PageResult[Inquiry]:
     query = select(Inquiry).where(Inquiry.environment_id == environment_id)
     if wanted.query is not None:
-        query = query.where(search.condition(wanted.query, Inquiry, environment_id, _COLUMNS))
+        query = query.where(search.condition(session, wanted.query, Inquiry, environment_id, _COLUMNS))
     return search.keyset_page(session, environment_id, query, Inquiry, _COLUMNS[wanted.sort], wanted.ascending, wanted.page)
 
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, insert, not_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, insert, intersect, not_, or_, select
 from sqlalchemy.orm import Session
 
 from openidv.kit.errors import bad_request
@@ -33,24 +33,34 @@ def tokens_of(session: Session, owner_id: str) -> list[str]:
     return list(session.scalars(select(NameToken.token).where(NameToken.owner_id == owner_id)))
 
 
+# Up to this many matches, a name search lists the matching ids and the page is sorted from them; beyond it, matches
+# are common enough that walking the newest rows first finds a page at once. Either way no plan reads every row: the
+# walk alone was 0.4 s at 100,000 inquiries for a name nobody has (bench/dashboard.py).
+FEW = 5000
+
+
 def _owners(environment_id: str, token: str) -> Select[Any]:
     """The ids of everything in the environment whose name has this token or prefix (for `id IN (...)`)."""
     return select(NameToken.owner_id).where(NameToken.environment_id == environment_id, NameToken.token == token)
 
 
-def name_matches(model: Any, environment_id: str, tokens: tuple[str, ...]) -> ColumnElement[bool]:
+def name_matches(session: Session, model: Any, environment_id: str, tokens: tuple[str, ...]) -> ColumnElement[bool]:
     """Rows whose first or last name has every one of these tokens (or prefixes)."""
+    both = intersect(*(_owners(environment_id, t) for t in tokens)) if len(tokens) > 1 else _owners(environment_id, tokens[0])
+    few = list(session.scalars(select(both.subquery().c[0]).limit(FEW + 1)))
+    if len(few) <= FEW:
+        return model.id.in_(few)
     return and_(*(model.id.in_(_owners(environment_id, t)) for t in tokens))
 
 
-def condition(node: Any, model: Any, environment_id: str, columns: dict[str, Any]) -> ColumnElement[bool]:
+def condition(session: Session, node: Any, model: Any, environment_id: str, columns: dict[str, Any]) -> ColumnElement[bool]:
     """A search.service tree as a WHERE clause; `columns` maps each exact, time and email attribute to its column."""
     op = getattr(node, "op", None)
     if op is not None:
-        parts = [condition(item, model, environment_id, columns) for item in node.items]
+        parts = [condition(session, item, model, environment_id, columns) for item in node.items]
         return not_(parts[0]) if op == "not" else and_(*parts) if op == "and" else or_(*parts)
     if isinstance(node.value, tuple):  # a name: its token indexes
-        return name_matches(model, environment_id, node.value)
+        return name_matches(session, model, environment_id, node.value)
     column = columns[node.attribute]
     compare = {"eq": column.__eq__, "gt": column.__gt__, "gte": column.__ge__, "lt": column.__lt__, "lte": column.__le__}[node.operator]
     return compare(node.value)
