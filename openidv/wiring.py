@@ -29,6 +29,7 @@ from openidv.dashboard import (
     pages as dashboard_pages,
     reports as dashboard_reports,
     sign_in as dashboard_sign_in,
+    tasks as dashboard_tasks,
     users as dashboard_users,
     webhooks as dashboard_webhooks,
     workflows as dashboard_workflows,
@@ -150,6 +151,7 @@ TIMERS = (
     progress.expire_due,
     cases_service.expire_sla,  # case.sla-expired when a due time passes
     maintenance.prune_jobs,
+    dashboard_tasks.prune_sign_ins,  # expired dashboard sessions, forgotten sign-in failures
     api_logs_tasks.purge_expired,
     webhooks_tasks.reconcile,
     reports_tasks.run_due_reports,

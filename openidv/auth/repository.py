@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -91,3 +91,11 @@ def locked_throttles(session: Session, keys: list[str], at: datetime) -> list[Si
 
 def delete_throttle(session: Session, key: str) -> None:
     session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
+
+
+def prune_sign_ins(session: Session, at: datetime, forgotten_before: datetime) -> int:
+    """Expired sessions, and failure counts last touched before `forgotten_before` that hold no wait any more."""
+    sessions = session.execute(delete(UserSession).where(UserSession.expires_at < at))
+    failures = session.execute(delete(SignInThrottle).where(
+        SignInThrottle.last_failure_at < forgotten_before, or_(SignInThrottle.blocked_until.is_(None), SignInThrottle.blocked_until < at)))
+    return int(getattr(sessions, "rowcount", 0) or 0) + int(getattr(failures, "rowcount", 0) or 0)

@@ -131,3 +131,22 @@ def test_a_sandbox_only_user_left_in_production_is_refused(app, people, engine, 
     assert post(viewer, "/dashboard/environment", environment="bogus").status_code == 400
     assert post(viewer, "/dashboard/environment", environment="sandbox").status_code == 303  # the way back
     assert viewer.get("/dashboard/api-keys").status_code == 200
+
+
+def test_expired_sessions_and_forgotten_failures_are_pruned(app, people, db):
+    from datetime import timedelta
+
+    from openidv.dashboard import tasks
+    from openidv.jobs import runtime
+    from openidv.kit import clock
+    from openidv.models import SignInThrottle, UserSession
+
+    signed_in(app, "viewer@example.com")
+    assert sign_in(TestClient(app), "viewer@example.com", "wrong guess 12345").status_code == 401
+    runtime.configure(app.state.writer)
+    assert tasks.prune_sign_ins() == 0  # nothing expired or forgotten yet
+    clock.advance(timedelta(hours=13))
+    assert tasks.prune_sign_ins() == 3  # the session, the address's and the e-mail's failure counts
+    clock.reset()
+    db.rollback()
+    assert db.scalars(select(UserSession)).all() == [] and db.scalars(select(SignInThrottle)).all() == []
