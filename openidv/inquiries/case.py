@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from openidv.auth import repository as auth
 from openidv.documents import files as document_files, repository as documents
 from openidv.events import repository as events
 from openidv.inquiry_sessions import repository as sessions
@@ -118,6 +119,7 @@ class Moment:
     name: str
     object_id: str
     actor: str | None
+    actor_label: str | None  # who, in words: a dashboard user's e-mail address, an API key, the person in the flow
     ip_address: str | None
     user_agent: str | None
 
@@ -244,13 +246,28 @@ def _client_of(event: Event, by_id: dict[str, InquirySession], started: list[Inq
     return earlier[-1] if earlier else None
 
 
+def _actor_labels(db: Session, actors: set[str]) -> dict[str, str]:
+    labels = {}
+    for actor in actors:
+        if actor.startswith("user_"):
+            user = auth.user(db, actor)
+            labels[actor] = f"{user.email} (dashboard)" if user else actor
+        elif actor.startswith("api_"):
+            labels[actor] = f"API key {actor}"
+        elif actor == "flow":
+            labels[actor] = "the person (hosted flow)"
+    return labels
+
+
 def _timeline(db: Session, inquiry: Inquiry, object_ids: list[str], rows: list[InquirySession], redacted: bool) -> list[Moment]:
     by_id = {s.id: s for s in rows}
     started = sorted((s for s in rows if s.started_at is not None), key=lambda s: s.started_at or s.created_at)
+    found = events.of_objects(db, inquiry.environment_id, object_ids)
+    labels = _actor_labels(db, {e.actor for e in found if e.actor})
     out = []
-    for event in events.of_objects(db, inquiry.environment_id, object_ids):
+    for event in found:
         who = None if redacted else _client_of(event, by_id, started)
-        out.append(Moment(event.created_at, event.name, event.object_id, event.actor,
+        out.append(Moment(event.created_at, event.name, event.object_id, event.actor, labels.get(event.actor or "", event.actor),
                           who.ip_address if who else None, who.user_agent if who else None))
     return out
 

@@ -186,5 +186,5 @@ def render(case: Case) -> bytes:
     for e in case.timeline:
         client = f" from {e.ip_address}" if e.ip_address else ""
         agent = f" ({e.user_agent})" if e.user_agent else ""
-        doc.line_of(f"{iso(e.at)}  {e.name}  by {e.actor or '—'}{client}{agent}")
+        doc.line_of(f"{iso(e.at)}  {e.name}  by {e.actor_label or '—'}{client}{agent}")
     return bytes(doc.output())

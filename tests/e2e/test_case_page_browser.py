@@ -110,7 +110,7 @@ def test_a_flow_made_inquiry_shows_its_evidence(app, page, server, engine, world
     assert sample.truth["name-last"] in comparison and "Differs" not in comparison
     assert "general consent" in page.locator("#h-consents + ul").inner_text()
     timeline = page.locator("table.timeline-table").inner_text()
-    assert "inquiry-session.started" in timeline and "127.0.0.1" in timeline and AGENT in timeline
+    assert "inquiry-session.started" in timeline and "127.0.0.1" in timeline and AGENT in timeline and "the person (hosted flow)" in timeline
     assert "Required" in page.locator("table.checks").inner_text()
     # Zoom and rotate, from the static script (the CSP allows no inline script).
     first = page.locator("figure.evidence").first
