@@ -44,5 +44,7 @@ def of_names(*names: object) -> set[str]:
 
 
 def of_query(text: str) -> list[str]:
-    """The blind indexes a search must all match (one per token, at most MAX_QUERY_TOKENS)."""
-    return sorted({_index(t) for t in tokens(text)[:MAX_QUERY_TOKENS]})
+    """The blind indexes a search must all match (one per token, at most MAX_QUERY_TOKENS), the longest token's first:
+    a longer word or prefix is likely the rarer, so the search starts from it."""
+    words = sorted(set(tokens(text)[:MAX_QUERY_TOKENS]), key=lambda t: (-len(t), t))
+    return [_index(t) for t in words]

@@ -2,8 +2,8 @@
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, insert, intersect, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, not_, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from openidv.kit.errors import bad_request
 from openidv.kit.jsonapi import Page
@@ -46,8 +46,13 @@ def _owners(environment_id: str, token: str) -> Select[Any]:
 
 def name_matches(session: Session, model: Any, environment_id: str, tokens: tuple[str, ...]) -> ColumnElement[bool]:
     """Rows whose first or last name has every one of these tokens (or prefixes)."""
-    both = intersect(*(_owners(environment_id, t) for t in tokens)) if len(tokens) > 1 else _owners(environment_id, tokens[0])
-    few = list(session.scalars(select(both.subquery().c[0]).limit(FEW + 1)))
+    # The first token (the longest word: likely the rarest) drives; the others are probes of the primary key.
+    first, *others = tokens
+    driver = aliased(NameToken)
+    matching = select(driver.owner_id).where(driver.environment_id == environment_id, driver.token == first)
+    for token in others:
+        matching = matching.where(exists().where(NameToken.owner_id == driver.owner_id, NameToken.token == token))
+    few = list(session.scalars(matching.limit(FEW + 1)))
     if len(few) <= FEW:
         return model.id.in_(few)
     return and_(*(model.id.in_(_owners(environment_id, t)) for t in tokens))
