@@ -1,10 +1,11 @@
 """Running workflows: start a run, do its steps one job each, wait and resume.
 
-A run is at `position`; its step job (`workflows.step`, keyed by run and position) locks the run, and in one
-transaction evaluates the step's condition, does its action, records the step (input, outcome, error) and moves
-the run to the next position with the next step's job. A job that runs twice (retried, or its worker killed after
-the commit) finds the run past its position and does nothing; a worker killed before the commit leaves nothing,
-and the retry does the step once. Outside effects (an e-mail, an HTTP call) cannot join the transaction: they are
+A run is at `position`. Its job (`workflows.step`, enqueued when the run starts and when it resumes, keyed by run
+and position) drives it step by step, one transaction per step: lock the run, evaluate the step's condition, do
+its action, record the step (input, outcome, error) and move the run to the next position, all committed
+together; then the next step, until the run waits or ends. A worker killed between two steps leaves its job to
+run again, which goes on from the run's position: a step committed is never done again, a step not committed
+left nothing and is done once. Outside effects (an e-mail, an HTTP call) cannot join the transaction: they are
 at least once, and the HTTP call carries an `Idempotency-Key` of the run and step for the receiver.
 
 A step that waits (a report's result, an event, a delay) leaves the run `waiting` on a key; the event that
@@ -98,15 +99,35 @@ def values_for(session: Session, run: WorkflowRun) -> dict[str, Any]:
                             steps={s.name: s.outcome for s in done}, report_id=report_id)
 
 
-def step(session: Session, run_id: str, position: int) -> None:
-    """The step job's work (see the module's docstring); does nothing when the run is not at `position` any more."""
+# Actions with effects outside the database: each in a transaction of its own, committed right after the effect.
+OUTSIDE = ("send-email", "call-http")
+
+
+def step(session: Session, run_id: str, since: int) -> bool:
+    """The steps of a running run that its job (started at position `since`) drives, in this transaction while they
+    act on the database only (so a chain of decisions costs one commit); True while the run goes on in another
+    transaction. Does nothing when the run waits, ended, or resumed under another job (at a position before `since`)."""
     run = repository.run_for_step(session, run_id)
-    if run is None or run.status != WorkflowRunStatus.RUNNING or run.position != position:
-        return
+    if run is None or run.status != WorkflowRunStatus.RUNNING or run.position < since:
+        return False
     definition = definition_of(session.get(WorkflowVersion, run.version_id))
+    first = True
+    while True:
+        spec = definition.steps[run.position] if run.position < len(definition.steps) else None
+        if spec is not None and spec.action in OUTSIDE and not first:
+            return True  # commit what is done before the outside effect
+        going = _one(session, run, definition)
+        if not going or (spec is not None and spec.action in OUTSIDE):
+            return going
+        first = False
+
+
+def _one(session: Session, run: WorkflowRun, definition: Definition) -> bool:
+    """The run's step at its position: condition, action, trace row and the move on; True while the run goes on."""
+    position = run.position
     if position >= len(definition.steps):
         lifecycle.transition(session, run, "complete", actor=actor_of(run))
-        return
+        return False
     spec = definition.steps[position]
     record = WorkflowRunStep(id=new_id("wfrs"), run_id=run.id, position=position, name=spec.name, action=spec.action, status="done", started_at=now())
     record.input = {"with": spec.params, **({"if": spec.condition} if spec.condition else {})}
@@ -114,8 +135,7 @@ def step(session: Session, run_id: str, position: int) -> None:
         if spec.condition is not None and not evaluate(spec.condition, values_for(session, run)):
             record.status, record.finished_at = "skipped", now()
             session.add(record)
-            _advance(session, run, definition, ended=False)
-            return
+            return _advance(session, run, definition, ended=False)
         with session.begin_nested():  # an action that fails half-way leaves nothing of itself
             outcome = ACTIONS[spec.action](session, run, spec)
     except (StepFailed, ApiError) as exc:
@@ -123,7 +143,7 @@ def step(session: Session, run_id: str, position: int) -> None:
         record.status, record.error, record.finished_at = "errored", message[:500], now()
         session.add(record)
         _error(session, run, f"step {spec.name}: {message}")
-        return
+        return False
     record.outcome = outcome.values
     session.add(record)
     if outcome.wait_on is not None or outcome.wait_seconds is not None:
@@ -133,18 +153,19 @@ def step(session: Session, run_id: str, position: int) -> None:
         lifecycle.transition(session, run, "wait", actor=actor_of(run))
         if outcome.wait_seconds:
             jobs.enqueue_in_tx(session, WAKE_JOB, key=f"wfw:{run.id}:{position}", delay_seconds=outcome.wait_seconds, run_id=run.id, position=position)
-        return
+        return False
     record.finished_at = now()
-    _advance(session, run, definition, ended=spec.end)
+    return _advance(session, run, definition, ended=spec.end)
 
 
-def _advance(session: Session, run: WorkflowRun, definition: Definition, *, ended: bool) -> None:
+def _advance(session: Session, run: WorkflowRun, definition: Definition, *, ended: bool) -> bool:
+    """The run moves past its step: completed after the last (or an `end`), else True (its job goes on)."""
     run.position += 1
     run.updated_at = now()
     if ended or run.position >= len(definition.steps):
         lifecycle.transition(session, run, "complete", actor=actor_of(run))
-    else:
-        _queue_step(session, run)
+        return False
+    return True
 
 
 def _error(session: Session, run: WorkflowRun, message: str) -> None:
@@ -155,8 +176,8 @@ def _error(session: Session, run: WorkflowRun, message: str) -> None:
 
 def give_up(session: Session, run_id: str, position: int) -> None:
     run = repository.run_for_step(session, run_id)
-    if run is not None and run.status == WorkflowRunStatus.RUNNING and run.position == position:
-        _error(session, run, f"step {position} failed on every attempt")
+    if run is not None and run.status == WorkflowRunStatus.RUNNING and run.position >= position:
+        _error(session, run, f"step {run.position} failed on every attempt")
 
 
 def resume(session: Session, run: WorkflowRun, values: dict[str, Any], *, failed: str | None = None) -> None:
@@ -175,7 +196,8 @@ def resume(session: Session, run: WorkflowRun, values: dict[str, Any], *, failed
     lifecycle.transition(session, run, "resume", actor=actor_of(run))
     definition = definition_of(session.get(WorkflowVersion, run.version_id))
     spec = definition.steps[run.position] if run.position < len(definition.steps) else None
-    _advance(session, run, definition, ended=bool(spec and spec.end))
+    if _advance(session, run, definition, ended=bool(spec and spec.end)):
+        _queue_step(session, run)  # a job of its own drives the run on from here
 
 
 def on_event(session: Session, event: Event) -> None:

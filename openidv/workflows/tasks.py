@@ -16,9 +16,12 @@ def _give_up(db: Session, run_id: str, position: int) -> None:
 
 @jobs.job(engine.STEP_JOB, max_attempts=5, on_give_up=_give_up)
 def run_step(run_id: str, position: int) -> None:
-    """Do one step of a run; a repeat finds the run past `position` and does nothing."""
-    with jobs.session() as db:
-        engine.step(db, run_id, position)
+    """Drive a run from `position` until it waits or ends, one transaction per step (a step committed is done once: a
+    repeat of this job goes on from where the run is)."""
+    going = True
+    while going:
+        with jobs.session() as db:
+            going = engine.step(db, run_id, position)
 
 
 @jobs.job(engine.WAKE_JOB)
