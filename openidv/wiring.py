@@ -45,7 +45,7 @@ from openidv.inquiries import (
     service as inquiries,
     session_endpoints,
 )
-from openidv.inquiry_sessions import schemas as sessions_schemas
+from openidv.inquiry_sessions import schemas as sessions_schemas, service as inquiry_sessions
 from openidv.inquiry_templates import endpoints as templates_endpoints
 from openidv.jobs import maintenance
 from openidv.kit import file_links
@@ -191,6 +191,7 @@ FOLLOW_UPS: tuple[events.FollowUp, ...] = (
     reports_tasks.order_on_completion,  # a template's reports, when its inquiry completes
     inquiries.redact_with_account,  # an account's redaction takes its inquiries
     workflows.start_on_event,  # runs of the workflows an event triggers; runs waiting for it go on
+    inquiry_sessions.forget_clients_of_redacted,  # a redacted inquiry's sessions forget who opened them
 )
 
 # Who watches a resource's moves: the inquiry's owner follows its verifications.

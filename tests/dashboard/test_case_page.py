@@ -98,18 +98,30 @@ def test_print_answers_persona_errors(app, client, world) -> None:
     assert other_environment.get(f"{API}/inquiries/{made}/print").status_code == 404
 
 
-def test_a_redacted_case_keeps_no_evidence(app, client, evidence) -> None:
+def test_a_redacted_case_keeps_no_evidence(app, client, engine, evidence) -> None:
+    from sqlalchemy import select
+
+    from openidv.kit.db import session_factory, transaction
+    from openidv.models import InquirySession
+
+    made = client.post(f"{API}/inquiry-sessions", json={"data": {"attributes": {"inquiry-id": evidence}}})
+    assert made.status_code == 201, made.text
+    with transaction(session_factory(engine, writer=True)) as db:  # as the hosted flow keeps them when the person opens it
+        row = db.get(InquirySession, made.json()["data"]["id"])
+        row.ip_address, row.user_agent = "203.0.113.9", "CaseTest/1.0"
     assert client.delete(f"{API}/inquiries/{evidence}").status_code == 200
+    with transaction(session_factory(engine)) as db:  # the sessions forget who opened them
+        assert [(r.ip_address, r.user_agent) for r in db.scalars(select(InquirySession).where(InquirySession.inquiry_id == evidence))] == [(None, None)]
     reviewer = signed_in(app, "reviewer@example.com")
     html = reviewer.get(f"/dashboard/inquiries/{evidence}").text
     assert "<strong>Redacted</strong>" in html
     assert "<img" not in html and "access_token" not in html
-    for pii in ("LUCIA", "ROSSI", "P&lt;CAN", "\"threshold\""):
+    for pii in ("LUCIA", "ROSSI", "P&lt;CAN", "\"threshold\"", "203.0.113.9", "CaseTest"):
         assert pii not in html, pii
     assert "selfie_id_comparison" in html  # check names and statuses stay
     text = _pdf_text(client.get(f"{API}/inquiries/{evidence}/print").content)
     assert evidence in text and "Redacted" in text
-    for pii in ("LUCIA", "ROSSI", "P<CAN"):
+    for pii in ("LUCIA", "ROSSI", "P<CAN", "203.0.113.9", "CaseTest"):
         assert pii not in text, pii
 
 
