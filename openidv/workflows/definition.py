@@ -14,6 +14,7 @@ Every error names the line it is on (for the dashboard's editor), and a definiti
 conditions are Common Expression Language (the `cel` package), never Python's eval.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +89,7 @@ SCHEMA: dict[str, Any] = {
         },
     },
 }
+_BOUND = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
 _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -172,7 +174,8 @@ def compile_condition(text: str) -> str | None:
         program = cel.compile(text)
     except (ValueError, RuntimeError) as exc:  # the parser's message ends with a caret drawing; the first line says it
         return f"not a valid CEL expression: {str(exc).splitlines()[0]}"
-    unknown = sorted({name.split(".")[0] for name in program.variables()} - set(VARIABLES))
+    bound = set(_BOUND.findall(text))  # a macro's own variable (`v` in `verifications.exists(v, ...)`)
+    unknown = sorted({name.split(".")[0] for name in program.variables()} - set(VARIABLES) - bound)
     if unknown:
         return f"unknown variable {unknown[0]} (known: {', '.join(VARIABLES)})"
     return None
