@@ -14,7 +14,7 @@ from alembic import op
 import openidv.kit.db
 
 revision: str = "9f4b2d7e6c13"
-down_revision: str | Sequence[str] | None = "c41e7a9b2d05"  # name tokens, which joined the heads
+down_revision: str | Sequence[str] | None = "b7d2e4f61a38"  # dashboard users hardened (the single head before it)
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
