@@ -200,7 +200,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     log = (data_dir / "server.log").open("w")
     server = subprocess.Popen([str(BIN / "openidv"), "serve", "--port", str(port), "--data-dir", str(data_dir)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine (load 20) took more than 30 s to answer /healthz
         while True:
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
