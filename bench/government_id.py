@@ -11,6 +11,12 @@ time is this process's own.
     .venv/bin/python bench/government_id.py --quick    # 1 seed, a few distortions
     .venv/bin/python bench/government_id.py --profile  # also where the time goes (pyinstrument)
     .venv/bin/python bench/government_id.py --stages   # also CPU per stage (process time, bench/stages.py)
+    .venv/bin/python bench/government_id.py --near-misses 3  # MRZ near misses only, on 3 seeds per type
+
+Near misses: on each clean passport and ID card, every character of every MRZ field is read, surely, as
+each of its look-alikes (`mrz_reader.LOOKALIKES`, injected into the real recogniser's output by
+`testdata.misread.Misread`); each must end read right or as a retake, never as a certain disagreement
+(tampering) and never as a wrong reading a check digit could have seen.
 """
 
 from __future__ import annotations
@@ -21,10 +27,14 @@ import statistics
 import time
 from collections import defaultdict
 
+import numpy as np
 from stages import print_stages, timed_stages
 
+from openidv.checks import mrz
 from openidv.checks.government_id import Evidence, History, apply_history, evaluate
+from openidv.checks.mrz_reader import read_mrz
 from openidv.testdata.idgen import DISTORTIONS, KINDS, distort, make
+from openidv.testdata.misread import Misread, near_miss_cases
 
 ID_CLASS = {"passport": "pp", "id_card": "id", "drivers_license": "dl"}
 # The required check each defect must fail, and the document types it is made for.
@@ -84,6 +94,45 @@ def run_one(kind: str, seed: int, distortion: str, defect: str | None = None) ->
     return row
 
 
+UNCHECKED = ("names", "nationality", "sex")  # no check digit covers them (nor `<`/`0`/`K`/`U`, equal modulo 10)
+
+
+def near_misses(seeds: int) -> None:
+    """The near-miss matrix: outcome per MRZ field of every look-alike misread, on real photos."""
+    outcomes: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for seed in range(seeds):
+        for kind, fmt in (("passport", "TD3"), ("id_card", "TD1")):
+            sample = make(kind, seed)
+            side = sample.front if kind == "passport" else sample.back
+            assert side is not None
+            rgb = np.asarray(side.convert("RGB"))
+            for case in near_miss_cases(fmt, sample.mrz_lines):
+                misread = Misread(case)
+                reading = read_mrz(rgb, recogniser=misread)
+                seen = case.field not in UNCHECKED and mrz.char_value(case.true) % 10 != mrz.char_value(case.wrong) % 10
+                if not misread.injected:
+                    outcome = "not injected"
+                elif reading.mismatch_certain:
+                    outcome = "tampering"
+                elif reading.mrz is None:
+                    outcome = "retake"
+                elif reading.mrz.lines == sample.mrz_lines:
+                    outcome = "read right"
+                else:
+                    outcome = "wrong, a check digit sees it" if seen else "wrong, no check digit sees it"
+                outcomes[case.field][outcome] += 1
+    names = ("read right", "retake", "tampering", "wrong, a check digit sees it", "wrong, no check digit sees it", "not injected")
+    print(f"\nMRZ near misses ({seeds} seeds x passport + ID card, clean photos; one character read surely as its look-alike)")
+    print("| field | cases | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    total: dict[str, int] = defaultdict(int)
+    for name, counts in sorted(outcomes.items()):
+        for k, v in counts.items():
+            total[k] += v
+        print(f"| {name} | {sum(counts.values())} | " + " | ".join(str(counts.get(n, 0)) for n in names) + " |")
+    print(f"| **all** | {sum(total.values())} | " + " | ".join(str(total.get(n, 0)) for n in names) + " |")
+
+
 def pct(rows: list[dict], key: str) -> str:
     values = [r[key] for r in rows if key in r]
     return f"{100 * sum(values) / len(values):5.1f}% ({sum(values)}/{len(values)})" if values else "-"
@@ -115,7 +164,11 @@ def main() -> None:
     parser.add_argument("--stages", action="store_true", help="print the CPU time of each stage")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--no-defects", action="store_true")
+    parser.add_argument("--near-misses", type=int, default=0, metavar="SEEDS", help="only the MRZ near-miss matrix")
     args = parser.parse_args()
+    if args.near_misses:
+        near_misses(args.near_misses)
+        return
     seeds = 1 if args.quick else args.seeds
     distortions = QUICK_DISTORTIONS if args.quick else tuple(args.distortions.split(","))
     evaluate(Evidence(jpeg(make("passport", 999).front), id_class="pp"))  # engines loaded once per process, not timed
