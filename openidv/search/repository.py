@@ -36,7 +36,7 @@ def tokens_of(session: Session, owner_id: str) -> list[str]:
 # Up to this many matches, a name search lists the matching ids and the page is sorted from them; beyond it, matches
 # are common enough that walking the newest rows first finds a page at once. Either way no plan reads every row: the
 # walk alone was 0.4 s at 100,000 inquiries for a name nobody has (bench/dashboard.py).
-FEW = 5000
+FEW = 500
 
 
 def _owners(environment_id: str, token: str) -> Select[Any]:
