@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from openidv.auth import repository as users
 from openidv.dashboard import auth, pages, report_service
 from openidv.reports import repository, service as reports
 
@@ -43,7 +44,8 @@ def report_page(request: Request, report_id: str) -> Response:
         return "report.html", {
             "report": report, "query": {} if report.redacted_at else report.query, "hits": result.get("hits", []),
             "ignored": result.get("ignored", []), "snapshots": result.get("snapshots", {}), "template": repository.template(db, env_id, report.template_id),
-            "history": list(reversed(report.history or [])), "done": DONE.get(request.query_params.get("done", "")), "title": f"Report {report.id}",
+            "history": list(reversed(report.history or [])), "people": {u.id: u.email for u in users.users(db)},  # who dismissed, by e-mail
+            "done": DONE.get(request.query_params.get("done", "")), "title": f"Report {report.id}",
         }
 
     return pages.page(request, build)

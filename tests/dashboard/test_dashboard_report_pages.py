@@ -76,7 +76,8 @@ def test_reviewer_reviews_a_match_and_monitoring(app, client, engine, world, job
     assert done.status_code == 303
     page = c.get(done.headers["location"]).text
     assert "Dismissed: the match stays quiet" in page and "No match to review." in page
-    assert "Different birthplace, checked passport" in page.split('id="h-ignored"')[1]
+    dismissed = page.split('id="h-ignored"')[1]
+    assert "Different birthplace, checked passport" in dismissed and "reviewer@example.com" in dismissed  # who, by e-mail
     ignored = client.get(f"{API}/reports/{report_id}").json()["data"]["attributes"]["ignore-list"]
     assert ignored[0]["ignore-reason"] == "Different birthplace, checked passport"
     assert "report/watchlist.dismissed" in _names(engine, Event, object_id=report_id)
@@ -84,7 +85,7 @@ def test_reviewer_reviews_a_match_and_monitoring(app, client, engine, world, job
     rerun = post(c, f"/dashboard/reports/{report_id}/run")
     assert rerun.status_code == 303 and "Re-run queued" in c.get(rerun.headers["location"]).text
     assert _screened(client, report_id)["attributes"]["has-match"] is False  # the dismissed match stays quiet
-    assert "<h1>Pause monitoring?</h1>" in post(c, f"/dashboard/reports/{report_id}/pause").text  # asks first
+    assert ">Pause monitoring?</h1>" in post(c, f"/dashboard/reports/{report_id}/pause").text  # asks first
     assert _report(engine, report_id).paused is False
     assert post(c, f"/dashboard/reports/{report_id}/pause", confirmed="yes").status_code == 303 and _report(engine, report_id).paused is True
     assert "Resume monitoring" in c.get(f"/dashboard/reports/{report_id}").text
