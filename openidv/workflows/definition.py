@@ -235,5 +235,7 @@ def definition_of(version: Any) -> Definition:
         return from_raw(version.definition)
     found = _published.get(version.id)
     if found is None:
+        if len(_published) >= 1000:  # bounded: versions a process no longer runs are parsed again if ever needed
+            _published.clear()
         found = _published[version.id] = from_raw(version.definition)
     return found
