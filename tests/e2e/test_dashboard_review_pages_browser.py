@@ -7,21 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
-from flow_support import BASE_ARGS, CHROMIUM
 from flow_support.fixtures import needs_sdk
-from test_dashboard_every_page import PASSWORD, SDN, SIZES, _check
+from test_dashboard_every_page import PASSWORD, SDN, SIZES, _check, browser  # noqa: F401 - browser: the Chromium fixture
 
 pytestmark = needs_sdk
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=BASE_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -34,7 +23,8 @@ def loopback():
     delivery.policy.allow_private_urls = saved
 
 
-def test_admin_manages_a_webhook_and_dismisses_a_match(browser, server, client, engine, world, loopback):
+def test_admin_manages_a_webhook_and_dismisses_a_match(browser,  # noqa: F811 - the imported fixture
+                                                       server, client, engine, world, loopback):
     from openidv.auth import service as auth
     from openidv.kit.db import session_factory, transaction
     from openidv.reports import lists
