@@ -1,7 +1,6 @@
 """The per-request API context: who is calling, in which environment, and how to answer."""
 
 import copy
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +14,7 @@ from openidv.kit import versions
 from openidv.kit.db import transaction
 from openidv.kit.errors import ApiError
 from openidv.kit.inflection import inflect
-from openidv.kit.jsonapi import apply_sparse_fields, drop_blocked_attributes, include_paths, list_body, list_links, sparse_fields
+from openidv.kit.jsonapi import apply_sparse_fields, drop_blocked_attributes, dumps, include_paths, list_body, list_links, sparse_fields
 from openidv.models import ApiKey, Environment
 
 
@@ -78,7 +77,7 @@ class ApiContext:
         # From 2025-10-27 keys inside `fields` keep their own spelling.
         raw = frozenset({"fields"}) if self.version == versions.V2025 else frozenset()
         body = inflect(out, self.inflection, raw_keys_under=raw)
-        content = json.dumps(body, separators=(",", ":")).encode()
+        content = dumps(body)
         if self.db is not None:
             if self.idempotency_key is not None:
                 idempotency.complete(self.db, self.environment_id, self.idempotency_key, status, content)

@@ -1,6 +1,7 @@
 """SQL for inquiries and the rows that hang off them."""
 
 import json
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -116,6 +117,7 @@ def _related_statement() -> Select[str, str, str]:
 
 
 _RELATED = _related_statement()  # built once: constructing the union costs more than running it
+_RELATED_MODELS = (InquirySession, Verification, Document, Report)
 
 
 class Related(NamedTuple):
@@ -130,7 +132,12 @@ class Related(NamedTuple):
 def related_refs(session: Session, inquiry_id: str) -> Related:
     """An inquiry's sessions, verifications, documents and reports in one round trip: every inquiry answer needs them."""
     found = Related([], [], [], [])
-    for row_id, row_family, kind in session.execute(_RELATED, {"inquiry_id": inquiry_id}):
+    # Pending rows of other kinds (the inquiry itself, its events, its account) need not be flushed first: they
+    # reach the database together at commit, one flush instead of one per answer rendered.
+    pending = any(isinstance(obj, _RELATED_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
+    with nullcontext() if pending else session.no_autoflush:
+        rows = session.execute(_RELATED, {"inquiry_id": inquiry_id}).all()
+    for row_id, row_family, kind in rows:
         if row_family == "session":
             found.sessions.append(row_id)
         else:

@@ -9,12 +9,13 @@ rotation needs. Blind indexes (HMAC-SHA256 under a separate key) allow equality 
 import base64
 import hashlib
 import hmac
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from openidv.kit.jsonapi import dumps, loads
 
 _VERSION = b"\x01"
 
@@ -86,10 +87,10 @@ def ring() -> KeyRing:
 def seal_json(value: Any, associated: str) -> bytes | None:
     if value is None:
         return None
-    return ring().seal(json.dumps(value, separators=(",", ":"), sort_keys=True).encode(), associated)
+    return ring().seal(dumps(value, sort_keys=True), associated)
 
 
 def open_json(sealed: bytes | None, associated: str) -> Any:
     if sealed is None:
         return None
-    return json.loads(ring().open(bytes(sealed), associated))
+    return loads(ring().open(bytes(sealed), associated))

@@ -7,8 +7,27 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
+
 from openidv.kit.errors import ApiError, bad_request
 from openidv.kit.inflection import inflect_key, kebab_keys
+
+
+def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact JSON bytes through orjson (several times faster than json.dumps, which every answer and sealed value
+    went through); json.dumps for what orjson refuses (an integer beyond 64 bits, a key that is not a string)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys).encode()
+
+
+def loads(data: bytes | str) -> Any:
+    """JSON that openidv wrote itself (`dumps`), through orjson; json.loads for what orjson cannot read (big integers)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def resource(kind: str, object_id: str, attributes: dict[str, Any], relationships: dict[str, Any] | None = None) -> dict[str, Any]:
