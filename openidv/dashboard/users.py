@@ -1,5 +1,6 @@
-"""The Users page (admins: role, sandbox limit, disable, enable, password reset, TOTP required, each audited)
-and every user's own password change."""
+"""The Users page (admins: add a user, role, sandbox limit, disable, enable, password reset, TOTP required, each
+audited; disable and reset asked to confirm first, since both end the user's sessions) and every user's own
+password change."""
 
 from typing import Any, Literal
 
@@ -11,12 +12,19 @@ from openidv.auth import repository
 from openidv.auth.service import ROLES
 from openidv.dashboard import auth, pages, users_service
 from openidv.kit.errors import ApiError
+from openidv.models import User
 
 router = APIRouter(include_in_schema=False)
 USERS = f"{pages.HOME}/users"
 DONE = {
     "role": "Role saved.", "disable": "User disabled; their sessions ended.", "enable": "User enabled.",
     "totp-required": "An authenticator code is now required at their sign-in.", "totp-optional": "An authenticator code is now optional.",
+}
+CONFIRM = {  # action: (title, message, button)
+    "reset-password": ("Reset this password?", "{email} gets a new generated password, which you hand over; their current password "
+                       "stops working and every session of theirs ends.", "Reset the password"),
+    "disable": ("Disable this user?", "{email} can no longer sign in, and every session of theirs ends now. You can enable them again.",
+                "Disable the user"),
 }
 
 
@@ -29,6 +37,28 @@ def users_page(request: Request) -> Response:
         return "users.html", {"users": repository.users(db), "roles": ROLES, "done": done, "title": "Users"}
 
     return pages.page(request, build)
+
+
+@router.post(USERS)
+async def add_user(request: Request) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        user, password = users_service.add_user(db, who, env_id, form.get("email", ""), form.get("role", ""),
+                                                form.get("sandbox_only") == "on")
+        return _show_password(request, who, user, password, new=True)
+
+    return await pages.action(request, run)
+
+
+def _show_password(request: Request, who: auth.DashboardSession, user: User, password: str, *, new: bool) -> Response:
+    """Shown once, in this answer (never in a URL or a log); the page is not cached (pages.HEADERS)."""
+    return pages.render("user_password.html", who=who, csrf=auth.csrf_token(pages.key(request), who.nonce), user=user,
+                        password=password, new=new, title="New user" if new else "New password")
+
+
+def _ask(db: Session, who: auth.DashboardSession, form: dict[str, str], action: str, user_id: str) -> Response:
+    user = users_service.target(db, who, user_id)  # refused (403, 404) before being asked to confirm
+    title, message, button = CONFIRM[action]
+    return pages.confirm(who, form, title=title, message=message.format(email=user.email), button=button, back=USERS)
 
 
 @router.post(USERS + "/{user_id}/role")
@@ -52,18 +82,20 @@ async def require_totp(request: Request, user_id: str) -> Response:
 
 @router.post(USERS + "/{user_id}/reset-password")
 async def reset_password(request: Request, user_id: str) -> Response:
-    def run(db: Session, who: auth.DashboardSession, env_id: str, _form: dict[str, str]) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        if not pages.confirmed(form):
+            return _ask(db, who, form, "reset-password", user_id)
         user, password = users_service.reset_password(db, who, env_id, user_id)
-        # Shown once, in this answer (never in a URL or a log); the page is not cached (pages.HEADERS).
-        return pages.render("user_password.html", who=who, csrf=auth.csrf_token(pages.key(request), who.nonce), user=user,
-                            password=password, title="New password")
+        return _show_password(request, who, user, password, new=False)
 
     return await pages.action(request, run)
 
 
 @router.post(USERS + "/{user_id}/{switch}")  # after the routes above: disable or enable
 async def disable_or_enable(request: Request, user_id: str, switch: Literal["disable", "enable"]) -> Response:
-    def run(db: Session, who: auth.DashboardSession, env_id: str, _form: dict[str, str]) -> Response:
+    def run(db: Session, who: auth.DashboardSession, env_id: str, form: dict[str, str]) -> Response:
+        if switch in CONFIRM and not pages.confirmed(form):
+            return _ask(db, who, form, switch, user_id)
         (users_service.disable if switch == "disable" else users_service.enable)(db, who, env_id, user_id)
         return pages.to(f"{USERS}?done={switch}")
 

@@ -7,7 +7,8 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from openidv.auth import repository, users
+from openidv.auth import passwords, repository, users
+from openidv.auth.service import create_user
 from openidv.dashboard.auth import DashboardSession, use_totp
 from openidv.dashboard.service import audit
 from openidv.kit.errors import ApiError, bad_request, not_found
@@ -24,7 +25,7 @@ def _rule(run: Callable[[], T]) -> T:
         raise bad_request(str(exc)) from None
 
 
-def _target(db: Session, who: DashboardSession, user_id: str) -> User:
+def target(db: Session, who: DashboardSession, user_id: str) -> User:
     if not who.is_admin:
         raise ApiError(403, f"a {who.user.role} may not manage users")
     user = repository.user(db, user_id)
@@ -33,12 +34,22 @@ def _target(db: Session, who: DashboardSession, user_id: str) -> User:
     return user
 
 
+def add_user(db: Session, who: DashboardSession, env_id: str, email: str, role: str, sandbox_only: bool) -> tuple[User, str]:
+    """A new user with a generated password, shown once to the admin (as `openidv user create` without a password)."""
+    if not who.is_admin:
+        raise ApiError(403, f"a {who.user.role} may not manage users")
+    password = passwords.generate()
+    user = _rule(lambda: create_user(db, email, password, role, sandbox_only=sandbox_only))
+    audit(db, who, env_id, "user.create", user.id, None, _access(user), user.email)
+    return user, password
+
+
 def _access(user: User) -> str:
     return f"{user.role}{' sandbox' if user.sandbox_only else ''}"
 
 
 def set_role(db: Session, who: DashboardSession, env_id: str, user_id: str, role: str, sandbox_only: bool) -> None:
-    user = _target(db, who, user_id)
+    user = target(db, who, user_id)
     before = _access(user)
     _rule(lambda: users.set_role(db, user, role, sandbox_only))
     if before != _access(user):
@@ -46,7 +57,7 @@ def set_role(db: Session, who: DashboardSession, env_id: str, user_id: str, role
 
 
 def disable(db: Session, who: DashboardSession, env_id: str, user_id: str) -> None:
-    user = _target(db, who, user_id)
+    user = target(db, who, user_id)
     if user.id == who.user.id:
         raise bad_request("You cannot disable yourself.")
     if user.disabled_at is None:
@@ -55,7 +66,7 @@ def disable(db: Session, who: DashboardSession, env_id: str, user_id: str) -> No
 
 
 def enable(db: Session, who: DashboardSession, env_id: str, user_id: str) -> None:
-    user = _target(db, who, user_id)
+    user = target(db, who, user_id)
     if user.disabled_at is not None:
         users.enable(db, user)
         audit(db, who, env_id, "user.enable", user.id, "disabled", "enabled", user.email)
@@ -63,14 +74,14 @@ def enable(db: Session, who: DashboardSession, env_id: str, user_id: str) -> Non
 
 def reset_password(db: Session, who: DashboardSession, env_id: str, user_id: str) -> tuple[User, str]:
     """A generated password, shown once to the admin; the user's sessions end."""
-    user = _target(db, who, user_id)
+    user = target(db, who, user_id)
     password = users.reset_password(db, user)
     audit(db, who, env_id, "user.password-reset", user.id, None, None, user.email)
     return user, password
 
 
 def require_totp(db: Session, who: DashboardSession, env_id: str, user_id: str, required: bool) -> None:
-    user = _target(db, who, user_id)
+    user = target(db, who, user_id)
     if user.totp_required != required:
         users.require_totp(db, user, required)
         audit(db, who, env_id, "user.totp-required" if required else "user.totp-optional", user.id, None, None, user.email)

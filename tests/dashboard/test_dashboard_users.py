@@ -49,11 +49,16 @@ def test_each_admin_action_is_audited_and_takes_effect(app, people, db):
     assert "Role saved." in admin.get(answer.headers["location"]).text
     assert reviewer.get("/dashboard/inquiries", follow_redirects=False).status_code == 303  # limited: its sessions ended
     assert post(admin, f"/dashboard/users/{target}/require-totp", required="on").status_code == 303
-    reset = post(admin, f"/dashboard/users/{target}/reset-password")
+    asked = post(admin, f"/dashboard/users/{target}/reset-password")
+    assert asked.status_code == 200 and "Reset this password?" in asked.text and "reviewer@example.com" in asked.text
+    assert reviewer.get("/dashboard/inquiries", follow_redirects=False).status_code == 303  # (ended by the role change)
+    reset = post(admin, f"/dashboard/users/{target}/reset-password", confirmed="yes")
     new_password = re.search(r'id="new-password" value="([^"]+)"', reset.text).group(1)
     assert reset.headers["cache-control"] == "no-store" and new_password not in admin.get("/dashboard/users").text
     passwords.check_strength(new_password)
-    assert post(admin, f"/dashboard/users/{target}/disable").status_code == 303
+    assert "Disable this user?" in post(admin, f"/dashboard/users/{target}/disable").text
+    assert sign_in(TestClient(app), "reviewer@example.com", new_password).status_code == 303  # not yet: only asked
+    assert post(admin, f"/dashboard/users/{target}/disable", confirmed="yes").status_code == 303
     assert sign_in(TestClient(app), "reviewer@example.com", new_password).status_code == 401  # disabled
     assert post(admin, f"/dashboard/users/{target}/enable").status_code == 303
     assert sign_in(TestClient(app), "reviewer@example.com", new_password).status_code == 303
@@ -70,15 +75,41 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(app, people, db):
     admin = signed_in(app, "admin@example.com")
     bad_role = post(admin, f"/dashboard/users/{people['viewer']}/role", role="owner")
     assert bad_role.status_code == 400 and "role must be one of admin, reviewer, viewer" in bad_role.text
-    assert post(admin, "/dashboard/users/user_nobody/disable").status_code == 404
-    myself = post(admin, f"/dashboard/users/{people['admin']}/disable")
+    assert post(admin, "/dashboard/users/user_nobody/disable").status_code == 404  # refused before being asked to confirm
+    myself = post(admin, f"/dashboard/users/{people['admin']}/disable", confirmed="yes")
     assert myself.status_code == 400 and "cannot disable yourself" in myself.text
     last_admin = post(admin, f"/dashboard/users/{people['admin']}/role", role="viewer")
     assert last_admin.status_code == 400 and "only enabled admin" in last_admin.text
-    forged = admin.post(f"/dashboard/users/{people['viewer']}/disable", data={"csrf": "0" * 64}, follow_redirects=False)
+    forged = admin.post(f"/dashboard/users/{people['viewer']}/disable", data={"csrf": "0" * 64, "confirmed": "yes"}, follow_redirects=False)
     assert forged.status_code == 403
     db.rollback()
     assert [(u.role, u.disabled_at) for u in db.scalars(select(User).order_by(User.email))] == [("admin", None), ("reviewer", None), ("viewer", None)]
+    assert _audit(db) == []
+
+
+def test_an_admin_adds_a_user_who_signs_in_with_the_password_shown_once(app, people, db):
+    admin = signed_in(app, "admin@example.com")
+    assert 'action="/dashboard/users"' in admin.get("/dashboard/users").text
+    made = post(admin, "/dashboard/users", email=" New.Reviewer@Example.com ", role="reviewer", sandbox_only="on")
+    assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+    password = re.search(r'id="new-password" value="([^"]+)"', made.text).group(1)
+    assert "New user new.reviewer@example.com" in made.text and password not in admin.get("/dashboard/users").text
+    assert sign_in(TestClient(app), "new.reviewer@example.com", password).status_code == 303
+    db.rollback()
+    user = db.scalars(select(User).where(User.email == "new.reviewer@example.com")).one()
+    assert (user.role, user.sandbox_only) == ("reviewer", True)
+    assert _audit(db) == [("user.create", user.id, None, "reviewer sandbox")]
+
+
+def test_adding_a_user_refuses_bad_input_and_other_roles_and_writes_nothing(app, people, db):
+    admin, reviewer = signed_in(app, "admin@example.com"), signed_in(app, "reviewer@example.com")
+    assert post(reviewer, "/dashboard/users", email="x@example.com", role="viewer").status_code == 403
+    for email, role, why in (("viewer@example.com", "viewer", "exists already"), ("not-an-address", "viewer", "e-mail address"),
+                             ("y@example.com", "owner", "role must be one of")):
+        answer = post(admin, "/dashboard/users", email=email, role=role)
+        assert answer.status_code == 400 and why in answer.text, (email, answer.text)
+    db.rollback()
+    assert db.scalars(select(User.email).order_by(User.email)).all() == ["admin@example.com", "reviewer@example.com", "viewer@example.com"]
     assert _audit(db) == []
 
 

@@ -1,5 +1,5 @@
-"""The Users page and the password change in headless Debian Chromium: an admin limits a reviewer to the
-sandbox, requires TOTP and resets a password, a user changes their own; axe-core finds no serious or critical
+"""The Users page and the password change in headless Debian Chromium: an admin adds a user, limits a reviewer
+to the sandbox, requires TOTP and resets a password (after confirming), a user changes their own; axe-core finds no serious or critical
 violation at desktop (1280x800) and phone (390x844) sizes, and nothing scrolls sideways."""
 
 import os
@@ -55,9 +55,22 @@ def test_an_admin_manages_users_and_a_user_changes_their_password(page, engine, 
     _check(page, "users-after")
 
     page.get_by_role("button", name="Reset the password of reviewer@example.com").click()
+    page.get_by_role("heading", name="Reset this password?").wait_for()
+    _check(page, "user-confirm")
+    page.get_by_role("button", name="Reset the password").click()
     page.get_by_role("heading", name="New password for reviewer@example.com").wait_for()
     assert len(page.get_by_label("Give this password").input_value()) >= 16
     _check(page, "user-password")
+
+    page.goto("/dashboard/users")
+    adding = page.locator("form", has=page.get_by_role("heading", name="Add a user"))
+    adding.get_by_label("E-mail").fill("analyst@example.com")
+    adding.get_by_label("Role").select_option("reviewer")
+    adding.get_by_role("button", name="Add the user").click()
+    page.get_by_role("heading", name="New user analyst@example.com").wait_for()
+    assert len(page.get_by_label("Give this password").input_value()) >= 16
+    page.goto("/dashboard/users")
+    assert page.get_by_role("heading", name="analyst@example.com").count() == 1
 
     for new, answer in (("aaaaaaaaaa", page.get_by_role("alert").filter(has_text="too easy to guess")),
                         ("a brand new phrase 7", page.get_by_role("status").filter(has_text="Your password was changed"))):

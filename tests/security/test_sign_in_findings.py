@@ -131,11 +131,11 @@ def test_an_admin_disables_a_user_changes_a_role_and_resets_a_password(app, engi
     assert "reviewer@example.com" in admin.get("/dashboard/users").text
     assert post(admin, f"/dashboard/users/{target}/role", role="viewer").status_code == 303
     assert "(viewer)" in reviewer.get("/dashboard/inquiries").text
-    reset = post(admin, f"/dashboard/users/{target}/reset-password")
+    reset = post(admin, f"/dashboard/users/{target}/reset-password", confirmed="yes")
     assert reset.status_code == 200
     assert reviewer.get("/dashboard/inquiries", follow_redirects=False).status_code == 303  # its sessions ended
     assert sign_in(TestClient(app), "reviewer@example.com").status_code == 401  # the old password is gone
-    assert post(admin, f"/dashboard/users/{target}/disable").status_code == 303
+    assert post(admin, f"/dashboard/users/{target}/disable", confirmed="yes").status_code == 303
     assert sign_in(TestClient(app), "reviewer@example.com").status_code == 401
 
 
