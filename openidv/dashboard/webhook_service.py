@@ -24,15 +24,38 @@ def require_admin(who: DashboardSession) -> None:
 
 def attributes_of(form: dict[str, str]) -> dict[str, Any]:
     """The webhook form as Persona's attributes (the service validates them as it does the API's)."""
-    events = [name.strip() for name in form.get("enabled_events", "").replace("\n", ",").split(",") if name.strip()]
-    return {
+    attributes: dict[str, Any] = {
         "name": form.get("name", "").strip() or None,
         "url": form.get("url", "").strip(),
         "description": form.get("description", "").strip() or None,
-        "enabled-events": events,
+        "enabled-events": _names(form.get("enabled_events", "")),
         "api-version": form.get("api_version", "").strip() or versions.DEFAULT,
+        "api-key-inflection": form.get("api_key_inflection", "").strip() or "kebab",
         "standard-webhooks": form.get("standard_webhooks") == "on",
+        "api-attributes-blocklist": _names(form.get("blocklist", "")),
+        "payload-filter": _json_object(form.get("payload_filter", ""), "Payload filter"),
     }
+    lifetime = form.get("file_link_seconds", "").strip()
+    if lifetime:
+        if not lifetime.isdigit():
+            raise bad_request("File link lifetime must be a whole number of seconds.")
+        attributes["file-access-token-expires-in"] = int(lifetime)
+    return attributes
+
+
+def _names(text: str) -> list[str]:
+    """Names separated by commas or lines."""
+    return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
+
+
+def _json_object(text: str, label: str) -> Any:
+    """An optional JSON field of the form: None when empty, a 400 naming the field when it is not JSON."""
+    if not text.strip():
+        return None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise bad_request(f"{label} is not valid JSON: {exc}") from None
 
 
 def _production(who: DashboardSession) -> bool:

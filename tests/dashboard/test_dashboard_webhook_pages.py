@@ -151,3 +151,40 @@ def test_bad_input_writes_nothing_and_viewers_only_read(app, engine, world, rece
     assert post(viewer, "/dashboard/webhooks", name="v", url=url, enabled_events="*").status_code == 403
     assert post(viewer, f"/dashboard/webhooks/{hook.id}/disable").status_code == 403  # refused before being asked to confirm
     assert len(_hooks(engine)) == 1 and _hooks(engine)[0].status == "enabled"
+
+
+def test_the_form_sets_the_payload_options_of_persona_and_keeps_them_on_edit(app, engine, world, receiver):
+    make_user(engine, "admin@example.com", "admin")
+    c = signed_in(app, "admin@example.com")
+    wanted = {"data": {"attributes": {"status": "approved"}}}
+    created = post(c, "/dashboard/webhooks", name="Filtered", url=receiver.url, enabled_events="inquiry.approved",
+                   api_version="2025-12-08", api_key_inflection="camel", blocklist="birthdate,\nname-*", payload_filter=json.dumps(wanted),
+                   file_link_seconds="600")
+    assert created.status_code == 200, created.text
+    (hook,) = _hooks(engine)
+    assert hook.api_key_inflection == "camel"
+    assert (hook.options["api-attributes-blocklist"], hook.options["payload-filter"], hook.options["file-access-token-expires-in"]) == (
+        ["birthdate", "name-*"], wanted, 600)
+    page = c.get(f"/dashboard/webhooks/{hook.id}").text
+    assert "birthdate, name-*" in page and json.dumps(wanted) in page
+    form = page.split('id="wh-filter"')[1].split("</textarea>")[0]
+    edited = post(c, f"/dashboard/webhooks/{hook.id}", name="Filtered", url=receiver.url, enabled_events="inquiry.approved",
+                  api_version="2025-12-08", api_key_inflection="camel", blocklist="birthdate, name-*",
+                  payload_filter=html.unescape(form.split(">", 1)[1]), file_link_seconds="600")
+    assert edited.status_code == 303, edited.text
+    assert _hooks(engine)[0].options == hook.options  # what the form shows is what it saves back
+
+
+@pytest.mark.parametrize(("field", "value", "why"), [
+    ("payload_filter", "{not json", "Payload filter is not valid JSON"),
+    ("payload_filter", '["a"]', "payload-filter"),
+    ("file_link_seconds", "ten", "whole number of seconds"),
+    ("api_key_inflection", "shout", "api-key-inflection must be"),
+])
+def test_bad_payload_options_are_refused_and_write_nothing(app, engine, world, receiver, field, value, why):
+    make_user(engine, "admin@example.com", "admin")
+    c = signed_in(app, "admin@example.com")
+    answer = post(c, "/dashboard/webhooks", name="Bad", url=receiver.url, enabled_events="inquiry.approved",
+                  api_version="2025-12-08", **{field: value})
+    assert answer.status_code in (400, 422) and why in html.unescape(answer.text), answer.text
+    assert _hooks(engine) == [] and _audit(engine) == []
