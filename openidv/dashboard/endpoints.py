@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from openidv.accounts import repository as accounts_repository
 from openidv.auth import repository as environments_repository
 from openidv.auth.permissions import ALL as ALL_PERMISSIONS
-from openidv.dashboard import auth, pages, repository, service
+from openidv.dashboard import auth, pages, repository, review, service
 from openidv.inquiries import repository as inquiries_repository
 from openidv.inquiry_templates import repository as templates_repository
 from openidv.inquiry_templates.service import config_of
@@ -138,12 +138,13 @@ def account_list(request: Request) -> Response:
 
 @router.get(pages.HOME + "/accounts/{account_id}")
 def account_page(request: Request, account_id: str) -> Response:
-    def build(db: Session, _who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
+    def build(db: Session, who: auth.DashboardSession, env_id: str) -> tuple[str, dict[str, Any]]:
         account = accounts_repository.get(db, env_id, account_id)
         if account is None:
             raise not_found("account", account_id)
         fields = {} if account.redacted_at else account.fields
-        return "account.html", {"account": account, "fields": fields, "inquiries": inquiries_repository.of_account(db, account.id),
+        rows = review.rows(db, who, env_id, inquiries_repository.of_account(db, account.id))  # names, as the lists show them
+        return "account.html", {"account": account, "fields": fields, "rows": rows, "names": review.may_see_names(who),
                                 "title": f"Account {account.id}"}
 
     return pages.page(request, build)

@@ -24,6 +24,12 @@ def test_accounts_list_search_and_page(app, client, engine, world):
     assert "Mia" in page and "gold" in page and inquiry_id in page
     assert f'href="/dashboard/accounts/{account_id}"' in c.get(f"/dashboard/inquiries/{inquiry_id}").text
     assert c.get("/dashboard/accounts/act_nope").status_code == 404
+    assert "Mia Wong" not in page.split("Inquiries of this account")[1]  # a viewer sees no names in lists
+
+    make_user(engine, "reviewer@example.com", "reviewer")
+    named = new_inquiry(client, world.templates["Government ID"], **{"account-id": account_id, "fields": fields})
+    rows = signed_in(app, "reviewer@example.com").get(f"/dashboard/accounts/{account_id}").text.split("Inquiries of this account")[1]
+    assert named in rows and "Mia Wong" in rows and "Government ID" in rows  # names and template names, as the lists show them
 
 
 def test_api_keys_created_once_and_revoked_by_admins_only(app, engine, world, db):
