@@ -55,22 +55,32 @@ def complete_at_rate(api: httpx.Client, template: str, rate: float, total: int, 
 
 
 def delays(api: httpx.Client, inquiry_ids: list[str], seconds: float = 120) -> tuple[list[float], int]:
-    """Seconds from `inquiry.completed` to the decision's event, per decided inquiry; and how many were left undecided."""
-    deadline, left, found = time.time() + seconds, list(inquiry_ids), []
-    while left and time.time() < deadline:
-        still = []
-        for inquiry_id in left:
-            events = api.get("/events", params={"filter[object-id]": inquiry_id, "page[size]": 100}).json()["data"]
-            by_name = {e["attributes"]["name"]: e for e in events}
-            decision = next((by_name[name] for name in DECISIONS if name in by_name), None)
-            if decision is None or "inquiry.completed" not in by_name:
-                still.append(inquiry_id)
-            else:
-                found.append(_at(decision) - _at(by_name["inquiry.completed"]))
-        left = still
-        if left:
-            time.sleep(0.5)
-    return found, len(left)
+    """Seconds from `inquiry.completed` to the decision's event, per decided inquiry; and how many were left undecided.
+    Read from the events API by name, a page of 100 at a time every 2 s: polling each inquiry would load the server
+    the benchmark measures (the times are the events' own created-at, so how often it looks changes no figure)."""
+    deadline, wanted, found = time.time() + seconds, set(inquiry_ids), {}
+    completed: dict[str, float] = {}
+    names = ",".join(("inquiry.completed", *DECISIONS))
+    while time.time() < deadline:
+        url: str | None = "/events"
+        params: dict[str, str | int] | None = {"filter[name]": names, "page[size]": 100}
+        while url:
+            page = api.get(url, params=params).json()
+            for event in page["data"]:
+                inquiry_id = event["attributes"]["payload"]["data"]["id"]
+                if inquiry_id not in wanted:
+                    continue
+                if event["attributes"]["name"] == "inquiry.completed":
+                    completed[inquiry_id] = _at(event)
+                else:
+                    found.setdefault(inquiry_id, _at(event))
+            url, params = (page.get("links") or {}).get("next"), None
+            url = url.split("/api/v1", 1)[1] if url and "/api/v1" in url else url
+        if len(found) == len(wanted) and all(i in completed for i in wanted):
+            break
+        time.sleep(2)
+    decided = [found[i] - completed[i] for i in wanted if i in found and i in completed]
+    return decided, len(wanted) - len(decided)
 
 
 def main() -> None:
