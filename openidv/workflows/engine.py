@@ -205,16 +205,15 @@ def on_event(session: Session, event: Event) -> None:
     keys = [f"event:{event.name}:{event.object_id}"]
     if event.name.startswith("report/") and event.name.endswith((".ready", ".errored")):
         keys.append(f"report:{event.object_id}")
-    for key in keys:
-        for run in repository.waiting_on(session, key):
-            if key.startswith("report:"):
-                report = session.get(Report, event.object_id)
-                if report is None or report.status == "errored":
-                    resume(session, run, {"report": None}, failed="the report errored")
-                else:
-                    resume(session, run, {"report": activation.report_values(report)})
+    for run in repository.waiting_on(session, keys):  # one query for every key: this runs for each event recorded
+        if (run.waiting_on or "").startswith("report:"):
+            report = session.get(Report, event.object_id)
+            if report is None or report.status == "errored":
+                resume(session, run, {"report": None}, failed="the report errored")
             else:
-                resume(session, run, {"event": {"id": event.id, "name": event.name}})
+                resume(session, run, {"report": activation.report_values(report)})
+        else:
+            resume(session, run, {"event": {"id": event.id, "name": event.name}})
 
 
 def wake(session: Session, run_id: str, position: int) -> None:

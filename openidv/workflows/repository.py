@@ -70,8 +70,10 @@ def runs_page(session: Session, environment_id: str, page: Page, *, workflow_id:
     return paged(session, query, WorkflowRun, page)
 
 
-def waiting_on(session: Session, key: str) -> list[WorkflowRun]:
-    return list(session.scalars(select(WorkflowRun).where(WorkflowRun.waiting_on == key, WorkflowRun.status == "waiting").with_for_update()))
+def waiting_on(session: Session, keys: list[str]) -> list[WorkflowRun]:
+    """The runs waiting on any of `keys`, locked, oldest first."""
+    query = select(WorkflowRun).where(WorkflowRun.waiting_on.in_(keys), WorkflowRun.status == "waiting")
+    return list(session.scalars(query.order_by(WorkflowRun.created_at, WorkflowRun.id).with_for_update()))
 
 
 def steps_of(session: Session, run_id: str) -> list[WorkflowRunStep]:
