@@ -141,6 +141,12 @@ def enqueue_in_tx(db: Session, job_fn: Callable[..., Any] | str, *, key: str | N
     return job_id
 
 
+def cancel_in_tx(db: Session, key: str) -> bool:
+    """Cancel the waiting job of this key in the caller's transaction (a timeout whose wait ended first): it
+    never runs. One that is already running is left alone; it must find nothing left to do."""
+    return repository.cancel_waiting(db, key, now())
+
+
 def wake_on_commit(db: Session, queue: str) -> None:
     """Once `db` commits, wake this process's worker and (PostgreSQL NOTIFY, sent on commit only) every
     other process's: a job of `queue` is due."""

@@ -68,6 +68,16 @@ def mark_done(session: Session, job_ids: list[str], executor: str, at: datetime)
     )
 
 
+def cancel_waiting(session: Session, job_id: str, at: datetime) -> bool:
+    """Cancel the job if it waits (queued, not leased): a timer no longer needed. A running one is left to run."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.state == "queued", Job.locked_by.is_(None))
+        .values(state="cancelled", finished_at=at)
+    )
+    return affected_rows(result) > 0
+
+
 def next_run_at(session: Session, after: datetime) -> datetime | None:
     """When the next queued job that is not due yet falls due."""
     return session.scalar(select(Job.run_at).where(Job.state == "queued", Job.run_at > after).order_by(Job.run_at).limit(1))

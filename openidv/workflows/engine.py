@@ -152,10 +152,14 @@ def _one(session: Session, run: WorkflowRun, definition: Definition) -> bool:
         run.wait_until = now() + timedelta(seconds=outcome.wait_seconds) if outcome.wait_seconds else None
         lifecycle.transition(session, run, "wait", actor=actor_of(run))
         if outcome.wait_seconds:
-            jobs.enqueue_in_tx(session, WAKE_JOB, key=f"wfw:{run.id}:{position}", delay_seconds=outcome.wait_seconds, run_id=run.id, position=position)
+            jobs.enqueue_in_tx(session, WAKE_JOB, key=_wake_key(run, position), delay_seconds=outcome.wait_seconds, run_id=run.id, position=position)
         return False
     record.finished_at = now()
     return _advance(session, run, definition, ended=spec.end)
+
+
+def _wake_key(run: WorkflowRun, position: int) -> str:
+    return f"wfw:{run.id}:{position}"
 
 
 def _advance(session: Session, run: WorkflowRun, definition: Definition, *, ended: bool) -> bool:
@@ -184,6 +188,8 @@ def resume(session: Session, run: WorkflowRun, values: dict[str, Any], *, failed
     """The awaited thing happened (or timed out): the waiting step is done with `values` (or errors with `failed`)
     and the run goes on, in the caller's transaction."""
     record = repository.step_at(session, run.id, run.position)
+    if run.wait_until is not None:
+        jobs.cancel_in_tx(session, _wake_key(run, run.position))  # its timeout is not needed any more
     run.waiting_on, run.wait_until = None, None
     if record is not None:
         record.outcome = {**record.outcome, **values}

@@ -181,9 +181,9 @@ def _held_by(fleet: Fleet, executor: str) -> list[Job]:
             and j.locked_until > at and j.name in ("government-id.process", "selfie.process")]
 
 
-def _wait(what: str, done: Callable[[], object], fleet: Fleet, deadline: float) -> None:
+def _wait(what: str, done: Callable[[], object], fleet: Fleet, deadline: float, details: Callable[[], str] = str) -> None:
     while not done():
-        assert time.monotonic() < deadline, f"{what}{fleet.log()}"
+        assert time.monotonic() < deadline, f"{what}: {details()}{fleet.log()}"
         time.sleep(0.25)
 
 
@@ -208,14 +208,15 @@ def _events_since(fleet: Fleet, webhook_id: str, since: datetime) -> dict[str, s
 
 
 def _unfinished(fleet: Fleet) -> list[str]:
-    """Jobs that should have finished and have not: any failed one, any non-periodic one not done, any
+    """Jobs that should have finished and have not: any failed one, any non-periodic one not done (or cancelled, as a
+    workflow run's timeout is when the report it waited for came first), any
     periodic one left queued or leased past its run time or lease."""
     at = now()
     left = []
     for job in fleet.jobs():
         periodic = job.id.startswith("every:")
         stale = job.state == "queued" and (job.locked_until is not None and job.locked_until < at or job.locked_by is None and job.run_at < at)
-        if job.state == "failed" or (not periodic and job.state != "done") or (periodic and stale and (at - job.run_at).total_seconds() > 5):
+        if job.state == "failed" or (not periodic and job.state not in ("done", "cancelled")) or (periodic and stale and (at - job.run_at).total_seconds() > 5):
             left.append(f"{job.id} ({job.name}) {job.state}, attempts {job.attempts}, leased by {job.locked_by} until {job.locked_until}: {job.last_error}")
     return left
 
@@ -288,7 +289,13 @@ def test_a_fleet_loses_nothing_when_a_worker_and_an_api_server_are_killed(fleet:
                 assert got.content == data, (server.url, vid, attribute)
 
     # no job is lost: the dead worker's ran again, none failed, none is left queued or leased past its lease
-    _wait("jobs left unfinished", lambda: not _unfinished(fleet), fleet, deadline)
+    left: list[str] = []
+
+    def nothing_left() -> bool:
+        left[:] = _unfinished(fleet)
+        return not left
+
+    _wait("jobs left unfinished", nothing_left, fleet, deadline, lambda: "\n".join(left))
     jobs = {j.id: j for j in fleet.jobs()}
     for job_id in held:
         assert jobs[job_id].state == "done" and jobs[job_id].attempts >= 2, (job_id, jobs[job_id].state, jobs[job_id].attempts)

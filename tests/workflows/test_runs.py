@@ -4,7 +4,7 @@ from sqlalchemy import select
 from workflows.support import events, finished_run, inquiry, live_workflow, load_sdn, runs_of, simulate
 
 from openidv.kit.db import session_factory, transaction
-from openidv.models import Inquiry, WorkflowRunStep
+from openidv.models import Inquiry, Job, WorkflowRunStep
 from openidv.workflows import engine as run_engine, starters
 
 DECIDE_BY_NAME = """\
@@ -93,6 +93,11 @@ def test_starter_workflow_screens_then_approves_or_reviews_with_a_case(client, e
 
     run = finished_run(engine, failed)
     assert _inquiry_row(engine, failed).status == "declined"
+
+    # the screening's timeouts are not left waiting to fire: each ended when its report came first
+    with transaction(session_factory(engine)) as db:
+        timeouts = {job.id: job.state for job in db.scalars(select(Job).where(Job.name == "workflows.wake"))}
+    assert len(timeouts) == 2 and set(timeouts.values()) == {"cancelled"}, timeouts
 
 
 def test_a_step_job_run_twice_acts_once(client, engine, world) -> None:
