@@ -22,6 +22,7 @@ QUEUE = f"{pages.HOME}/queue"
 # The inquiry the reviewer opened from the queue: deciding on it opens the queue's next one. A cookie, so that the
 # case page's forms need not carry it; it only steers where a decision leads, so it needs no signature.
 REVIEWING = "openidv_reviewing"
+ALONE = "No other inquiry waits in the review queue."
 
 
 def _review(request: Request, inquiry_id: str, message: str | None = None) -> Response:
@@ -86,7 +87,7 @@ def queue_next(request: Request) -> Response:
         following = review.next_in_queue(db, env_id, inquiries.load(db, env_id, after_id) if after_id else None)
         if following is None:
             return pages.flash_to(request, QUEUE, "The review queue is empty.")
-        return _review(request, following.id)
+        return _review(request, following.id, ALONE if after_id == following.id else None)
 
     return pages.page(request, build)
 
@@ -130,6 +131,8 @@ async def inquiry_action(request: Request, inquiry_id: str, action: str) -> Resp
         following = review.next_in_queue(db, env_id, inquiries.load(db, env_id, inquiry_id))
         if following is None:
             return pages.flash_to(request, QUEUE, f"{done} The review queue is empty.")
+        if following.id == inquiry_id:  # still in the queue (marked for review), and nothing else is
+            return _review(request, inquiry_id, f"{done} {ALONE}")
         return _review(request, following.id, f"{done} Next in the queue: {following.id}.")
 
     return await pages.action(request, run)

@@ -57,13 +57,14 @@ def rows(db: Session, who: DashboardSession, env_id: str, items: list[Inquiry]) 
 
 
 def next_in_queue(db: Session, env_id: str, after: Inquiry | None) -> Inquiry | None:
-    """The queue's next inquiry after `after` (oldest first), else its first: skipped ones come round again."""
+    """The queue's next inquiry after `after` (oldest first), else its first: skipped ones come round again, and the
+    only one left comes back to itself (None only when the queue is empty)."""
     following = repository.review_queue(db, env_id, 2, after)
     following = [i for i in following if after is None or i.id != after.id]
     if following:
         return following[0]
     first = repository.review_queue(db, env_id, 2, None)
-    return next((i for i in first if after is None or i.id != after.id), None)
+    return next((i for i in first if after is None or i.id != after.id), first[0] if first else None)
 
 
 def reversal(db: Session, env_id: str, inquiry_id: str, action: str) -> str | None:

@@ -84,6 +84,9 @@ def test_next_key_target_walks_the_queue(app, client, people, world):
     assert c.get(f"/dashboard/queue/next?after={first}", follow_redirects=False).headers["location"] == f"/dashboard/inquiries/{second}"
     assert c.get(f"/dashboard/queue/next?after={second}", follow_redirects=False).headers["location"] == f"/dashboard/inquiries/{first}"
     assert c.get("/dashboard/queue/next?after=inq_nope").status_code == 404
+    client.post(f"/api/v1/inquiries/{first}/approve", json={})
+    alone = c.get(f"/dashboard/queue/next?after={second}")  # the only one left comes round again, and says so
+    assert str(alone.url).endswith(f"/dashboard/inquiries/{second}") and "No other inquiry waits in the review queue." in alone.text
 
 
 def test_reversing_a_decision_needs_a_confirmation(app, client, people, world, db):

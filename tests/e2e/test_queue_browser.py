@@ -100,8 +100,11 @@ def test_reviewer_works_through_the_queue(page, client, engine, world, tmp_path)
     assert page.url.endswith(f"/dashboard/inquiries/{second}")
     assert client.get(f"/api/v1/inquiries/{first}").json()["data"]["attributes"]["status"] == "approved"
     look(page, "next-with-message", tmp_path, axe=False)
-    page.keyboard.press("n")
-    page.wait_for_url(re.compile(f"/dashboard/inquiries/{second}$"))  # the only one left comes round again
+    # The only one left comes round again: the page ends at the URL it started from, so wait for the navigation
+    # itself (waiting for the URL returns before the key's navigation begins, which then races the next goto).
+    with page.expect_navigation(url=re.compile(f"/dashboard/inquiries/{second}$")):
+        page.keyboard.press("n")
+    page.get_by_text("No other inquiry waits in the review queue.").wait_for()
 
     # Declining the approved one asks first; cancelling keeps it approved.
     page.goto(f"/dashboard/inquiries/{first}")
