@@ -11,11 +11,11 @@ disk, held under the write lock: it alone caps writes near 300/s).
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
@@ -142,6 +142,27 @@ def affected_rows(result: Result[Any]) -> int:
     if not isinstance(result, CursorResult):
         raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
     return result.rowcount or 0
+
+
+T = TypeVar("T")
+
+
+def once_per_transaction(db: Session, name: str, scope: str, model: type[Any], load: Callable[[], list[T]]) -> list[T]:
+    """`load()`, read once per transaction and scope (an environment id) and kept in `db.info[name]`: what every
+    event recorded asks (one request records several), such as the enabled webhooks. Read again when this
+    transaction changed a `model` row (flushed first); otherwise pending rows, which cannot be `model` rows, are
+    not flushed for it: they reach the database in one flush later."""
+    transaction = db.get_transaction()
+    touched = any(isinstance(obj, model) for obj in (*db.new, *db.dirty, *db.deleted))
+    memo = db.info.get(name)
+    if memo is not None and memo[0] is transaction and memo[1] == scope and not touched:
+        return list(memo[2])
+    if touched:
+        db.flush()
+    with db.no_autoflush:
+        found = load()
+    db.info[name] = (transaction, scope, found)
+    return list(found)
 
 
 @contextmanager

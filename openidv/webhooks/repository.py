@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openidv.kit.db import once_per_transaction
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
 from openidv.lifecycle import WebhookDeliveryStatus, WebhookStatus
@@ -23,21 +24,8 @@ def list_page(db: Session, environment_id: str, page: Page) -> PageResult[Webhoo
 def enabled_of_environment(db: Session, environment_id: str) -> list[Webhook]:
     """Read once per transaction: every event fans out, and one request records several (an inquiry's creation
     records its account's and its own). Read again when this transaction changed a webhook."""
-    transaction = db.get_transaction()
-    touched = _webhooks_touched(db)
-    memo = db.info.get("enabled_webhooks")
-    if memo is not None and memo[0] is transaction and memo[1] == environment_id and not touched:
-        return list(memo[2])
-    if touched:
-        db.flush()
-    with db.no_autoflush:  # pending rows are not webhooks (checked above): they reach the database in one flush later
-        found = list(db.scalars(select(Webhook).where(Webhook.environment_id == environment_id, Webhook.status == WebhookStatus.ENABLED)))
-    db.info["enabled_webhooks"] = (transaction, environment_id, found)
-    return found
-
-
-def _webhooks_touched(db: Session) -> bool:
-    return any(isinstance(obj, Webhook) for obj in (*db.new, *db.dirty, *db.deleted))
+    return once_per_transaction(db, "enabled_webhooks", environment_id, Webhook, lambda: list(
+        db.scalars(select(Webhook).where(Webhook.environment_id == environment_id, Webhook.status == WebhookStatus.ENABLED))))
 
 
 def _locked(db: Session, query):  # noqa: ANN001, ANN202

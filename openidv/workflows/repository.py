@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from openidv.kit.db import once_per_transaction
 from openidv.kit.jsonapi import Page
 from openidv.kit.paging import PageResult, paged
 from openidv.models import Workflow, WorkflowRun, WorkflowRunStep, WorkflowVersion
@@ -24,9 +25,11 @@ def workflows_page(session: Session, environment_id: str, page: Page) -> PageRes
 
 
 def started_by(session: Session, environment_id: str, event_name: str) -> list[Workflow]:
-    """Enabled workflows whose live version starts on `event_name` (one indexed lookup per recorded event)."""
-    return list(session.scalars(select(Workflow).where(Workflow.environment_id == environment_id, Workflow.trigger_event == event_name,
-                                                       Workflow.status == "enabled", Workflow.trigger_type == "event")))
+    """Enabled workflows whose live version starts on `event_name`. Every event recorded asks, so the environment's
+    event-triggered workflows are read once per transaction (again when it changed a workflow)."""
+    triggered = once_per_transaction(session, "event_workflows", environment_id, Workflow, lambda: list(session.scalars(
+        select(Workflow).where(Workflow.environment_id == environment_id, Workflow.status == "enabled", Workflow.trigger_type == "event"))))
+    return [workflow for workflow in triggered if workflow.trigger_event == event_name]
 
 
 def scheduled_due(session: Session, when: datetime) -> list[Workflow]:
