@@ -151,11 +151,13 @@ def _admin(who: DashboardSession) -> None:
         raise ApiError(403, "only an admin may change templates")
 
 
-def _list(text: str) -> list[str]:
+def form_list(text: str) -> list[str]:
+    """A form field's names, separated by commas or lines."""
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
-def _int(form: dict[str, str], key: str, label: str) -> int | None:
+def form_int(form: dict[str, str], key: str, label: str) -> int | None:
+    """An optional whole number from the form; anything else is a 400 naming the field."""
     raw = form.get(key, "").strip()
     if not raw:
         return None
@@ -166,7 +168,7 @@ def _int(form: dict[str, str], key: str, label: str) -> int | None:
 
 def config_from_form(base: TemplateConfig, form: dict[str, str]) -> TemplateConfig:
     """A new configuration from the version form; steps of a kind the base already has keep their settings."""
-    kinds = _list(form.get("steps", ""))
+    kinds = form_list(form.get("steps", ""))
     unknown = [k for k in kinds if k not in VERIFICATION_KINDS]
     if unknown:
         raise bad_request(f"unknown verification {unknown[0]!r}; choose from {KINDS_HELP}")
@@ -175,7 +177,7 @@ def config_from_form(base: TemplateConfig, form: dict[str, str]) -> TemplateConf
     kept = {step.kind: step for step in base.steps}
     steps: list[dict[str, Any]] = [kept[k].model_dump() if k in kept else {"kind": k} for k in kinds]
     for step in steps:
-        checks = _list(form.get(f"checks-{step['kind']}", ""))
+        checks = form_list(form.get(f"checks-{step['kind']}", ""))
         step["required_checks"] = checks or step.get("required_checks")
     try:
         fields = json.loads(form.get("field_schema") or "[]")
@@ -184,10 +186,10 @@ def config_from_form(base: TemplateConfig, form: dict[str, str]) -> TemplateConf
     raw = {
         **base.model_dump(mode="json"),
         "steps": steps,
-        "allowed_countries": _list(form.get("allowed_countries", "")),
-        "allowed_id_classes": _list(form.get("allowed_id_classes", "")),
-        "max_attempts": _int(form, "max_attempts", "Attempts") or base.max_attempts,
-        "expire_after_create_seconds": _int(form, "expire_after_create_seconds", "Expiry") or base.expire_after_create_seconds,
+        "allowed_countries": form_list(form.get("allowed_countries", "")),
+        "allowed_id_classes": form_list(form.get("allowed_id_classes", "")),
+        "max_attempts": form_int(form, "max_attempts", "Attempts") or base.max_attempts,
+        "expire_after_create_seconds": form_int(form, "expire_after_create_seconds", "Expiry") or base.expire_after_create_seconds,
         "redirect_uri": form.get("redirect_uri", "").strip() or None,
         "field_schema": fields,
     }
@@ -200,7 +202,7 @@ def new_template_version(db: Session, who: DashboardSession, env_id: str, templa
     latest = templates.repository.get_version(db, env_id, template.latest_published_version_id or "")
     config = config_from_form(templates.config_of(latest) if latest else TemplateConfig(), form)
     version = templates.new_version(db, template, config, name_display=form.get("name_display", "").strip()[:200] or template.name)
-    allowlist = _list(form.get("domain_allowlist", ""))
+    allowlist = form_list(form.get("domain_allowlist", ""))
     if allowlist != list(template.embedded_flow_domain_allowlist):
         template.embedded_flow_domain_allowlist = allowlist
     audit(db, who, env_id, "template.new-version", template.id, None, "draft", version.id)
@@ -269,7 +271,7 @@ def create_api_key(db: Session, who: DashboardSession, env_id: str, form: dict[s
     env = environments.environment(db, env_id)
     if env is None:
         raise ApiError(404, f"environment {env_id} does not exist")
-    granted = _list(form.get("permissions", "")) or None
+    granted = form_list(form.get("permissions", "")) or None
     created = api_keys.create_api_key(db, env, name=form.get("name", "").strip()[:100], granted=granted)
     audit(db, who, env_id, "api-key.create", created.key.id, None, "active", created.key.name)
     return created

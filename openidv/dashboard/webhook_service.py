@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from openidv.dashboard.auth import DashboardSession
-from openidv.dashboard.service import audit
+from openidv.dashboard.service import audit, form_int, form_list
 from openidv.events import repository as events_repository
 from openidv.kit import versions
 from openidv.kit.errors import ApiError, bad_request, not_found
@@ -28,24 +28,17 @@ def attributes_of(form: dict[str, str]) -> dict[str, Any]:
         "name": form.get("name", "").strip() or None,
         "url": form.get("url", "").strip(),
         "description": form.get("description", "").strip() or None,
-        "enabled-events": _names(form.get("enabled_events", "")),
+        "enabled-events": form_list(form.get("enabled_events", "")),
         "api-version": form.get("api_version", "").strip() or versions.DEFAULT,
         "api-key-inflection": form.get("api_key_inflection", "").strip() or "kebab",
         "standard-webhooks": form.get("standard_webhooks") == "on",
-        "api-attributes-blocklist": _names(form.get("blocklist", "")),
+        "api-attributes-blocklist": form_list(form.get("blocklist", "")),
         "payload-filter": _json_object(form.get("payload_filter", ""), "Payload filter"),
     }
-    lifetime = form.get("file_link_seconds", "").strip()
-    if lifetime:
-        if not lifetime.isdigit():
-            raise bad_request("File link lifetime must be a whole number of seconds.")
-        attributes["file-access-token-expires-in"] = int(lifetime)
+    lifetime = form_int(form, "file_link_seconds", "File link lifetime, in seconds,")
+    if lifetime is not None:
+        attributes["file-access-token-expires-in"] = lifetime
     return attributes
-
-
-def _names(text: str) -> list[str]:
-    """Names separated by commas or lines."""
-    return [name.strip() for name in text.replace("\n", ",").split(",") if name.strip()]
 
 
 def _json_object(text: str, label: str) -> Any:

@@ -178,7 +178,7 @@ def test_the_form_sets_the_payload_options_of_persona_and_keeps_them_on_edit(app
 @pytest.mark.parametrize(("field", "value", "why"), [
     ("payload_filter", "{not json", "Payload filter is not valid JSON"),
     ("payload_filter", '["a"]', "payload-filter"),
-    ("file_link_seconds", "ten", "whole number of seconds"),
+    ("file_link_seconds", "ten", "File link lifetime, in seconds, must be a whole number"),
     ("api_key_inflection", "shout", "api-key-inflection must be"),
 ])
 def test_bad_payload_options_are_refused_and_write_nothing(app, engine, world, receiver, field, value, why):
