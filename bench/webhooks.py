@@ -17,10 +17,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -65,6 +67,22 @@ def cli(env: dict[str, str], data_dir: Path, *args: str) -> dict:
     return json.loads(done.stdout)
 
 
+T = TypeVar("T")
+
+
+def at_rate(rate: float, total: int, work: Callable[[int], T]) -> list[T]:
+    """`work(n)` for n in 0..total-1, started one every 1/rate s (the clock of the load) on 16 threads; their results."""
+    started = time.time()
+    with ThreadPoolExecutor(16) as pool:
+        futures = []
+        for n in range(total):
+            delay = started + n / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            futures.append(pool.submit(work, n))
+        return [f.result() for f in futures]
+
+
 def wait_healthy(url: str, process: subprocess.Popen, seconds: float = 30, path: str = "/healthz") -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -103,15 +121,7 @@ def run(label: str, env: dict[str, str], data_dir: Path, workers: int, rate: flo
             api.post("/inquiries", json={"data": {"attributes": {"inquiry-template-id": template}}}).raise_for_status()
 
         started = time.time()
-        with ThreadPoolExecutor(16) as pool:
-            futures = []
-            for n in range(total):
-                delay = started + n / rate - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-                futures.append(pool.submit(create, n))
-            for f in futures:
-                f.result()
+        at_rate(rate, total, create)
         deadline = time.time() + 60
         while len(receiver.ids) < total and time.time() < deadline:
             time.sleep(0.05)

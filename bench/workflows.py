@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api import free_port, percentile
-from webhooks import BIN, cli, wait_healthy
+from webhooks import BIN, at_rate, cli, wait_healthy
 
 SDN = Path(__file__).resolve().parent.parent / "tests" / "screening" / "fixtures" / "sdn.xml"
 DECISIONS = ("inquiry.approved", "inquiry.marked-for-review", "inquiry.declined")
@@ -43,15 +42,7 @@ def complete_at_rate(api: httpx.Client, template: str, rate: float, total: int, 
                  json={"meta": {"simulate-actions": [{"type": "complete_inquiry"}]}}).raise_for_status()
         return str(inquiry_id)
 
-    started = time.time()
-    with ThreadPoolExecutor(16) as pool:
-        futures = []
-        for n in range(total):
-            delay = started + n / rate - time.time()
-            if delay > 0:
-                time.sleep(delay)
-            futures.append(pool.submit(one, n))
-        return [f.result() for f in futures]
+    return at_rate(rate, total, one)
 
 
 def delays(api: httpx.Client, inquiry_ids: list[str], seconds: float = 120) -> tuple[list[float], int]:
