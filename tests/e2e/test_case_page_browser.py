@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import test_dashboard_browser
 from case_support import evidence_inquiry
-from flow_support import CSRF, SDK_DIR, STEP_ID
+from flow_support import CSRF, STEP_ID, serious_violations
 from flow_support.fixtures import needs_sdk
 from PIL import Image
 
@@ -23,7 +23,6 @@ from openidv.testdata.idgen import make
 
 pytestmark = needs_sdk
 browser, page = test_dashboard_browser.browser, test_dashboard_browser.page  # the dashboard tests' Chromium and page (CSP bypassed for axe)
-AXE = SDK_DIR / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery"
 AGENT = "CasePageTest/1.0 (X11; Linux x86_64)"
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -50,11 +49,7 @@ def _sign_in(page, environment: str = "sandbox") -> None:
 
 
 def _no_serious_violations(page) -> None:
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
-    )
+    violations = serious_violations(page)
     assert violations == [], violations
 
 

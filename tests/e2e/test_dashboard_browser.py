@@ -5,11 +5,10 @@ page at 1280 and 768 px."""
 import re
 
 import pytest
-from flow_support import BASE_ARGS, CHROMIUM, SDK_DIR
+from flow_support import BASE_ARGS, CHROMIUM, serious_violations
 from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
-AXE = SDK_DIR / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery"
 WIDTHS = (1280, 768)
 
@@ -52,11 +51,7 @@ def check_screen(page) -> None:
     """No serious or critical axe-core violation and no sideways scrolling, at each width."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
-        )
+        violations = serious_violations(page)
         assert violations == [], (width, violations)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, width
     page.set_viewport_size({"width": 1280, "height": 900})

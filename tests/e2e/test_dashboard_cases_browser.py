@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from flow_support import BASE_ARGS, CHROMIUM, SDK_DIR
+from flow_support import BASE_ARGS, CHROMIUM, serious_violations
 from flow_support.fixtures import needs_sdk
 
 from openidv.auth import service as auth
@@ -15,7 +15,6 @@ from openidv.cases import service as cases
 from openidv.kit.db import session_factory, transaction
 
 pytestmark = needs_sdk
-AXE = SDK_DIR / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery"
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 
@@ -34,11 +33,7 @@ def _look(page, name: str, folder) -> None:
     """At each size: axe-core finds nothing serious, nothing scrolls sideways, and a screenshot is kept."""
     for size, (width, height) in SIZES.items():
         page.set_viewport_size({"width": width, "height": height})
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
-        )
+        violations = serious_violations(page)
         assert violations == [], (name, size, violations)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, size)
         page.screenshot(path=str(folder / f"{name}-{size}.png"), full_page=True)

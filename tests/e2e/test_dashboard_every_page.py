@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
-from flow_support import BASE_ARGS, CHROMIUM, SDK_DIR
+from flow_support import BASE_ARGS, CHROMIUM, serious_violations
 from flow_support.fixtures import needs_sdk
 
 from openidv import wiring
 
 pytestmark = needs_sdk
-AXE = SDK_DIR / "axe-core" / "axe.min.js"
 PASSWORD = "correct horse battery"
 SIZES = ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
 SDN = Path(__file__).resolve().parents[1] / "screening" / "fixtures" / "sdn.xml"
@@ -124,11 +123,7 @@ def _check(page, name: str) -> list[str]:
     problems = []
     for size in SIZES:
         page.set_viewport_size(size)
-        page.add_script_tag(path=str(AXE))
-        found = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
-        )
+        found = serious_violations(page)
         problems += [f"{name} at {size['width']} px: {v}" for v in found]
         if page.evaluate("document.documentElement.scrollWidth") > size["width"]:
             problems.append(f"{name} at {size['width']} px scrolls sideways")

@@ -7,11 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from flow_support import SDK_DIR, blank_pdf, noise_image
+from flow_support import blank_pdf, noise_image, serious_violations
 from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
-AXE = SDK_DIR / "axe-core" / "axe.min.js"
 _spec = importlib.util.spec_from_file_location("flow_screenshots", Path(__file__).resolve().parents[2] / "scripts" / "flow_screenshots.py")
 screenshots = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(screenshots)  # its `walk` visits every screen; the screenshots in docs/ are taken on the same walk
@@ -28,11 +27,7 @@ def page(chromium, server):
 
 def check_screen(page, _name: str = "") -> None:
     """axe-core finds no serious or critical problem, and nothing overflows the screen's width (360 px here)."""
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
-    )
+    violations = serious_violations(page)
     assert violations == [], (_name, violations)
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"], _name
 

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 import test_dashboard_browser as dashboard
-from flow_support import SDK_DIR
+from flow_support import serious_violations
 from flow_support.fixtures import needs_sdk
 
 pytestmark = needs_sdk
 browser = dashboard.browser  # the dashboard tests' module-wide Chromium (a fixture)
 _user, _sign_in = dashboard._user, dashboard._sign_in
-AXE = SDK_DIR / "axe-core" / "axe.min.js"
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "queue"
 
@@ -46,11 +45,7 @@ def look(page, name: str, tmp_path: Path, *, axe: bool = True) -> None:
         if not axe:  # another area's page (the case page has axe runs of its own): only the picture
             page.screenshot(path=str(folder / f"{name}-{size}.png"))
             continue
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
-        )
+        violations = serious_violations(page)
         assert violations == [], (name, size, violations)
         assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, size)
         page.screenshot(path=str(folder / f"{name}-{size}.png"), full_page=True)

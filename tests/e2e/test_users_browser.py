@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from flow_support import serious_violations
 from flow_support.fixtures import needs_sdk
-from test_dashboard_browser import AXE, PASSWORD, _sign_in, _user, browser  # noqa: F401 - the dashboard's browser fixture and helpers
+from test_dashboard_browser import PASSWORD, _sign_in, _user, browser  # noqa: F401 - the dashboard's browser fixture and helpers
 
 pytestmark = needs_sdk
 SIZES = ({"width": 1280, "height": 800}, {"width": 390, "height": 844})
@@ -24,11 +25,7 @@ def page(browser, server):  # noqa: F811 - browser is the imported fixture
 def _check(page, name: str) -> None:
     for size in SIZES:
         page.set_viewport_size(size)
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-            ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
-        )
+        violations = serious_violations(page)
         assert violations == [], (name, size, violations)
         assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], (name, size)
         SHOTS.mkdir(parents=True, exist_ok=True)

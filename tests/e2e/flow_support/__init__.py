@@ -32,6 +32,16 @@ BASE_ARGS = [
 ]
 
 
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, each as `rule: targets`."""
+    page.add_script_tag(path=str(AXE_JS))
+    found: list[str] = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => v.id + ': ' + v.nodes.map(n => n.target).join(' '))"
+    )
+    return found
+
+
 def browser_missing(need: str) -> str | None:
     """Why a browser test needing `need` ("chromium", or "sdk": Persona's SDK and axe-core from npm) cannot
     run on this machine, or None when it can."""
