@@ -1,6 +1,7 @@
 """THE status machines: the only code that writes a status column (DESIGN.md §4)."""
 
 from openidv.lifecycle.machines import (
+    CREATION_EVENTS,
     OPEN_INQUIRY_STATUSES,
     AccountStatus,
     CaseStatus,
@@ -14,12 +15,14 @@ from openidv.lifecycle.machines import (
     WebhookDeliveryStatus,
     WebhookStatus,
     WorkflowRunStatus,
+    WorkflowRunStepStatus,
     WorkflowStatus,
     WorkflowVersionStatus,
 )
 from openidv.lifecycle.transition import IllegalTransition, allowed as transition_allowed, create, transition
 
 __all__ = [
+    "CREATION_EVENTS",
     "AccountStatus",
     "CaseStatus",
     "DocumentStatus",
@@ -34,6 +37,7 @@ __all__ = [
     "WebhookDeliveryStatus",
     "WebhookStatus",
     "WorkflowRunStatus",
+    "WorkflowRunStepStatus",
     "WorkflowStatus",
     "WorkflowVersionStatus",
     "create",

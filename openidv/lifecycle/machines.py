@@ -283,6 +283,27 @@ WORKFLOW_RUN: dict[tuple[str | None, str], Move] = {
 }
 
 
+class WorkflowRunStepStatus(StrEnum):
+    WAITING = "waiting"
+    DONE = "done"
+    SKIPPED = "skipped"
+    ERRORED = "errored"
+
+
+WORKFLOW_RUN_STEP_STATUSES = _values(WorkflowRunStepStatus)
+
+# A run's trace: a step's row is written with its outcome, in the step's transaction. No events: the run's own
+# (`workflow-run.*`) tell what happened; the trace is what the dashboard and the run's API answer show.
+WORKFLOW_RUN_STEP: dict[tuple[str | None, str], Move] = {
+    (None, "finish"): Move("done", (), "finished_at"),
+    (None, "skip"): Move("skipped", (), "finished_at"),
+    (None, "error"): Move("errored", (), "finished_at"),
+    (None, "wait"): Move("waiting"),
+    ("waiting", "finish"): Move("done", (), "finished_at"),
+    ("waiting", "error"): Move("errored", (), "finished_at"),
+}
+
+
 # Cases (Persona's Cases API): Open and Pending while under review, then resolved with one of its template's
 # resolutions (Approved, Declined), and reopened from there. The status string is Persona's, capitalised.
 class CaseStatus(StrEnum):
@@ -326,6 +347,7 @@ MACHINES = {
     "workflow": WORKFLOW,
     "workflow-version": WORKFLOW_VERSION,
     "workflow-run": WORKFLOW_RUN,
+    "workflow-run-step": WORKFLOW_RUN_STEP,
 }
 
 # Each machine's statuses, as the enum code outside lifecycle compares with.
@@ -344,4 +366,11 @@ STATUS_ENUMS: dict[str, type[StrEnum]] = {
     "workflow": WorkflowStatus,
     "workflow-version": WorkflowVersionStatus,
     "workflow-run": WorkflowRunStatus,
+    "workflow-run-step": WorkflowRunStepStatus,
 }
+
+# Events only a creation records: their object was made in the recording transaction, so nothing recorded
+# earlier (a workflow run waiting on that object's events, say) can be about it.
+CREATION_EVENTS = frozenset(
+    name for machine in MACHINES.values() for (status, _), move in machine.items() if status is None for name in move.events
+) - frozenset(name for machine in MACHINES.values() for (status, _), move in machine.items() if status is not None for name in move.events)

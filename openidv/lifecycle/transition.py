@@ -34,6 +34,7 @@ from openidv.models import (
     WebhookDelivery,
     Workflow,
     WorkflowRun,
+    WorkflowRunStep,
     WorkflowVersion,
 )
 
@@ -51,6 +52,7 @@ _RESOURCE_OF: dict[type[object], str] = {
     Workflow: "workflow",
     WorkflowVersion: "workflow-version",
     WorkflowRun: "workflow-run",
+    WorkflowRunStep: "workflow-run-step",
 }
 
 
@@ -99,11 +101,12 @@ def _apply(session: Session, obj: Any, action: str, move: Move, actor: str | Non
     return recorded
 
 
-def create(session: Session, obj: Any, actor: str | None = None, context: dict[str, Any] | None = None) -> list[Event]:
-    """Insert a new row (inquiry, account, verification, session...) in its initial status and record its events."""
-    move = MACHINES[resource_of(obj)][(None, "create")]
+def create(session: Session, obj: Any, actor: str | None = None, context: dict[str, Any] | None = None, *, action: str = "create") -> list[Event]:
+    """Insert a new row (inquiry, account, verification, session...) in its initial status and record its events.
+    A machine may have several ways in (a workflow step's trace row is written done, skipped, errored or waiting)."""
+    move = MACHINES[resource_of(obj)][(None, action)]
     session.add(obj)
-    return _apply(session, obj, "create", move, actor, context)
+    return _apply(session, obj, action, move, actor, context)
 
 
 def transition(

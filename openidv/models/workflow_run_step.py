@@ -21,7 +21,7 @@ class WorkflowRunStep(Base):
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     action: Mapped[str] = mapped_column(String(40), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)  # done | skipped | waiting | errored
+    status: Mapped[str] = mapped_column(String(20), nullable=False)  # lifecycle's WorkflowRunStepStatus
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     input_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     outcome_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

@@ -129,32 +129,30 @@ def _one(session: Session, run: WorkflowRun, definition: Definition) -> bool:
         lifecycle.transition(session, run, "complete", actor=actor_of(run))
         return False
     spec = definition.steps[position]
-    record = WorkflowRunStep(id=new_id("wfrs"), run_id=run.id, position=position, name=spec.name, action=spec.action, status="done", started_at=now())
+    record = WorkflowRunStep(id=new_id("wfrs"), run_id=run.id, position=position, name=spec.name, action=spec.action, started_at=now())
     record.input = {"with": spec.params, **({"if": spec.condition} if spec.condition else {})}
     try:
         if spec.condition is not None and not evaluate(spec.condition, values_for(session, run)):
-            record.status, record.finished_at = "skipped", now()
-            session.add(record)
+            lifecycle.create(session, record, action="skip")
             return _advance(session, run, definition, ended=False)
         with session.begin_nested():  # an action that fails half-way leaves nothing of itself
             outcome = ACTIONS[spec.action](session, run, spec)
     except (StepFailed, ApiError) as exc:
         message = exc.details if isinstance(exc, ApiError) and exc.details else str(exc)
-        record.status, record.error, record.finished_at = "errored", message[:500], now()
-        session.add(record)
+        record.error = message[:500]
+        lifecycle.create(session, record, action="error")
         _error(session, run, f"step {spec.name}: {message}")
         return False
     record.outcome = outcome.values
-    session.add(record)
     if outcome.wait_on is not None or outcome.wait_seconds is not None:
-        record.status = "waiting"
+        lifecycle.create(session, record, action="wait")
         run.waiting_on = outcome.wait_on
         run.wait_until = now() + timedelta(seconds=outcome.wait_seconds) if outcome.wait_seconds else None
         lifecycle.transition(session, run, "wait", actor=actor_of(run))
         if outcome.wait_seconds:
             jobs.enqueue_in_tx(session, WAKE_JOB, key=_wake_key(run, position), delay_seconds=outcome.wait_seconds, run_id=run.id, position=position)
         return False
-    record.finished_at = now()
+    lifecycle.create(session, record, action="finish")
     return _advance(session, run, definition, ended=spec.end)
 
 
@@ -193,9 +191,8 @@ def resume(session: Session, run: WorkflowRun, values: dict[str, Any], *, failed
     run.waiting_on, run.wait_until = None, None
     if record is not None:
         record.outcome = {**record.outcome, **values}
-        record.finished_at = now()
-        record.status = "errored" if failed else "done"
         record.error = failed
+        lifecycle.transition(session, record, "error" if failed else "finish")
     if failed:
         _error(session, run, f"step {record.name if record else run.position}: {failed}")
         return
@@ -208,6 +205,8 @@ def resume(session: Session, run: WorkflowRun, values: dict[str, Any], *, failed
 
 def on_event(session: Session, event: Event) -> None:
     """Resume the runs waiting on this event: a report's result (`report:<id>`), or `event:<name>:<object id>`."""
+    if event.name in lifecycle.CREATION_EVENTS:
+        return  # its object is new in this transaction: no run waits on it (a query saved on every creation)
     keys = [f"event:{event.name}:{event.object_id}"]
     if event.name.startswith("report/") and event.name.endswith((".ready", ".errored")):
         keys.append(f"report:{event.object_id}")

@@ -21,6 +21,7 @@ DECLARED = {
     machines.WorkflowStatus: machines.WORKFLOW_STATUSES,
     machines.WorkflowVersionStatus: machines.WORKFLOW_VERSION_STATUSES,
     machines.WorkflowRunStatus: machines.WORKFLOW_RUN_STATUSES,
+    machines.WorkflowRunStepStatus: machines.WORKFLOW_RUN_STEP_STATUSES,
 }
 
 
