@@ -40,8 +40,7 @@ def iso(value: datetime | None) -> str | None:
     value = as_utc(value)
     if value is None:
         return None
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"  # truncated, as before
 
 
 def unix(value: datetime | None) -> int | None:
