@@ -6,7 +6,10 @@ that inserts one inquiry row and one event row, served with the same engine, uvi
 
 Before the timed rounds, each server's CPU cost is measured on its own: the server process's CPU time (user + system,
 all threads, from /proc) over 800 creations by the 16 clients, then over 800 retrievals, divided by the requests.
-Unlike requests/s, CPU milliseconds per request hold still while other work loads the machine.
+Unlike requests/s, CPU milliseconds per request hold still while other work loads the machine. The clients are
+`KeepAlive` connections (asyncio streams, prepared request bytes), whose own CPU per request is printed: on two cores
+the load generator shares the machine with the server it measures, and httpx cost more CPU per request than the
+reference server.
 
 Targets (issue 19): openidv creates >= 300 inquiries/s on SQLite and >= 200/s on PostgreSQL, creation p99 <= 150 ms,
 and more creations/s than the reference. openidv runs as `openidv serve --data-dir DIR` (one process with its job worker
@@ -28,8 +31,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -58,12 +63,14 @@ class Result:
     create: list[float] = field(default_factory=list)
     retrieve: list[float] = field(default_factory=list)
     errors: int = 0
+    client_cpu: float = 0.0  # the load generator's own CPU seconds
 
     def add(self, other: "Result") -> None:
         self.seconds += other.seconds
         self.create += other.create
         self.retrieve += other.retrieve
         self.errors += other.errors
+        self.client_cpu += other.client_cpu
 
     def creations_per_second(self) -> float:
         return len(self.create) / self.seconds
@@ -75,6 +82,7 @@ class Result:
             f"  {self.name:<26} {total:7.1f} req/s  creations {self.creations_per_second():6.1f}/s "
             f"p50/p95/p99 {ms(self.create, .5):5.0f}/{ms(self.create, .95):5.0f}/{ms(self.create, .99):5.0f} ms  "
             f"retrievals p50/p95/p99 {ms(self.retrieve, .5):5.0f}/{ms(self.retrieve, .95):5.0f}/{ms(self.retrieve, .99):5.0f} ms"
+            + f"  client CPU {self.client_cpu * 1000 / max(1, len(self.create) + len(self.retrieve)):.2f} ms/request"
             + (f"  errors {self.errors}" if self.errors else "")
         )
 
@@ -128,63 +136,118 @@ class Cost:
         return f"CPU per creation {self.create_ms:5.2f} ms, per retrieval {self.retrieve_ms:5.2f} ms (idle server {self.idle_ms_per_s:.1f} ms/s)"
 
 
+class KeepAlive:
+    """One client's HTTP/1.1 keep-alive connection: requests written from prepared bytes, answers read by their
+    Content-Length. It spends a few tens of microseconds of CPU per request where httpx spent more than a
+    millisecond, more than the reference server itself: on two cores the load generator must not be what is measured."""
+
+    def __init__(self, base: str, headers: dict[str, str]) -> None:
+        url = urlsplit(base)
+        self.host, self.port, self.prefix = url.hostname or "127.0.0.1", url.port or 80, url.path.rstrip("/")
+        self.fixed = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"{self.host}:{self.port}", **headers}.items())
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
+        if self.writer is None or self.reader is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = f"{method} {self.prefix}{path} HTTP/1.1\r\n{self.fixed}"
+        if body is not None:
+            head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + (body or b""))
+        raw = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        status = int(raw.split(" ", 2)[1])
+        length = next((int(line[15:]) for line in raw.split("\r\n") if line.startswith("content-length:")), None)
+        if length is None:
+            raise RuntimeError(f"{method} {path}: answer without Content-Length")
+        content = await self.reader.readexactly(length)
+        if "connection: close" in raw:
+            self.close()
+        return status, content
+
+    async def create(self, body: bytes) -> tuple[int, str | None]:
+        """POST /inquiries: the status and the new inquiry's id (None unless 201)."""
+        status, content = await self.request("POST", "/inquiries", body)
+        return status, orjson.loads(content)["data"]["id"] if status == 201 else None
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def cpu_cost(pid: int, base: str, headers: dict[str, str], body: dict, clients: int, count: int) -> Cost:
     """`count` creations by `clients` clients, then `count` retrievals of them: the server process's CPU time over
     each phase, divided by the requests. CPU time, unlike requests/s, holds still while other work loads the machine."""
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
+    connections = [KeepAlive(base, headers) for _ in range(clients)]
+    payload = orjson.dumps(body)
+    try:
         for _ in range(20):  # warm-up: caches, pool, first-time imports
-            (await http.post("/inquiries", json=body)).raise_for_status()
+            if (await connections[0].create(payload))[0] != 201:
+                raise RuntimeError("warm-up creation failed")
         idle_started, idle_cpu = time.perf_counter(), cpu_seconds(pid)
         await asyncio.sleep(1.0)
         idle = (cpu_seconds(pid) - idle_cpu) / (time.perf_counter() - idle_started)
         ids: list[str] = []
 
-        async def creating(n: int) -> None:
+        async def creating(http: KeepAlive, n: int) -> None:
             for _ in range(n):
-                created = await http.post("/inquiries", json=body)
-                created.raise_for_status()
-                ids.append(created.json()["data"]["id"])
+                status, inquiry_id = await http.create(payload)
+                if inquiry_id is None:
+                    raise RuntimeError(f"creation answered {status}")
+                ids.append(inquiry_id)
 
-        async def retrieving(chunk: list[str]) -> None:
+        async def retrieving(http: KeepAlive, chunk: list[str]) -> None:
             for inquiry_id in chunk:
-                (await http.get(f"/inquiries/{inquiry_id}")).raise_for_status()
+                status, _ = await http.request("GET", f"/inquiries/{inquiry_id}")
+                if status != 200:
+                    raise RuntimeError(f"retrieval answered {status}")
 
         share = count // clients
         started = cpu_seconds(pid)
-        await asyncio.gather(*(creating(share) for _ in range(clients)))
+        await asyncio.gather(*(creating(http, share) for http in connections))
         created_cpu = cpu_seconds(pid) - started
         started = cpu_seconds(pid)
-        await asyncio.gather(*(retrieving(ids[i::clients]) for i in range(clients)))
+        await asyncio.gather(*(retrieving(http, ids[i::clients]) for i, http in enumerate(connections)))
         retrieved_cpu = cpu_seconds(pid) - started
+    finally:
+        for http in connections:
+            http.close()
     return Cost(created_cpu * 1000 / len(ids), retrieved_cpu * 1000 / len(ids), idle * 1000)
 
 
 async def load(name: str, base: str, headers: dict[str, str], body: dict, clients: int, seconds: float) -> Result:
-    """Each client loops: create an inquiry, then retrieve it. A short warm-up is not counted."""
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
-        for _ in range(5):
-            (await http.post("/inquiries", json=body)).raise_for_status()
+    """Each client loops: create an inquiry, then retrieve it. A short warm-up is not counted. The result also
+    holds this process's own CPU per request: the load generator's share of the machine."""
+    connections = [KeepAlive(base, headers) for _ in range(clients)]
+    payload = orjson.dumps(body)
+    try:
+        for http in connections[:5]:
+            if (await http.create(payload))[0] != 201:
+                raise RuntimeError("warm-up creation failed")
         result = Result(name, seconds)
         stop = time.perf_counter() + seconds
 
-        async def client() -> None:
+        async def client(http: KeepAlive) -> None:
             while time.perf_counter() < stop:
                 started = time.perf_counter()
-                created = await http.post("/inquiries", json=body)
+                status, inquiry_id = await http.create(payload)
                 result.create.append(time.perf_counter() - started)
-                if created.status_code != 201:
+                if inquiry_id is None:
                     result.errors += 1
                     continue
                 started = time.perf_counter()
-                fetched = await http.get(f"/inquiries/{created.json()['data']['id']}")
+                status, _ = await http.request("GET", f"/inquiries/{inquiry_id}")
                 result.retrieve.append(time.perf_counter() - started)
-                result.errors += fetched.status_code != 200
+                result.errors += status != 200
 
-        began = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
+        began, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(client(http) for http in connections))
         result.seconds = time.perf_counter() - began
+        result.client_cpu = time.process_time() - cpu
+    finally:
+        for http in connections:
+            http.close()
     return result
 
 

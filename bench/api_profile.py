@@ -21,10 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
+import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import BIN, cpu_cost, servers  # bench/api.py, beside this file
+from api import BIN, KeepAlive, cpu_cost, servers  # bench/api.py, beside this file
 
 # A sample goes to the first of these layers that any frame of its stack belongs to: a query made while
 # authenticating counts as ORM and SQL, the JSON of an event snapshot as events.
@@ -67,25 +67,31 @@ def shares(raw: Path) -> dict[str, float]:
 
 async def drive(base: str, headers: dict[str, str], body: dict, clients: int, seconds: float, ids: list[str], create: bool) -> int:
     """`clients` clients create inquiries (or retrieve the given ones, round and round) for `seconds`."""
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    connections = [KeepAlive(base, headers) for _ in range(clients)]
+    payload = orjson.dumps(body)
     done = 0
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=60) as http:
-        stop = time.perf_counter() + seconds
+    stop = time.perf_counter() + seconds
 
-        async def client(index: int) -> None:
-            nonlocal done
-            position = index
-            while time.perf_counter() < stop:
-                if create:
-                    answer = await http.post("/inquiries", json=body)
-                    ids.append(answer.json()["data"]["id"])
-                else:
-                    answer = await http.get(f"/inquiries/{ids[position % len(ids)]}")
-                    position += clients
-                answer.raise_for_status()
-                done += 1
+    async def client(http: KeepAlive, index: int) -> None:
+        nonlocal done
+        position = index
+        while time.perf_counter() < stop:
+            if create:
+                status, inquiry_id = await http.create(payload)
+                if inquiry_id is not None:
+                    ids.append(inquiry_id)
+            else:
+                status, _ = await http.request("GET", f"/inquiries/{ids[position % len(ids)]}")
+                position += clients
+            if status >= 400:
+                raise RuntimeError(f"the server answered {status}")
+            done += 1
 
-        await asyncio.gather(*(client(i) for i in range(clients)))
+    try:
+        await asyncio.gather(*(client(http, i) for i, http in enumerate(connections)))
+    finally:
+        for http in connections:
+            http.close()
     return done
 
 
