@@ -85,7 +85,9 @@ def _status_becomes(api: httpx.Client, inquiry_id: str, wanted: str, seconds: fl
 
 def _events(api: httpx.Client, object_id: str) -> list[dict]:
     events = api.get("/events", params={"filter[object-id]": object_id, "page[size]": 100}).json()["data"]
-    return sorted(events, key=lambda e: (e["attributes"]["created-at"], e["id"]))
+    # Oldest first. The list comes newest first by the full-precision time; `created-at` shows milliseconds only, so
+    # two events of one request (inquiry.transitioned, inquiry.completed) often share it, and sorting by it is a coin toss.
+    return list(reversed(events))
 
 
 def _names(events: list[dict]) -> list[str]:
