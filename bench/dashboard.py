@@ -80,7 +80,7 @@ def seed(app, count: int) -> tuple[str, str]:  # noqa: ANN001
                 "reference_id": f"ref-{n}", "status": STATUSES[n % len(STATUSES)], "tags": ["vip"] if n % 50 == 0 else [],
                 "creator": "API", "behaviors": {}, "created_at": created, "updated_at": created, "next_step_name": "start",
                 "fields_sealed": crypto.seal_json({"name-first": first, "name-last": last, "email-address": email}, inquiry_id),
-                "name_index": ring.blind_index("name", f"{first} {last}"), "email_index": ring.blind_index("email", email),
+                "email_index": ring.blind_index("email", email),
             })
             tokens += [{"owner_id": inquiry_id, "token": t, "environment_id": env_id} for t in name_tokens.of_names(first, last)]
             sample = inquiry_id

@@ -20,14 +20,12 @@ def by_reference(session: Session, environment_id: str, reference_id: str) -> Ac
 
 
 def list_page(
-    session: Session, environment_id: str, page: Page, reference_ids: list[str] | None = None, *, name_index: str | None = None,
+    session: Session, environment_id: str, page: Page, reference_ids: list[str] | None = None, *,
     name_tokens: tuple[str, ...] | None = None, email_index: str | None = None,
 ) -> PageResult[Account]:
     query = select(Account).where(Account.environment_id == environment_id)
     if reference_ids:
         query = query.where(Account.reference_id.in_(reference_ids))
-    if name_index:
-        query = query.where(Account.name_index == name_index)
     if name_tokens:
         query = query.where(search.name_matches(session, Account, environment_id, name_tokens))
     if email_index:

@@ -21,9 +21,7 @@ from openidv.tags import service as tag_names
 
 def _index(session: Session, account: Account, values: dict[str, Any], *, new: bool = False) -> None:
     name_search.index(session, account.environment_id, account.id, values, new=new)
-    name = typed_fields.full_name(values)
     email = typed_fields.value_of(values, "email-address")
-    account.name_index = crypto.ring().blind_index("name", name) if name else None
     account.email_index = crypto.ring().blind_index("email", email) if isinstance(email, str) and email else None
 
 
@@ -119,7 +117,7 @@ def redact(session: Session, account: Account, actor: str | None) -> None:
     if account.redacted_at is not None:
         raise conflict("Account already redacted")
     account.fields = {}
-    account.name_index = account.email_index = None
+    account.email_index = None
     name_search.forget(session, [account.id])
     events.scrub_object(session, account.id)  # earlier snapshots of the account carried its fields
     idempotency.forget(session, [account.id])  # so did the stored answer of the POST that created it

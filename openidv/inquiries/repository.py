@@ -41,7 +41,6 @@ def list_page(
     created_start: datetime | None = None,
     created_end: datetime | None = None,
     tag: str | None = None,
-    name_index: str | None = None,
     name_tokens: tuple[str, ...] | None = None,
     email_index: str | None = None,
 ) -> PageResult[Inquiry]:
@@ -64,8 +63,6 @@ def list_page(
         query = query.where(Inquiry.created_at <= created_end)
     if tag:  # tags are a JSON list of strings; the quoted name matches one element exactly
         query = query.where(cast(Inquiry.tags, String).contains(json.dumps(tag), autoescape=True))
-    if name_index:
-        query = query.where(Inquiry.name_index == name_index)
     if name_tokens:
         query = query.where(search.name_matches(session, Inquiry, environment_id, name_tokens))
     if email_index:

@@ -57,9 +57,7 @@ def _written_fields(attrs: dict[str, Any]) -> dict[str, Any]:
 
 def _index(db: Session, inquiry: Inquiry, values: dict[str, Any], *, new: bool = False) -> None:
     name_search.index(db, inquiry.environment_id, inquiry.id, values, new=new)
-    name = typed_fields.full_name(values)
     email = typed_fields.value_of(values, "email-address")
-    inquiry.name_index = crypto.ring().blind_index("name", name) if name else None
     inquiry.email_index = crypto.ring().blind_index("email", email) if isinstance(email, str) and email else None
 
 
@@ -255,7 +253,7 @@ def redact(db: Session, inquiry: Inquiry, actor: str) -> None:
     _not_redacted(inquiry)
     documents.forget_inquiry_documents(db, inquiry)
     inquiry.fields = {}
-    inquiry.name_index = inquiry.email_index = None
+    inquiry.email_index = None
     name_search.forget(db, [inquiry.id])
     inquiry.note = inquiry.reviewer_comment = None
     for verification in verification_repository.of_inquiry(db, inquiry.id):

@@ -26,7 +26,6 @@ class Account(Base):
     account_status: Mapped[str] = mapped_column(String(20), nullable=False, default="Default")
     tags: Mapped[list[str]] = json_list()
     fields_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    name_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     email_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     consolidated_into_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = created_at_column()

@@ -34,7 +34,6 @@ class Inquiry(Base):
     reviewer_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     behaviors: Mapped[dict[str, Any]] = json_dict()
     fields_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    name_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     email_index: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     redirect_uri: Mapped[str | None] = mapped_column(Text, nullable=True)
     previous_step_name: Mapped[str | None] = mapped_column(String(100), nullable=True)

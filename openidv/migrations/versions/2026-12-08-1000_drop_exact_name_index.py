@@ -1,0 +1,33 @@
+"""inquiries.name_index and accounts.name_index dropped: the exact-name blind index that the per-token name index
+(name_tokens) replaced. Nothing read it any more; it was one more copy derived from a person's name.
+
+Revision ID: 3c8e1f5a9d27
+Revises: 9f4b2d7e6c13
+Create Date: 2026-12-08 10:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "3c8e1f5a9d27"
+down_revision: str | Sequence[str] | None = "9f4b2d7e6c13"  # case SLA expiry (the single head before it)
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLES = ("inquiries", "accounts")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f(f"ix_{table}_name_index"))
+            batch_op.drop_column("name_index")
+
+
+def downgrade() -> None:
+    for table in TABLES:  # the column comes back empty: the index is derived from sealed fields it cannot read here
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("name_index", sa.String(length=64), nullable=True))
+            batch_op.create_index(batch_op.f(f"ix_{table}_name_index"), ["name_index"], unique=False)
