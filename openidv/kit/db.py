@@ -11,6 +11,7 @@ disk, held under the write lock: it alone caps writes near 300/s).
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -128,7 +130,37 @@ def make_engine(url: str, *, pool_size: int = 16, echo: bool = False, sqlite_syn
         return engine
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection used this recently is taken as alive; one idle longer is pinged before use.
+IDLE_BEFORE_PING_SECONDS = 5.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle (a restarted or failed-over PostgreSQL leaves those
+    dead). SQLAlchemy's `pool_pre_ping` pinged at every checkout: one more round trip per request, about 10 % of
+    PostgreSQL's throughput (bench/api.py). A server that goes away under load fails the requests in flight either
+    way; the first failure invalidates the whole pool, so the next requests get new connections."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["used_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("used_at", 0.0) <= IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)  # the ping pool_pre_ping makes (outside any transaction)
+        except Exception as error:  # whatever broke it, the pool replaces the connection
+            raise DisconnectionError("the pooled connection is gone") from error
 
 
 def session_factory(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
