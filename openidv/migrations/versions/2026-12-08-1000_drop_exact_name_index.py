@@ -20,10 +20,11 @@ TABLES = ("inquiries", "accounts")
 
 
 def upgrade() -> None:
+    # Not a batch block: ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL) changes the table in place, where a
+    # batch rebuild would copy every inquiry and account.
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f"ix_{table}_name_index"))
-            batch_op.drop_column("name_index")
+        op.drop_index(op.f(f"ix_{table}_name_index"), table_name=table)
+        op.drop_column(table, "name_index")
 
 
 def downgrade() -> None:
