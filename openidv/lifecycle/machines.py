@@ -369,8 +369,14 @@ STATUS_ENUMS: dict[str, type[StrEnum]] = {
     "workflow-run-step": WorkflowRunStepStatus,
 }
 
+
+
+def _event_names(*, creation: bool) -> frozenset[str]:
+    """The events the machines' creation moves record (`creation`), or their other moves."""
+    return frozenset(name for machine in MACHINES.values() for (status, _), move in machine.items()
+                     if (status is None) == creation for name in move.events)
+
+
 # Events only a creation records: their object was made in the recording transaction, so nothing recorded
 # earlier (a workflow run waiting on that object's events, say) can be about it.
-CREATION_EVENTS = frozenset(
-    name for machine in MACHINES.values() for (status, _), move in machine.items() if status is None for name in move.events
-) - frozenset(name for machine in MACHINES.values() for (status, _), move in machine.items() if status is not None for name in move.events)
+CREATION_EVENTS = _event_names(creation=True) - _event_names(creation=False)
