@@ -145,13 +145,11 @@ def _ping_when_idle(engine: Engine) -> None:
     PostgreSQL's throughput (bench/api.py). A server that goes away under load fails the requests in flight either
     way; the first failure invalidates the whole pool, so the next requests get new connections."""
 
-    @event.listens_for(engine, "connect")
-    def _connected(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    def _used(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         record.info["used_at"] = time.monotonic()
 
-    @event.listens_for(engine, "checkin")
-    def _checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
-        record.info["used_at"] = time.monotonic()
+    event.listen(engine, "connect", _used)  # a new connection is alive
+    event.listen(engine, "checkin", _used)
 
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
