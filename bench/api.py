@@ -176,12 +176,22 @@ class KeepAlive:
         self.reader = self.writer = None
 
 
+@contextmanager
+def keep_alive(base: str, headers: dict[str, str], clients: int) -> Iterator[list[KeepAlive]]:
+    """One `KeepAlive` connection per client, closed on the way out."""
+    connections = [KeepAlive(base, headers) for _ in range(clients)]
+    try:
+        yield connections
+    finally:
+        for http in connections:
+            http.close()
+
+
 async def cpu_cost(pid: int, base: str, headers: dict[str, str], body: dict, clients: int, count: int) -> Cost:
     """`count` creations by `clients` clients, then `count` retrievals of them: the server process's CPU time over
     each phase, divided by the requests. CPU time, unlike requests/s, holds still while other work loads the machine."""
-    connections = [KeepAlive(base, headers) for _ in range(clients)]
     payload = orjson.dumps(body)
-    try:
+    with keep_alive(base, headers, clients) as connections:
         for _ in range(20):  # warm-up: caches, pool, first-time imports
             if (await connections[0].create(payload))[0] != 201:
                 raise RuntimeError("warm-up creation failed")
@@ -210,18 +220,14 @@ async def cpu_cost(pid: int, base: str, headers: dict[str, str], body: dict, cli
         started = cpu_seconds(pid)
         await asyncio.gather(*(retrieving(http, ids[i::clients]) for i, http in enumerate(connections)))
         retrieved_cpu = cpu_seconds(pid) - started
-    finally:
-        for http in connections:
-            http.close()
     return Cost(created_cpu * 1000 / len(ids), retrieved_cpu * 1000 / len(ids), idle * 1000)
 
 
 async def load(name: str, base: str, headers: dict[str, str], body: dict, clients: int, seconds: float) -> Result:
     """Each client loops: create an inquiry, then retrieve it. A short warm-up is not counted. The result also
     holds this process's own CPU per request: the load generator's share of the machine."""
-    connections = [KeepAlive(base, headers) for _ in range(clients)]
     payload = orjson.dumps(body)
-    try:
+    with keep_alive(base, headers, clients) as connections:
         for http in connections[:5]:
             if (await http.create(payload))[0] != 201:
                 raise RuntimeError("warm-up creation failed")
@@ -245,9 +251,6 @@ async def load(name: str, base: str, headers: dict[str, str], body: dict, client
         await asyncio.gather(*(client(http) for http in connections))
         result.seconds = time.perf_counter() - began
         result.client_cpu = time.process_time() - cpu
-    finally:
-        for http in connections:
-            http.close()
     return result
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api import BIN, KeepAlive, cpu_cost, servers  # bench/api.py, beside this file
+from api import BIN, KeepAlive, cpu_cost, keep_alive, servers  # bench/api.py, beside this file
 
 # A sample goes to the first of these layers that any frame of its stack belongs to: a query made while
 # authenticating counts as ORM and SQL, the JSON of an event snapshot as events.
@@ -67,7 +67,6 @@ def shares(raw: Path) -> dict[str, float]:
 
 async def drive(base: str, headers: dict[str, str], body: dict, clients: int, seconds: float, ids: list[str], create: bool) -> int:
     """`clients` clients create inquiries (or retrieve the given ones, round and round) for `seconds`."""
-    connections = [KeepAlive(base, headers) for _ in range(clients)]
     payload = orjson.dumps(body)
     done = 0
     stop = time.perf_counter() + seconds
@@ -87,11 +86,8 @@ async def drive(base: str, headers: dict[str, str], body: dict, clients: int, se
                 raise RuntimeError(f"the server answered {status}")
             done += 1
 
-    try:
+    with keep_alive(base, headers, clients) as connections:
         await asyncio.gather(*(client(http, i) for i, http in enumerate(connections)))
-    finally:
-        for http in connections:
-            http.close()
     return done
 
 
