@@ -47,7 +47,9 @@ def test_blind_index_equality(client, world, engine) -> None:
     c = _inquiry(client, world, **{"name-first": "Jane", "name-last": "Rue", "email-address": "other@example.com"})
     with engine.connect() as conn:
         rows = {r[0]: r[1] for r in conn.execute(text("SELECT id, email_index FROM inquiries"))}
+        tokens = {i: set(conn.scalars(text("SELECT token FROM name_tokens WHERE owner_id = :id"), {"id": i})) for i in (a, b, c)}
     assert rows[a] == rows[b] != rows[c]
+    assert tokens[a] == tokens[b] != tokens[c] and tokens[a] & tokens[c]  # same name, same tokens; "Jane" shared
     ring = crypto.ring()
     assert rows[a] == ring.blind_index("email", "jr@example.com")
     assert ring.blind_index("name", "Jane Roe") != ring.blind_index("email", "Jane Roe")  # purposes are separated
