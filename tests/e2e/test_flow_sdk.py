@@ -106,6 +106,8 @@ def test_official_sdk_load_ready_start_complete_match_the_api(page, parent, serv
     assert frame.evaluate("document.hasStorageAccess()") is False
 
     flow = page.frame_locator("iframe.persona-widget__iframe")
+    # The SDK animates its modal in; a click during the animation can land beside the moving checkbox.
+    page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
     flow.get_by_role("checkbox").check()
     flow.get_by_role("button", name="Continue").click()
     flow.get_by_label("Your mobile phone number").fill("+14155550123")
