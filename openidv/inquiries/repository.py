@@ -5,7 +5,7 @@ from contextlib import nullcontext
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, String, bindparam, cast, insert, literal, select, union_all
+from sqlalchemy import Select, String, bindparam, cast, insert, inspect, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from openidv.kit.jsonapi import Page
@@ -126,9 +126,22 @@ class Related(NamedTuple):
     reports: list[tuple[str, str]]
 
 
-def related_refs(session: Session, inquiry_id: str) -> Related:
+_FAMILIES = {InquirySession: "session", Verification: "verification", Document: "document", Report: "report"}
+
+
+def related_refs(session: Session, inquiry: Inquiry) -> Related:
     """An inquiry's sessions, verifications, documents and reports in one round trip: every inquiry answer needs them."""
     found = Related([], [], [], [])
+    if inspect(inquiry).pending:  # not written yet, so no row points at it: what it has is pending beside it
+        mine: list[Any] = [obj for obj in session.new if isinstance(obj, _RELATED_MODELS) and obj.inquiry_id == inquiry.id]
+        for obj in sorted(mine, key=lambda obj: inspect(obj).insert_order):  # the order they were added in
+            family = _FAMILIES[type(obj)]
+            if family == "session":
+                found.sessions.append(obj.id)
+            else:
+                getattr(found, f"{family}s").append((f"{family}/{obj.kind}", obj.id))
+        return found
+    inquiry_id = inquiry.id
     # Pending rows of other kinds (the inquiry itself, its events, its account) need not be flushed first: they
     # reach the database together at commit, one flush instead of one per answer rendered.
     pending = any(isinstance(obj, _RELATED_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))

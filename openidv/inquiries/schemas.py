@@ -12,7 +12,7 @@ from openidv.models import Inquiry
 
 def render_inquiry(session: Session, inquiry: Inquiry) -> dict[str, Any]:
     reviewer = ref(inquiry.reviewer_type, inquiry.reviewer_id) if inquiry.reviewer_type else {"data": None}
-    related = repository.related_refs(session, inquiry.id)
+    related = repository.related_refs(session, inquiry)
     return resource(
         "inquiry",
         inquiry.id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from openidv.events import service as events
 from openidv.kit.clock import now
+from openidv.kit.db import fill_defaults
 from openidv.kit.errors import ApiError
 from openidv.lifecycle.machines import MACHINES, Move
 from openidv.models import (
@@ -94,7 +95,6 @@ def _apply(session: Session, obj: Any, action: str, move: Move, actor: str | Non
         setattr(obj, move.stamp, stamp_time)
     if hasattr(obj, "updated_at"):
         obj.updated_at = stamp_time
-    session.flush()
     recorded = [events.record(session, obj, name, actor=actor, context=context) for name in move.events]
     for observer in _observers.get(resource_of(obj), ()):
         observer(session, obj, action, actor)
@@ -105,6 +105,7 @@ def create(session: Session, obj: Any, actor: str | None = None, context: dict[s
     """Insert a new row (inquiry, account, verification, session...) in its initial status and record its events.
     A machine may have several ways in (a workflow step's trace row is written done, skipped, errored or waiting)."""
     move = MACHINES[resource_of(obj)][(None, action)]
+    fill_defaults(obj)  # the events render it before it is written: the row and its events go in one flush later
     session.add(obj)
     return _apply(session, obj, action, move, actor, context)
 

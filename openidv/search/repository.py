@@ -12,8 +12,10 @@ from openidv.models.name_token import NameToken
 
 
 def replace(session: Session, environment_id: str, owner_id: str, tokens: set[str], *, new: bool = False) -> None:
-    if not new:
-        session.execute(delete(NameToken).where(NameToken.owner_id == owner_id))
+    if new:  # pending with the owner: written in the same flush, without flushing the rest of the request's work first
+        session.add_all([NameToken(owner_id=owner_id, token=t, environment_id=environment_id) for t in sorted(tokens)])
+        return
+    session.execute(delete(NameToken).where(NameToken.owner_id == owner_id))
     if tokens:
         session.execute(insert(NameToken), [{"owner_id": owner_id, "token": t, "environment_id": environment_id} for t in sorted(tokens)])
 
