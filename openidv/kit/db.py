@@ -166,7 +166,20 @@ def _ping_when_idle(engine: Engine) -> None:
 
 def session_factory(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
     bind = engine.execution_options(writer=True) if writer else engine
-    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, info={_COUNTS_FLUSHES: True})
+    event.listen(factory, "after_flush", _count_flushed_models)
+    return factory
+
+
+# session.info keys: the session counts its flushes per model class (made by `session_factory`), and the counts.
+_COUNTS_FLUSHES = "counts_flushes"
+_FLUSHES = "flushes_by_model"
+
+
+def _count_flushed_models(session: Session, _context: Any) -> None:
+    counts = session.info.setdefault(_FLUSHES, {})
+    for model in {type(obj) for obj in (*session.new, *session.dirty, *session.deleted)}:
+        counts[model] = counts.get(model, 0) + 1
 
 
 def affected_rows(result: Result[Any]) -> int:
@@ -195,18 +208,21 @@ def fill_defaults(obj: Any) -> None:
 def once_per_transaction(db: Session, name: str, scope: str, model: type[Any], load: Callable[[], list[T]]) -> list[T]:
     """`load()`, read once per transaction and scope (an environment id) and kept in `db.info[name]`: what every
     event recorded asks (one request records several), such as the enabled webhooks. Read again when this
-    transaction changed a `model` row (flushed first); otherwise pending rows, which cannot be `model` rows, are
-    not flushed for it: they reach the database in one flush later."""
+    transaction changed a `model` row, pending (flushed first) or already flushed since the read; otherwise pending
+    rows, which cannot be `model` rows, are not flushed for it: they reach the database in one flush later. A
+    session not made by `session_factory` (which counts flushes) reads every time."""
     transaction = db.get_transaction()
     touched = any(isinstance(obj, model) for obj in (*db.new, *db.dirty, *db.deleted))
+    flushed = db.info.get(_FLUSHES, {}).get(model, 0) if db.info.get(_COUNTS_FLUSHES) else None
     memo = db.info.get(name)
-    if memo is not None and memo[0] is transaction and memo[1] == scope and not touched:
+    if memo is not None and flushed is not None and memo[0] is transaction and memo[1] == scope and memo[3] == flushed and not touched:
         return list(memo[2])
     if touched:
         db.flush()
+        flushed = None if flushed is None else db.info[_FLUSHES].get(model, 0)
     with db.no_autoflush:
         found = load()
-    db.info[name] = (transaction, scope, found)
+    db.info[name] = (transaction, scope, found, flushed)
     return list(found)
 
 
