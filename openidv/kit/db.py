@@ -165,10 +165,31 @@ def _ping_when_idle(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine, *, writer: bool = False) -> sessionmaker[Session]:
-    bind = engine.execution_options(writer=True) if writer else engine
+    bind: Engine
+    if writer:
+        bind = engine.execution_options(writer=True)
+    elif engine.dialect.name == "postgresql":
+        # Readers in autocommit: each statement is its own transaction, which is what READ COMMITTED gives a
+        # transaction's statements anyway, without a BEGIN and a COMMIT round trip per request.
+        bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+    else:
+        bind = engine
     factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, info={_COUNTS_FLUSHES: True})
     event.listen(factory, "after_flush", _count_flushed_models)
+    if not writer:
+        event.listen(factory, "before_flush", _refuse_writes)
     return factory
+
+
+class ReadSessionWrite(RuntimeError):
+    """A read session was asked to write: readers hold no write lock on SQLite and run in autocommit on PostgreSQL
+    (a failed request could not roll their writes back)."""
+
+
+def _refuse_writes(session: Session, *_: Any) -> None:
+    changed = [*session.new, *session.deleted, *(obj for obj in session.dirty if session.is_modified(obj))]
+    if changed:
+        raise ReadSessionWrite(f"a read session may not write ({', '.join(sorted({type(obj).__name__ for obj in changed}))})")
 
 
 # session.info keys: the session counts its flushes per model class (made by `session_factory`), and the counts.
