@@ -1,10 +1,11 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openidv.kit.db import Base
 from openidv.models._columns import created_at_column, timestamp
+from openidv.models.verification import Verification
 
 
 class ConfirmationCode(Base):
@@ -18,6 +19,8 @@ class ConfirmationCode(Base):
     __tablename__ = "confirmation_codes"
 
     verification_id: Mapped[str] = mapped_column(ForeignKey("verifications.id"), primary_key=True)
+    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
+    verification: Mapped[Verification] = relationship(lazy="raise")
     channel: Mapped[str] = mapped_column(String(10), nullable=False)  # sms | email
     locale: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
     code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,10 +1,11 @@
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openidv.kit.db import Base
 from openidv.models._columns import id_column, json_dict
+from openidv.models.list_snapshot import ListSnapshot
 
 
 class ListEntry(Base):
@@ -15,6 +16,8 @@ class ListEntry(Base):
 
     id: Mapped[str] = id_column()
     snapshot_id: Mapped[str] = mapped_column(ForeignKey("list_snapshots.id"), nullable=False)
+    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
+    snapshot: Mapped[ListSnapshot] = relationship(lazy="raise")
     entity_id: Mapped[str] = mapped_column(String(120), nullable=False)
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     record: Mapped[dict[str, Any]] = json_dict()

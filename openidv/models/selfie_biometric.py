@@ -1,11 +1,12 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openidv.kit import crypto
 from openidv.kit.clock import now
 from openidv.kit.db import Base, UtcDateTime
+from openidv.models.verification import Verification
 
 
 class SelfieBiometric(Base):
@@ -16,6 +17,8 @@ class SelfieBiometric(Base):
     __tablename__ = "selfie_biometrics"
 
     verification_id: Mapped[str] = mapped_column(String(40), ForeignKey("verifications.id"), primary_key=True)
+    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
+    verification: Mapped[Verification] = relationship(lazy="raise")
     embedding_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now, nullable=False, index=True)
 
