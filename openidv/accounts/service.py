@@ -53,11 +53,13 @@ def create(
     account.fields = values
     _index(session, account, values, new=True)
     tag_names.register(session, environment_id, account.tags)
-    lifecycle.create(session, account, actor=actor)
     try:
+        lifecycle.create(session, account, actor=actor)  # its follow-ups may flush it (a job's lookup does)
         if reference_id is not None:
             session.flush()  # now, so that a concurrent creation with this reference id answers 409 here
     except IntegrityError:
+        if reference_id is None:
+            raise
         raise conflict(f"An account with reference id {reference_id} already exists", title="Record not unique") from None
     return account
 

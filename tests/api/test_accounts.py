@@ -119,3 +119,26 @@ def test_consolidate(client, world, db, engine) -> None:
     assert_error(client.post(f"{API}/accounts/{target['id']}/consolidate", json={"meta": {"source-account-ids": ["act_missing"]}}), 404)
     assert_error(client.post(f"{API}/accounts/{target['id']}/consolidate", json={"meta": {"source-account-ids": "x"}}), 400)
     assert counts(engine) == before
+
+
+def test_a_reference_id_taken_concurrently_answers_409_even_when_a_follow_up_flushes_first(engine, world, monkeypatch) -> None:
+    """Two creations with one reference id, the second past the look-up before the first committed: the unique index
+    decides. A webhook on `account.created` makes the event's follow-up flush the account (its delivery job's
+    look-up) before `create` flushes it itself; either way the answer is Persona's 409, not a raw integrity error."""
+    import pytest
+
+    from openidv.accounts import repository as accounts_repository, service as accounts
+    from openidv.kit.db import session_factory, transaction
+    from openidv.kit.errors import ApiError
+    from openidv.kit.ids import new_id
+    from openidv.models import Webhook
+
+    writer = session_factory(engine, writer=True)
+    with transaction(writer) as db:
+        db.add(Webhook(id=new_id("wbh"), environment_id=world.sandbox_id, status="enabled", url="https://example.com/hook",
+                       api_version="2023-01-05", enabled_events=["account.created"], name="accounts"))
+        accounts.create(db, world.sandbox_id, reference_id="raced", actor="test")
+    monkeypatch.setattr(accounts_repository, "by_reference", lambda *_: None)  # the look-up ran before the first commit
+    with pytest.raises(ApiError) as raised, transaction(writer) as db:
+        accounts.create(db, world.sandbox_id, reference_id="raced", actor="test")
+    assert raised.value.status == 409 and "raced already exists" in str(raised.value.body())
