@@ -209,6 +209,9 @@ def walk(page: Any, base: str, templates: dict[str, str], api_key: str, language
     page.goto(f"{base}/verify?inquiry-template-id={templates['Government ID']}&language={language}")
     page.get_by_role("checkbox").check()
     page.get_by_role("button", name=text["continue"]).click()
+    # The click only starts the navigation: read the step page's data once the step page is there (under load the
+    # read ran between the two pages and found no document to read).
+    page.locator('input[name="step-id"]').wait_for(state="attached")
     inquiry_id = page.evaluate("JSON.parse(document.getElementById('flow-data').textContent).inquiryId")
     step_id = page.locator('input[name="step-id"]').get_attribute("value")
     fail = {"type": "create_failed_verification", "data": {"verification-template-id": step_id}}
