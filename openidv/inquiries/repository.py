@@ -132,21 +132,16 @@ _FAMILIES = {InquirySession: "session", Verification: "verification", Document: 
 def related_refs(session: Session, inquiry: Inquiry) -> Related:
     """An inquiry's sessions, verifications, documents and reports in one round trip: every inquiry answer needs them."""
     found = Related([], [], [], [])
+    rows: list[tuple[str, str, str]]
     if inspect(inquiry).pending:  # not written yet, so no row points at it: what it has is pending beside it
         mine: list[Any] = [obj for obj in session.new if isinstance(obj, _RELATED_MODELS) and obj.inquiry_id == inquiry.id]
-        for obj in sorted(mine, key=lambda obj: inspect(obj).insert_order):  # the order they were added in
-            family = _FAMILIES[type(obj)]
-            if family == "session":
-                found.sessions.append(obj.id)
-            else:
-                getattr(found, f"{family}s").append((f"{family}/{obj.kind}", obj.id))
-        return found
-    inquiry_id = inquiry.id
-    # Pending rows of other kinds (the inquiry itself, its events, its account) need not be flushed first: they
-    # reach the database together at commit, one flush instead of one per answer rendered.
-    pending = any(isinstance(obj, _RELATED_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
-    with nullcontext() if pending else session.no_autoflush:
-        rows = session.execute(_RELATED, {"inquiry_id": inquiry_id}).all()
+        rows = [(obj.id, _FAMILIES[type(obj)], getattr(obj, "kind", "")) for obj in sorted(mine, key=lambda obj: inspect(obj).insert_order)]
+    else:
+        # Pending rows of other kinds (the inquiry itself, its events, its account) need not be flushed first: they
+        # reach the database together at commit, one flush instead of one per answer rendered.
+        pending = any(isinstance(obj, _RELATED_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
+        with nullcontext() if pending else session.no_autoflush:
+            rows = [(row_id, family, kind) for row_id, family, kind in session.execute(_RELATED, {"inquiry_id": inquiry.id})]
     for row_id, row_family, kind in rows:
         if row_family == "session":
             found.sessions.append(row_id)

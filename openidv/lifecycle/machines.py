@@ -370,7 +370,6 @@ STATUS_ENUMS: dict[str, type[StrEnum]] = {
 }
 
 
-
 def _event_names(*, creation: bool) -> frozenset[str]:
     """The events the machines' creation moves record (`creation`), or their other moves."""
     return frozenset(name for machine in MACHINES.values() for (status, _), move in machine.items()

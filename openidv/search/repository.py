@@ -12,12 +12,11 @@ from openidv.models.name_token import NameToken
 
 
 def replace(session: Session, environment_id: str, owner_id: str, tokens: set[str], *, new: bool = False) -> None:
-    if new:  # pending with the owner: written in the same flush, without flushing the rest of the request's work first
-        session.add_all([NameToken(owner_id=owner_id, token=t, environment_id=environment_id) for t in sorted(tokens)])
-        return
-    session.execute(delete(NameToken).where(NameToken.owner_id == owner_id))
-    if tokens:
-        session.execute(insert(NameToken), [{"owner_id": owner_id, "token": t, "environment_id": environment_id} for t in sorted(tokens)])
+    """`new`: the owner is being created, so it has no rows to delete. The tokens are pending ORM rows, written in the
+    request's flush with the owner's row, without flushing the rest of the request's work first."""
+    if not new:
+        session.execute(delete(NameToken).where(NameToken.owner_id == owner_id))
+    session.add_all([NameToken(owner_id=owner_id, token=t, environment_id=environment_id) for t in sorted(tokens)])
 
 
 def add_many(session: Session, rows: list[dict[str, str]]) -> None:
