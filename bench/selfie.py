@@ -39,7 +39,7 @@ STAGES = {
     "face detector (BlazeFace)": ["openidv.checks.faces:FaceEngine.detect"],
     "landmarks (FaceMesh)": ["openidv.checks.faces:FaceEngine.landmarks"],
     "eyes (eye contour model)": ["openidv.checks.faces:FaceEngine.eye_openness"],
-    "embeddings (dlib ResNet)": ["openidv.checks.faces:FaceEngine.embedding"],
+    "embeddings (dlib ResNet, in NumPy)": ["openidv.checks.faces:FaceEngine.embedding"],
     "texture (spectrum)": ["openidv.checks.liveness:periodic_texture"],
     "scene change": ["openidv.checks.liveness:scene_change"],
     "glasses, sharpness": ["openidv.checks.selfie:_glasses", "openidv.checks.quality:blur_score"],

