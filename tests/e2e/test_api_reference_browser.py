@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flow_support.fixtures import needs_chromium
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 pytestmark = needs_chromium
 
@@ -42,8 +43,12 @@ def _scroll_to(page, locator) -> None:
     """Scroll down the page until `locator` is rendered (the list renders the rows near the viewport only)."""
     for _ in range(200):
         if locator.count():
-            locator.first.scroll_into_view_if_needed()
-            return
+            try:
+                locator.first.scroll_into_view_if_needed(timeout=2_000)
+                return
+            except PlaywrightTimeoutError:  # unrendered again between the count and the scroll: step back, look again
+                page.mouse.wheel(0, -300)
+                continue
         page.mouse.wheel(0, 600)
         page.wait_for_timeout(50)
     raise AssertionError(f"{locator} never rendered")
