@@ -118,6 +118,15 @@ class Server:
         self.log.close()
 
 
+def set_up(data_dir: Path, env: dict[str, str]) -> tuple[dict, str]:
+    """`openidv setup` on a fresh data folder, and a sandbox API key: the setup's JSON and the key's secret."""
+    def openidv(*args: str) -> dict:
+        command = [str(BIN / "openidv"), *args, "--data-dir", str(data_dir), "--json"]
+        return json.loads(subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout)
+
+    return openidv("setup"), openidv("api-key", "create", "--environment", "sandbox")["secret"]
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, all its threads (Linux /proc; fields 14 and 15 of stat, in clock ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -297,14 +306,11 @@ def servers(kind: str, work: Path) -> Iterator[tuple[Server, Server, dict[str, s
     else:
         openidv_url, reference_url = None, f"sqlite:///{work / f'reference-{uuid.uuid4().hex[:8]}.db'}"
     try:
-        cli = [str(BIN / "openidv")]
-        setup = json.loads(subprocess.run([*cli, "setup", "--data-dir", str(data_dir), "--json"], env=env, check=True, capture_output=True, text=True).stdout)
-        key_command = [*cli, "api-key", "create", "--environment", "sandbox", "--data-dir", str(data_dir), "--json"]
-        key = json.loads(subprocess.run(key_command, env=env, check=True, capture_output=True, text=True).stdout)["secret"]
+        setup, key = set_up(data_dir, env)
         template_id = next(t["id"] for t in setup["environments"]["sandbox"]["templates"] if t["name"] == "Government ID and Selfie")
         body = {"data": {"attributes": {"inquiry-template-id": template_id, "fields": FIELDS}}}
         reference_command = [sys.executable, str(REPO / "bench" / "reference_app.py"), "--database-url", reference_url]
-        with Server([*cli, "serve", "--data-dir", str(data_dir)], env, work / f"openidv-{kind}.log") as server, \
+        with Server([str(BIN / "openidv"), "serve", "--data-dir", str(data_dir)], env, work / f"openidv-{kind}.log") as server, \
                 Server(reference_command, env, work / f"reference-{kind}.log") as bare:
             yield server, bare, {"Authorization": f"Bearer {key}"}, body
     finally:

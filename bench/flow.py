@@ -21,7 +21,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,17 +31,13 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "bench"))
-from api import Server, percentile
+from api import Server, percentile, set_up
 
 from openidv.testdata.bombs import pdf_bomb
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 STEP = re.compile(r'name="step-id" value="([^"]+)"')
 MiB = 1024 * 1024
-
-
-def _cli(*args: str, env: dict[str, str]) -> dict:
-    return json.loads(subprocess.run([str(BIN / "openidv"), *args, "--json"], env=env, check=True, capture_output=True, text=True).stdout)
 
 
 def _folder_bytes(*folders: Path) -> int:
@@ -156,8 +151,7 @@ def main() -> int:
     data_dir, tmp = work / "data", work / "tmp"
     tmp.mkdir()
     env = {**os.environ, "OPENIDV_SANDBOX_FLOW_CHECKS": "run", "OPENIDV_LOG_LEVEL": "warning", "TMPDIR": str(tmp)}
-    setup = _cli("setup", "--data-dir", str(data_dir), env=env)
-    key = _cli("api-key", "create", "--environment", "sandbox", "--data-dir", str(data_dir), env=env)["secret"]
+    setup, key = set_up(data_dir, env)
     templates = {t["name"]: t["id"] for t in setup["environments"]["sandbox"]["templates"]}
     templates |= {f"production:{t['name']}": t["id"] for t in setup["environments"]["production"]["templates"]}
     ok = True

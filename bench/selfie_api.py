@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,15 +24,11 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "bench"))
-from api import Server, cpu_seconds, percentile
+from api import Server, cpu_seconds, percentile, set_up
 
 from openidv.testdata import selfiegen
 
 CONCLUDED = ("passed", "failed")
-
-
-def _cli(*args: str, env: dict[str, str]) -> dict:
-    return json.loads(subprocess.run([str(BIN / "openidv"), *args, "--json"], env=env, check=True, capture_output=True, text=True).stdout)
 
 
 def _photo(data: bytes, name: str) -> dict[str, str]:
@@ -76,8 +70,7 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="openidv-bench-selfie-api-"))
     env = {**os.environ, "OPENIDV_LOG_LEVEL": "warning"}
-    setup = _cli("setup", "--data-dir", str(work / "data"), env=env)
-    key = _cli("api-key", "create", "--environment", "sandbox", "--data-dir", str(work / "data"), env=env)["secret"]
+    setup, key = set_up(work / "data", env)
     template_id = next(t["id"] for t in setup["environments"]["sandbox"]["templates"] if t["name"] == "Government ID and Selfie")
     with Server([str(BIN / "openidv"), "serve", "--data-dir", str(work / "data")], env, work / "server.log") as server:
         api = httpx.Client(base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {key}"}, timeout=60)
