@@ -10,8 +10,8 @@ The network (dlib's `dnn_face_recognition_ex.cpp`): a 7x7/2 convolution and a 3x
 residual blocks of two 3x3 convolutions (3 of 32 filters; 4 of 64, 3 of 128, 3 of 256 and 1 of 256, the
 first of each group halving the size: its shortcut is a 2x2/2 average pool, zero-padded to the block's
 channels, and from the 8 x 8 map on the block's output is zero-padded to the shortcut's size), an average over
-the whole map and a 128 x 256 matrix. Every convolution is followed by
-an affine layer (batch norm frozen), folded here into the convolution's weights and bias.
+the whole map and a 128 x 256 matrix. Every convolution is followed by an affine layer (batch norm frozen),
+folded here into the convolution's weights and bias.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class _Conv:
         if self.padding:
             p = self.padding
             x = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
-        windows = sliding_window_view(x, (self.size, self.size), axis=(1, 2))[:, :: self.stride, :: self.stride]
+        windows = _windows(x, self.size, self.stride)
         batch, rows, columns = windows.shape[:3]
         y: np.ndarray = windows.transpose(0, 1, 2, 4, 5, 3).reshape(batch * rows * columns, -1) @ self.matrix
         y += self.bias
@@ -128,10 +128,9 @@ class FaceResNet:
     threads share one.
 
     Loading it (when a face is first looked for) limits NumPy's BLAS to one thread per matrix product, for the
-    whole process. OpenBLAS's idle threads spin
-    after each product, and on two cores shared by the server and the job worker the spinning cost a selfie
-    half again as much CPU (0.16 s against 0.11 s median in `bench/selfie.py`) for no gain in wall time:
-    verifications run side by side in the worker instead."""
+    whole process. OpenBLAS's idle threads spin after each product, and on two cores shared by the server and
+    the job worker the spinning cost a selfie half again as much CPU (0.16 s against 0.11 s median in
+    `bench/selfie.py`) for no gain in wall time: verifications run side by side in the worker instead."""
 
     def __init__(self, path: Path) -> None:
         self._convs, self._matrix = _load(path)
@@ -144,15 +143,21 @@ class FaceResNet:
         x = (pixels.astype(np.float32) - _MEAN) * _SCALE
         convs = iter(self._convs)
         x = next(convs)(x, relu=True)
-        x = sliding_window_view(x, (3, 3), axis=(1, 2))[:, ::2, ::2].max(axis=(4, 5))
+        x = _windows(x, 3, 2).max(axis=(4, 5))
         for block in _BLOCKS:
             y = next(convs)(x, relu=True)
             y = next(convs)(y, relu=False)
             if block == "down":
-                x = sliding_window_view(x, (2, 2), axis=(1, 2))[:, ::2, ::2].mean(axis=(4, 5))
+                x = _windows(x, 2, 2).mean(axis=(4, 5))
             x = _add_padded(x, y)
             np.maximum(x, 0, out=x)
         return np.asarray(x.mean(axis=(1, 2)) @ self._matrix, np.float32)
+
+
+def _windows(x: np.ndarray, size: int, stride: int) -> np.ndarray:
+    """Every size x size window of the (batch, rows, columns, channels) map, `stride` apart, unpadded, as a view:
+    (batch, rows out, columns out, channels, size, size)."""
+    return sliding_window_view(x, (size, size), axis=(1, 2))[:, ::stride, ::stride]
 
 
 def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
