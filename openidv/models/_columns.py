@@ -4,11 +4,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openidv.kit import crypto
 from openidv.kit.clock import now
 from openidv.kit.db import UtcDateTime
+
+
+def parent() -> Any:
+    """The row a foreign key points at, never loaded (`lazy="raise"`). Declared so that one flush writes the parent
+    before this row: SQLAlchemy orders a flush's INSERTs by relationships, not by foreign keys."""
+    return relationship(lazy="raise")
 
 
 def id_column() -> Mapped[str]:

@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_list, sealed_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, json_list, parent, sealed_dict, timestamp
 from openidv.models.case_template import CaseTemplate
 
 
@@ -24,8 +24,7 @@ class Case(Base):
     id: Mapped[str] = id_column()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
     case_template_id: Mapped[str] = mapped_column(ForeignKey("case_templates.id"), nullable=False)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    case_template: Mapped[CaseTemplate] = relationship(lazy="raise")
+    case_template: Mapped[CaseTemplate] = parent()
     name: Mapped[str] = mapped_column(String(255), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False)
     resolution: Mapped[str | None] = mapped_column(String(60), nullable=True)

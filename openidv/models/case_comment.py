@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, sealed_text
+from openidv.models._columns import created_at_column, id_column, parent, sealed_text
 from openidv.models.case import Case
 
 
@@ -22,7 +22,6 @@ class CaseComment(Base):
     commenter_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = created_at_column()
-    # Never loaded; declared so that a flush inserts a new case before the comment made with it.
-    case: Mapped[Case] = relationship(lazy="raise")
+    case: Mapped[Case] = parent()
 
     message = sealed_text("message_sealed")

@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column
+from openidv.models._columns import created_at_column, parent
 from openidv.models.case import Case
 
 
@@ -18,5 +18,4 @@ class CaseObject(Base):
     object_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
     object_type: Mapped[str] = mapped_column(String(60), nullable=False)
     created_at: Mapped[datetime] = created_at_column()
-    # Never loaded; declared so that a flush inserts a new case before the objects made with it.
-    case: Mapped[Case] = relationship(lazy="raise")
+    case: Mapped[Case] = parent()

@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, timestamp
+from openidv.models._columns import created_at_column, parent, timestamp
 from openidv.models.verification import Verification
 
 
@@ -19,8 +19,7 @@ class ConfirmationCode(Base):
     __tablename__ = "confirmation_codes"
 
     verification_id: Mapped[str] = mapped_column(ForeignKey("verifications.id"), primary_key=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    verification: Mapped[Verification] = relationship(lazy="raise")
+    verification: Mapped[Verification] = parent()
     channel: Mapped[str] = mapped_column(String(10), nullable=False)  # sms | email
     locale: Mapped[str] = mapped_column(String(10), nullable=False, default="en")
     code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)

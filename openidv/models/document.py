@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, sealed_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, parent, sealed_dict, timestamp
 from openidv.models.inquiry import Inquiry
 
 
@@ -18,8 +18,7 @@ class Document(Base):
     id: Mapped[str] = id_column()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False, index=True)
     inquiry_id: Mapped[str | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    inquiry: Mapped[Inquiry | None] = relationship(lazy="raise")
+    inquiry: Mapped[Inquiry | None] = parent()
     account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     verification_id: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)  # the verification/document reading it
     kind: Mapped[str] = mapped_column(String(40), nullable=False)  # generic | government-id

@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column
+from openidv.models._columns import created_at_column, id_column, parent
 from openidv.models.inquiry import Inquiry
 from openidv.models.inquiry_session import InquirySession
 
@@ -17,9 +17,8 @@ class FlowConsent(Base):
     id: Mapped[str] = id_column()
     inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), nullable=False, index=True)
     session_id: Mapped[str] = mapped_column(ForeignKey("inquiry_sessions.id"), nullable=False)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    inquiry: Mapped[Inquiry] = relationship(lazy="raise")
-    session: Mapped[InquirySession] = relationship(lazy="raise")
+    inquiry: Mapped[Inquiry] = parent()
+    session: Mapped[InquirySession] = parent()
     kind: Mapped[str] = mapped_column(String(20), nullable=False)  # general | biometric
     text_version: Mapped[str] = mapped_column(String(40), nullable=False)
     language: Mapped[str] = mapped_column(String(10), nullable=False)

@@ -1,11 +1,11 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit import crypto
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column
+from openidv.models._columns import created_at_column, id_column, parent
 from openidv.models.inquiry import Inquiry
 from openidv.models.verification import Verification
 
@@ -19,9 +19,8 @@ class FlowUpload(Base):
     inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), nullable=False, index=True)
     step_id: Mapped[str] = mapped_column(String(40), nullable=False)
     verification_id: Mapped[str | None] = mapped_column(ForeignKey("verifications.id"), nullable=True, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    inquiry: Mapped[Inquiry] = relationship(lazy="raise")
-    verification: Mapped[Verification | None] = relationship(lazy="raise")
+    inquiry: Mapped[Inquiry] = parent()
+    verification: Mapped[Verification | None] = parent()
     role: Mapped[str] = mapped_column(String(20), nullable=False)  # front, back, center, left, right, document
     mime_type: Mapped[str] = mapped_column(String(40), nullable=False)
     byte_size: Mapped[int] = mapped_column(Integer, nullable=False)

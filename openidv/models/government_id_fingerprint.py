@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column
+from openidv.models._columns import created_at_column, id_column, parent
 from openidv.models.verification import Verification
 
 
@@ -22,8 +22,7 @@ class GovernmentIdFingerprint(Base):
     id: Mapped[str] = id_column()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
     verification_id: Mapped[str] = mapped_column(ForeignKey("verifications.id"), nullable=False, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    verification: Mapped[Verification] = relationship(lazy="raise")
+    verification: Mapped[Verification] = parent()
     account_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     inquiry_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)

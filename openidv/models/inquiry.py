@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, exact_index, id_column, json_dict, json_list, sealed_dict, sealed_text, timestamp
+from openidv.models._columns import created_at_column, exact_index, id_column, json_dict, json_list, parent, sealed_dict, sealed_text, timestamp
 from openidv.models.account import Account
 from openidv.models.inquiry_template import InquiryTemplate
 from openidv.models.inquiry_template_version import InquiryTemplateVersion
@@ -26,10 +26,9 @@ class Inquiry(Base):
     template_id: Mapped[str] = mapped_column(ForeignKey("inquiry_templates.id"), nullable=False, index=True)
     template_version_id: Mapped[str] = mapped_column(ForeignKey("inquiry_template_versions.id"), nullable=False)
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), nullable=True, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    account: Mapped[Account | None] = relationship(lazy="raise")
-    template: Mapped[InquiryTemplate] = relationship(lazy="raise")
-    template_version: Mapped[InquiryTemplateVersion] = relationship(lazy="raise")
+    account: Mapped[Account | None] = parent()
+    template: Mapped[InquiryTemplate] = parent()
+    template_version: Mapped[InquiryTemplateVersion] = parent()
     reference_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="created")
     note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)

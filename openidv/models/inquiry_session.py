@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, timestamp
+from openidv.models._columns import created_at_column, id_column, parent, timestamp
 from openidv.models.inquiry import Inquiry
 
 
@@ -15,8 +15,7 @@ class InquirySession(Base):
 
     id: Mapped[str] = id_column()
     inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), nullable=False, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    inquiry: Mapped[Inquiry] = relationship(lazy="raise")
+    inquiry: Mapped[Inquiry] = parent()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False, index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="new")
     created_at: Mapped[datetime] = created_at_column()

@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, json_dict, parent, timestamp
 from openidv.models.inquiry_template import InquiryTemplate
 
 
@@ -21,8 +21,7 @@ class InquiryTemplateVersion(Base):
 
     id: Mapped[str] = id_column()
     template_id: Mapped[str] = mapped_column(ForeignKey("inquiry_templates.id"), nullable=False, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    template: Mapped[InquiryTemplate] = relationship(lazy="raise")
+    template: Mapped[InquiryTemplate] = parent()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
     name_display: Mapped[str | None] = mapped_column(String(200), nullable=True)

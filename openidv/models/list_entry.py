@@ -1,10 +1,10 @@
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import id_column, json_dict
+from openidv.models._columns import id_column, json_dict, parent
 from openidv.models.list_snapshot import ListSnapshot
 
 
@@ -16,8 +16,7 @@ class ListEntry(Base):
 
     id: Mapped[str] = id_column()
     snapshot_id: Mapped[str] = mapped_column(ForeignKey("list_snapshots.id"), nullable=False)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    snapshot: Mapped[ListSnapshot] = relationship(lazy="raise")
+    snapshot: Mapped[ListSnapshot] = parent()
     entity_id: Mapped[str] = mapped_column(String(120), nullable=False)
     content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     record: Mapped[dict[str, Any]] = json_dict()

@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base, UtcDateTime
-from openidv.models._columns import created_at_column, timestamp
+from openidv.models._columns import created_at_column, parent, timestamp
 from openidv.models.inquiry import Inquiry
 from openidv.models.inquiry_session import InquirySession
 
@@ -18,9 +18,8 @@ class OneTimeLink(Base):
     short_code_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     session_id: Mapped[str] = mapped_column(ForeignKey("inquiry_sessions.id"), nullable=False, index=True)
     inquiry_id: Mapped[str] = mapped_column(ForeignKey("inquiries.id"), nullable=False, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    inquiry: Mapped[Inquiry] = relationship(lazy="raise")
-    session: Mapped[InquirySession] = relationship(lazy="raise")
+    inquiry: Mapped[Inquiry] = parent()
+    session: Mapped[InquirySession] = parent()
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
     used_at: Mapped[datetime | None] = timestamp()

@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_dict, json_list, sealed_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, json_dict, json_list, parent, sealed_dict, timestamp
 from openidv.models.account import Account
 from openidv.models.inquiry import Inquiry
 from openidv.models.report_template import ReportTemplate
@@ -30,10 +30,9 @@ class Report(Base):
     template_id: Mapped[str] = mapped_column(ForeignKey("report_templates.id"), nullable=False)
     account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), nullable=True, index=True)
     inquiry_id: Mapped[str | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    account: Mapped[Account | None] = relationship(lazy="raise")
-    inquiry: Mapped[Inquiry | None] = relationship(lazy="raise")
-    template: Mapped[ReportTemplate] = relationship(lazy="raise")
+    account: Mapped[Account | None] = parent()
+    inquiry: Mapped[Inquiry | None] = parent()
+    template: Mapped[ReportTemplate] = parent()
     reference_id: Mapped[str | None] = mapped_column(String(255), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="pending")
     has_match: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)

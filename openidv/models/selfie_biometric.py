@@ -1,11 +1,12 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit import crypto
 from openidv.kit.clock import now
 from openidv.kit.db import Base, UtcDateTime
+from openidv.models._columns import parent
 from openidv.models.verification import Verification
 
 
@@ -17,8 +18,7 @@ class SelfieBiometric(Base):
     __tablename__ = "selfie_biometrics"
 
     verification_id: Mapped[str] = mapped_column(String(40), ForeignKey("verifications.id"), primary_key=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    verification: Mapped[Verification] = relationship(lazy="raise")
+    verification: Mapped[Verification] = parent()
     embedding_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=now, nullable=False, index=True)
 

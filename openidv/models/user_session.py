@@ -1,10 +1,10 @@
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base, UtcDateTime
-from openidv.models._columns import created_at_column
+from openidv.models._columns import created_at_column, parent
 from openidv.models.user import User
 
 
@@ -16,8 +16,7 @@ class UserSession(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    user: Mapped[User] = relationship(lazy="raise")
+    user: Mapped[User] = parent()
     environment: Mapped[str] = mapped_column(String(20), nullable=False)  # sandbox | production
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)

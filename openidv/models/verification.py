@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_list, sealed_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, json_list, parent, sealed_dict, timestamp
 from openidv.models.inquiry import Inquiry
 
 
@@ -23,8 +23,7 @@ class Verification(Base):
     id: Mapped[str] = id_column()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False, index=True)
     inquiry_id: Mapped[str | None] = mapped_column(ForeignKey("inquiries.id"), nullable=True)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    inquiry: Mapped[Inquiry | None] = relationship(lazy="raise")
+    inquiry: Mapped[Inquiry | None] = parent()
     kind: Mapped[str] = mapped_column(String(40), nullable=False)
     step_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     status: Mapped[str] = mapped_column(String(30), nullable=False, default="initiated")

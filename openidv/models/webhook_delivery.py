@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_list, timestamp
+from openidv.models._columns import created_at_column, id_column, json_list, parent, timestamp
 from openidv.models.webhook import Webhook
 
 
@@ -24,8 +24,7 @@ class WebhookDelivery(Base):
     id: Mapped[str] = id_column()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
     webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id"), nullable=False)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    webhook: Mapped[Webhook] = relationship(lazy="raise")
+    webhook: Mapped[Webhook] = parent()
     event_id: Mapped[str] = mapped_column(String(40), nullable=False)
     event_name: Mapped[str] = mapped_column(String(100), nullable=False)
     status: Mapped[str] = mapped_column(String(20), nullable=False)  # pending, succeeded, failed, canceled

@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, sealed_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, parent, sealed_dict, timestamp
 from openidv.models.workflow import Workflow
 from openidv.models.workflow_version import WorkflowVersion
 
@@ -27,9 +27,8 @@ class WorkflowRun(Base):
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
     workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id"), nullable=False)
     version_id: Mapped[str] = mapped_column(ForeignKey("workflow_versions.id"), nullable=False)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    version: Mapped[WorkflowVersion] = relationship(lazy="raise")
-    workflow: Mapped[Workflow] = relationship(lazy="raise")
+    version: Mapped[WorkflowVersion] = parent()
+    workflow: Mapped[Workflow] = parent()
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="running")
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     object_type: Mapped[str | None] = mapped_column(String(60), nullable=True)  # what the run is about (inquiry ...)

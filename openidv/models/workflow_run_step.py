@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, sealed_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, parent, sealed_dict, timestamp
 from openidv.models.workflow_run import WorkflowRun
 
 
@@ -19,8 +19,7 @@ class WorkflowRunStep(Base):
 
     id: Mapped[str] = id_column()
     run_id: Mapped[str] = mapped_column(ForeignKey("workflow_runs.id"), nullable=False)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    run: Mapped[WorkflowRun] = relationship(lazy="raise")
+    run: Mapped[WorkflowRun] = parent()
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     action: Mapped[str] = mapped_column(String(40), nullable=False)

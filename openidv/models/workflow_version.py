@@ -2,10 +2,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from openidv.kit.db import Base
-from openidv.models._columns import created_at_column, id_column, json_dict, timestamp
+from openidv.models._columns import created_at_column, id_column, json_dict, parent, timestamp
 from openidv.models.workflow import Workflow
 
 
@@ -19,8 +19,7 @@ class WorkflowVersion(Base):
     id: Mapped[str] = id_column()
     environment_id: Mapped[str] = mapped_column(ForeignKey("environments.id"), nullable=False)
     workflow_id: Mapped[str] = mapped_column(ForeignKey("workflows.id"), nullable=False)
-    # Never loaded; declared so that a flush writes the parent row before this one (no flush between them needed).
-    workflow: Mapped[Workflow] = relationship(lazy="raise")
+    workflow: Mapped[Workflow] = parent()
     number: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1, 2, ... once published
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft")
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
